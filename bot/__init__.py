@@ -1,0 +1,1 @@
+"""The running service: app factory, webhooks, dispatcher, relay, CLI."""

@@ -1,0 +1,143 @@
+"""The app factory: every resource opened and closed in one cleanup context."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import text
+
+from bot import wire
+from bot.dispatcher import Dispatcher
+from bot.relay import Relay
+from bot.webhooks import REPLY_DEADLINE_SECONDS, Webhook
+from bot.wechat_api import MpApi, WorkApi
+from config.settings import Settings
+from handlers.inbound import Inbound
+from handlers.ports import Clock, Ports, SystemClock
+from nlu.classifier import Classifier
+from storage import repos
+from storage.db import make_engine, make_sessionmaker, upgrade
+from storage.geo import GridIndex
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass
+class Services:
+    """What the running app holds; tests reach into it through the app key."""
+
+    settings: Settings
+    clock: Clock
+    classifier: Classifier
+    reply_deadline: float = REPLY_DEADLINE_SECONDS
+    run_relay: bool = True
+    sessionmaker: object = None
+    relay: Relay | None = None
+    dispatcher: Dispatcher | None = None
+    grids: GridIndex | None = None
+    webhooks: dict[str, Webhook] = field(default_factory=dict)
+
+
+SERVICES = web.AppKey("services", Services)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None,
+               classifier: Classifier | None = None,
+               reply_deadline: float = REPLY_DEADLINE_SECONDS,
+               run_relay: bool = True) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SERVICES] = Services(settings, clock or SystemClock(), classifier or default_classifier(),
+                             reply_deadline, run_relay)
+    app.cleanup_ctx.append(_resources)
+    app.router.add_get("/healthz", healthz)
+    for name in ("mp", "work"):
+        app.router.add_get(f"/wechat/{name}", _route(name, "verify"))
+        app.router.add_post(f"/wechat/{name}", _route(name, "receive"))
+    return app
+
+
+def default_classifier() -> Classifier:
+    from nlu.keywords import KeywordClassifier
+
+    return KeywordClassifier()
+
+
+def _route(name: str, method: str):
+    async def handler(request: web.Request) -> web.StreamResponse:
+        webhook = request.app[SERVICES].webhooks[name]
+        return await getattr(webhook, method)(request)
+
+    return handler
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    services = app[SERVICES]
+    settings = services.settings
+    engine = make_engine(settings.database_url)
+    await upgrade(engine)
+    services.sessionmaker = sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session:
+        services.grids = GridIndex((g.id, g.boundary) for g in await repos.grids(session))
+    log.info("loaded %d grid boundaries", len(services.grids))
+    http = aiohttp.ClientSession()
+    senders = {
+        "mp": MpApi(http, settings.mp_api_base, services.clock, settings.mp_appid,
+                    settings.mp_secret),
+        "work": WorkApi(http, settings.work_api_base, services.clock, settings.work_corpid,
+                        settings.work_secret, settings.work_agentid),
+    }
+    services.relay = Relay(sessionmaker, senders, services.clock)
+    ports = Ports(classifier=services.classifier, clock=services.clock, grids=services.grids)
+    services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
+    _add_webhooks(services)
+    relay_task = asyncio.create_task(services.relay.run()) if services.run_relay else None
+    yield
+    if relay_task:
+        relay_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay_task
+    for webhook in services.webhooks.values():
+        for task in list(webhook.tasks):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 5)
+    await http.close()
+    await engine.dispose()
+
+
+def _add_webhooks(services: Services) -> None:
+    settings = services.settings
+    channels = {
+        "mp": wire.Channel("mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid),
+        "work": wire.Channel("work", settings.work_token, settings.work_aes_key,
+                             settings.work_corpid),
+    }
+
+    async def late_reply(msg: Inbound, reply: str) -> None:
+        async with services.sessionmaker() as session:
+            repos.add_outbox(session, channel=msg.channel, recipient=msg.sender, text=reply,
+                             dedup_key=f"reply:{msg.channel}:{msg.key}"[:200],
+                             now=services.clock.now())
+            await session.commit()
+        services.relay.wake()
+
+    for name, channel in channels.items():
+        services.webhooks[name] = Webhook(channel, services.dispatcher, late_reply,
+                                          services.reply_deadline)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        async with services.sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as error:  # any failure means unhealthy; the reason goes to the log
+        log.error("health check failed: %s", type(error).__name__)
+        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok", "grids": len(services.grids)})

@@ -1,0 +1,102 @@
+"""The `gridbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from config.settings import SettingsError, load_settings
+
+log = logging.getLogger("gridbot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.WARNING if args.command == "demo" else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args) or 0
+    except SettingsError as error:
+        print(f"gridbot: configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gridbot", description="网格通 — grid management on "
+                                     "WeChat")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="run the HTTP service (webhooks, relay)")
+    serve.set_defaults(run=_serve)
+    demo = commands.add_parser("demo", help="try everything on one machine, no WeChat needed")
+    demo.set_defaults(run=_demo)
+    chat = commands.add_parser("chat", help="chat with a running `gridbot serve` as WeChat would")
+    chat.add_argument("--url", default="", help="server base URL (default: from settings)")
+    chat.set_defaults(run=_chat)
+    imp = commands.add_parser("import", help="import grids, staff and routes (all or nothing)")
+    imp.add_argument("--grids", type=Path, help="GeoJSON FeatureCollection of grid boundaries")
+    imp.add_argument("--staff", type=Path, help="CSV: userid,name,phone,role,unit")
+    imp.add_argument("--routes", type=Path, help="CSV: unit,category,role")
+    imp.set_defaults(run=_import)
+    return parser
+
+
+def _serve(args) -> int:
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    settings = load_settings()
+    settings.require_channels()
+    web.run_app(create_app(settings), host=settings.host, port=settings.port,
+                access_log=None, print=lambda text: log.info("%s", text))
+    return 0
+
+
+def _demo(args) -> int:
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo())
+    return 0
+
+
+def _chat(args) -> int:
+    from bot.chat import run_chat
+
+    settings = load_settings()
+    settings.require_channels()
+    url = args.url or f"http://127.0.0.1:{settings.port}"
+    asyncio.run(run_chat(settings, url))
+    return 0
+
+
+def _import(args) -> int:
+    if not (args.grids or args.staff or args.routes):
+        print("gridbot import: give at least one of --grids, --staff, --routes", file=sys.stderr)
+        return 2
+    from storage.importer import ImportFailed, run_import
+
+    settings = load_settings()
+    try:
+        summary = asyncio.run(run_import(settings.database_url, args.grids, args.staff,
+                                         args.routes))
+    except ImportFailed as failure:
+        print("导入失败，未写入任何数据 / import failed, nothing was written:", file=sys.stderr)
+        for problem in failure.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"导入完成 / imported: {summary.grids} grids ({summary.units_added} new units), "
+          f"{summary.staff} staff, {summary.routes} routes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

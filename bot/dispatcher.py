@@ -1,0 +1,90 @@
+"""Records each inbound message once and hands it to one handler, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import residents, staff, texts
+from handlers.inbound import Inbound
+from handlers.ports import Ports
+from storage.models import InboundMessage
+
+log = logging.getLogger(__name__)
+Handler = Callable[[AsyncSession, Inbound, Ports], Awaitable[str | None]]
+
+HANDLERS: dict[tuple[str, str], Handler] = {
+    ("mp", "text"): residents.on_text,
+    ("mp", "image"): residents.on_image,
+    ("mp", "location"): residents.on_location,
+    ("mp", "location_event"): residents.on_location_event,
+    ("mp", "subscribe"): residents.on_subscribe,
+    ("mp", "unsubscribe"): residents.on_unsubscribe,
+    ("mp", "unknown"): residents.on_unsupported,
+    ("work", "text"): staff.on_staff_text,
+}
+
+
+class Duplicate(Exception):
+    pass
+
+
+class Unavailable(Exception):
+    """The database cannot be reached: answer so that WeChat retries."""
+
+
+class Dispatcher:
+    def __init__(self, sessionmaker: async_sessionmaker, ports: Ports,
+                 on_commit: Callable[[], None] = lambda: None):
+        self._sessionmaker = sessionmaker
+        self._ports = ports
+        self._on_commit = on_commit
+
+    async def handle(self, msg: Inbound) -> str | None:
+        """The passive reply, or None; a duplicate changes nothing and gets None."""
+        try:
+            return await self._handle_once(msg)
+        except Duplicate:
+            log.info("duplicate %s message %s ignored", msg.channel, msg.key)
+            return None
+        except (OperationalError, InterfaceError, OSError) as error:
+            raise Unavailable(str(error)) from error
+        except Exception:
+            log.exception("handler failed for %s message %s", msg.channel, msg.key)
+            return await self._keep_failed(msg)
+
+    async def _handle_once(self, msg: Inbound) -> str | None:
+        handler = HANDLERS.get((msg.channel, msg.kind))
+        async with self._sessionmaker() as session:
+            row = _record(session, msg, self._ports)
+            try:
+                await session.flush()
+            except IntegrityError:
+                raise Duplicate() from None
+            reply = await handler(session, msg, self._ports) if handler else None
+            row.reply = reply
+            await session.commit()
+        self._on_commit()
+        return reply
+
+    async def _keep_failed(self, msg: Inbound) -> str:
+        async with self._sessionmaker() as session:
+            row = _record(session, msg, self._ports)
+            row.status, row.reply = "failed", texts.SORRY_FAILED
+            try:
+                await session.commit()
+            except IntegrityError:
+                return texts.SORRY_FAILED
+        return texts.SORRY_FAILED
+
+
+def _record(session: AsyncSession, msg: Inbound, ports: Ports) -> InboundMessage:
+    row = InboundMessage(channel=msg.channel, msg_key=msg.key[:200], sender=msg.sender,
+                         kind=msg.kind, content=msg.content, status="done",
+                         received_at=ports.clock.now())
+    session.add(row)
+    return row
+

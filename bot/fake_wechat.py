@@ -1,0 +1,130 @@
+"""A local stand-in for the WeChat and WeCom APIs, answering as their documentation says.
+
+Used by `gridbot demo` and by the tests: it keeps every message it was asked to send.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class Sent:
+    channel: str  # "mp" or "work"
+    to: str
+    text: str
+
+
+@dataclass
+class FakeWeChat:
+    mp_appid: str
+    mp_secret: str
+    work_corpid: str
+    work_secret: str
+    work_users: set[str] = field(default_factory=set)  # empty: every user exists
+    sent: list[Sent] = field(default_factory=list)
+    token_fetches: dict[str, int] = field(default_factory=lambda: {"mp": 0, "work": 0})
+    fail_next: list[dict] = field(default_factory=list)  # canned error bodies, used in order
+    window_closed: set[str] = field(default_factory=set)  # openids past the 48 h window
+    listeners: list[Callable[[Sent], None]] = field(default_factory=list)
+    _tokens: dict[str, str] = field(default_factory=dict)
+    _counter: itertools.count = field(default_factory=itertools.count)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/cgi-bin/stable_token", self.stable_token)
+        app.router.add_get("/cgi-bin/token", self.mp_token)
+        app.router.add_post("/cgi-bin/message/custom/send", self.custom_send)
+        app.router.add_get("/cgi-bin/gettoken", self.work_token)
+        app.router.add_post("/cgi-bin/message/send", self.work_send)
+        return app
+
+    def _keep(self, sent: Sent) -> None:
+        self.sent.append(sent)
+        for listener in self.listeners:
+            listener(sent)
+
+    def to(self, recipient: str) -> list[str]:
+        return [sent.text for sent in self.sent if sent.to == recipient]
+
+    def expire_tokens(self) -> None:
+        self._tokens.clear()
+
+    def _issue(self, channel: str) -> web.Response:
+        self.token_fetches[channel] += 1
+        self._tokens[channel] = f"{channel}-token-{next(self._counter)}"
+        return web.json_response({"access_token": self._tokens[channel], "expires_in": 7200})
+
+    async def stable_token(self, request: web.Request) -> web.Response:
+        body = await _json(request)
+        if body.get("grant_type") != "client_credential":
+            return _error(40002, "invalid grant_type")
+        if body.get("appid") != self.mp_appid or body.get("secret") != self.mp_secret:
+            return _error(40125, "invalid appsecret")
+        return self._issue("mp")
+
+    async def mp_token(self, request: web.Request) -> web.Response:
+        query = request.query
+        if query.get("appid") != self.mp_appid or query.get("secret") != self.mp_secret:
+            return _error(40125, "invalid appsecret")
+        return self._issue("mp")
+
+    async def work_token(self, request: web.Request) -> web.Response:
+        query = request.query
+        if query.get("corpid") != self.work_corpid:
+            return _error(40013, "invalid corpid")
+        if query.get("corpsecret") != self.work_secret:
+            return _error(40001, "invalid secret")
+        response = self._issue("work")
+        body = json.loads(response.text)
+        return web.json_response({"errcode": 0, "errmsg": "ok", **body})
+
+    async def custom_send(self, request: web.Request) -> web.Response:
+        failure = self._check(request, "mp")
+        if failure:
+            return failure
+        body = await _json(request)
+        openid = body.get("touser", "")
+        if openid in self.window_closed:
+            return _error(45015, "response out of time limit or subscription is canceled")
+        self._keep(Sent("mp", openid, body.get("text", {}).get("content", "")))
+        return _error(0, "ok")
+
+    async def work_send(self, request: web.Request) -> web.Response:
+        failure = self._check(request, "work")
+        if failure:
+            return failure
+        body = await _json(request)
+        users = [u for u in str(body.get("touser", "")).split("|") if u]
+        invalid = [u for u in users if self.work_users and u not in self.work_users]
+        if users and len(invalid) == len(users):
+            return _error(81013, "user & party & tag all invalid")
+        for user in users:
+            if user not in invalid:
+                self._keep(Sent("work", user, body.get("text", {}).get("content", "")))
+        return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid),
+                                  "msgid": f"msg{next(self._counter)}"})
+
+    def _check(self, request: web.Request, channel: str) -> web.Response | None:
+        if self.fail_next:
+            return web.json_response(self.fail_next.pop(0))
+        if request.query.get("access_token") != self._tokens.get(channel):
+            return _error(40001, "invalid credential, access_token is invalid or not latest")
+        return None
+
+
+async def _json(request: web.Request) -> dict:
+    try:
+        body = json.loads(await request.text())
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _error(errcode: int, errmsg: str) -> web.Response:
+    return web.json_response({"errcode": errcode, "errmsg": errmsg})

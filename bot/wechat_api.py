@@ -1,0 +1,118 @@
+"""Outbound WeChat and WeCom API calls over aiohttp, every URL under a configurable base."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+import aiohttp
+
+from handlers.ports import Clock
+
+log = logging.getLogger(__name__)
+TOKEN_EXPIRED = frozenset({40001, 40014, 42001})
+# Retrying cannot help: window closed, unsubscribed, bad openid, no such WeCom user.
+NOT_RETRYABLE = frozenset({45015, 43004, 40003, 81013})
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+class ApiError(Exception):
+    def __init__(self, errcode: int, errmsg: str):
+        super().__init__(f"errcode {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+    @property
+    def retryable(self) -> bool:
+        return self.errcode not in NOT_RETRYABLE
+
+
+class _Api:
+    """A token-holding client: one refresh at a time, refresh once on an expired token."""
+
+    def __init__(self, http: aiohttp.ClientSession, base: str, clock: Clock):
+        self._http = http
+        self._base = base.rstrip("/")
+        self._clock = clock
+        self._token = ""
+        self._expires = datetime.min
+        self._lock = asyncio.Lock()
+
+    async def token(self, stale: str = "") -> str:
+        async with self._lock:
+            now = self._clock.now().replace(tzinfo=None)
+            if self._token and self._token != stale and now < self._expires:
+                return self._token
+            data = await self._fetch_token(force=bool(stale))
+            self._token = data["access_token"]
+            lifetime = int(data.get("expires_in", 7200))
+            self._expires = now + timedelta(seconds=max(lifetime - 300, 60))
+            log.info("%s access token refreshed", type(self).__name__)
+            return self._token
+
+    async def _fetch_token(self, force: bool) -> dict:
+        raise NotImplementedError
+
+    async def _post(self, path: str, payload: dict) -> dict:
+        token = await self.token()
+        data = await self._request("POST", path, params={"access_token": token}, json=payload)
+        if data.get("errcode") in TOKEN_EXPIRED:
+            token = await self.token(stale=token)
+            data = await self._request("POST", path, params={"access_token": token},
+                                       json=payload)
+        return _checked(data)
+
+    async def _request(self, method: str, path: str, **kwargs) -> dict:
+        url = f"{self._base}/cgi-bin/{path}"
+        async with self._http.request(method, url, timeout=TIMEOUT, **kwargs) as response:
+            if response.status >= 400:
+                raise ApiError(-response.status, f"HTTP {response.status}")
+            try:
+                return await response.json(content_type=None)
+            except ValueError:
+                raise ApiError(-1, "response is not JSON") from None
+
+
+def _checked(data: dict) -> dict:
+    if data.get("errcode", 0) != 0:
+        raise ApiError(int(data["errcode"]), str(data.get("errmsg", "")))
+    return data
+
+
+class MpApi(_Api):
+    """The Official Account: stable_token and customer-service messages."""
+
+    def __init__(self, http, base: str, clock: Clock, appid: str, secret: str):
+        super().__init__(http, base, clock)
+        self._appid, self._secret = appid, secret
+
+    async def _fetch_token(self, force: bool) -> dict:
+        payload = {"grant_type": "client_credential", "appid": self._appid,
+                   "secret": self._secret, "force_refresh": force}
+        return _checked(await self._request("POST", "stable_token", json=payload))
+
+    async def send(self, openid: str, body: dict) -> None:
+        await self._post("message/custom/send", {"touser": openid, **_message(body)})
+
+
+class WorkApi(_Api):
+    """The WeCom self-built app: gettoken and application messages."""
+
+    def __init__(self, http, base: str, clock: Clock, corpid: str, secret: str, agentid: int):
+        super().__init__(http, base, clock)
+        self._corpid, self._secret, self._agentid = corpid, secret, agentid
+
+    async def _fetch_token(self, force: bool) -> dict:
+        params = {"corpid": self._corpid, "corpsecret": self._secret}
+        return _checked(await self._request("GET", "gettoken", params=params))
+
+    async def send(self, userid: str, body: dict) -> None:
+        payload = {"touser": userid, "agentid": self._agentid, **_message(body)}
+        data = await self._post("message/send", payload)
+        if data.get("invaliduser"):
+            raise ApiError(81013, f"invalid user {data['invaliduser']}")
+
+
+def _message(body: dict) -> dict:
+    return {"msgtype": "text", "text": {"content": body["text"]}}

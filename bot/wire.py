@@ -1,0 +1,163 @@
+"""WeChat's wire format: safe XML, signatures and AES (wechatpy), inbound messages, replies."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+import defusedxml.ElementTree as SafeTree
+from defusedxml import DefusedXmlException
+from wechatpy import create_reply
+from wechatpy import parse_message as parse_mp
+from wechatpy.crypto import PrpCrypto as MpPrpCrypto
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.enterprise import parse_message as parse_work
+from wechatpy.enterprise.crypto import PrpCrypto as WorkPrpCrypto
+from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
+from wechatpy.exceptions import InvalidAppIdException
+from wechatpy.utils import WeChatSigner
+
+from handlers.inbound import Inbound
+
+
+class Refused(Exception):
+    """The request cannot be served; `status` is the HTTP status to answer."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+def parse_xml(body: bytes) -> dict[str, str]:
+    """A flat <xml> document as a dict; DTDs, entities, nesting and duplicates are refused."""
+    try:
+        text = body.decode("utf-8")
+        root = SafeTree.fromstring(text, forbid_dtd=True)
+    except UnicodeDecodeError:
+        raise Refused(400, "body is not UTF-8") from None
+    except (DefusedXmlException, ParseError, ValueError):
+        raise Refused(400, "body is not acceptable XML") from None
+    if root.tag != "xml":
+        raise Refused(400, "root element is not <xml>")
+    fields: dict[str, str] = {}
+    for child in root:
+        if len(child) or child.tag in fields:
+            raise Refused(400, f"field {child.tag} is nested or repeated")
+        fields[child.tag] = (child.text or "").replace("\x00", "")
+    return fields
+
+
+def signature(*parts: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+@dataclass
+class Channel:
+    """One webhook: the Official Account ("mp") or the WeCom app ("work")."""
+
+    name: str
+    token: str
+    aes_key: str
+    app_id: str
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.aes_key)
+
+    def _crypto(self) -> WeChatCrypto | WorkCrypto:
+        crypto_class = WeChatCrypto if self.name == "mp" else WorkCrypto
+        return crypto_class(self.token, self.aes_key, self.app_id)
+
+    def verify_url(self, query) -> str:
+        """GET verification: the echostr to answer with."""
+        timestamp, nonce, echo = query.get("timestamp", ""), query.get("nonce", ""), query.get(
+            "echostr", ""
+        )
+        if self.name == "mp":
+            self._check(query.get("signature", ""), timestamp, nonce)
+            return echo
+        self._check(query.get("msg_signature", ""), timestamp, nonce, echo)
+        return self._decrypt(echo)
+
+    def open(self, query, body: bytes) -> str:
+        """The plain XML of a POSTed message, after checking who sent it."""
+        outer = parse_xml(body)
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        if not self.encrypted:
+            self._check(query.get("signature", ""), timestamp, nonce)
+            return body.decode("utf-8")
+        if "Encrypt" not in outer:
+            raise Refused(403, "plaintext message while safe mode is configured")
+        self._check(query.get("msg_signature", ""), timestamp, nonce, outer["Encrypt"])
+        return self._decrypt(outer["Encrypt"])
+
+    def seal(self, reply_xml: str, nonce: str, timestamp: str) -> str:
+        if not self.encrypted:
+            return reply_xml
+        return self._crypto().encrypt_message(reply_xml, nonce or "gridbot", timestamp or None)
+
+    def _check(self, given: str, *parts: str) -> None:
+        if not given or not same(signature(self.token, *parts), given):
+            raise Refused(403, "bad signature")
+
+    def _decrypt(self, encrypted: str) -> str:
+        prp_class = MpPrpCrypto if self.name == "mp" else WorkPrpCrypto
+        try:
+            return prp_class(base64.b64decode(self.aes_key + "=")).decrypt(encrypted, self.app_id)
+        except (InvalidAppIdException, InvalidCorpIdException):
+            raise Refused(403, "message is for another app") from None
+        except Exception:  # malformed base64, padding or length from a hostile sender
+            raise Refused(400, "cannot decrypt message") from None
+
+
+def inbound(channel: str, xml: str) -> Inbound:
+    """Reduce a checked, decrypted message to what the handlers need."""
+    parsed = parse_xml(xml.encode("utf-8"))
+    try:
+        message = (parse_mp if channel == "mp" else parse_work)(xml)
+        return _to_inbound(channel, message, parsed)
+    except (ValueError, TypeError, KeyError):
+        raise Refused(400, "message fields are malformed") from None
+
+
+def _to_inbound(channel: str, message, fields: dict[str, str]) -> Inbound:
+    sender = message.source
+    if not sender:
+        raise Refused(400, "message has no sender")
+    key = f"msg:{message.id}" if fields.get("MsgId") else ":".join(
+        ("evt", sender, fields.get("CreateTime", ""), fields.get("Event", ""),
+         fields.get("EventKey", ""))
+    )
+    common = {"channel": channel, "key": key, "sender": sender}
+    kind = message.type
+    if kind == "text":
+        return Inbound(kind="text", text=message.content or "", **common)
+    if kind == "voice":
+        return Inbound(kind="text", text=message.recognition or "", **common)
+    if kind == "image":
+        return Inbound(kind="image", media_id=message.media_id or "",
+                       pic_url=message.image or "", **common)
+    if kind == "location":
+        return Inbound(kind="location", lat=float(message.location_x),
+                       lon=float(message.location_y), label=message.label or "", **common)
+    event = getattr(message, "event", "")
+    if event in ("subscribe", "unsubscribe"):
+        return Inbound(kind=event, **common)
+    if event == "location":
+        return Inbound(kind="location_event", lat=message.latitude, lon=message.longitude,
+                       **common)
+    return Inbound(kind="event" if kind == "event" else "unknown", **common)
+
+
+def reply_xml(text: str, xml: str, channel: str) -> str:
+    message = (parse_mp if channel == "mp" else parse_work)(xml)
+    return create_reply(text, message, render=True)

@@ -1,0 +1,175 @@
+"""The one place that reads the environment: GRIDBOT_* variables, optionally a TOML file."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PREFIX = "GRIDBOT_"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gridbot.db"
+# Sections of the TOML file that belong to later features and are passed through as they are.
+OPEN_SECTIONS = frozenset({"sla", "quiet", "patrol", "visits", "digest", "retention", "nlu"})
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+    def __init__(self, name: str, problem: str):
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "0.0.0.0"
+    port: int = 8080
+    mp_appid: str = ""
+    mp_secret: str = ""
+    mp_token: str = ""
+    mp_aes_key: str = ""
+    work_corpid: str = ""
+    work_agentid: int = 0
+    work_secret: str = ""
+    work_token: str = ""
+    work_aes_key: str = ""
+    mp_api_base: str = "https://api.weixin.qq.com"
+    work_api_base: str = "https://qyapi.weixin.qq.com"
+    sections: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def mp_safe_mode(self) -> bool:
+        return bool(self.mp_aes_key)
+
+    def require_channels(self) -> None:
+        """Raise unless everything needed to talk to WeChat and WeCom is set."""
+        for name in REQUIRED_TO_SERVE:
+            if not getattr(self, name):
+                raise SettingsError(env_name(name), f"missing ({DESCRIPTIONS[name]})")
+
+
+REQUIRED_TO_SERVE = (
+    "mp_appid", "mp_secret", "mp_token",
+    "work_corpid", "work_agentid", "work_secret", "work_token", "work_aes_key",
+)
+
+DESCRIPTIONS = {
+    "database_url": "SQLAlchemy URL, e.g. sqlite+aiosqlite:///gridbot.db or "
+    "postgresql+asyncpg://user@host/db",
+    "host": "address the HTTP server listens on",
+    "port": "TCP port the HTTP server listens on",
+    "mp_appid": "the Official Account's AppID",
+    "mp_secret": "the Official Account's AppSecret",
+    "mp_token": "the Official Account's callback Token",
+    "mp_aes_key": "the Official Account's EncodingAESKey (43 characters; empty = plain mode)",
+    "work_corpid": "the WeCom CorpID",
+    "work_agentid": "the AgentId of the WeCom self-built app",
+    "work_secret": "the Secret of the WeCom self-built app",
+    "work_token": "the WeCom app's callback Token",
+    "work_aes_key": "the WeCom app's callback EncodingAESKey (43 characters)",
+    "mp_api_base": "base URL of the Official Account API",
+    "work_api_base": "base URL of the WeCom API",
+}
+
+
+def env_name(name: str) -> str:
+    return PREFIX + name.upper()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    raw, sections = _read_file(environ.get(PREFIX + "CONFIG", ""))
+    for f in fields(Settings):
+        if f.name != "sections" and env_name(f.name) in environ:
+            raw[f.name] = environ[env_name(f.name)]
+    values = {name: _convert(name, value) for name, value in raw.items()}
+    return Settings(**values, sections=sections)
+
+
+def _read_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    if not path:
+        return {}, {}
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SettingsError(PREFIX + "CONFIG", f"cannot read {path}: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SettingsError(PREFIX + "CONFIG", f"{path} is not valid TOML: {error}") from None
+    raw, sections = {}, {}
+    for key, value in data.items():
+        if key in DESCRIPTIONS:
+            raw[key] = value
+        elif key in OPEN_SECTIONS and isinstance(value, dict):
+            sections[key] = value
+        else:
+            raise SettingsError(PREFIX + "CONFIG", f"unknown key {key!r} in {path}")
+    return raw, sections
+
+
+def _convert(name: str, value: Any) -> Any:
+    value = str(value).strip()
+    check = CHECKS.get(name)
+    if check and value:
+        problem = check(value)
+        if problem:
+            raise SettingsError(env_name(name), problem)
+    if name in ("port", "work_agentid"):
+        return int(value) if value else 0
+    return value.rstrip("/") if name.endswith("api_base") else value
+
+
+def _check_port(value: str) -> str | None:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        return f"{value!r} is not a TCP port (1-65535)"
+    return None
+
+
+def _check_agentid(value: str) -> str | None:
+    return None if value.isdigit() else f"{value!r} is not a number (the app's AgentId)"
+
+
+def _check_aes_key(value: str) -> str | None:
+    try:
+        ok = len(value) == 43 and len(base64.b64decode(value + "=", validate=True)) == 32
+    except binascii.Error:
+        ok = False
+    return None if ok else "must be the 43-character EncodingAESKey shown by WeChat"
+
+
+def _check_url(value: str) -> str | None:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        return f"{value!r} is not an http(s) URL"
+    return None
+
+
+def _check_database_url(value: str) -> str | None:
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        return f"{value!r} is not a database URL ({DESCRIPTIONS['database_url']})"
+    if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        return f"driver {url.drivername!r} is not supported; use sqlite+aiosqlite or " \
+            "postgresql+asyncpg"
+    return None
+
+
+CHECKS: dict[str, Callable[[str], str | None]] = {
+    "port": _check_port,
+    "work_agentid": _check_agentid,
+    "mp_aes_key": _check_aes_key,
+    "work_aes_key": _check_aes_key,
+    "mp_api_base": _check_url,
+    "work_api_base": _check_url,
+    "database_url": _check_database_url,
+}

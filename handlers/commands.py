@@ -1,0 +1,50 @@
+"""Staff chat commands: tolerant of full-width characters, extra spaces and a bare code."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from handlers.routing import CODE_PREFIX
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str
+    code: str = ""
+    rest: str = ""
+
+
+VERBS = {
+    "接单": "accept",
+    "办结": "resolve",
+    "我的工单": "my_tickets",
+    "帮助": "help",
+    "help": "help",
+    "?": "help",
+}
+CODE_WORD = re.compile(r"^(?:GB-?)?([0-9A-Z]{4,8})$")
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse(text: str) -> Command | None:
+    text = normalize(text)
+    for word, verb in sorted(VERBS.items(), key=lambda item: -len(item[0])):
+        if text.lower().startswith(word):
+            return _with_arguments(verb, text[len(word):].strip())
+    return None
+
+
+def _with_arguments(verb: str, arguments: str) -> Command:
+    first, _, rest = arguments.partition(" ")
+    return Command(verb=verb, code=normalize_code(first), rest=rest.strip())
+
+
+def normalize_code(word: str) -> str:
+    match = CODE_WORD.match(word.upper())
+    return CODE_PREFIX + match.group(1) if match else word.upper()

@@ -1,0 +1,30 @@
+"""What arrived from WeChat or WeCom, reduced to what the handlers need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_TEXT_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str  # "mp" (Official Account) or "work" (WeCom)
+    key: str  # dedup key: MsgId, or sender/time/event/key for events
+    sender: str  # openid or WeCom userid
+    kind: str  # text, image, location, subscribe, unsubscribe, event, unknown
+    text: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    label: str = ""
+    media_id: str = ""
+    pic_url: str = ""
+
+    @property
+    def content(self) -> str:
+        """What to keep of the message so that nothing sent is lost."""
+        if self.kind == "location":
+            return f"{self.lat},{self.lon} {self.label}".strip()
+        if self.kind == "image":
+            return f"{self.media_id} {self.pic_url}".strip()
+        return self.text

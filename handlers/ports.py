@@ -1,0 +1,29 @@
+"""The ports handlers depend on; bootstrap wires real ones, tests wire fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from nlu.classifier import Classifier
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class GridLocator(Protocol):
+    def locate(self, lon: float, lat: float) -> int | None: ...
+
+
+@dataclass
+class Ports:
+    classifier: Classifier
+    clock: Clock
+    grids: GridLocator

@@ -1,0 +1,174 @@
+"""What residents do on the Official Account: subscribe, locate, report, add photos, ask."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.inbound import Inbound
+from handlers.lifecycle import record
+from handlers.ports import Ports
+from handlers.routing import clip, new_code, route
+from nlu.categories import category_name
+from storage import repos
+from storage.models import Attachment, OrgUnit, Resident, Staff, Ticket
+
+
+async def on_subscribe(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
+    resident = await repos.get_or_add_resident(session, msg.sender, ports.clock.now())
+    resident.subscribed = True
+    resident.consent_version, resident.consent_at = texts.PRIVACY_VERSION, ports.clock.now()
+    return texts.WELCOME
+
+
+async def on_unsubscribe(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
+    resident = await repos.resident_by_openid(session, msg.sender)
+    if resident:
+        resident.subscribed = False
+    return None
+
+
+async def on_location(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
+    resident, routed = await _locate(session, msg, ports)
+    if resident.grid_id is None:
+        return texts.OUTSIDE_GRIDS
+    contact = await _grid_contact(session, resident.grid_id, texts.LOCATED)
+    return "\n\n".join([contact, *routed])
+
+
+async def on_location_event(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
+    """WeChat's automatic location report: quiet unless it lets waiting reports go out."""
+    _, routed = await _locate(session, msg, ports)
+    return "\n\n".join(routed) if routed else None
+
+
+async def _locate(session: AsyncSession, msg: Inbound, ports: Ports
+                  ) -> tuple[Resident, list[str]]:
+    """Place the resident in a grid and route the reports that waited for it."""
+    now = ports.clock.now()
+    resident = await repos.get_or_add_resident(session, msg.sender, now)
+    resident.lat, resident.lon, resident.located_at = msg.lat, msg.lon, now
+    resident.place = msg.label or resident.place
+    resident.grid_id = ports.grids.locate(msg.lon, msg.lat)
+    if resident.grid_id is None:
+        return resident, []
+    pending = await repos.unrouted_tickets(session, resident.id)
+    routed = [await _open_ticket(session, ticket, resident, now) for ticket in pending]
+    return resident, (["\n".join([texts.PENDING_ROUTED, *routed])] if routed else [])
+
+
+async def on_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
+    resident = await repos.get_or_add_resident(session, msg.sender, ports.clock.now())
+    prediction = ports.classifier.predict(msg.text)
+    if not prediction.is_report:
+        return await INTENT_ANSWERS[prediction.intent](session, resident)
+    now = ports.clock.now()
+    ticket = Ticket(
+        code=await new_code(session), source="resident", resident_id=resident.id,
+        category=prediction.category, text=msg.text, state="new", urgent=prediction.urgent,
+        must_attend=prediction.must_attend, lat=resident.lat, lon=resident.lon,
+        place=resident.place, created_at=now, updated_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    session.add(record(ticket, "create", actor="resident", now=now))
+    if resident.grid_id is None:
+        reply = texts.REPORT_WAITING_FOR_LOCATION
+    else:
+        reply = await _route_report(session, ticket, resident, now)
+    return f"{texts.URGENT_FIRST_LINE}\n{reply}" if ticket.urgent else reply
+
+
+async def on_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
+    now = ports.clock.now()
+    resident = await repos.get_or_add_resident(session, msg.sender, now)
+    tickets = await repos.open_tickets_of_resident(session, resident.id)
+    if not tickets:
+        return texts.IMAGE_NO_TICKET
+    ticket = tickets[-1]
+    session.add(Attachment(ticket_id=ticket.id, kind="image", media_id=msg.media_id,
+                           url=msg.pic_url, created_at=now))
+    session.add(record(ticket, "attach", actor="resident", now=now, note="image"))
+    return texts.IMAGE_ATTACHED.format(code=ticket.code)
+
+
+async def on_unsupported(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
+    return texts.UNSUPPORTED
+
+
+async def _route_report(session: AsyncSession, ticket: Ticket, resident: Resident,
+                        now: datetime) -> str:
+    staff = await _place_and_route(session, ticket, resident, now)
+    name = category_name(ticket.category)
+    if staff is None:
+        return texts.REPORT_UNASSIGNED.format(code=ticket.code, category=name)
+    return texts.REPORT_ROUTED.format(code=ticket.code, category=name, handler=_who(staff))
+
+
+async def _open_ticket(session: AsyncSession, ticket: Ticket, resident: Resident,
+                       now: datetime) -> str:
+    """One line for a report that waited for the resident's location."""
+    staff = await _place_and_route(session, ticket, resident, now)
+    return texts.PENDING_LINE.format(code=ticket.code, category=category_name(ticket.category),
+                                     handler=_who(staff) if staff else texts.NOBODY_YET)
+
+
+async def _place_and_route(session: AsyncSession, ticket: Ticket, resident: Resident,
+                           now: datetime) -> Staff | None:
+    ticket.grid_id = resident.grid_id
+    ticket.lat, ticket.lon = ticket.lat or resident.lat, ticket.lon or resident.lon
+    ticket.place = ticket.place or resident.place
+    return await route(session, ticket, now)
+
+
+def _who(staff: Staff) -> str:
+    return f"{staff.name}（{texts.ROLE_NAMES[staff.role]}）"
+
+
+async def _grid_contact(session: AsyncSession, grid_id: int, template: str) -> str:
+    grid = await session.get(OrgUnit, grid_id)
+    worker = await repos.grid_worker(session, grid_id)
+    if worker is None:
+        return texts.LOCATED_NO_WORKER.format(grid=grid.path)
+    return template.format(grid=grid.path, worker=worker.name, phone=worker.phone)
+
+
+async def _answer_greet(session: AsyncSession, resident: Resident) -> str:
+    return texts.GREET
+
+
+async def _answer_thanks(session: AsyncSession, resident: Resident) -> str:
+    return texts.THANKS
+
+
+async def _answer_help(session: AsyncSession, resident: Resident) -> str:
+    return texts.HELP_RESIDENT
+
+
+async def _answer_status(session: AsyncSession, resident: Resident) -> str:
+    tickets = await repos.open_tickets_of_resident(session, resident.id)
+    if not tickets:
+        return texts.NO_OPEN_TICKETS
+    lines = [texts.MY_TICKETS_HEADER] + [
+        texts.TICKET_LINE.format(code=t.code, category=category_name(t.category),
+                                 state=texts.STATE_NAMES[t.state]) + f"：{clip(t.text, 30)}"
+        for t in tickets
+    ]
+    return "\n".join(lines)
+
+
+async def _answer_worker(session: AsyncSession, resident: Resident) -> str:
+    if resident.grid_id is None:
+        return texts.ASK_LOCATION
+    return await _grid_contact(session, resident.grid_id, texts.WORKER_CONTACT)
+
+
+INTENT_ANSWERS = {
+    "greet": _answer_greet,
+    "thanks": _answer_thanks,
+    "help": _answer_help,
+    "query_status": _answer_status,
+    "ask_worker": _answer_worker,
+}

@@ -1,0 +1,82 @@
+"""Routing is data: (org unit, category) → role → staff, inherited down the tree."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.lifecycle import transition
+from nlu.categories import category_name
+from storage import repos
+from storage.models import OrgUnit, Staff, Ticket
+
+log = logging.getLogger(__name__)
+CODE_PREFIX = "GB-"
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 5
+FALLBACK_ROLES = ("grid_worker", "supervisor")
+NOTICE_TEXT_CHARS = 400  # a WeCom text message holds at most 2048 bytes
+
+
+async def new_code(session: AsyncSession) -> str:
+    while True:
+        code = CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not await session.scalar(select(Ticket.id).where(Ticket.code == code)):
+            return code
+
+
+async def find_handler(session: AsyncSession, grid_id: int, category: str) -> Staff | None:
+    """The routed role nearest the grid, else the grid worker, else a supervisor above."""
+    chain = await repos.unit_chain(session, grid_id)
+    role = await repos.route_role(session, chain, category)
+    roles = ((role,) if role else ()) + FALLBACK_ROLES
+    for wanted in roles:
+        for unit in chain:
+            staff = await repos.least_busy_staff(session, unit.id, wanted)
+            if staff:
+                return staff
+    return None
+
+
+async def route(session: AsyncSession, ticket: Ticket, now: datetime) -> Staff | None:
+    """Assign the ticket and tell the assignee on WeCom; None when nobody can take it."""
+    grid = await session.get(OrgUnit, ticket.grid_id)
+    ticket.unit_id = ticket.grid_id
+    staff = await find_handler(session, ticket.grid_id, ticket.category)
+    if staff is None:
+        log.warning("no staff to route ticket %s in unit %s", ticket.code, ticket.grid_id)
+        return None
+    ticket.assignee_id = staff.id
+    event = transition(ticket, "assign", actor="system", now=now, note=staff.userid)
+    session.add(event)
+    await session.flush()
+    repos.add_outbox(
+        session,
+        channel="work",
+        recipient=staff.userid,
+        text=staff_notice(ticket, grid),
+        dedup_key=f"event:{event.id}:{staff.userid}",
+        now=now,
+        unit_id=ticket.grid_id,
+    )
+    return staff
+
+
+def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:
+    place = " ".join(part for part in (grid.path if grid else "", ticket.place or "") if part)
+    return texts.STAFF_NEW_TICKET.format(
+        code=ticket.code,
+        urgent=texts.STAFF_URGENT_MARK if ticket.urgent else "",
+        category=category_name(ticket.category),
+        place=place or "未知",
+        text=clip(ticket.text),
+    )
+
+
+def clip(text: str, limit: int = NOTICE_TEXT_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,112 @@
+"""Every sentence gridbot says to people, in one place so it can be read and corrected."""
+
+from __future__ import annotations
+
+PRIVACY_VERSION = "2026-11"
+
+WELCOME = (
+    "您好，欢迎关注网格通！\n"
+    "身边有什么需要社区帮忙的事，直接用文字或语音告诉我们就行，比如：\n"
+    "· 楼道里堆满了杂物，有火灾隐患\n"
+    "· 隔壁独居的老人好几天没出门了\n"
+    "· 路口的红绿灯坏了\n"
+    "我们会把问题交给负责您所在网格的网格员，并把办理进度告诉您。\n\n"
+    "请先点击输入框旁的“+”，发送一次您的位置，方便我们找到您所在的网格。\n\n"
+    "隐私说明：您提供的信息只用于处理您反映的问题，仅对负责的工作人员可见，"
+    "我们不会向无关人员公开。继续使用即表示您同意本说明。"
+)
+ASK_LOCATION = "为了把问题交给负责您所在网格的网格员，请点击输入框旁的“+”，发送一次您的位置。"
+REPORT_WAITING_FOR_LOCATION = (
+    "已记下您反映的问题，谢谢您！\n" + ASK_LOCATION + "\n收到位置后我们会马上转给网格员。"
+)
+LOCATED = "您所在的网格是：{grid}。\n网格员：{worker}，电话 {phone}。\n有事随时在这里留言。"
+LOCATED_NO_WORKER = "您所在的网格是：{grid}。该网格暂未配置网格员，您反映的问题会由社区统一处理。"
+OUTSIDE_GRIDS = "抱歉，您发送的位置不在我们服务的网格范围内。如果位置有误，请重新发送一次。"
+PENDING_ROUTED = "您之前反映的问题已转交处理："
+PENDING_LINE = "· 工单 {code}（{category}），处理人：{handler}"
+NOBODY_YET = "社区统一安排"
+REPORT_ROUTED = (
+    "收到，谢谢您的反映！\n工单号：{code}\n类别：{category}\n处理人：{handler}\n"
+    "我们会尽快处理，进展会在这里告诉您。"
+)
+REPORT_UNASSIGNED = (
+    "收到，谢谢您的反映！\n工单号：{code}\n类别：{category}\n"
+    "您所在网格暂未配置处理人员，已交由社区统一安排，进展会在这里告诉您。"
+)
+URGENT_FIRST_LINE = "如有危险，请立即拨打 119（火警）、110（报警）或 120（急救）！"
+GREET = "您好！有什么需要社区帮忙的，直接告诉我们就行。发送“帮助”可以查看使用说明。"
+THANKS = "不客气，这是我们应该做的。有事随时找我们！"
+HELP_RESIDENT = (
+    "网格通可以帮您：\n"
+    "1. 反映问题：直接用文字或语音描述，比如“小区门口的垃圾好几天没人清理了”；\n"
+    "2. 补充照片：反映问题后直接发图片，会附在您最新的工单上；\n"
+    "3. 查询进度：发送“查询”；\n"
+    "4. 找网格员：发送“我的网格员”；\n"
+    "5. 更新位置：点击输入框旁的“+”发送位置。"
+)
+NO_OPEN_TICKETS = "您目前没有正在办理的工单。有新的问题随时告诉我们。"
+MY_TICKETS_HEADER = "您正在办理的工单："
+TICKET_LINE = "· {code}（{category}）{state}"
+WORKER_CONTACT = "您所在网格：{grid}\n网格员：{worker}，电话 {phone}"
+IMAGE_ATTACHED = "照片已收到，已附在工单 {code} 上，谢谢您！"
+IMAGE_NO_TICKET = "照片已收到。请再用文字简单说一下遇到了什么问题，我们好安排处理。"
+UNSUPPORTED = "抱歉，暂时只能处理文字、语音、图片和位置消息。请用文字描述您遇到的问题。"
+SORRY_FAILED = "抱歉，系统暂时出了点问题。您的消息已经保存，我们会尽快处理。"
+
+STATE_NAMES = {
+    "new": "待分派",
+    "assigned": "待接单",
+    "accepted": "办理中",
+    "on_site": "已到场",
+    "resolved": "已办结",
+    "closed": "已关闭",
+}
+
+# To residents, through the customer-service API
+RESIDENT_ACCEPTED = "您反映的问题（工单 {code}）已由{handler}受理，正在办理中。"
+RESIDENT_RESOLVED = (
+    "您反映的问题（工单 {code}）已办结。\n处理情况：{note}\n感谢您对社区工作的支持！"
+)
+
+# To staff, through WeCom
+STAFF_NEW_TICKET = (
+    "【新工单】{code}{urgent}\n类别：{category}\n地点：{place}\n内容：{text}\n"
+    "回复“接单 {code}”受理，办完后回复“办结 {code} 处理情况”。"
+)
+STAFF_URGENT_MARK = "（紧急）"
+STAFF_ACCEPTED = "已接单：{code}。办完后请回复“办结 {code} 处理情况”。"
+STAFF_RESOLVED = "已办结：{code}，已通知反映人。辛苦了！"
+STAFF_NO_TICKETS = "您目前没有待办工单。"
+STAFF_TICKETS_HEADER = "您的待办工单（{count} 件）："
+STAFF_TICKET_LINE = "· {code} {category} {state}：{text}"
+STAFF_HELP = (
+    "可用指令：\n"
+    "接单 工单号 —— 受理工单\n"
+    "办结 工单号 处理情况 —— 办结并通知反映人\n"
+    "我的工单 —— 查看待办\n"
+    "帮助 —— 查看本说明\n"
+    "工单号可以省略前缀，如“接单 7K3PQ”。"
+)
+STAFF_UNKNOWN_COMMAND = "没看懂这条指令。\n" + STAFF_HELP
+STAFF_NOT_REGISTERED = "您还不在网格通的人员名单中，请联系管理员导入后再使用。"
+
+# Refusals
+TICKET_NOT_FOUND = "没有找到工单 {code}，请核对工单号。"
+NOT_YOUR_TICKET = "工单 {code} 不是派给您的，无法操作。"
+NEED_CODE = "请在指令后写上工单号，例如“{verb} GB-7K3PQ”。"
+NEED_NOTE = "请写上处理情况，例如“办结 {code} 已清理完毕”。"
+REFUSED = "工单 {code} 当前状态为“{state}”，不能{action}。"
+ACTION_NAMES = {"accept": "接单", "resolve": "办结", "assign": "分派"}
+
+ROLE_NAMES = {
+    "grid_worker": "网格员",
+    "mediator": "调解员",
+    "security": "治安员",
+    "population": "人口信息员",
+    "corrections": "社区矫正专干",
+    "service": "便民服务专员",
+    "police_assistant": "辅警",
+    "env_inspector": "环境巡查员",
+    "legal_adviser": "法律顾问",
+    "supervisor": "综治中心负责人",
+}

@@ -1,0 +1,1 @@
+"""Text understanding: categories, the classifier interface and its implementations."""

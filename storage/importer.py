@@ -1,0 +1,332 @@
+"""`gridbot import`: grids (GeoJSON), staff and routes (CSV), all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nlu.categories import CATEGORY_IDS
+from storage.models import OrgUnit, Route, Staff
+
+ROLES = (
+    "grid_worker", "mediator", "security", "population", "corrections", "service",
+    "police_assistant", "env_inspector", "legal_adviser", "supervisor",
+)
+LEVELS = ("county", "township", "village", "grid")
+STAFF_HEADER = ["userid", "name", "phone", "role", "unit"]
+ROUTES_HEADER = ["unit", "category", "role"]
+GRID_PROPERTIES = ("code", "name", "county", "township", "village")
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class GridRow:
+    code: str
+    names: tuple[str, str, str, str]
+    geometry: dict
+
+
+@dataclass
+class ImportPlan:
+    grids: list[GridRow] = field(default_factory=list)
+    staff: list[dict] = field(default_factory=list)
+    routes: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    units_added: int = 0
+    grids: int = 0
+    staff: int = 0
+    routes: int = 0
+
+
+def read_grids(path: Path, plan: ImportPlan) -> None:
+    text = _read_text(path, plan)
+    if text is None:
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        plan.problems.append(f"{path}: line {error.lineno}: not valid JSON ({error.msg})")
+        return
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
+        features, list
+    ):
+        plan.problems.append(f"{path}: line 1: not a GeoJSON FeatureCollection")
+        return
+    seen: set[str] = set()
+    for number, feature in enumerate(features, start=1):
+        where = f"{path}: feature {number}{_line_of(text, feature)}"
+        row = _grid_row(feature, where, plan.problems)
+        if row and row.code in seen:
+            plan.problems.append(f"{where}: code {row.code!r} appears twice")
+        elif row:
+            seen.add(row.code)
+            plan.grids.append(row)
+
+
+def _line_of(text: str, feature: object) -> str:
+    code = feature.get("properties", {}).get("code") if isinstance(feature, dict) else None
+    if not isinstance(code, str):
+        return ""
+    index = text.find(json.dumps(code, ensure_ascii=False))
+    if index < 0:
+        index = text.find(json.dumps(code))
+    return f" (line {text.count(chr(10), 0, index) + 1})" if index >= 0 else ""
+
+
+def _grid_row(feature: object, where: str, problems: list[str]) -> GridRow | None:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        problems.append(f"{where}: not a GeoJSON Feature")
+        return None
+    props = feature.get("properties") or {}
+    values = {key: str(props.get(key) or "").strip() for key in GRID_PROPERTIES}
+    missing = [key for key, value in values.items() if not value]
+    if missing:
+        problems.append(f"{where}: property {', '.join(missing)} missing or empty")
+        return None
+    if not CODE.match(values["code"]):
+        problems.append(f"{where}: code {values['code']!r} may hold only letters, digits, - and _")
+        return None
+    if any("/" in value for value in values.values()):
+        problems.append(f"{where}: names may not contain '/'")
+        return None
+    problem = _geometry_problem(feature.get("geometry"))
+    if problem:
+        problems.append(f"{where}: {problem}")
+        return None
+    names = (values["county"], values["township"], values["village"], values["name"])
+    return GridRow(values["code"], names, feature["geometry"])
+
+
+def _geometry_problem(geometry: object) -> str | None:
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return "geometry must be a Polygon or MultiPolygon"
+    try:
+        polygon = shape(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError):
+        return "geometry coordinates are malformed"
+    if polygon.is_empty:
+        return "geometry is empty"
+    minx, miny, maxx, maxy = polygon.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        return "coordinates are not WGS-84 [longitude, latitude]"
+    if not polygon.is_valid:
+        return f"geometry is not valid ({shapely.validation.explain_validity(polygon)})"
+    return None
+
+
+def read_csv(path: Path, header: list[str], plan: ImportPlan) -> list[tuple[int, dict]]:
+    text = _read_text(path, plan)
+    if text is None:
+        return []
+    reader = csv.reader(io.StringIO(text))
+    first = next(reader, [])
+    if [cell.strip() for cell in first] != header:
+        plan.problems.append(f"{path}: line 1: header must be {','.join(header)}")
+        return []
+    rows = []
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            plan.problems.append(
+                f"{path}: line {reader.line_num}: {len(cells)} fields, expected {len(header)}"
+            )
+            continue
+        rows.append((reader.line_num, dict(zip(header, (c.strip() for c in cells), strict=True))))
+    return rows
+
+
+def _read_text(path: Path, plan: ImportPlan) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        plan.problems.append(f"{path}: cannot read ({error.strerror})")
+    except UnicodeDecodeError:
+        plan.problems.append(f"{path}: not UTF-8 text")
+    return None
+
+
+def check_staff(path: Path, plan: ImportPlan) -> None:
+    seen: set[str] = set()
+    for line, row in read_csv(path, STAFF_HEADER, plan):
+        where = f"{path}: line {line}"
+        problem = _staff_problem(row, seen)
+        if problem:
+            plan.problems.append(f"{where}: {problem}")
+        else:
+            seen.add(row["userid"])
+            plan.staff.append({**row, "where": where})
+
+
+def _staff_problem(row: dict, seen: set[str]) -> str | None:
+    if not USERID.match(row["userid"]):
+        return f"userid {row['userid']!r} is not a WeCom user id"
+    if row["userid"] in seen:
+        return f"userid {row['userid']!r} appears twice"
+    if not row["name"]:
+        return "name is empty"
+    if not PHONE.match(row["phone"].replace(" ", "")):
+        return f"phone {row['phone']!r} is not a phone number"
+    if row["role"] not in ROLES:
+        return f"role {row['role']!r} is not one of {', '.join(ROLES)}"
+    if not row["unit"]:
+        return "unit is empty"
+    return None
+
+
+def check_routes(path: Path, plan: ImportPlan) -> None:
+    for line, row in read_csv(path, ROUTES_HEADER, plan):
+        where = f"{path}: line {line}"
+        if row["category"] not in CATEGORY_IDS:
+            plan.problems.append(f"{where}: category {row['category']!r} is unknown")
+        elif row["role"] not in ROLES:
+            plan.problems.append(f"{where}: role {row['role']!r} is unknown")
+        else:
+            plan.routes.append({**row, "where": where})
+
+
+async def apply(session: AsyncSession, plan: ImportPlan) -> ImportSummary:
+    """Write the plan; raises ImportFailed (and the caller rolls back) on any problem."""
+    summary = ImportSummary()
+    units = _UnitCache(session, summary)
+    await units.load()
+    for grid in plan.grids:
+        await units.upsert_grid(grid)
+    for row in plan.staff:
+        unit = units.resolve(row["unit"])
+        if unit is None:
+            plan.problems.append(f"{row['where']}: unit {row['unit']!r} is not a grid code "
+                                 "or a known path like 县/街道/社区")
+            continue
+        await _upsert_staff(session, row, unit)
+        summary.staff += 1
+    for row in plan.routes:
+        unit = units.resolve(row["unit"])
+        if unit is None:
+            plan.problems.append(f"{row['where']}: unit {row['unit']!r} is unknown")
+            continue
+        await _upsert_route(session, unit, row)
+        summary.routes += 1
+    if plan.problems:
+        raise ImportFailed(plan.problems)
+    summary.grids = len(plan.grids)
+    return summary
+
+
+class _UnitCache:
+    def __init__(self, session: AsyncSession, summary: ImportSummary):
+        self.session = session
+        self.summary = summary
+        self.by_path: dict[str, OrgUnit] = {}
+        self.by_code: dict[str, OrgUnit] = {}
+
+    async def load(self) -> None:
+        for unit in await self.session.scalars(select(OrgUnit)):
+            self._remember(unit)
+
+    def _remember(self, unit: OrgUnit) -> None:
+        self.by_path[unit.path] = unit
+        if unit.code:
+            self.by_code[unit.code] = unit
+
+    def resolve(self, ref: str) -> OrgUnit | None:
+        return self.by_code.get(ref) or self.by_path.get(ref.strip("/"))
+
+    async def upsert_grid(self, grid: GridRow) -> None:
+        parent = None
+        for depth in range(1, 4):
+            parent = await self._ensure("/".join(grid.names[:depth]), LEVELS[depth - 1], parent)
+        path = "/".join(grid.names)
+        unit = self.by_code.get(grid.code) or self.by_path.get(path)
+        if unit is None:
+            unit = OrgUnit(level="grid", code=grid.code)
+            self.session.add(unit)
+            self.summary.units_added += 1
+        if unit.path:
+            self.by_path.pop(unit.path, None)
+        unit.code, unit.name, unit.path = grid.code, grid.names[3], path
+        unit.parent_id, unit.boundary = parent.id, grid.geometry
+        await self.session.flush()
+        self._remember(unit)
+
+    async def _ensure(self, path: str, level: str, parent: OrgUnit | None) -> OrgUnit:
+        unit = self.by_path.get(path)
+        if unit is None:
+            unit = OrgUnit(level=level, name=path.rsplit("/", 1)[-1], path=path,
+                           parent_id=parent.id if parent else None)
+            self.session.add(unit)
+            await self.session.flush()
+            self._remember(unit)
+            self.summary.units_added += 1
+        return unit
+
+
+async def _upsert_staff(session: AsyncSession, row: dict, unit: OrgUnit) -> None:
+    staff = await session.scalar(select(Staff).where(Staff.userid == row["userid"]))
+    if staff is None:
+        staff = Staff(userid=row["userid"])
+        session.add(staff)
+    staff.name, staff.phone, staff.role = row["name"], row["phone"].replace(" ", ""), row["role"]
+    staff.unit_id, staff.active = unit.id, True
+
+
+async def _upsert_route(session: AsyncSession, unit: OrgUnit, row: dict) -> None:
+    route = await session.scalar(
+        select(Route).where(Route.unit_id == unit.id, Route.category == row["category"])
+    )
+    if route is None:
+        route = Route(unit_id=unit.id, category=row["category"])
+        session.add(route)
+    route.role = row["role"]
+
+
+def plan_import(grids: Path | None, staff: Path | None, routes: Path | None) -> ImportPlan:
+    plan = ImportPlan()
+    if grids:
+        read_grids(grids, plan)
+    if staff:
+        check_staff(staff, plan)
+    if routes:
+        check_routes(routes, plan)
+    return plan
+
+
+async def run_import(database_url: str, grids: Path | None, staff: Path | None,
+                     routes: Path | None) -> ImportSummary:
+    """Check everything, then write everything in one transaction, or nothing."""
+    from storage.db import make_engine, make_sessionmaker, upgrade
+
+    plan = plan_import(grids, staff, routes)
+    if plan.problems:
+        raise ImportFailed(plan.problems)
+    engine = make_engine(database_url)
+    try:
+        await upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            summary = await apply(session, plan)
+            await session.commit()
+        return summary
+    finally:
+        await engine.dispose()

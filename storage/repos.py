@@ -1,0 +1,129 @@
+"""Queries the handlers share, as plain functions over a session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import OrgUnit, OutboxMessage, Resident, Route, Staff, Ticket
+
+OPEN_STATES = ("new", "assigned", "accepted", "on_site")
+
+
+async def unit_chain(session: AsyncSession, unit_id: int) -> list[OrgUnit]:
+    """The unit and its ancestors, nearest first."""
+    chain = []
+    next_id: int | None = unit_id
+    while next_id is not None:
+        unit = await session.get(OrgUnit, next_id)
+        if unit is None:
+            break
+        chain.append(unit)
+        next_id = unit.parent_id
+    return chain
+
+
+async def route_role(session: AsyncSession, chain: list[OrgUnit], category: str) -> str | None:
+    ids = [unit.id for unit in chain]
+    rows = await session.execute(
+        select(Route.unit_id, Route.role).where(Route.unit_id.in_(ids), Route.category == category)
+    )
+    roles = dict(rows.all())
+    return next((roles[i] for i in ids if i in roles), None)
+
+
+async def least_busy_staff(session: AsyncSession, unit_id: int, role: str) -> Staff | None:
+    open_count = (
+        select(func.count(Ticket.id))
+        .where(Ticket.assignee_id == Staff.id, Ticket.state.in_(OPEN_STATES))
+        .scalar_subquery()
+    )
+    query = (
+        select(Staff)
+        .where(Staff.unit_id == unit_id, Staff.role == role, Staff.active.is_(True))
+        .order_by(open_count, Staff.userid)
+        .limit(1)
+    )
+    return await session.scalar(query)
+
+
+async def staff_by_userid(session: AsyncSession, userid: str) -> Staff | None:
+    return await session.scalar(select(Staff).where(Staff.userid == userid))
+
+
+async def resident_by_openid(session: AsyncSession, openid: str) -> Resident | None:
+    return await session.scalar(select(Resident).where(Resident.openid == openid))
+
+
+async def get_or_add_resident(session: AsyncSession, openid: str, now: datetime) -> Resident:
+    resident = await resident_by_openid(session, openid)
+    if resident is None:
+        resident = Resident(openid=openid, created_at=now, subscribed=True)
+        session.add(resident)
+        await session.flush()
+    return resident
+
+
+def _ticket_query():
+    return select(Ticket).options(
+        selectinload(Ticket.grid), selectinload(Ticket.assignee), selectinload(Ticket.resident)
+    )
+
+
+async def ticket_by_code(session: AsyncSession, code: str) -> Ticket | None:
+    return await session.scalar(_ticket_query().where(Ticket.code == code))
+
+
+async def tickets_of_staff(session: AsyncSession, staff_id: int) -> list[Ticket]:
+    query = _ticket_query().where(Ticket.assignee_id == staff_id, Ticket.state.in_(OPEN_STATES))
+    return list(await session.scalars(query.order_by(Ticket.created_at)))
+
+
+async def open_tickets_of_resident(session: AsyncSession, resident_id: int) -> list[Ticket]:
+    query = _ticket_query().where(
+        Ticket.resident_id == resident_id, Ticket.state.in_(OPEN_STATES)
+    )
+    return list(await session.scalars(query.order_by(Ticket.created_at)))
+
+
+async def unrouted_tickets(session: AsyncSession, resident_id: int) -> list[Ticket]:
+    query = _ticket_query().where(
+        Ticket.resident_id == resident_id, Ticket.state == "new", Ticket.grid_id.is_(None)
+    )
+    return list(await session.scalars(query.order_by(Ticket.created_at)))
+
+
+async def grid_worker(session: AsyncSession, grid_id: int) -> Staff | None:
+    return await least_busy_staff(session, grid_id, "grid_worker")
+
+
+async def grids(session: AsyncSession) -> list[OrgUnit]:
+    return list(await session.scalars(select(OrgUnit).where(OrgUnit.level == "grid")))
+
+
+def add_outbox(
+    session: AsyncSession,
+    *,
+    channel: str,
+    recipient: str,
+    text: str,
+    dedup_key: str,
+    now: datetime,
+    unit_id: int | None = None,
+) -> None:
+    session.add(
+        OutboxMessage(
+            channel=channel,
+            recipient=recipient,
+            body={"msgtype": "text", "text": text},
+            dedup_key=dedup_key,
+            unit_id=unit_id,
+            state="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )

@@ -1,0 +1,129 @@
+"""Fixtures: a real database (SQLite, and PostgreSQL when reachable), a clock, a running stack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from storage.db import make_engine, make_sessionmaker, upgrade
+
+PG_SERVER = os.environ.get("GRIDBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None):
+        self.current = start or datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def _pg_reachable() -> str | None:
+    async def probe() -> None:
+        connection = await asyncpg.connect(PG_SERVER, timeout=3)
+        await connection.close()
+
+    try:
+        with ThreadPoolExecutor(1) as pool:  # the session fixture may start inside a loop
+            pool.submit(asyncio.run, probe()).result()
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        return f"PostgreSQL at {PG_SERVER} unreachable: {error}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    problem = _pg_reachable()
+    if problem and IN_CI:
+        pytest.fail(problem + " (CI=true: PostgreSQL tests must run)")
+    if problem:
+        pytest.skip(problem)
+    return PG_SERVER
+
+
+async def _create_pg_database(server: str) -> str:
+    name = f"gridbot_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(server)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return name
+
+
+async def _drop_pg_database(server: str, name: str) -> None:
+    connection = await asyncpg.connect(server)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request, tmp_path):
+    """An empty, migrated database of each kind; PostgreSQL gets a database of its own."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        name = None
+    else:
+        server = request.getfixturevalue("pg_server")
+        name = await _create_pg_database(server)
+        url = "postgresql+asyncpg://" + server.split("://", 1)[1].rsplit("/", 1)[0] + "/" + name
+    engine = make_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    yield url
+    if name:
+        await _drop_pg_database(request.getfixturevalue("pg_server"), name)
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    engine = make_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture
+async def sessionmaker(database_url):
+    engine = make_engine(database_url)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def seeded_url(database_url):
+    """The demo county (config/demo) imported into a fresh database."""
+    from bot.demo import seed
+
+    await seed(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def stack(seeded_url, clock):
+    """The whole service on loopback HTTP, with a fake WeChat API and simulated WeChat clients.
+
+    The outbox relay does not run by itself: tests call `stack.drain()`.
+    """
+    from tests.stack import running_stack
+
+    async with running_stack(seeded_url, clock) as running:
+        yield running

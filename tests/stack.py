@@ -1,0 +1,73 @@
+"""The running service for end-to-end tests: real HTTP on loopback, fake WeChat APIs."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+
+import aiohttp
+from sqlalchemy import select
+
+from bot.app import SERVICES, Services, create_app
+from bot.demo import demo_settings, grid_points, serving
+from bot.fake_wechat import FakeWeChat
+from bot.simulator import WeChatSimulator
+from bot.wire import Channel
+from storage.models import OutboxMessage, Ticket
+
+RESIDENT = "o_test_resident_01"
+POINTS = grid_points()
+
+
+@dataclass
+class Stack:
+    services: Services
+    fake: FakeWeChat
+    mp: WeChatSimulator
+    work: WeChatSimulator
+    base: str
+
+    async def drain(self) -> int:
+        return await self.services.relay.drain()
+
+    async def say(self, text: str, sender: str = RESIDENT) -> str | None:
+        reply = await self.mp.send(self.mp.text(sender, text))
+        assert reply.status == 200, reply.body
+        return reply.text
+
+    async def locate(self, grid: str, sender: str = RESIDENT) -> str | None:
+        lon, lat = POINTS[grid]
+        reply = await self.mp.send(self.mp.location(sender, lon, lat))
+        assert reply.status == 200, reply.body
+        return reply.text
+
+    async def staff_says(self, userid: str, text: str) -> str | None:
+        reply = await self.work.send(self.work.text(userid, text))
+        assert reply.status == 200, reply.body
+        return reply.text
+
+    async def tickets(self) -> list[Ticket]:
+        async with self.services.sessionmaker() as session:
+            return list(await session.scalars(select(Ticket).order_by(Ticket.id)))
+
+    async def outbox(self) -> list[OutboxMessage]:
+        async with self.services.sessionmaker() as session:
+            return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+@contextlib.asynccontextmanager
+async def running_stack(database_url: str, clock, **app_options) -> AsyncIterator[Stack]:
+    settings = demo_settings(database_url, "http://127.0.0.1:1")
+    fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
+                      settings.work_secret)
+    async with serving(fake.app()) as fake_base:
+        settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
+        app = create_app(settings, clock=clock, run_relay=False, **app_options)
+        async with serving(app) as base, aiohttp.ClientSession() as http:
+            mp = WeChatSimulator(http, f"{base}/wechat/mp", Channel(
+                "mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid))
+            work = WeChatSimulator(http, f"{base}/wechat/work", Channel(
+                "work", settings.work_token, settings.work_aes_key, settings.work_corpid),
+                account=settings.work_corpid, agentid=settings.work_agentid)
+            yield Stack(app[SERVICES], fake, mp, work, base)

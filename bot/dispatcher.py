@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import residents, staff, texts
@@ -50,8 +51,11 @@ class Dispatcher:
         except Duplicate:
             log.info("duplicate %s message %s ignored", msg.channel, msg.key)
             return None
-        except (OperationalError, InterfaceError, OSError) as error:
-            raise Unavailable(str(error)) from error
+        except (DBAPIError, PoolTimeout, OSError) as error:
+            if not _is_outage(error):
+                log.exception("handler failed for %s message %s", msg.channel, msg.key)
+                return await self._keep_failed(msg)
+            raise Unavailable(type(error).__name__) from error
         except Exception:
             log.exception("handler failed for %s message %s", msg.channel, msg.key)
             return await self._keep_failed(msg)
@@ -79,6 +83,11 @@ class Dispatcher:
             except IntegrityError:
                 return texts.SORRY_FAILED
         return texts.SORRY_FAILED
+
+
+def _is_outage(error: Exception) -> bool:
+    """A database we cannot reach, as opposed to a statement it refused."""
+    return not isinstance(error, IntegrityError | DataError | ProgrammingError)
 
 
 def _record(session: AsyncSession, msg: Inbound, ports: Ports) -> InboundMessage:

@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.WARNING if args.command == "demo" else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return args.run(args) or 0
     except SettingsError as error:
@@ -50,12 +51,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args) -> int:
+    settings = load_settings()
+    settings.require_channels()
     from aiohttp import web
 
     from bot.app import create_app
 
-    settings = load_settings()
-    settings.require_channels()
     web.run_app(create_app(settings), host=settings.host, port=settings.port,
                 access_log=None, print=lambda text: log.info("%s", text))
     return 0

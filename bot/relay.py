@@ -1,4 +1,4 @@
-"""Drains the outbox: one row per transaction, locked so replicas never send it twice."""
+"""Drains the outbox: each row claimed under a lease, so replicas never send it twice."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Protocol
 
 import aiohttp
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.wechat_api import ApiError
@@ -23,6 +23,8 @@ MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=5)
 MAX_DELAY = timedelta(hours=1)
 IDLE_POLL_SECONDS = 2.0
+LOST = object()  # another relay claimed the row first
+LEASE = timedelta(seconds=60)  # a claimed row is tried again after this if its sender died
 
 
 class Sender(Protocol):
@@ -43,8 +45,7 @@ class Relay:
     async def run(self) -> None:
         while True:
             try:
-                while await self.send_one():
-                    pass
+                await self.drain()
             except Exception:  # a dead database must not end the relay
                 log.exception("outbox relay failed; will retry")
             with contextlib.suppress(TimeoutError):
@@ -54,11 +55,26 @@ class Relay:
     async def drain(self) -> int:
         """Send everything due now; the number of rows handled."""
         handled = 0
-        while await self.send_one():
-            handled += 1
+        while (step := await self.send_one()) is not None:
+            handled += step
         return handled
 
-    async def send_one(self) -> bool:
+    async def send_one(self) -> int | None:
+        """Claim one due row, send it, record the outcome: 1 when handled, 0 when another
+        relay won the row, None when nothing is due."""
+        claimed = await self._claim()
+        if claimed is None:
+            return None
+        if claimed is LOST:
+            return 0
+        outcome = await self._attempt(claimed)
+        async with self._sessionmaker() as session, session.begin():
+            row = await session.get(OutboxMessage, claimed.id)
+            outcome(row)
+        return 1
+
+    async def _claim(self) -> OutboxMessage | object | None:
+        """Take a due row under a lease: an atomic update that only one process can win."""
         async with self._sessionmaker() as session, session.begin():
             now = self._clock.now()
             row = await session.scalar(
@@ -69,21 +85,37 @@ class Relay:
                 .with_for_update(skip_locked=True)
             )
             if row is None:
-                return False
-            await self._deliver(row)
-            return True
+                return None
+            won = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.state == "pending",
+                       OutboxMessage.attempts == row.attempts)
+                .values(attempts=row.attempts + 1, next_attempt_at=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+            if won.rowcount != 1:
+                return LOST
+            row.attempts += 1
+            return row
 
-    async def _deliver(self, row: OutboxMessage) -> None:
-        row.attempts += 1
+    async def _attempt(self, row: OutboxMessage) -> Callable[[OutboxMessage], None]:
+        """Send once; the function that records the outcome on a fresh copy of the row."""
         try:
             await self._senders[row.channel].send(row.recipient, row.body)
         except ApiError as error:
-            self._failed(row, str(error), error.retryable)
+            problem, retryable = str(error), error.retryable
         except (aiohttp.ClientError, TimeoutError) as error:
-            self._failed(row, f"{type(error).__name__}: {error}", True)
+            problem, retryable = f"{type(error).__name__}: {error}", True
+        except Exception as error:  # a bug must not wedge the queue behind this row
+            log.exception("outbox %s: unexpected failure", row.id)
+            problem, retryable = f"{type(error).__name__}: {error}", True
         else:
-            row.state, row.sent_at, row.last_error = "sent", self._clock.now(), None
             log.info("outbox %s sent on %s", row.id, row.channel)
+            return self._sent
+        return lambda fresh: self._failed(fresh, problem, retryable)
+
+    def _sent(self, row: OutboxMessage) -> None:
+        row.state, row.sent_at, row.last_error = "sent", self._clock.now(), None
 
     def _failed(self, row: OutboxMessage, error: str, retryable: bool) -> None:
         row.last_error = error[:500]

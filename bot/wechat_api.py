@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from json import dumps
 
 import aiohttp
 
@@ -15,6 +16,8 @@ TOKEN_EXPIRED = frozenset({40001, 40014, 42001})
 # Retrying cannot help: window closed, unsubscribed, bad openid, no such WeCom user.
 NOT_RETRYABLE = frozenset({45015, 43004, 40003, 81013})
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+# WeChat shows \uXXXX escapes literally: send UTF-8, as wechatpy does.
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
 class ApiError(Exception):
@@ -63,9 +66,12 @@ class _Api:
                                        json=payload)
         return _checked(data)
 
-    async def _request(self, method: str, path: str, **kwargs) -> dict:
+    async def _request(self, method: str, path: str, *, json: dict | None = None,
+                       params: dict | None = None) -> dict:
         url = f"{self._base}/cgi-bin/{path}"
-        async with self._http.request(method, url, timeout=TIMEOUT, **kwargs) as response:
+        body = None if json is None else dumps(json, ensure_ascii=False).encode("utf-8")
+        async with self._http.request(method, url, params=params, data=body, timeout=TIMEOUT,
+                                      headers=JSON_HEADERS if body else None) as response:
             if response.status >= 400:
                 raise ApiError(-response.status, f"HTTP {response.status}")
             try:

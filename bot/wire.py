@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import math
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
@@ -34,7 +35,7 @@ class Refused(Exception):
 def parse_xml(body: bytes) -> dict[str, str]:
     """A flat <xml> document as a dict; DTDs, entities, nesting and duplicates are refused."""
     try:
-        text = body.decode("utf-8")
+        text = body.decode("utf-8").replace("\x00", "")
         root = SafeTree.fromstring(text, forbid_dtd=True)
     except UnicodeDecodeError:
         raise Refused(400, "body is not UTF-8") from None
@@ -46,7 +47,7 @@ def parse_xml(body: bytes) -> dict[str, str]:
     for child in root:
         if len(child) or child.tag in fields:
             raise Refused(400, f"field {child.tag} is nested or repeated")
-        fields[child.tag] = (child.text or "").replace("\x00", "")
+        fields[child.tag] = child.text or ""
     return fields
 
 
@@ -94,11 +95,11 @@ class Channel:
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
         if not self.encrypted:
             self._check(query.get("signature", ""), timestamp, nonce)
-            return body.decode("utf-8")
+            return body.decode("utf-8").replace("\x00", "")
         if "Encrypt" not in outer:
             raise Refused(403, "plaintext message while safe mode is configured")
         self._check(query.get("msg_signature", ""), timestamp, nonce, outer["Encrypt"])
-        return self._decrypt(outer["Encrypt"])
+        return self._decrypt(outer["Encrypt"]).replace("\x00", "")  # NUL is not XML
 
     def seal(self, reply_xml: str, nonce: str, timestamp: str) -> str:
         if not self.encrypted:
@@ -122,14 +123,16 @@ class Channel:
 def inbound(channel: str, xml: str) -> Inbound:
     """Reduce a checked, decrypted message to what the handlers need."""
     parsed = parse_xml(xml.encode("utf-8"))
+    if not parsed.get("MsgType") or (parsed["MsgType"] == "event" and not parsed.get("Event")):
+        raise Refused(400, "message type missing")
     try:
         message = (parse_mp if channel == "mp" else parse_work)(xml)
-        return _to_inbound(channel, message, parsed)
-    except (ValueError, TypeError, KeyError):
+        return _to_inbound(channel, message, parsed, xml)
+    except (ValueError, TypeError, KeyError, AttributeError):
         raise Refused(400, "message fields are malformed") from None
 
 
-def _to_inbound(channel: str, message, fields: dict[str, str]) -> Inbound:
+def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbound:
     sender = message.source
     if not sender:
         raise Refused(400, "message has no sender")
@@ -137,7 +140,7 @@ def _to_inbound(channel: str, message, fields: dict[str, str]) -> Inbound:
         ("evt", sender, fields.get("CreateTime", ""), fields.get("Event", ""),
          fields.get("EventKey", ""))
     )
-    common = {"channel": channel, "key": key, "sender": sender}
+    common = {"channel": channel, "key": key, "sender": sender, "raw": xml}
     kind = message.type
     if kind == "text":
         return Inbound(kind="text", text=message.content or "", **common)
@@ -147,15 +150,23 @@ def _to_inbound(channel: str, message, fields: dict[str, str]) -> Inbound:
         return Inbound(kind="image", media_id=message.media_id or "",
                        pic_url=message.image or "", **common)
     if kind == "location":
-        return Inbound(kind="location", lat=float(message.location_x),
-                       lon=float(message.location_y), label=message.label or "", **common)
+        lat, lon = _coordinates(message.location_x, message.location_y)
+        return Inbound(kind="location", lat=lat, lon=lon, label=message.label or "", **common)
     event = getattr(message, "event", "")
     if event in ("subscribe", "unsubscribe"):
         return Inbound(kind=event, **common)
     if event == "location":
-        return Inbound(kind="location_event", lat=message.latitude, lon=message.longitude,
-                       **common)
+        lat, lon = _coordinates(message.latitude, message.longitude)
+        return Inbound(kind="location_event", lat=lat, lon=lon, **common)
     return Inbound(kind="event" if kind == "event" else "unknown", **common)
+
+
+def _coordinates(lat: object, lon: object) -> tuple[float | None, float | None]:
+    """WGS-84 latitude and longitude, or (None, None) for anything impossible."""
+    lat, lon = float(lat), float(lon)
+    if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180:
+        return lat, lon
+    return None, None
 
 
 def reply_xml(text: str, xml: str, channel: str) -> str:

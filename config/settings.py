@@ -88,11 +88,14 @@ def env_name(name: str) -> str:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
-    raw, sections = _read_file(environ.get(PREFIX + "CONFIG", ""))
+    path = environ.get(PREFIX + "CONFIG", "")
+    from_file, sections = _read_file(path)
+    values = {name: _convert(name, value, f" (key {name} in {path})") for name, value in
+              from_file.items()}
     for f in fields(Settings):
-        if f.name != "sections" and env_name(f.name) in environ:
-            raw[f.name] = environ[env_name(f.name)]
-    values = {name: _convert(name, value) for name, value in raw.items()}
+        value = environ.get(env_name(f.name), "").strip()
+        if f.name != "sections" and value:  # an empty variable counts as unset
+            values[f.name] = _convert(f.name, value)
     return Settings(**values, sections=sections)
 
 
@@ -116,13 +119,13 @@ def _read_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return raw, sections
 
 
-def _convert(name: str, value: Any) -> Any:
+def _convert(name: str, value: Any, where: str = "") -> Any:
     value = str(value).strip()
     check = CHECKS.get(name)
     if check and value:
         problem = check(value)
         if problem:
-            raise SettingsError(env_name(name), problem)
+            raise SettingsError(env_name(name), problem + where)
     if name in ("port", "work_agentid"):
         return int(value) if value else 0
     return value.rstrip("/") if name.endswith("api_base") else value

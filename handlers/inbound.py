@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_TEXT_CHARS = 10_000
-
 
 @dataclass(frozen=True)
 class Inbound:
@@ -19,6 +17,7 @@ class Inbound:
     label: str = ""
     media_id: str = ""
     pic_url: str = ""
+    raw: str = ""  # the whole decrypted message, kept for kinds we do not understand
 
     @property
     def content(self) -> str:
@@ -27,4 +26,6 @@ class Inbound:
             return f"{self.lat},{self.lon} {self.label}".strip()
         if self.kind == "image":
             return f"{self.media_id} {self.pic_url}".strip()
+        if self.kind in ("unknown", "event"):
+            return self.raw
         return self.text

@@ -32,7 +32,7 @@ async def on_unsubscribe(session: AsyncSession, msg: Inbound, ports: Ports) -> s
 
 async def on_location(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
     resident, routed = await _locate(session, msg, ports)
-    if resident.grid_id is None:
+    if msg.lat is None or resident.grid_id is None:
         return texts.OUTSIDE_GRIDS
     contact = await _grid_contact(session, resident.grid_id, texts.LOCATED)
     return "\n\n".join([contact, *routed])
@@ -49,6 +49,8 @@ async def _locate(session: AsyncSession, msg: Inbound, ports: Ports
     """Place the resident in a grid and route the reports that waited for it."""
     now = ports.clock.now()
     resident = await repos.get_or_add_resident(session, msg.sender, now)
+    if msg.lat is None or msg.lon is None:
+        return resident, []
     resident.lat, resident.lon, resident.located_at = msg.lat, msg.lon, now
     resident.place = msg.label or resident.place
     resident.grid_id = ports.grids.locate(msg.lon, msg.lat)

@@ -75,8 +75,10 @@ def read_grids(path: Path, plan: ImportPlan) -> None:
         plan.problems.append(f"{path}: line 1: not a GeoJSON FeatureCollection")
         return
     seen: set[str] = set()
+    position = 0
     for number, feature in enumerate(features, start=1):
-        where = f"{path}: feature {number}{_line_of(text, feature)}"
+        line, position = _line_of(text, feature, position)
+        where = f"{path}: feature {number}{line}"
         row = _grid_row(feature, where, plan.problems)
         if row and row.code in seen:
             plan.problems.append(f"{where}: code {row.code!r} appears twice")
@@ -85,21 +87,25 @@ def read_grids(path: Path, plan: ImportPlan) -> None:
             plan.grids.append(row)
 
 
-def _line_of(text: str, feature: object) -> str:
-    code = feature.get("properties", {}).get("code") if isinstance(feature, dict) else None
+def _line_of(text: str, feature: object, start: int) -> tuple[str, int]:
+    """' (line N)' where this feature's code appears, searching on from the previous one."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    code = props.get("code") if isinstance(props, dict) else None
     if not isinstance(code, str):
-        return ""
-    index = text.find(json.dumps(code, ensure_ascii=False))
-    if index < 0:
-        index = text.find(json.dumps(code))
-    return f" (line {text.count(chr(10), 0, index) + 1})" if index >= 0 else ""
+        return "", start
+    for spelling in (json.dumps(code, ensure_ascii=False), json.dumps(code)):
+        index = text.find(spelling, start)
+        if index >= 0:
+            return f" (line {text.count(chr(10), 0, index) + 1})", index + len(spelling)
+    return "", start
 
 
 def _grid_row(feature: object, where: str, problems: list[str]) -> GridRow | None:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         problems.append(f"{where}: not a GeoJSON Feature")
         return None
-    props = feature.get("properties") or {}
+    props = feature.get("properties")
+    props = props if isinstance(props, dict) else {}
     values = {key: str(props.get(key) or "").strip() for key in GRID_PROPERTIES}
     missing = [key for key, value in values.items() if not value]
     if missing:
@@ -132,7 +138,7 @@ def _geometry_problem(geometry: object) -> str | None:
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         return "coordinates are not WGS-84 [longitude, latitude]"
     if not polygon.is_valid:
-        return f"geometry is not valid ({shapely.validation.explain_validity(polygon)})"
+        return f"geometry is not valid ({shapely.is_valid_reason(polygon)})"
     return None
 
 

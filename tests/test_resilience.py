@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from nlu.keywords import KeywordClassifier
 from storage.models import InboundMessage
-from tests.stack import RESIDENT, POINTS, running_stack
+from tests.stack import POINTS, RESIDENT, running_stack
 
 
 class BrokenClassifier:

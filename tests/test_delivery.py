@@ -1,0 +1,297 @@
+"""Outbox delivery against the fake WeChat and WeCom APIs over loopback HTTP, on real databases."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.demo import serving
+from bot.fake_wechat import FakeWeChat, Sent
+from bot.relay import BASE_DELAY, MAX_ATTEMPTS, Relay
+from bot.wechat_api import MpApi, WorkApi
+from handlers.ports import Clock
+from storage.models import OutboxMessage
+from storage.repos import add_outbox
+
+MP_APPID, MP_SECRET = "wx0000000000test", "mp-secret-0123456789abcdef"
+CORPID, WORK_SECRET, AGENTID = "ww0000000000test", "work-secret-0123456789abcdef", 1000002
+RESIDENT = "o_resident_0001"
+WORKER = "liminghua"
+RECIPIENTS = {"mp": RESIDENT, "work": WORKER}
+SYSTEM_ERROR = {"errcode": -1, "errmsg": "system error"}
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    body: bytes
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class Delivery:
+    """The fake WeChat on loopback, what it was asked, and a relay over the test database."""
+
+    fake: FakeWeChat
+    base: str
+    http: aiohttp.ClientSession
+    sessionmaker: async_sessionmaker
+    clock: Clock
+    seen: list[Seen] = field(default_factory=list)
+    keys: itertools.count = field(default_factory=itertools.count)
+
+    def relay(self, mp_secret: str = MP_SECRET, work_secret: str = WORK_SECRET) -> Relay:
+        senders = {
+            "mp": MpApi(self.http, self.base, self.clock, MP_APPID, mp_secret),
+            "work": WorkApi(self.http, self.base, self.clock, CORPID, work_secret, AGENTID),
+        }
+        return Relay(self.sessionmaker, senders, self.clock)
+
+    async def queue(self, channel: str, recipient: str, *texts: str) -> None:
+        async with self.sessionmaker() as session:
+            for text in texts:
+                add_outbox(
+                    session,
+                    channel=channel,
+                    recipient=recipient,
+                    text=text,
+                    dedup_key=f"test:{next(self.keys)}",
+                    now=self.clock.now(),
+                )
+            await session.commit()
+
+    async def rows(self) -> list[OutboxMessage]:
+        async with self.sessionmaker() as session:
+            return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+    async def row(self) -> OutboxMessage:
+        [row] = await self.rows()
+        return row
+
+    def requests_to(self, path: str) -> list[Seen]:
+        return [seen for seen in self.seen if seen.path == f"/cgi-bin/{path}"]
+
+
+@pytest.fixture
+async def delivery(sessionmaker, clock) -> AsyncIterator[Delivery]:
+    fake = FakeWeChat(MP_APPID, MP_SECRET, CORPID, WORK_SECRET)
+    seen: list[Seen] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler):
+        seen.append(Seen(request.method, request.path, await request.read()))
+        return await handler(request)
+
+    app = fake.app()
+    app.middlewares.append(record)
+    async with serving(app) as base, aiohttp.ClientSession() as http:
+        yield Delivery(fake, base, http, sessionmaker, clock, seen)
+
+
+async def test_resident_and_worker_get_messages_via_documented_token_endpoints(delivery):
+    await delivery.queue("mp", RESIDENT, "您的反映已收到")
+    await delivery.queue("work", WORKER, "您有一条新工单")
+
+    assert await delivery.relay().drain() == 2
+
+    assert delivery.fake.to(RESIDENT) == ["您的反映已收到"]
+    assert delivery.fake.to(WORKER) == ["您有一条新工单"]
+    assert [s.method for s in delivery.requests_to("stable_token")] == ["POST"]
+    assert [s.method for s in delivery.requests_to("gettoken")] == ["GET"]
+    assert delivery.requests_to("token") == []  # not the legacy MP endpoint
+    assert {row.state for row in await delivery.rows()} == {"sent"}
+
+
+@pytest.mark.parametrize("channel", ["mp", "work"])
+async def test_wrong_app_secret_keeps_message_waiting_until_secret_is_fixed(
+    delivery, clock, channel
+):
+    await delivery.queue(channel, RECIPIENTS[channel], "请于今天下午到社区服务站")
+    broken = delivery.relay(mp_secret="wrong", work_secret="wrong")
+
+    assert await broken.drain() == 1
+    row = await delivery.row()
+    assert (row.state, row.attempts, row.sent_at) == ("pending", 1, None)
+    assert "errcode" in row.last_error
+    assert row.next_attempt_at > clock.now()
+    assert await broken.drain() == 0  # backing off, not hammering the token endpoint
+    assert delivery.fake.sent == []
+
+    clock.advance(minutes=5)
+    assert await delivery.relay().drain() == 1
+
+    assert delivery.fake.to(RECIPIENTS[channel]) == ["请于今天下午到社区服务站"]
+    row = await delivery.row()
+    assert (row.state, row.attempts, row.last_error) == ("sent", 2, None)
+
+
+async def test_burst_of_twenty_messages_fetches_one_token_per_app(delivery):
+    texts = [f"第{n}条通知" for n in range(20)]
+    await delivery.queue("mp", RESIDENT, *texts)
+    await delivery.queue("work", WORKER, *texts)
+
+    assert await delivery.relay().drain() == 40
+
+    assert delivery.fake.token_fetches == {"mp": 1, "work": 1}
+    assert delivery.fake.to(RESIDENT) == texts
+    assert delivery.fake.to(WORKER) == texts
+
+
+@pytest.mark.parametrize("channel", ["mp", "work"])
+async def test_token_expiring_mid_burst_is_refreshed_once_and_nothing_is_lost_or_doubled(
+    delivery, channel
+):
+    texts = ["第一条", "第二条", "第三条"]
+    await delivery.queue(channel, RECIPIENTS[channel], *texts)
+    expired: list[Sent] = []
+
+    def expire_after_first(sent: Sent) -> None:
+        if not expired:
+            expired.append(sent)
+            delivery.fake.expire_tokens()
+
+    delivery.fake.listeners.append(expire_after_first)
+
+    assert await delivery.relay().drain() == 3
+
+    assert delivery.fake.token_fetches[channel] == 2
+    assert delivery.fake.to(RECIPIENTS[channel]) == texts
+    assert [(row.state, row.attempts) for row in await delivery.rows()] == [("sent", 1)] * 3
+
+
+async def test_resident_outside_48h_window_message_is_held_with_its_text_not_retried(
+    delivery, clock
+):
+    delivery.fake.window_closed.add(RESIDENT)
+    await delivery.queue("mp", RESIDENT, "您的工单已办结，感谢您的反映 🙏")
+    relay = delivery.relay()
+
+    assert await relay.drain() == 1
+    clock.advance(days=1)
+    assert await relay.drain() == 0
+
+    row = await delivery.row()
+    assert (row.state, row.attempts, row.recipient) == ("held", 1, RESIDENT)
+    assert "45015" in row.last_error
+    assert row.body["text"] == "您的工单已办结，感谢您的反映 🙏"
+    assert len(delivery.requests_to("message/custom/send")) == 1
+    assert delivery.fake.sent == []
+
+
+async def test_transient_wechat_error_is_retried_after_backoff_and_sent_once(delivery, clock):
+    delivery.fake.fail_next = [SYSTEM_ERROR]
+    await delivery.queue("mp", RESIDENT, "网格员正在赶来")
+    relay = delivery.relay()
+
+    assert await relay.drain() == 1
+    row = await delivery.row()
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert "system error" in row.last_error
+    assert clock.now() < row.next_attempt_at <= clock.now() + BASE_DELAY * 1.5
+    assert await relay.drain() == 0
+    assert delivery.fake.sent == []
+
+    clock.advance(minutes=1)
+    assert await relay.drain() == 1
+    assert await relay.drain() == 0
+
+    assert delivery.fake.to(RESIDENT) == ["网格员正在赶来"]
+    row = await delivery.row()
+    assert (row.state, row.attempts, row.last_error) == ("sent", 2, None)
+
+
+async def test_message_failing_every_attempt_is_marked_dead_and_no_longer_tried(delivery, clock):
+    delivery.fake.fail_next = [SYSTEM_ERROR] * (MAX_ATTEMPTS + 1)
+    await delivery.queue("work", WORKER, "紧急：东关一网格有新工单")
+    relay = delivery.relay()
+
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert (await delivery.row()).state == "pending"
+        assert await relay.drain() == 1
+        assert (await delivery.row()).attempts == attempt
+        clock.advance(hours=2)
+
+    assert await relay.drain() == 0
+    row = await delivery.row()
+    assert (row.state, row.attempts) == ("dead", MAX_ATTEMPTS)
+    assert row.body["text"] == "紧急：东关一网格有新工单"
+    assert len(delivery.fake.fail_next) == 1  # no request after the last attempt
+    assert delivery.fake.sent == []
+
+
+async def test_notice_to_unknown_wecom_user_is_held_and_known_user_still_gets_theirs(
+    delivery, clock
+):
+    delivery.fake.work_users = {"someoneelse"}
+    await delivery.queue("work", "nobody", "您有一条新工单")
+    await delivery.queue("work", "someoneelse", "您有一条新工单")
+    relay = delivery.relay()
+
+    assert await relay.drain() == 2
+    clock.advance(days=1)
+    assert await relay.drain() == 0
+
+    held, sent = await delivery.rows()
+    assert (held.state, held.attempts, held.recipient) == ("held", 1, "nobody")
+    assert "81013" in held.last_error
+    assert sent.state == "sent"
+    assert delivery.fake.sent == [Sent("work", "someoneelse", "您有一条新工单")]
+
+
+async def test_two_relays_draining_at_once_send_each_message_once(delivery):
+    mp_texts = [f"居民通知{n}" for n in range(10)]
+    work_texts = [f"工单通知{n}" for n in range(10)]
+    await delivery.queue("mp", RESIDENT, *mp_texts)
+    await delivery.queue("work", WORKER, *work_texts)
+    relay = delivery.relay()
+
+    handled = await asyncio.gather(relay.drain(), relay.drain())
+
+    assert sum(handled) == 20
+    assert sorted(delivery.fake.to(RESIDENT)) == sorted(mp_texts)
+    assert sorted(delivery.fake.to(WORKER)) == sorted(work_texts)
+    assert delivery.fake.token_fetches == {"mp": 1, "work": 1}
+    assert [(row.state, row.attempts) for row in await delivery.rows()] == [("sent", 1)] * 20
+
+
+TEXT = "您好！您反映的「小区门口垃圾」已转给网格员李明华 👷‍♂️🗑️\n编号 GB-7K2Q，请耐心等待😊"
+
+
+async def test_resident_and_worker_receive_exact_text_and_wecom_carries_agentid(delivery):
+    await delivery.queue("mp", RESIDENT, TEXT)
+    await delivery.queue("work", WORKER, TEXT)
+
+    assert await delivery.relay().drain() == 2
+
+    assert delivery.fake.sent == [Sent("mp", RESIDENT, TEXT), Sent("work", WORKER, TEXT)]
+    [mp_request] = delivery.requests_to("message/custom/send")
+    [work_request] = delivery.requests_to("message/send")
+    expected_text = {"msgtype": "text", "text": {"content": TEXT}}
+    assert mp_request.json() == {"touser": RESIDENT, **expected_text}
+    assert work_request.json() == {"touser": WORKER, "agentid": AGENTID, **expected_text}
+
+
+async def test_chinese_and_emoji_reach_wechat_as_utf8_not_unicode_escapes(delivery):
+    # WeChat shows \uXXXX escapes to the user as they are; wechatpy sends ensure_ascii=False.
+    await delivery.queue("mp", RESIDENT, TEXT)
+    await delivery.queue("work", WORKER, TEXT)
+
+    await delivery.relay().drain()
+
+    for path in ("message/custom/send", "message/send"):
+        [request] = delivery.requests_to(path)
+        body = request.body.decode("utf-8")
+        assert "\\u" not in body, f"{path} escaped the text: {body[:80]}"
+        assert json.dumps(TEXT, ensure_ascii=False) in body

@@ -1,0 +1,318 @@
+"""Bad and hostile input on both webhooks: refused plainly, never a crash, nothing stored."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+from sqlalchemy import select
+
+from bot.simulator import WeChatSimulator, to_xml
+from bot.wire import parse_xml, signature
+from handlers import texts
+from storage.models import InboundMessage
+from tests.stack import RESIDENT
+
+GRID_WORKER = "liminghua"  # 李明华, grid worker of 东关一网格 in the demo county
+CHANNELS = ["mp", "work"]
+QUICK_SECONDS = 2.0
+MAX_BODY_BYTES = 64 * 1024
+
+
+def _billion_laughs() -> str:
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
+    ]
+    return "<!DOCTYPE xml [" + "".join(entities) + "]><xml>{fields}<Extra>&lol9;</Extra></xml>"
+
+
+# "{fields}" stands for the fields of an otherwise valid message
+HOSTILE_XML = {
+    "empty": ("", "utf-8"),
+    "malformed": ("<xml>{fields}<Extra>unclosed</xml>", "utf-8"),
+    "wrong-root": ("<message>{fields}</message>", "utf-8"),
+    "nested-field": ("<xml>{fields}<Extra><Inner>x</Inner></Extra></xml>", "utf-8"),
+    "duplicated-fields": ("<xml>{fields}{fields}</xml>", "utf-8"),
+    "not-utf8": ("<xml>{fields}<Extra>网格通</Extra></xml>", "gbk"),
+    "xxe": (
+        '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        "<xml>{fields}<Extra>&x;</Extra></xml>",
+        "utf-8",
+    ),
+    "billion-laughs": (_billion_laughs(), "utf-8"),
+}
+
+
+def _inside(xml: str) -> str:
+    return xml.removeprefix("<xml>").removesuffix("</xml>")
+
+
+def _hostile(case: str, fields_xml: str) -> bytes:
+    template, encoding = HOSTILE_XML[case]
+    return template.replace("{fields}", fields_xml).encode(encoding)
+
+
+def _sim(stack, channel: str) -> WeChatSimulator:
+    return getattr(stack, channel)
+
+
+def _sample(sim: WeChatSimulator) -> dict[str, object]:
+    if sim.channel.name == "mp":
+        return sim.text(RESIDENT, "小区门口垃圾堆了好几天没人清理")
+    return sim.text(GRID_WORKER, "我的工单")
+
+
+def _signed_query(sim: WeChatSimulator, encrypted: str) -> dict[str, str]:
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+    token = sim.channel.token
+    query = {
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "msg_signature": signature(token, timestamp, nonce, encrypted),
+    }
+    if sim.channel.name == "mp":
+        query.update(signature=signature(token, timestamp, nonce), encrypt_type="aes")
+    return query
+
+
+def _sealed(
+    sim: WeChatSimulator, plain: str | bytes, app_id: str | None = None
+) -> tuple[dict[str, str], bytes]:
+    """Encrypt and sign any plaintext, well-formed or not, as WeChat would."""
+    encrypted = sim._prp().encrypt(plain, app_id or sim.channel.app_id).decode()
+    return _signed_query(sim, encrypted), _envelope(sim, encrypted)
+
+
+def _envelope(sim: WeChatSimulator, encrypted: str) -> bytes:
+    outer: dict[str, object] = {"ToUserName": sim.account, "Encrypt": encrypted}
+    if sim.channel.name == "work":
+        outer["AgentID"] = sim.agentid
+    return to_xml(outer).encode()
+
+
+async def _inbound_rows(stack) -> list[InboundMessage]:
+    async with stack.services.sessionmaker() as session:
+        return list(await session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
+
+
+async def _assert_nothing_stored(stack) -> None:
+    assert await stack.tickets() == []
+    assert await _inbound_rows(stack) == []
+    await stack.drain()
+    assert stack.fake.sent == []
+
+
+async def _get(sim: WeChatSimulator, query: dict[str, str]) -> tuple[int, str]:
+    async with sim.http.get(sim.url, params=query) as response:
+        return response.status, await response.text()
+
+
+# URL verification (GET)
+
+
+async def test_official_account_url_check_echoes_back_with_correct_signature(stack):
+    token, timestamp, nonce = stack.mp.channel.token, str(int(time.time())), "n0nce"
+    query = {
+        "signature": signature(token, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "echostr": "5837397749645421234",
+    }
+    assert await _get(stack.mp, query) == (200, "5837397749645421234")
+
+
+async def test_wecom_url_check_answers_decrypted_echo_with_correct_signature(stack):
+    echo = stack.work._prp().encrypt("echo-3815-网格", stack.work.channel.app_id).decode()
+    query = _signed_query(stack.work, echo) | {"echostr": echo}
+    assert await _get(stack.work, query) == (200, "echo-3815-网格")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_url_check_with_wrong_signature_is_refused(stack, channel):
+    sim = _sim(stack, channel)
+    echo = sim._prp().encrypt("echo-1", sim.channel.app_id).decode()
+    timestamp, nonce = str(int(time.time())), "n0nce"
+    forged = signature("not-the-token", timestamp, nonce, echo)
+    query = {
+        "signature": forged,
+        "msg_signature": forged,
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "echostr": echo,
+    }
+    status, body = await _get(sim, query)
+    assert status == 403 and "echo-1" not in body and echo not in body
+
+
+async def test_wecom_url_check_encrypted_for_another_corp_is_refused(stack):
+    echo = stack.work._prp().encrypt("echo-2", "ww_someone_else").decode()
+    status, body = await _get(stack.work, _signed_query(stack.work, echo) | {"echostr": echo})
+    assert status == 403 and "echo-2" not in body
+
+
+# Who sent it (POST)
+
+
+def _forge(sim: WeChatSimulator, how: str) -> tuple[dict[str, str], bytes]:
+    query, body = sim.sign(_sample(sim))
+    if how == "missing-signature":
+        query = {k: v for k, v in query.items() if k not in ("signature", "msg_signature")}
+    elif how == "wrong-token":
+        encrypted = parse_xml(body.encode())["Encrypt"]
+        query["msg_signature"] = signature(
+            "not-the-token", query["timestamp"], query["nonce"], encrypted
+        )
+    elif how == "other-body":
+        _, body = sim.sign(sim.text(RESIDENT, "别的消息，换了内容"))
+    elif how == "changed-timestamp":
+        query["timestamp"] = str(int(query["timestamp"]) - 3600)
+    return query, body.encode()
+
+
+@pytest.mark.parametrize(
+    "how", ["missing-signature", "wrong-token", "other-body", "changed-timestamp"]
+)
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_forged_signature_is_refused_and_nothing_is_stored(stack, channel, how):
+    sim = _sim(stack, channel)
+    reply = await sim.post(*_forge(sim, how))
+    assert reply.status == 403
+    await _assert_nothing_stored(stack)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_message_encrypted_for_another_account_is_refused(stack, channel):
+    sim = _sim(stack, channel)
+    other = "wx_someone_else00" if channel == "mp" else "ww_someone_else0"
+    reply = await sim.post(*_sealed(sim, to_xml(_sample(sim)), app_id=other))
+    assert reply.status == 403
+    await _assert_nothing_stored(stack)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_plaintext_message_is_refused_while_safe_mode_is_on(stack, channel):
+    sim = _sim(stack, channel)
+    timestamp, nonce = str(int(time.time())), "n0nce"
+    token = sim.channel.token
+    query = {
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "signature": signature(token, timestamp, nonce),
+        "msg_signature": signature(token, timestamp, nonce),
+    }
+    reply = await sim.post(query, to_xml(_sample(sim)).encode())
+    assert reply.status == 403
+    await _assert_nothing_stored(stack)
+
+
+# Hostile bodies
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_XML))
+async def test_hostile_xml_is_refused_quickly_as_bad_request(stack, case):
+    """Both the envelope WeChat posts and the message inside it, on both channels."""
+    for sim in (stack.mp, stack.work):
+        query, body = sim.sign(_sample(sim))
+        attempts = [
+            (query, _hostile(case, _inside(body))),
+            _sealed(sim, _hostile(case, _inside(to_xml(_sample(sim))))),
+        ]
+        for attempt_query, attempt_body in attempts:
+            started = time.monotonic()
+            reply = await sim.post(attempt_query, attempt_body)
+            assert reply.status == 400, (sim.channel.name, reply.body)
+            assert time.monotonic() - started < QUICK_SECONDS
+            assert "root:" not in reply.body  # nothing of /etc/passwd comes back
+    await _assert_nothing_stored(stack)
+
+
+@pytest.mark.parametrize("garbage", ["%%% not base64 %%%", "QUJD", "", "网格通"])
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_garbage_in_encrypt_field_is_refused_as_bad_request(stack, channel, garbage):
+    sim = _sim(stack, channel)
+    reply = await sim.post(_signed_query(sim, garbage), _envelope(sim, garbage))
+    assert reply.status == 400, reply.body
+    await _assert_nothing_stored(stack)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_body_over_64_kib_is_refused_as_too_large(stack, channel):
+    sim = _sim(stack, channel)
+    body = b"<xml><Encrypt>" + b"A" * MAX_BODY_BYTES + b"</Encrypt></xml>"
+    reply = await sim.post(_signed_query(sim, "A" * MAX_BODY_BYTES), body)
+    assert reply.status == 413
+    await _assert_nothing_stored(stack)
+
+
+@pytest.mark.parametrize("field", ["MsgType", "Event"])
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_message_with_empty_type_or_event_is_refused_not_crashed(stack, channel, field):
+    sim = _sim(stack, channel)
+    fields = sim.event(RESIDENT, "subscribe") | {field: ""}
+    reply = await sim.post(*_sealed(sim, to_xml(fields)))
+    assert reply.status == 400, reply.body
+    await _assert_nothing_stored(stack)
+
+
+# What residents and staff hear back
+
+
+@pytest.mark.parametrize(
+    "msg_type, extra",
+    [
+        ("video", {"MediaId": "media-v1", "ThumbMediaId": "thumb-v1"}),
+        ("link", {"Title": "小区通知", "Description": "停水", "Url": "http://example.com/a"}),
+    ],
+)
+async def test_unsupported_message_gets_polite_reply_and_is_kept(stack, msg_type, extra):
+    reply = await stack.mp.send(stack.mp.message(RESIDENT, msg_type, **extra))
+    assert reply.status == 200 and reply.text == texts.UNSUPPORTED
+    assert [(row.sender, row.reply) for row in await _inbound_rows(stack)] == [
+        (RESIDENT, texts.UNSUPPORTED)
+    ]
+    assert await stack.tickets() == []
+
+
+async def test_report_with_markup_sql_emoji_and_zero_width_characters_is_kept_exactly(stack):
+    report = (
+        "小区门口垃圾堆了好几天没人清理 <script>alert('x')</script> "
+        "'; DROP TABLE tickets; -- a &amp; b ]]> 🔥🧯𠮷👨‍👩‍👧 零\u200b宽\u200c字\u200d符\ufeff"
+    )
+    assert await stack.say(report) == texts.REPORT_WAITING_FOR_LOCATION
+    assert [t.text for t in await stack.tickets()] == [report]
+    assert [row.content for row in await _inbound_rows(stack)] == [report]
+
+
+async def test_nul_character_is_dropped_from_a_report_that_is_otherwise_kept(stack):
+    reply = await stack.mp.send(stack.mp.text(RESIDENT, "小区门口垃圾堆了\x00好几天没人清理"))
+    assert reply.status == 200, reply.body
+    assert [t.text for t in await stack.tickets()] == ["小区门口垃圾堆了好几天没人清理"]
+
+
+async def test_ten_thousand_character_report_is_kept_whole(stack):
+    report = ("小区门口垃圾堆了好几天没人清理，臭得很，" * 500)[:10_000]
+    await stack.locate("东关一网格")
+    assert "GB-" in await stack.say(report)
+    assert [t.text for t in await stack.tickets()] == [report]
+    await stack.drain()
+    notices = stack.fake.to(GRID_WORKER)
+    assert len(notices) == 1 and len(notices[0].encode()) <= 2048  # WeCom's text limit
+
+
+async def test_unregistered_wecom_user_is_told_they_are_not_registered(stack):
+    reply = await stack.staff_says("stranger_007", "接单 GB-7K3PQ")
+    assert reply == texts.STAFF_NOT_REGISTERED
+
+
+async def test_staff_gibberish_gets_the_command_help(stack):
+    reply = await stack.staff_says(GRID_WORKER, "asdf 今天天气不错 ¯\\_(ツ)_/¯")
+    assert reply == texts.STAFF_UNKNOWN_COMMAND and texts.STAFF_HELP in reply
+
+
+@pytest.mark.parametrize("x, y", [("nan", "nan"), ("inf", "-inf"), ("1e999", "36.5")])
+async def test_location_with_impossible_coordinates_is_answered_as_outside_every_grid(stack, x, y):
+    fields = stack.mp.message(RESIDENT, "location", Location_X=x, Location_Y=y, Scale=15)
+    reply = await stack.mp.send(fields)
+    assert reply.status == 200, reply.body
+    assert reply.text == texts.OUTSIDE_GRIDS

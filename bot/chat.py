@@ -6,8 +6,8 @@ import aiohttp
 from sqlalchemy import select
 
 from bot.console import Console, stdin_lines
-from bot.simulator import WeChatSimulator
-from bot.wire import Channel
+from bot.demo import inside_points
+from bot.simulator import simulators
 from config.settings import Settings
 from storage.db import make_engine, make_sessionmaker
 from storage.models import OrgUnit, Staff
@@ -18,26 +18,17 @@ CHAT_OPENID = "o_console_resident"
 async def run_chat(settings: Settings, url: str) -> None:
     staff, points = await _directory(settings.database_url)
     async with aiohttp.ClientSession() as http:
-        mp = WeChatSimulator(http, f"{url}/wechat/mp", Channel(
-            "mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid))
-        work = WeChatSimulator(http, f"{url}/wechat/work", Channel(
-            "work", settings.work_token, settings.work_aes_key, settings.work_corpid),
-            account=settings.work_corpid, agentid=settings.work_agentid)
+        mp, work = simulators(http, url, settings)
         await Console(mp, work, CHAT_OPENID, staff, points).run(stdin_lines())
 
 
 async def _directory(database_url: str) -> tuple[dict[str, str], dict]:
-    from shapely.geometry import shape
-
     engine = make_engine(database_url)
     try:
         async with make_sessionmaker(engine)() as session:
             staff = {s.userid: s.name for s in await session.scalars(select(Staff))}
             grids = await session.scalars(select(OrgUnit).where(OrgUnit.level == "grid"))
-            points = {}
-            for grid in grids:
-                point = shape(grid.boundary).representative_point()
-                points[grid.name] = points[grid.code] = (point.x, point.y)
+            points = inside_points((g.name, g.code, g.boundary) for g in grids)
         return staff, points
     finally:
         await engine.dispose()

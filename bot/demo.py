@@ -8,7 +8,7 @@ import contextlib
 import json
 import secrets
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,8 +20,7 @@ from sqlalchemy import func, select
 from bot.app import SERVICES, create_app
 from bot.console import Console, stdin_lines
 from bot.fake_wechat import FakeWeChat, Sent
-from bot.simulator import WeChatSimulator
-from bot.wire import Channel
+from bot.simulator import simulators
 from config.settings import Settings
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.importer import apply, plan_import
@@ -61,11 +60,18 @@ async def seed(database_url: str, data: Path = DEMO_DATA) -> None:
 
 def grid_points(data: Path = DEMO_DATA) -> dict[str, tuple[float, float]]:
     collection = json.loads((data / "grids.geojson").read_text(encoding="utf-8"))
+    return inside_points(
+        (f["properties"]["name"], f["properties"]["code"], f["geometry"])
+        for f in collection["features"]
+    )
+
+
+def inside_points(grids: Iterable[tuple[str, str, dict]]) -> dict[str, tuple[float, float]]:
+    """A point inside each grid, under its name and its code: where the console stands."""
     points = {}
-    for feature in collection["features"]:
-        point = shape(feature["geometry"]).representative_point()
-        props = feature["properties"]
-        points[props["name"]] = points[props["code"]] = (point.x, point.y)
+    for name, code, geometry in grids:
+        point = shape(geometry).representative_point()
+        points[name] = points[code] = (point.x, point.y)
     return points
 
 
@@ -106,11 +112,7 @@ async def _console(app: web.Application, base: str, http: aiohttp.ClientSession,
     services = app[SERVICES]
     async with services.sessionmaker() as session:
         staff = {s.userid: s.name for s in await session.scalars(select(Staff))}
-    mp = WeChatSimulator(http, f"{base}/wechat/mp", Channel(
-        "mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid))
-    work = WeChatSimulator(http, f"{base}/wechat/work", Channel(
-        "work", settings.work_token, settings.work_aes_key, settings.work_corpid),
-        account=settings.work_corpid, agentid=settings.work_agentid)
+    mp, work = simulators(http, base, settings)
 
     async def settle() -> None:
         for _ in range(int(SETTLE_SECONDS / 0.05)):

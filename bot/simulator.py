@@ -16,6 +16,7 @@ from wechatpy.crypto import PrpCrypto as MpPrpCrypto
 from wechatpy.enterprise.crypto import PrpCrypto as WorkPrpCrypto
 
 from bot.wire import Channel, parse_xml, signature
+from config.settings import Settings
 
 
 def to_xml(fields: dict[str, object]) -> str:
@@ -118,3 +119,14 @@ class WeChatSimulator:
     def _prp(self):
         prp_class = MpPrpCrypto if self.channel.name == "mp" else WorkPrpCrypto
         return prp_class(base64.b64decode(self.channel.aes_key + "="))
+
+
+def simulators(http: aiohttp.ClientSession, base: str, settings: Settings
+               ) -> tuple[WeChatSimulator, WeChatSimulator]:
+    """WeChat's side of both webhooks of the server at `base`, signed with its settings."""
+    mp = WeChatSimulator(http, f"{base}/wechat/mp", Channel(
+        "mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid))
+    work = WeChatSimulator(http, f"{base}/wechat/work", Channel(
+        "work", settings.work_token, settings.work_aes_key, settings.work_corpid),
+        account=settings.work_corpid, agentid=settings.work_agentid)
+    return mp, work

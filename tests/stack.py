@@ -12,8 +12,7 @@ from sqlalchemy import select
 from bot.app import SERVICES, Services, create_app
 from bot.demo import demo_settings, grid_points, serving
 from bot.fake_wechat import FakeWeChat
-from bot.simulator import WeChatSimulator
-from bot.wire import Channel
+from bot.simulator import WeChatSimulator, simulators
 from storage.models import OutboxMessage, Ticket
 
 RESIDENT = "o_test_resident_01"
@@ -65,9 +64,5 @@ async def running_stack(database_url: str, clock, **app_options) -> AsyncIterato
         settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
         app = create_app(settings, clock=clock, run_relay=False, **app_options)
         async with serving(app) as base, aiohttp.ClientSession() as http:
-            mp = WeChatSimulator(http, f"{base}/wechat/mp", Channel(
-                "mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid))
-            work = WeChatSimulator(http, f"{base}/wechat/work", Channel(
-                "work", settings.work_token, settings.work_aes_key, settings.work_corpid),
-                account=settings.work_corpid, agentid=settings.work_agentid)
+            mp, work = simulators(http, base, settings)
             yield Stack(app[SERVICES], fake, mp, work, base)

@@ -19,7 +19,9 @@ from bot.webhooks import REPLY_DEADLINE_SECONDS, Webhook
 from bot.wechat_api import MpApi, WorkApi
 from config.settings import Settings
 from handlers.inbound import Inbound
+from handlers.policy import Policy
 from handlers.ports import Clock, Ports, SystemClock
+from nlu.backends import make_classifier
 from nlu.classifier import Classifier
 from storage import repos
 from storage.db import make_engine, make_sessionmaker, upgrade
@@ -53,20 +55,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
                reply_deadline: float = REPLY_DEADLINE_SECONDS,
                run_relay: bool = True) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app[SERVICES] = Services(settings, clock or SystemClock(), classifier or default_classifier(),
-                             reply_deadline, run_relay)
+    app[SERVICES] = Services(settings, clock or SystemClock(),
+                             classifier or make_classifier(settings), reply_deadline, run_relay)
     app.cleanup_ctx.append(_resources)
     app.router.add_get("/healthz", healthz)
     for name in ("mp", "work"):
         app.router.add_get(f"/wechat/{name}", _route(name, "verify"))
         app.router.add_post(f"/wechat/{name}", _route(name, "receive"))
     return app
-
-
-def default_classifier() -> Classifier:
-    from nlu.keywords import KeywordClassifier
-
-    return KeywordClassifier()
 
 
 def _route(name: str, method: str):
@@ -94,7 +90,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                         settings.work_secret, settings.work_agentid),
     }
     services.relay = Relay(sessionmaker, senders, services.clock)
-    ports = Ports(classifier=services.classifier, clock=services.clock, grids=services.grids)
+    ports = Ports(classifier=services.classifier, clock=services.clock, grids=services.grids,
+                  policy=Policy.from_settings(settings))
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
     _add_webhooks(services)
     relay_task = asyncio.create_task(services.relay.run()) if services.run_relay else None

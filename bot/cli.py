@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.WARNING if args.command == "demo" else logging.INFO,
+    quiet = args.command in ("demo", "nlu")
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
@@ -47,7 +48,64 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--staff", type=Path, help="CSV: userid,name,phone,role,unit")
     imp.add_argument("--routes", type=Path, help="CSV: unit,category,role")
     imp.set_defaults(run=_import)
+    _nlu_parser(commands)
     return parser
+
+
+def _nlu_parser(commands) -> None:
+    nlu = commands.add_parser("nlu", help="the text classifier: train, predict, evaluate, export")
+    verbs = nlu.add_subparsers(dest="verb", required=True)
+    train = verbs.add_parser("train", help="train the embedded model from nlu/data")
+    train.add_argument("--out", type=Path, help="model file (default: the model cache)")
+    train.set_defaults(run=_nlu_train)
+    predict = verbs.add_parser("predict", help="classify stdin lines, one JSON object a line")
+    predict.set_defaults(run=_nlu_predict)
+    evaluate = verbs.add_parser("evaluate", help="score a label<TAB>text file")
+    evaluate.add_argument("file", type=Path)
+    evaluate.set_defaults(run=_nlu_evaluate)
+    export = verbs.add_parser("export-rasa", help="write a Rasa 3.x project from nlu/data")
+    export.add_argument("dir", type=Path)
+    export.set_defaults(run=_nlu_export)
+
+
+def _classifier():
+    from nlu.backends import make_classifier
+
+    return make_classifier(load_settings())
+
+
+def _nlu_train(args) -> int:
+    from nlu.commands import train_command
+
+    print(train_command(args.out))
+    return 0
+
+
+def _nlu_predict(args) -> int:
+    from nlu.commands import predict_lines, stdin_lines
+
+    predict_lines(_classifier(), stdin_lines(), sys.stdout)
+    return 0
+
+
+def _nlu_evaluate(args) -> int:
+    from nlu.commands import BadEvaluationFile, evaluate, read_labelled
+
+    try:
+        rows = read_labelled(args.file)
+    except BadEvaluationFile as error:
+        print(f"gridbot nlu evaluate: {error}", file=sys.stderr)
+        return 2
+    print(evaluate(_classifier(), rows))
+    return 0
+
+
+def _nlu_export(args) -> int:
+    from nlu.commands import export_rasa
+
+    for path in export_rasa(args.dir):
+        print(path)
+    return 0
 
 
 def _serve(args) -> int:

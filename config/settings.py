@@ -45,17 +45,25 @@ class Settings:
     work_aes_key: str = ""
     mp_api_base: str = "https://api.weixin.qq.com"
     work_api_base: str = "https://qyapi.weixin.qq.com"
+    nlu_backend: str = "embedded"
+    rasa_url: str = ""
     sections: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def mp_safe_mode(self) -> bool:
         return bool(self.mp_aes_key)
 
+    def section(self, name: str) -> Mapping[str, Any]:
+        return self.sections.get(name, {})
+
     def require_channels(self) -> None:
         """Raise unless everything needed to talk to WeChat and WeCom is set."""
         for name in REQUIRED_TO_SERVE:
             if not getattr(self, name):
                 raise SettingsError(env_name(name), f"missing ({DESCRIPTIONS[name]})")
+        if self.nlu_backend == "rasa" and not self.rasa_url:
+            raise SettingsError(env_name("rasa_url"),
+                                "missing (needed with GRIDBOT_NLU_BACKEND=rasa)")
 
 
 REQUIRED_TO_SERVE = (
@@ -79,7 +87,10 @@ DESCRIPTIONS = {
     "work_aes_key": "the WeCom app's callback EncodingAESKey (43 characters)",
     "mp_api_base": "base URL of the Official Account API",
     "work_api_base": "base URL of the WeCom API",
+    "nlu_backend": "text classifier: embedded (default), rasa or keywords",
+    "rasa_url": "base URL of a running Rasa server (with GRIDBOT_NLU_BACKEND=rasa)",
 }
+NLU_BACKENDS = ("embedded", "rasa", "keywords")
 
 
 def env_name(name: str) -> str:
@@ -156,6 +167,10 @@ def _check_url(value: str) -> str | None:
     return None
 
 
+def _check_backend(value: str) -> str | None:
+    return None if value in NLU_BACKENDS else f"{value!r} is not one of {', '.join(NLU_BACKENDS)}"
+
+
 def _check_database_url(value: str) -> str | None:
     try:
         url = make_url(value)
@@ -175,4 +190,6 @@ CHECKS: dict[str, Callable[[str], str | None]] = {
     "mp_api_base": _check_url,
     "work_api_base": _check_url,
     "database_url": _check_database_url,
+    "nlu_backend": _check_backend,
+    "rasa_url": _check_url,
 }

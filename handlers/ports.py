@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from handlers.policy import Policy
 from nlu.classifier import Classifier
 
 
@@ -27,3 +28,4 @@ class Ports:
     classifier: Classifier
     clock: Clock
     grids: GridLocator
+    policy: Policy = field(default_factory=Policy)

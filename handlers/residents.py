@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import texts
+from handlers import reports, texts
 from handlers.inbound import Inbound
 from handlers.lifecycle import record
 from handlers.ports import Ports
-from handlers.routing import clip, new_code, route
+from handlers.routing import clip
 from nlu.categories import category_name
+from nlu.classifier import classify
 from storage import repos
-from storage.models import Attachment, OrgUnit, Resident, Staff, Ticket
+from storage.models import Attachment, OrgUnit, Resident
 
 
 async def on_subscribe(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
@@ -57,30 +56,28 @@ async def _locate(session: AsyncSession, msg: Inbound, ports: Ports
     if resident.grid_id is None:
         return resident, []
     pending = await repos.unrouted_tickets(session, resident.id)
-    routed = [await _open_ticket(session, ticket, resident, now) for ticket in pending]
+    routed = [await reports.open_waiting(session, t, resident, now) for t in pending]
     return resident, (["\n".join([texts.PENDING_ROUTED, *routed])] if routed else [])
 
 
 async def on_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
     resident = await repos.get_or_add_resident(session, msg.sender, ports.clock.now())
-    prediction = ports.classifier.predict(msg.text)
+    waiting = await repos.awaiting_choice(session, resident.id)
+    if waiting:
+        number = reports.choice_number(msg.text, len(waiting.category_options))
+        if number:
+            return await reports.choose(session, waiting, resident, number, ports)
+        settled = await reports.settle_choice(session, waiting, resident, ports)
+        return settled + "\n\n" + await _understand(session, resident, msg, ports)
+    return await _understand(session, resident, msg, ports)
+
+
+async def _understand(session: AsyncSession, resident: Resident, msg: Inbound,
+                      ports: Ports) -> str:
+    prediction = await classify(ports.classifier, msg.text)
     if not prediction.is_report:
         return await INTENT_ANSWERS[prediction.intent](session, resident)
-    now = ports.clock.now()
-    ticket = Ticket(
-        code=await new_code(session), source="resident", resident_id=resident.id,
-        category=prediction.category, text=msg.text, state="new", urgent=prediction.urgent,
-        must_attend=prediction.must_attend, lat=resident.lat, lon=resident.lon,
-        place=resident.place, created_at=now, updated_at=now,
-    )
-    session.add(ticket)
-    await session.flush()
-    session.add(record(ticket, "create", actor="resident", now=now))
-    if resident.grid_id is None:
-        reply = texts.REPORT_WAITING_FOR_LOCATION
-    else:
-        reply = await _route_report(session, ticket, resident, now)
-    return f"{texts.URGENT_FIRST_LINE}\n{reply}" if ticket.urgent else reply
+    return await reports.submit(session, resident, msg.text, prediction, ports)
 
 
 async def on_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
@@ -98,35 +95,6 @@ async def on_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
 
 async def on_unsupported(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
     return texts.UNSUPPORTED
-
-
-async def _route_report(session: AsyncSession, ticket: Ticket, resident: Resident,
-                        now: datetime) -> str:
-    staff = await _place_and_route(session, ticket, resident, now)
-    name = category_name(ticket.category)
-    if staff is None:
-        return texts.REPORT_UNASSIGNED.format(code=ticket.code, category=name)
-    return texts.REPORT_ROUTED.format(code=ticket.code, category=name, handler=_who(staff))
-
-
-async def _open_ticket(session: AsyncSession, ticket: Ticket, resident: Resident,
-                       now: datetime) -> str:
-    """One line for a report that waited for the resident's location."""
-    staff = await _place_and_route(session, ticket, resident, now)
-    return texts.PENDING_LINE.format(code=ticket.code, category=category_name(ticket.category),
-                                     handler=_who(staff) if staff else texts.NOBODY_YET)
-
-
-async def _place_and_route(session: AsyncSession, ticket: Ticket, resident: Resident,
-                           now: datetime) -> Staff | None:
-    ticket.grid_id = resident.grid_id
-    ticket.lat, ticket.lon = ticket.lat or resident.lat, ticket.lon or resident.lon
-    ticket.place = ticket.place or resident.place
-    return await route(session, ticket, now)
-
-
-def _who(staff: Staff) -> str:
-    return f"{staff.name}（{texts.ROLE_NAMES[staff.role]}）"
 
 
 async def _grid_contact(session: AsyncSession, grid_id: int, template: str) -> str:

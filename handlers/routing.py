@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
-from handlers.lifecycle import transition
+from handlers.lifecycle import record, transition
 from nlu.categories import category_name
 from storage import repos
-from storage.models import OrgUnit, Staff, Ticket
+from storage.models import OrgUnit, Staff, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 CODE_PREFIX = "GB-"
@@ -50,21 +50,36 @@ async def route(session: AsyncSession, ticket: Ticket, now: datetime) -> Staff |
     staff = await find_handler(session, ticket.grid_id, ticket.category)
     if staff is None:
         log.warning("no staff to route ticket %s in unit %s", ticket.code, ticket.grid_id)
-        return None
-    ticket.assignee_id = staff.id
-    event = transition(ticket, "assign", actor="system", now=now, note=staff.userid)
+    else:
+        ticket.assignee_id = staff.id
+        event = transition(ticket, "assign", actor="system", now=now, note=staff.userid)
+        await _notify(session, event, [staff], staff_notice(ticket, grid), now, ticket.grid_id)
+    if ticket.urgent:
+        await alert_centres(session, ticket, grid, staff, now)
+    return staff
+
+
+async def alert_centres(session: AsyncSession, ticket: Ticket, grid: OrgUnit,
+                        handler: Staff | None, now: datetime) -> None:
+    """An emergency goes at once to the village and township centres' supervisors."""
+    chain = await repos.unit_chain(session, grid.id)
+    units = [u.id for u in chain if u.level in ("village", "township")]
+    supervisors = await repos.supervisors(session, units)
+    text = texts.STAFF_URGENT_ALERT.format(
+        code=ticket.code, category=category_name(ticket.category), place=grid.path,
+        text=clip(ticket.text), handler=handler.name if handler else texts.NOBODY_YET)
+    event = record(ticket, "alert", actor="system", now=now,
+                   note=",".join(s.userid for s in supervisors))
+    await _notify(session, event, supervisors, text, now, grid.id)
+
+
+async def _notify(session: AsyncSession, event: TicketEvent, staff: list[Staff], text: str,
+                  now: datetime, unit_id: int) -> None:
     session.add(event)
     await session.flush()
-    repos.add_outbox(
-        session,
-        channel="work",
-        recipient=staff.userid,
-        text=staff_notice(ticket, grid),
-        dedup_key=f"event:{event.id}:{staff.userid}",
-        now=now,
-        unit_id=ticket.grid_id,
-    )
-    return staff
+    for person in staff:
+        repos.add_outbox(session, channel="work", recipient=person.userid, text=text,
+                         dedup_key=f"event:{event.id}:{person.userid}", now=now, unit_id=unit_id)
 
 
 def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:

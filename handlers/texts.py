@@ -33,6 +33,10 @@ REPORT_UNASSIGNED = (
     "收到，谢谢您的反映！\n工单号：{code}\n类别：{category}\n"
     "您所在网格暂未配置处理人员，已交由社区统一安排，进展会在这里告诉您。"
 )
+ASK_CATEGORY = (
+    "收到您的反映，谢谢！为了交给合适的人处理，请问这件事更接近哪一类？请回复数字：\n{options}"
+)
+CHOICE_SETTLED = "您上一条反映的问题已转交处理：\n{line}"
 URGENT_FIRST_LINE = "如有危险，请立即拨打 119（火警）、110（报警）或 120（急救）！"
 GREET = "您好！有什么需要社区帮忙的，直接告诉我们就行。发送“帮助”可以查看使用说明。"
 THANKS = "不客气，这是我们应该做的。有事随时找我们！"
@@ -74,6 +78,10 @@ STAFF_NEW_TICKET = (
     "回复“接单 {code}”受理，办完后回复“办结 {code} 处理情况”。"
 )
 STAFF_URGENT_MARK = "（紧急）"
+STAFF_URGENT_ALERT = (
+    "【紧急警情】{code}\n类别：{category}\n地点：{place}\n内容：{text}\n"
+    "已派给：{handler}。已提醒反映人拨打 119/110/120，请立即跟进。"
+)
 STAFF_ACCEPTED = "已接单：{code}。办完后请回复“办结 {code} 处理情况”。"
 STAFF_RESOLVED = "已办结：{code}，已通知反映人。辛苦了！"
 STAFF_NO_TICKETS = "您目前没有待办工单。"

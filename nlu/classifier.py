@@ -15,6 +15,7 @@ class Prediction:
     confidence: float
     urgent: bool = False
     must_attend: bool = False
+    alternatives: tuple[str, ...] = ()  # the likeliest categories, best first, for asking
 
     @property
     def is_report(self) -> bool:
@@ -23,3 +24,9 @@ class Prediction:
 
 class Classifier(Protocol):
     def predict(self, text: str) -> Prediction: ...
+
+
+async def classify(classifier: Classifier, text: str) -> Prediction:
+    """Ask the classifier without blocking the event loop when it calls out (Rasa)."""
+    apredict = getattr(classifier, "apredict", None)
+    return await apredict(text) if apredict else classifier.predict(text)

@@ -52,7 +52,7 @@ class OrgUnit(Base):
     name: Mapped[str] = mapped_column(String(100))
     path: Mapped[str] = mapped_column(String(400), unique=True)
     code: Mapped[str | None] = mapped_column(String(64), unique=True)
-    boundary: Mapped[dict | None] = mapped_column(JSON)
+    boundary: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], lazy="raise")
 
@@ -119,6 +119,8 @@ class Ticket(Base):
     accepted_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
+    # Set while the resident is asked to pick the category among these ids.
+    category_options: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
 
     grid: Mapped[OrgUnit | None] = relationship(foreign_keys=[grid_id], lazy="raise")
     assignee: Mapped[Staff | None] = relationship(lazy="raise")

@@ -91,9 +91,24 @@ async def open_tickets_of_resident(session: AsyncSession, resident_id: int) -> l
 
 async def unrouted_tickets(session: AsyncSession, resident_id: int) -> list[Ticket]:
     query = _ticket_query().where(
-        Ticket.resident_id == resident_id, Ticket.state == "new", Ticket.grid_id.is_(None)
+        Ticket.resident_id == resident_id, Ticket.state == "new", Ticket.grid_id.is_(None),
+        Ticket.category_options.is_(None),
     )
     return list(await session.scalars(query.order_by(Ticket.created_at)))
+
+
+async def awaiting_choice(session: AsyncSession, resident_id: int) -> Ticket | None:
+    query = _ticket_query().where(
+        Ticket.resident_id == resident_id, Ticket.state == "new",
+        Ticket.category_options.is_not(None),
+    )
+    return await session.scalar(query.order_by(Ticket.created_at.desc()).limit(1))
+
+
+async def supervisors(session: AsyncSession, unit_ids: list[int]) -> list[Staff]:
+    query = select(Staff).where(Staff.unit_id.in_(unit_ids), Staff.role == "supervisor",
+                                Staff.active.is_(True))
+    return list(await session.scalars(query.order_by(Staff.userid)))
 
 
 async def grid_worker(session: AsyncSession, grid_id: int) -> Staff | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -125,5 +126,13 @@ async def stack(seeded_url, clock):
     """
     from tests.stack import running_stack
 
-    async with running_stack(seeded_url, clock) as running:
+    async with running_stack(seeded_url, clock, classifier=embedded_classifier()) as running:
         yield running
+
+
+@functools.cache
+def embedded_classifier():
+    """The trained classifier, loaded (or trained) once per test run."""
+    from nlu.embedded import EmbeddedClassifier
+
+    return EmbeddedClassifier()

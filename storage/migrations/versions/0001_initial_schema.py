@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("path", sa.String(length=400), nullable=False),
         sa.Column("code", sa.String(length=64), nullable=True),
-        sa.Column("boundary", sa.JSON(), nullable=True),
+        sa.Column("boundary", sa.JSON(none_as_null=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["parent_id"],
             ["org_units.id"],
@@ -155,6 +155,7 @@ def upgrade() -> None:
         sa.Column("accepted_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("resolved_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("resolution", sa.Text(), nullable=True),
+        sa.Column("category_options", sa.JSON(none_as_null=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignee_id"],
             ["staff.id"],

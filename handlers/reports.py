@@ -1,0 +1,106 @@
+"""A resident's report becomes a ticket: asked about when unsure, routed once placed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.lifecycle import record
+from handlers.ports import Ports
+from handlers.routing import new_code, route
+from nlu.categories import category_name
+from nlu.classifier import Prediction
+from storage.models import Resident, Staff, Ticket
+
+CHOICE = re.compile(r"^(?:第)?([1-9])(?:个|类|项)?[.。、,，!！ ]*$")
+
+
+async def submit(session: AsyncSession, resident: Resident, text: str, prediction: Prediction,
+                 ports: Ports) -> str:
+    now = ports.clock.now()
+    ticket = Ticket(
+        code=await new_code(session), source="resident", resident_id=resident.id,
+        category=prediction.category, text=text, state="new", urgent=prediction.urgent,
+        must_attend=prediction.must_attend, lat=resident.lat, lon=resident.lon,
+        place=resident.place, created_at=now, updated_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    session.add(record(ticket, "create", actor="resident", now=now))
+    unsure = prediction.confidence < ports.policy.choice_threshold and not prediction.urgent
+    if unsure and len(prediction.alternatives) > 1:
+        ticket.category_options = list(prediction.alternatives)
+        return _ask_category(ticket.category_options)
+    reply = await _dispatch(session, ticket, resident, now)
+    return f"{texts.URGENT_FIRST_LINE}\n{reply}" if ticket.urgent else reply
+
+
+def choice_number(text: str, options: int) -> int | None:
+    match = CHOICE.match(unicodedata.normalize("NFKC", text).strip())
+    number = int(match.group(1)) if match else 0
+    return number if 1 <= number <= options else None
+
+
+async def choose(session: AsyncSession, ticket: Ticket, resident: Resident, number: int,
+                 ports: Ports) -> str:
+    """The resident picked a category by number: the report goes out."""
+    now = ports.clock.now()
+    ticket.category = ticket.category_options[number - 1]
+    ticket.category_options = None
+    session.add(record(ticket, "categorize", actor="resident", now=now, note=ticket.category))
+    return await _dispatch(session, ticket, resident, now)
+
+
+async def settle_choice(session: AsyncSession, ticket: Ticket, resident: Resident,
+                        ports: Ports) -> str:
+    """The resident wrote something else: the waiting report goes out as the likeliest kind."""
+    now = ports.clock.now()
+    ticket.category_options = None
+    session.add(record(ticket, "categorize", actor="system", now=now, note=ticket.category))
+    if resident.grid_id is None:
+        return texts.REPORT_WAITING_FOR_LOCATION
+    staff = await _place_and_route(session, ticket, resident, now)
+    return texts.CHOICE_SETTLED.format(line=_line(ticket, staff))
+
+
+async def open_waiting(session: AsyncSession, ticket: Ticket, resident: Resident,
+                       now: datetime) -> str:
+    """One line for a report that waited for the resident's location."""
+    return _line(ticket, await _place_and_route(session, ticket, resident, now))
+
+
+async def _dispatch(session: AsyncSession, ticket: Ticket, resident: Resident,
+                    now: datetime) -> str:
+    if resident.grid_id is None:
+        return texts.REPORT_WAITING_FOR_LOCATION
+    staff = await _place_and_route(session, ticket, resident, now)
+    name = category_name(ticket.category)
+    if staff is None:
+        return texts.REPORT_UNASSIGNED.format(code=ticket.code, category=name)
+    return texts.REPORT_ROUTED.format(code=ticket.code, category=name, handler=_who(staff))
+
+
+async def _place_and_route(session: AsyncSession, ticket: Ticket, resident: Resident,
+                           now: datetime) -> Staff | None:
+    ticket.grid_id = resident.grid_id
+    ticket.lat, ticket.lon = ticket.lat or resident.lat, ticket.lon or resident.lon
+    ticket.place = ticket.place or resident.place
+    return await route(session, ticket, now)
+
+
+def _ask_category(options: list[str]) -> str:
+    lines = [f"{n}. {category_name(c)}" for n, c in enumerate(options, start=1)]
+    return texts.ASK_CATEGORY.format(options="\n".join(lines))
+
+
+def _line(ticket: Ticket, staff: Staff | None) -> str:
+    return texts.PENDING_LINE.format(code=ticket.code, category=category_name(ticket.category),
+                                     handler=_who(staff) if staff else texts.NOBODY_YET)
+
+
+def _who(staff: Staff) -> str:
+    return f"{staff.name}（{texts.ROLE_NAMES[staff.role]}）"

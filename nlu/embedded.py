@@ -24,7 +24,7 @@ from nlu.classifier import MAX_MODEL_CHARS, Prediction
 from nlu.training import Example, fingerprint, load_examples
 
 log = logging.getLogger(__name__)
-MODEL_VERSION = "svm-2"
+MODEL_VERSION = "svm-3"  # bump whenever tokens() or train() change
 MODEL_DIR_ENV = "GRIDBOT_NLU_MODEL_DIR"
 REPORT_LENGTH = 30  # chit-chat is short: a longer message that scores as chat is still a report
 
@@ -47,7 +47,7 @@ def tokens(text: str) -> list[str]:
     """Character 1-3 grams and jieba words (prefixed), from prepared text."""
     jieba = _jieba()
     grams = [text[i:i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1)]
-    words = ["w:" + word for word in jieba.lcut(text) if word.strip()]
+    words = ["w:" + word for word in jieba.lcut(text, HMM=False) if word.strip()]
     return grams + words
 
 
@@ -157,7 +157,7 @@ class EmbeddedClassifier:
 
     def predict(self, text: str) -> Prediction:
         urgent = rules.is_urgent(text)
-        chat = rules.chat_intent(text)
+        chat = rules.chat_intent(text) or ("query_status" if rules.asks_progress(text) else None)
         if chat and not urgent:
             return Prediction(intent=chat, category=None, confidence=1.0)
         scores = self.model.scores(text)

@@ -288,6 +288,19 @@ _MUST_ATTEND = _compile(MUST_ATTEND_WORDS)
 _CHAT = _compile(CHAT_WORDS, r"^{}[啊呀呢哈吗嘛～~!！。.,，\s]*$", re.IGNORECASE)
 
 
+# A question about the resident's own earlier case: "我上次报的…修了没", "我交的材料通过了没".
+_OWN_CASE = re.compile(
+    r"我(们)?(上次|之前|前几天|前天|昨天|上周|交的|报的|反映的|提交的|申请的|问的)"
+)
+_PROGRESS = re.compile(
+    r"(了没|了吗|没有[？?]?$|怎么样了|进展|进度|结果|到哪|什么时候|啥时候|有回复)"
+)
+
+
+def asks_progress(text: str) -> bool:
+    return bool(_OWN_CASE.search(text) and _PROGRESS.search(text)) and len(text) <= 40
+
+
 def chat_intent(text: str) -> str | None:
     """'greet' or 'thanks' when the whole message is just that, else None."""
     stripped = text.strip()

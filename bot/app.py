@@ -18,6 +18,7 @@ from bot.relay import Relay
 from bot.webhooks import REPLY_DEADLINE_SECONDS, Webhook
 from bot.wechat_api import MpApi, WorkApi
 from config.settings import Settings
+from handlers.deadlines import act_on_due
 from handlers.inbound import Inbound
 from handlers.policy import Policy
 from handlers.ports import Clock, Ports, SystemClock
@@ -29,6 +30,7 @@ from storage.geo import GridIndex
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
+DEADLINE_CHECK_SECONDS = 15
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Services:
     relay: Relay | None = None
     dispatcher: Dispatcher | None = None
     grids: GridIndex | None = None
+    policy: Policy | None = None
     webhooks: dict[str, Webhook] = field(default_factory=dict)
 
 
@@ -90,22 +93,37 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                         settings.work_secret, settings.work_agentid),
     }
     services.relay = Relay(sessionmaker, senders, services.clock)
+    services.policy = Policy.from_settings(settings)
     ports = Ports(classifier=services.classifier, clock=services.clock, grids=services.grids,
-                  policy=Policy.from_settings(settings))
+                  policy=services.policy)
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
     _add_webhooks(services)
-    relay_task = asyncio.create_task(services.relay.run()) if services.run_relay else None
+    background = [asyncio.create_task(services.relay.run()),
+                  asyncio.create_task(_watch_deadlines(services))] if services.run_relay else []
     yield
-    if relay_task:
-        relay_task.cancel()
+    for task in background:
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await relay_task
+            await task
     for webhook in services.webhooks.values():
         for task in list(webhook.tasks):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 5)
     await http.close()
     await engine.dispose()
+
+
+async def _watch_deadlines(services: Services) -> None:
+    """Escalate what is late and close what nobody rated, every few seconds."""
+    while True:
+        try:
+            acted = await act_on_due(services.sessionmaker, services.clock.now(),
+                                     services.policy)
+            if acted:
+                services.relay.wake()
+        except Exception:  # a dead database must not end the watch
+            log.exception("deadline check failed; will retry")
+        await asyncio.sleep(DEADLINE_CHECK_SECONDS)
 
 
 def _add_webhooks(services: Services) -> None:

@@ -109,8 +109,11 @@ def _nlu_export(args) -> int:
 
 
 def _serve(args) -> int:
+    from handlers.policy import Policy
+
     settings = load_settings()
     settings.require_channels()
+    Policy.from_settings(settings)  # a bad [sla] stops start-up here, in one line
     from aiohttp import web
 
     from bot.app import create_app

@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import residents, staff, texts
+from handlers.feedback import with_earlier_updates
 from handlers.inbound import Inbound
 from handlers.ports import Ports
 from storage.models import InboundMessage
@@ -18,14 +19,16 @@ log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, Inbound, Ports], Awaitable[str | None]]
 
 HANDLERS: dict[tuple[str, str], Handler] = {
-    ("mp", "text"): residents.on_text,
-    ("mp", "image"): residents.on_image,
-    ("mp", "location"): residents.on_location,
+    ("mp", "text"): with_earlier_updates(residents.on_text),
+    ("mp", "image"): with_earlier_updates(residents.on_image),
+    ("mp", "location"): with_earlier_updates(residents.on_location),
     ("mp", "location_event"): residents.on_location_event,
     ("mp", "subscribe"): residents.on_subscribe,
     ("mp", "unsubscribe"): residents.on_unsubscribe,
     ("mp", "unknown"): residents.on_unsupported,
     ("work", "text"): staff.on_staff_text,
+    ("work", "image"): staff.on_staff_image,
+    ("work", "location"): staff.on_staff_location,
 }
 
 

@@ -18,12 +18,22 @@ class Command:
 
 VERBS = {
     "接单": "accept",
+    "到场": "arrive",
     "办结": "resolve",
+    "转派": "transfer",
+    "上报": "escalate",
+    "退回": "give_back",
     "我的工单": "my_tickets",
+    "工单": "show",
+    "汇总": "summary",
+    "超时": "overdue",
+    "督办": "urge",
+    "指派": "assign",
     "帮助": "help",
     "help": "help",
     "?": "help",
 }
+NO_CODE = frozenset({"my_tickets", "summary", "overdue", "help"})
 CODE_WORD = re.compile(r"^(?:GB-?)?([0-9A-Z]{4,8})$")
 
 
@@ -41,6 +51,8 @@ def parse(text: str) -> Command | None:
 
 
 def _with_arguments(verb: str, arguments: str) -> Command:
+    if verb in NO_CODE:
+        return Command(verb=verb, rest=arguments)
     first, _, rest = arguments.partition(" ")
     return Command(verb=verb, code=normalize_code(first), rest=rest.strip())
 

@@ -1,4 +1,5 @@
-"""The ticket state machine, in one place: every change goes through `transition`."""
+"""The ticket state machine, in one place: every change goes through `transition`, which also
+sets the next deadline the ticket must meet."""
 
 from __future__ import annotations
 
@@ -7,40 +8,75 @@ from datetime import datetime
 
 from handlers import texts
 from handlers.errors import TransitionRefused
+from handlers.policy import Policy
 from storage.models import Ticket, TicketEvent
+
+OPEN = ("new", "assigned", "accepted", "on_site")
+WORKING = ("assigned", "accepted", "on_site")
 
 
 @dataclass(frozen=True)
 class Transition:
     sources: tuple[str, ...]
-    target: str
+    target: str | None  # None: the state stays as it is
 
 
 TRANSITIONS = {
-    "assign": Transition(("new",), "assigned"),
+    "assign": Transition(("new", *WORKING), "assigned"),
     "accept": Transition(("assigned",), "accepted"),
+    "arrive": Transition(("accepted",), "on_site"),
     "resolve": Transition(("accepted", "on_site"), "resolved"),
+    "transfer": Transition(WORKING, "assigned"),
+    "return": Transition(WORKING, "assigned"),
+    "escalate": Transition(OPEN, None),
+    "urge": Transition(OPEN, None),
+    "reopen": Transition(("resolved", "closed"), "assigned"),
+    "close": Transition(("resolved",), "closed"),
 }
 
 
-def transition(
-    ticket: Ticket, action: str, *, actor: str, now: datetime, note: str | None = None
-) -> TicketEvent:
+STAMPS = {"accept": "accepted_at", "arrive": "on_site_at", "resolve": "resolved_at",
+          "close": "closed_at"}
+
+
+def transition(ticket: Ticket, action: str, *, actor: str, now: datetime, policy: Policy,
+               note: str | None = None) -> TicketEvent:
     rule = TRANSITIONS[action]
     if ticket.state not in rule.sources:
-        raise TransitionRefused(
-            texts.REFUSED.format(
-                code=ticket.code,
-                state=texts.STATE_NAMES.get(ticket.state, ticket.state),
-                action=texts.ACTION_NAMES.get(action, action),
-            )
-        )
-    ticket.state = rule.target
+        raise TransitionRefused(refusal(ticket, action))
+    if action == "resolve" and ticket.must_attend and ticket.state != "on_site":
+        raise TransitionRefused(texts.NEED_ON_SITE.format(code=ticket.code))
+    stamp = STAMPS.get(action)
+    if stamp:
+        setattr(ticket, stamp, now)
+    if rule.target:
+        ticket.state = rule.target
+        set_deadline(ticket, policy, now)
     ticket.updated_at = now
     return record(ticket, action, actor=actor, now=now, note=note)
 
 
-def record(
-    ticket: Ticket, action: str, *, actor: str, now: datetime, note: str | None = None
-) -> TicketEvent:
+def set_deadline(ticket: Ticket, policy: Policy, now: datetime) -> None:
+    sla = policy.sla_for(ticket.category, ticket.urgent)
+    started = ticket.accepted_at or now
+    if ticket.state == "assigned":
+        ticket.deadline_kind, ticket.deadline_at = "accept", now + sla.accept
+    elif ticket.state == "accepted" and ticket.must_attend:
+        ticket.deadline_kind, ticket.deadline_at = "on_site", now + sla.on_site
+    elif ticket.state in ("accepted", "on_site"):
+        ticket.deadline_kind, ticket.deadline_at = "resolve", started + sla.resolve
+    elif ticket.state == "resolved":
+        ticket.deadline_kind, ticket.deadline_at = "rate", now + policy.rating_wait
+    else:
+        ticket.deadline_kind, ticket.deadline_at = None, None
+
+
+def refusal(ticket: Ticket, action: str) -> str:
+    return texts.REFUSED.format(code=ticket.code,
+                                state=texts.STATE_NAMES.get(ticket.state, ticket.state),
+                                action=texts.ACTION_NAMES.get(action, action))
+
+
+def record(ticket: Ticket, action: str, *, actor: str, now: datetime,
+           note: str | None = None) -> TicketEvent:
     return TicketEvent(ticket_id=ticket.id, at=now, actor=actor, action=action, note=note)

@@ -2,17 +2,71 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
 
-from config.settings import Settings
+from config.settings import Settings, SettingsError
+from nlu.categories import CATEGORY_IDS
+
+DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str, where: str) -> timedelta:
+    match = DURATION.match(str(text))
+    if not match or int(match.group(1)) == 0:
+        raise SettingsError("GRIDBOT_CONFIG", f"{where}: {text!r} is not a duration like "
+                            '"90s", "30m", "2h" or "3d"')
+    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True)
+class Sla:
+    """Time limits: to accept once assigned, to be on site once accepted (must-attend cases),
+    and to resolve once accepted."""
+
+    accept: timedelta = timedelta(minutes=30)
+    on_site: timedelta = timedelta(hours=2)
+    resolve: timedelta = timedelta(days=3)
+
+    def overridden(self, table: Mapping[str, Any], where: str) -> Sla:
+        changes = {name: parse_duration(table[name], f"{where} {name}")
+                   for name in ("accept", "on_site", "resolve") if name in table}
+        return replace(self, **changes)
+
+
+URGENT_SLA = Sla(accept=timedelta(minutes=10), on_site=timedelta(minutes=30),
+                 resolve=timedelta(days=1))
 
 
 @dataclass(frozen=True)
 class Policy:
     # Below this confidence the resident is asked to pick the category among the top three.
     choice_threshold: float = 0.45
+    sla: Sla = Sla()
+    urgent_sla: Sla = URGENT_SLA
+    category_sla: Mapping[str, Sla] = field(default_factory=dict)
+    rating_wait: timedelta = timedelta(days=3)  # then closed as satisfied by default
+    photo_window: timedelta = timedelta(minutes=10)  # photos after 办结 attach to it
+    duplicate_radius_m: float = 200.0  # same category this near and this recent is linked
+    duplicate_window: timedelta = timedelta(hours=48)
+
+    def sla_for(self, category: str, urgent: bool) -> Sla:
+        return self.urgent_sla if urgent else self.category_sla.get(category, self.sla)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
         nlu = settings.section("nlu")
-        return cls(choice_threshold=float(nlu.get("threshold", cls.choice_threshold)))
+        table = settings.section("sla")
+        base = Sla().overridden(table, "[sla]")
+        categories = {c: base.overridden(table[c], f"[sla.{c}]")
+                      for c in CATEGORY_IDS if isinstance(table.get(c), Mapping)}
+        unknown = set(table) - {"accept", "on_site", "resolve", "urgent", *CATEGORY_IDS}
+        if unknown:
+            raise SettingsError("GRIDBOT_CONFIG", f"[sla] has unknown keys: {sorted(unknown)}")
+        urgent = URGENT_SLA.overridden(table.get("urgent", {}), "[sla.urgent]")
+        return cls(choice_threshold=float(nlu.get("threshold", cls.choice_threshold)),
+                   sla=base, urgent_sla=urgent, category_sla=categories)

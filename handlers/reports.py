@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import texts
+from handlers import duplicates, texts
 from handlers.lifecycle import record
+from handlers.policy import Policy
 from handlers.ports import Ports
 from handlers.routing import new_code, route
 from nlu.categories import category_name
@@ -22,6 +23,11 @@ CHOICE = re.compile(r"^(?:第)?([1-9])(?:个|类|项)?[.。、,，!！ ]*$")
 async def submit(session: AsyncSession, resident: Resident, text: str, prediction: Prediction,
                  ports: Ports) -> str:
     now = ports.clock.now()
+    sure = prediction.confidence >= ports.policy.choice_threshold or prediction.urgent
+    same = sure and await duplicates.find(session, resident, prediction.category, now,
+                                          ports.policy)
+    if same:
+        return await duplicates.link(session, same, resident, text, now)
     ticket = Ticket(
         code=await new_code(session), source="resident", resident_id=resident.id,
         category=prediction.category, text=text, state="new", urgent=prediction.urgent,
@@ -35,7 +41,7 @@ async def submit(session: AsyncSession, resident: Resident, text: str, predictio
     if unsure and len(prediction.alternatives) > 1:
         ticket.category_options = list(prediction.alternatives)
         return _ask_category(ticket.category_options)
-    reply = await _dispatch(session, ticket, resident, now)
+    reply = await _dispatch(session, ticket, resident, now, ports.policy)
     return f"{texts.URGENT_FIRST_LINE}\n{reply}" if ticket.urgent else reply
 
 
@@ -52,7 +58,7 @@ async def choose(session: AsyncSession, ticket: Ticket, resident: Resident, numb
     ticket.category = ticket.category_options[number - 1]
     ticket.category_options = None
     session.add(record(ticket, "categorize", actor="resident", now=now, note=ticket.category))
-    return await _dispatch(session, ticket, resident, now)
+    return await _dispatch(session, ticket, resident, now, ports.policy)
 
 
 async def settle_choice(session: AsyncSession, ticket: Ticket, resident: Resident,
@@ -63,21 +69,21 @@ async def settle_choice(session: AsyncSession, ticket: Ticket, resident: Residen
     session.add(record(ticket, "categorize", actor="system", now=now, note=ticket.category))
     if resident.grid_id is None:
         return texts.REPORT_WAITING_FOR_LOCATION
-    staff = await _place_and_route(session, ticket, resident, now)
+    staff = await _place_and_route(session, ticket, resident, now, ports.policy)
     return texts.CHOICE_SETTLED.format(line=_line(ticket, staff))
 
 
 async def open_waiting(session: AsyncSession, ticket: Ticket, resident: Resident,
-                       now: datetime) -> str:
+                       now: datetime, policy: Policy) -> str:
     """One line for a report that waited for the resident's location."""
-    return _line(ticket, await _place_and_route(session, ticket, resident, now))
+    return _line(ticket, await _place_and_route(session, ticket, resident, now, policy))
 
 
 async def _dispatch(session: AsyncSession, ticket: Ticket, resident: Resident,
-                    now: datetime) -> str:
+                    now: datetime, policy: Policy) -> str:
     if resident.grid_id is None:
         return texts.REPORT_WAITING_FOR_LOCATION
-    staff = await _place_and_route(session, ticket, resident, now)
+    staff = await _place_and_route(session, ticket, resident, now, policy)
     name = category_name(ticket.category)
     if staff is None:
         return texts.REPORT_UNASSIGNED.format(code=ticket.code, category=name)
@@ -85,11 +91,11 @@ async def _dispatch(session: AsyncSession, ticket: Ticket, resident: Resident,
 
 
 async def _place_and_route(session: AsyncSession, ticket: Ticket, resident: Resident,
-                           now: datetime) -> Staff | None:
+                           now: datetime, policy: Policy) -> Staff | None:
     ticket.grid_id = resident.grid_id
     ticket.lat, ticket.lon = ticket.lat or resident.lat, ticket.lon or resident.lon
     ticket.place = ticket.place or resident.place
-    return await route(session, ticket, now)
+    return await route(session, ticket, now, policy)
 
 
 def _ask_category(options: list[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import reports, texts
+from handlers import feedback, reports, texts
 from handlers.inbound import Inbound
 from handlers.lifecycle import record
 from handlers.ports import Ports
@@ -56,7 +56,8 @@ async def _locate(session: AsyncSession, msg: Inbound, ports: Ports
     if resident.grid_id is None:
         return resident, []
     pending = await repos.unrouted_tickets(session, resident.id)
-    routed = [await reports.open_waiting(session, t, resident, now) for t in pending]
+    routed = [await reports.open_waiting(session, t, resident, now, ports.policy)
+              for t in pending]
     return resident, (["\n".join([texts.PENDING_ROUTED, *routed])] if routed else [])
 
 
@@ -69,6 +70,10 @@ async def on_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
             return await reports.choose(session, waiting, resident, number, ports)
         settled = await reports.settle_choice(session, waiting, resident, ports)
         return settled + "\n\n" + await _understand(session, resident, msg, ports)
+    rated = await repos.awaiting_rating(session, resident.id)
+    rating = feedback.rating_of(msg.text) if rated else None
+    if rating:
+        return await feedback.rate(session, rated, resident, rating, ports)
     return await _understand(session, resident, msg, ports)
 
 

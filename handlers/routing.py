@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.lifecycle import record, transition
+from handlers.notify import tell_staff
+from handlers.policy import Policy
 from nlu.categories import category_name
 from storage import repos
-from storage.models import OrgUnit, Staff, Ticket, TicketEvent
+from storage.models import OrgUnit, Staff, Ticket
 
 log = logging.getLogger(__name__)
 CODE_PREFIX = "GB-"
@@ -30,30 +32,34 @@ async def new_code(session: AsyncSession) -> str:
             return code
 
 
-async def find_handler(session: AsyncSession, grid_id: int, category: str) -> Staff | None:
-    """The routed role nearest the grid, else the grid worker, else a supervisor above."""
+async def find_handler(session: AsyncSession, grid_id: int, category: str,
+                       exclude: Staff | None = None) -> Staff | None:
+    """The routed role nearest the grid, else the grid worker, else a supervisor above;
+    never `exclude` (who just gave the ticket back)."""
     chain = await repos.unit_chain(session, grid_id)
     role = await repos.route_role(session, chain, category)
     roles = ((role,) if role else ()) + FALLBACK_ROLES
     for wanted in roles:
         for unit in chain:
-            staff = await repos.least_busy_staff(session, unit.id, wanted)
+            staff = await repos.least_busy_staff(session, unit.id, wanted, exclude)
             if staff:
                 return staff
     return None
 
 
-async def route(session: AsyncSession, ticket: Ticket, now: datetime) -> Staff | None:
+async def route(session: AsyncSession, ticket: Ticket, now: datetime, policy: Policy,
+                exclude: Staff | None = None) -> Staff | None:
     """Assign the ticket and tell the assignee on WeCom; None when nobody can take it."""
     grid = await session.get(OrgUnit, ticket.grid_id)
     ticket.unit_id = ticket.grid_id
-    staff = await find_handler(session, ticket.grid_id, ticket.category)
+    staff = await find_handler(session, ticket.grid_id, ticket.category, exclude)
     if staff is None:
         log.warning("no staff to route ticket %s in unit %s", ticket.code, ticket.grid_id)
     else:
         ticket.assignee_id = staff.id
-        event = transition(ticket, "assign", actor="system", now=now, note=staff.userid)
-        await _notify(session, event, [staff], staff_notice(ticket, grid), now, ticket.grid_id)
+        event = transition(ticket, "assign", actor="system", now=now, note=staff.userid,
+                           policy=policy)
+        await tell_staff(session, event, [staff], staff_notice(ticket, grid), now, ticket.grid_id)
     if ticket.urgent:
         await alert_centres(session, ticket, grid, staff, now)
     return staff
@@ -70,16 +76,7 @@ async def alert_centres(session: AsyncSession, ticket: Ticket, grid: OrgUnit,
         text=clip(ticket.text), handler=handler.name if handler else texts.NOBODY_YET)
     event = record(ticket, "alert", actor="system", now=now,
                    note=",".join(s.userid for s in supervisors))
-    await _notify(session, event, supervisors, text, now, grid.id)
-
-
-async def _notify(session: AsyncSession, event: TicketEvent, staff: list[Staff], text: str,
-                  now: datetime, unit_id: int) -> None:
-    session.add(event)
-    await session.flush()
-    for person in staff:
-        repos.add_outbox(session, channel="work", recipient=person.userid, text=text,
-                         dedup_key=f"event:{event.id}:{person.userid}", now=now, unit_id=unit_id)
+    await tell_staff(session, event, supervisors, text, now, grid.id)
 
 
 def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:

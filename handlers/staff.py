@@ -1,19 +1,33 @@
-"""What staff do on WeCom: accept and resolve tickets, list their work."""
+"""Staff on WeCom: chat commands, and the photos and locations that follow them."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import texts
-from handlers.commands import Command, parse
-from handlers.errors import BadCommand, DomainError, NotYourTicket, TicketNotFound
+from handlers import desk, supervise, texts
+from handlers.commands import parse
+from handlers.errors import DomainError
 from handlers.inbound import Inbound
-from handlers.lifecycle import transition
+from handlers.lifecycle import record
 from handlers.ports import Ports
-from handlers.routing import clip
-from nlu.categories import category_name
 from storage import repos
-from storage.models import Staff, Ticket
+from storage.models import Attachment, Staff, Ticket
+
+COMMANDS = {
+    "accept": desk.accept,
+    "arrive": desk.arrive,
+    "resolve": desk.resolve,
+    "transfer": desk.transfer,
+    "escalate": desk.escalate_up,
+    "give_back": desk.give_back,
+    "my_tickets": desk.my_tickets,
+    "show": desk.show,
+    "summary": supervise.summary,
+    "overdue": supervise.overdue,
+    "urge": supervise.urge,
+    "assign": supervise.assign,
+}
 
 
 async def on_staff_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
@@ -22,76 +36,48 @@ async def on_staff_text(session: AsyncSession, msg: Inbound, ports: Ports) -> st
         return texts.STAFF_NOT_REGISTERED
     command = parse(msg.text)
     if command is None:
-        return texts.STAFF_UNKNOWN_COMMAND
+        return texts.NOT_UNDERSTOOD + help_for(staff)
+    if command.verb == "help":
+        return help_for(staff)
     try:
         return await COMMANDS[command.verb](session, staff, command, ports)
     except DomainError as refusal:
         return str(refusal)
 
 
-async def accept(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    ticket = await _own_ticket(session, staff, command, "接单")
+def help_for(staff: Staff) -> str:
+    extra = texts.SUPERVISOR_HELP if staff.role == "supervisor" else ""
+    return texts.STAFF_HELP + extra
+
+
+async def on_staff_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
+    """A photo within the window after 办结 attaches to that resolution."""
+    staff = await repos.staff_by_userid(session, msg.sender)
+    if staff is None:
+        return texts.STAFF_NOT_REGISTERED
     now = ports.clock.now()
-    event = transition(ticket, "accept", actor=f"staff:{staff.userid}", now=now)
-    ticket.accepted_at = now
-    await _tell_resident(session, ticket, event, now,
-                         texts.RESIDENT_ACCEPTED.format(code=ticket.code, handler=_title(staff)))
-    return texts.STAFF_ACCEPTED.format(code=ticket.code)
+    ticket = await _latest(session, staff, "resolved", Ticket.resolved_at)
+    if ticket is None or now - ticket.resolved_at > ports.policy.photo_window:
+        return None
+    session.add(Attachment(ticket_id=ticket.id, kind="image", media_id=msg.media_id,
+                           url=msg.pic_url, created_at=now))
+    session.add(record(ticket, "attach", actor=f"staff:{staff.userid}", now=now, note="image"))
+    return texts.STAFF_PHOTO_ATTACHED.format(code=ticket.code)
 
 
-async def resolve(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    ticket = await _own_ticket(session, staff, command, "办结")
-    if not command.rest:
-        raise BadCommand(texts.NEED_NOTE.format(code=ticket.code))
-    now = ports.clock.now()
-    event = transition(ticket, "resolve", actor=f"staff:{staff.userid}", now=now,
-                       note=command.rest)
-    ticket.resolved_at, ticket.resolution = now, command.rest
-    await _tell_resident(session, ticket, event, now,
-                         texts.RESIDENT_RESOLVED.format(code=ticket.code, note=command.rest))
-    return texts.STAFF_RESOLVED.format(code=ticket.code)
+async def on_staff_location(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
+    """A location after 到场 is kept on the ticket's trail."""
+    staff = await repos.staff_by_userid(session, msg.sender)
+    ticket = staff and await _latest(session, staff, "on_site", Ticket.on_site_at)
+    if not ticket or msg.lat is None:
+        return None
+    note = f"{msg.lat:.6f},{msg.lon:.6f} {msg.label}".strip()
+    session.add(record(ticket, "location", actor=f"staff:{staff.userid}",
+                       now=ports.clock.now(), note=note))
+    return texts.STAFF_LOCATION_NOTED.format(code=ticket.code)
 
 
-async def my_tickets(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    tickets = await repos.tickets_of_staff(session, staff.id)
-    if not tickets:
-        return texts.STAFF_NO_TICKETS
-    lines = [texts.STAFF_TICKETS_HEADER.format(count=len(tickets))]
-    lines += [
-        texts.STAFF_TICKET_LINE.format(code=t.code, category=category_name(t.category),
-                                       state=texts.STATE_NAMES[t.state], text=clip(t.text, 40))
-        for t in tickets
-    ]
-    return "\n".join(lines)
+async def _latest(session: AsyncSession, staff: Staff, state: str, column) -> Ticket | None:
+    query = select(Ticket).where(Ticket.assignee_id == staff.id, Ticket.state == state)
+    return await session.scalar(query.order_by(column.desc()).limit(1))
 
-
-async def show_help(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    return texts.STAFF_HELP
-
-
-COMMANDS = {"accept": accept, "resolve": resolve, "my_tickets": my_tickets, "help": show_help}
-
-
-async def _own_ticket(session: AsyncSession, staff: Staff, command: Command, verb: str) -> Ticket:
-    if not command.code:
-        raise BadCommand(texts.NEED_CODE.format(verb=verb))
-    ticket = await repos.ticket_by_code(session, command.code)
-    if ticket is None:
-        raise TicketNotFound(texts.TICKET_NOT_FOUND.format(code=command.code))
-    if ticket.assignee_id != staff.id:
-        raise NotYourTicket(texts.NOT_YOUR_TICKET.format(code=ticket.code))
-    return ticket
-
-
-async def _tell_resident(session, ticket: Ticket, event, now, text: str) -> None:
-    session.add(event)
-    await session.flush()
-    if ticket.resident is None:
-        return
-    repos.add_outbox(session, channel="mp", recipient=ticket.resident.openid, text=text,
-                     dedup_key=f"event:{event.id}:{ticket.resident.openid}", now=now,
-                     unit_id=ticket.grid_id)
-
-
-def _title(staff: Staff) -> str:
-    return f"{texts.ROLE_NAMES[staff.role]}{staff.name}"

@@ -88,15 +88,94 @@ STAFF_NO_TICKETS = "您目前没有待办工单。"
 STAFF_TICKETS_HEADER = "您的待办工单（{count} 件）："
 STAFF_TICKET_LINE = "· {code} {category} {state}：{text}"
 STAFF_HELP = (
-    "可用指令：\n"
+    "可用指令（工单号可省略前缀 GB-）：\n"
     "接单 工单号 —— 受理工单\n"
-    "办结 工单号 处理情况 —— 办结并通知反映人\n"
+    "到场 工单号 —— 已到现场（可随后发送位置）\n"
+    "办结 工单号 处理情况 —— 办结并通知反映人（10 分钟内发的照片会附上）\n"
+    "转派 工单号 账号或姓名 —— 转给其他工作人员\n"
+    "上报 工单号 原因 —— 报上一级处理\n"
+    "退回 工单号 原因 —— 不属于本人职责，退回重新分派\n"
     "我的工单 —— 查看待办\n"
-    "帮助 —— 查看本说明\n"
-    "工单号可以省略前缀，如“接单 7K3PQ”。"
+    "工单 工单号 —— 查看详情和处理记录\n"
+    "帮助 —— 查看本说明"
 )
-STAFF_UNKNOWN_COMMAND = "没看懂这条指令。\n" + STAFF_HELP
+SUPERVISOR_HELP = (
+    "\n负责人还可以：\n"
+    "汇总 —— 辖区工单情况\n"
+    "超时 —— 辖区超时工单\n"
+    "督办 工单号 说明 —— 催办并记录\n"
+    "指派 工单号 账号或姓名 —— 指定处理人"
+)
+NOT_UNDERSTOOD = "没看懂这条指令。\n"
 STAFF_NOT_REGISTERED = "您还不在网格通的人员名单中，请联系管理员导入后再使用。"
+
+STAFF_ARRIVED = "已记录到场：{code}。处理完后请回复“办结 {code} 处理情况”。"
+STAFF_TRANSFERRED = "工单 {code} 已转给 {name}。"
+STAFF_ESCALATED = "工单 {code} 已上报{level}。"
+STAFF_RETURNED = "工单 {code} 已退回，已重新分派给 {name}。"
+STAFF_URGED = "已督办工单 {code}，已通知 {name}。"
+STAFF_ASSIGNED_BY = "工单 {code} 已指派给 {name}。"
+STAFF_PHOTO_ATTACHED = "照片已附在工单 {code} 的办结记录上。"
+STAFF_LOCATION_NOTED = "位置已记在工单 {code} 的到场记录上。"
+STAFF_NOT_FOUND = "没有找到工作人员“{who}”，请写企业微信账号或姓名。"
+STAFF_AMBIGUOUS = "名叫“{who}”的有多位，请改写企业微信账号：{userids}"
+STAFF_OUTSIDE_UNIT = "{name} 不在工单所在辖区，不能接手工单 {code}。"
+NOT_SUPERVISOR = "这个指令只有综治中心负责人可以使用。"
+OUTSIDE_YOUR_UNITS = "工单 {code} 不在您的辖区，无法操作。"
+NEED_REASON = "请写上原因，例如“{verb} {code} 需要街道协调”。"
+NEED_WHO = "请写上接手人的企业微信账号或姓名，例如“{verb} {code} zhangsan”。"
+AT_TOP_LEVEL = "工单 {code} 已在县级，不能再上报。"
+SUMMARY_HEADER = "{unit} 工单汇总："
+SUMMARY_LINE = "· {state}：{count} 件"
+SUMMARY_OVERDUE = "· 超时未办：{count} 件"
+NO_OVERDUE = "辖区内暂无超时工单。"
+OVERDUE_HEADER = "超时工单（{count} 件）："
+OVERDUE_LINE = "· {code} {category} {what}，已超 {late}，处理人：{name}"
+TICKET_DETAIL = (
+    "工单 {code}（{category}）{urgent}\n状态：{state}　层级：{level}\n处理人：{handler}\n"
+    "地点：{place}\n内容：{text}\n时限：{deadline}\n处理记录："
+)
+TRAIL_LINE = "· {at} {actor} {action}{note}"
+TRAIL_ACTIONS = {
+    "create": "反映", "assign": "分派", "accept": "接单", "arrive": "到场", "resolve": "办结",
+    "transfer": "转派", "return": "退回", "escalate": "上报", "urge": "督办", "reopen": "重新打开",
+    "close": "关闭", "rate": "评价", "attach": "附照片", "alert": "紧急通报", "categorize": "归类",
+    "duplicate": "又一户反映", "location": "位置",
+}
+LEVEL_NAMES = {0: "网格", 1: "村（社区）", 2: "乡镇（街道）", 3: "县（区）"}
+DEADLINE_NAMES = {"accept": "签收", "on_site": "到场", "resolve": "办结", "rate": "评价"}
+NO_DEADLINE = "无"
+
+# To staff when a deadline passes or a supervisor acts
+ESCALATION_NOTICE = (
+    "【超时上报】工单 {code}（{category}）{what}超时，已上报到{level}。\n"
+    "处理人：{name}\n地点：{place}\n内容：{text}\n可回复“督办 {code} 说明”催办，"
+    "或“指派 {code} 账号”另派。"
+)
+ESCALATION_BY_STAFF = (
+    "【上报】工单 {code}（{category}）由 {name} 上报到{level}。\n原因：{reason}\n"
+    "地点：{place}\n内容：{text}\n可回复“指派 {code} 账号”安排处理。"
+)
+ASSIGNEE_REMINDER = "【提醒】工单 {code} {what}已超时，已上报到{level}，请尽快处理。"
+URGE_NOTICE = "【督办】{name} 督办工单 {code}：{note}\n请尽快处理并回复进展。"
+REOPENED_NOTICE = (
+    "【重新办理】反映人对工单 {code} 的处理结果不满意，工单已重新打开并上报到{level}，请重新处理。"
+)
+DUPLICATE_NOTICE = "【同一问题】又有一户居民反映了工单 {code} 的问题：{text}"
+
+# To residents at every step
+RESIDENT_ON_SITE = "工作人员已到现场处理您反映的问题（工单 {code}）。"
+RESIDENT_TRANSFERRED = "您反映的问题（工单 {code}）已转交{handler}处理。"
+RESIDENT_ESCALATED = "您反映的问题（工单 {code}）已上报到{level}协调处理，请您耐心等待。"
+RESIDENT_ASK_RATING = "请您对处理结果评价，回复数字：\n1 满意\n2 基本满意\n3 不满意"
+RESIDENT_RATED = "感谢您的评价！工单 {code} 已结束。有事随时找我们。"
+RESIDENT_REOPENED = "抱歉让您不满意。工单 {code} 已重新打开，并上报到{level}督促处理。"
+RESIDENT_DUPLICATE = (
+    "谢谢您！这个问题已有邻居反映过，正在处理中（工单 {code}，{state}）。"
+    "我们已把您的情况一并转告处理人，进展也会告诉您。"
+)
+EARLIER_UPDATES = "这段时间您的工单有新进展："
+RATING_LABELS = {"1": "satisfied", "2": "basically_satisfied", "3": "dissatisfied"}
 
 # Refusals
 TICKET_NOT_FOUND = "没有找到工单 {code}，请核对工单号。"
@@ -104,7 +183,11 @@ NOT_YOUR_TICKET = "工单 {code} 不是派给您的，无法操作。"
 NEED_CODE = "请在指令后写上工单号，例如“{verb} GB-7K3PQ”。"
 NEED_NOTE = "请写上处理情况，例如“办结 {code} 已清理完毕”。"
 REFUSED = "工单 {code} 当前状态为“{state}”，不能{action}。"
-ACTION_NAMES = {"accept": "接单", "resolve": "办结", "assign": "分派"}
+NEED_ON_SITE = "工单 {code} 属于“六必到”情形，请先到现场并回复“到场 {code}”，再办结。"
+ACTION_NAMES = {
+    "accept": "接单", "resolve": "办结", "assign": "分派", "arrive": "到场", "transfer": "转派",
+    "return": "退回", "escalate": "上报", "urge": "督办", "reopen": "重新办理", "close": "关闭",
+}
 
 ROLE_NAMES = {
     "grid_worker": "网格员",

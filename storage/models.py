@@ -121,10 +121,31 @@ class Ticket(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     # Set while the resident is asked to pick the category among these ids.
     category_options: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
+    level: Mapped[int] = mapped_column(Integer, default=0)  # 0 grid … 3 county
+    deadline_at: Mapped[datetime | None] = mapped_column(index=True)
+    deadline_kind: Mapped[str | None] = mapped_column(String(16))  # accept, on_site, resolve, rate
+    on_site_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    rating: Mapped[str | None] = mapped_column(String(24))
+    version: Mapped[int] = mapped_column(Integer, default=1)  # concurrent changes fail, not merge
+
+    __mapper_args__ = {"version_id_col": version}
 
     grid: Mapped[OrgUnit | None] = relationship(foreign_keys=[grid_id], lazy="raise")
     assignee: Mapped[Staff | None] = relationship(lazy="raise")
     resident: Mapped[Resident | None] = relationship(lazy="raise")
+
+
+class TicketReporter(Base):
+    """Another household that reported the same problem: linked, told at every step."""
+
+    __tablename__ = "ticket_reporters"
+    __table_args__ = (UniqueConstraint("ticket_id", "resident_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class TicketEvent(Base):

@@ -8,7 +8,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import OrgUnit, OutboxMessage, Resident, Route, Staff, Ticket
+from storage.models import (
+    OrgUnit,
+    OutboxMessage,
+    Resident,
+    Route,
+    Staff,
+    Ticket,
+    TicketReporter,
+)
 
 OPEN_STATES = ("new", "assigned", "accepted", "on_site")
 
@@ -35,7 +43,8 @@ async def route_role(session: AsyncSession, chain: list[OrgUnit], category: str)
     return next((roles[i] for i in ids if i in roles), None)
 
 
-async def least_busy_staff(session: AsyncSession, unit_id: int, role: str) -> Staff | None:
+async def least_busy_staff(session: AsyncSession, unit_id: int, role: str,
+                           exclude: Staff | None = None) -> Staff | None:
     open_count = (
         select(func.count(Ticket.id))
         .where(Ticket.assignee_id == Staff.id, Ticket.state.in_(OPEN_STATES))
@@ -43,7 +52,8 @@ async def least_busy_staff(session: AsyncSession, unit_id: int, role: str) -> St
     )
     query = (
         select(Staff)
-        .where(Staff.unit_id == unit_id, Staff.role == role, Staff.active.is_(True))
+        .where(Staff.unit_id == unit_id, Staff.role == role, Staff.active.is_(True),
+               Staff.id != (exclude.id if exclude else -1))
         .order_by(open_count, Staff.userid)
         .limit(1)
     )
@@ -142,3 +152,45 @@ def add_outbox(
             created_at=now,
         )
     )
+
+
+async def subtree_ids(session: AsyncSession, unit_id: int) -> list[int]:
+    """The unit and every unit below it."""
+    unit = await session.get(OrgUnit, unit_id)
+    query = select(OrgUnit.id).where(
+        (OrgUnit.id == unit_id) | OrgUnit.path.startswith(unit.path + "/", autoescape=True)
+    )
+    return list(await session.scalars(query))
+
+
+async def find_staff(session: AsyncSession, who: str) -> list[Staff]:
+    """Staff by WeCom userid, else by name (possibly several)."""
+    by_id = await staff_by_userid(session, who)
+    if by_id:
+        return [by_id]
+    query = select(Staff).where(Staff.name == who, Staff.active.is_(True)).order_by(Staff.userid)
+    return list(await session.scalars(query))
+
+
+async def tickets_in_units(session: AsyncSession, unit_ids: list[int],
+                           states: tuple[str, ...] = OPEN_STATES) -> list[Ticket]:
+    query = _ticket_query().where(Ticket.grid_id.in_(unit_ids), Ticket.state.in_(states))
+    return list(await session.scalars(query.order_by(Ticket.created_at)))
+
+
+async def reporters(session: AsyncSession, ticket: Ticket) -> list[Resident]:
+    """The resident who reported the ticket and every household linked to it since."""
+    linked = select(TicketReporter.resident_id).where(TicketReporter.ticket_id == ticket.id)
+    query = select(Resident).where(
+        (Resident.id == ticket.resident_id) | Resident.id.in_(linked)
+    ).order_by(Resident.id)
+    return list(await session.scalars(query))
+
+
+async def awaiting_rating(session: AsyncSession, resident_id: int) -> Ticket | None:
+    """The latest resolved ticket the resident reported or was linked to."""
+    linked = select(TicketReporter.ticket_id).where(TicketReporter.resident_id == resident_id)
+    query = _ticket_query().where(
+        (Ticket.resident_id == resident_id) | Ticket.id.in_(linked), Ticket.state == "resolved"
+    )
+    return await session.scalar(query.order_by(Ticket.resolved_at.desc()).limit(1))

@@ -307,7 +307,7 @@ async def test_unregistered_wecom_user_is_told_they_are_not_registered(stack):
 
 async def test_staff_gibberish_gets_the_command_help(stack):
     reply = await stack.staff_says(GRID_WORKER, "asdf 今天天气不错 ¯\\_(ツ)_/¯")
-    assert reply == texts.STAFF_UNKNOWN_COMMAND and texts.STAFF_HELP in reply
+    assert reply.startswith(texts.NOT_UNDERSTOOD) and texts.STAFF_HELP in reply
 
 
 @pytest.mark.parametrize("x, y", [("nan", "nan"), ("inf", "-inf"), ("1e999", "36.5")])

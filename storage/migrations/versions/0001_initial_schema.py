@@ -156,6 +156,13 @@ def upgrade() -> None:
         sa.Column("resolved_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("resolution", sa.Text(), nullable=True),
         sa.Column("category_options", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("deadline_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("deadline_kind", sa.String(length=16), nullable=True),
+        sa.Column("on_site_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("closed_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("rating", sa.String(length=24), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assignee_id"],
             ["staff.id"],
@@ -177,6 +184,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index("ix_tickets_assignee_state", ["assignee_id", "state"], unique=False)
+        batch_op.create_index(batch_op.f("ix_tickets_deadline_at"), ["deadline_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_grid_id"), ["grid_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_resident_id"), ["resident_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_state"), ["state"], unique=False)
@@ -221,9 +229,40 @@ def upgrade() -> None:
             batch_op.f("ix_ticket_events_ticket_id"), ["ticket_id"], unique=False
         )
 
+    op.create_table(
+        "ticket_reporters",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "resident_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["resident_id"],
+            ["residents.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("ticket_id", "resident_id"),
+    )
+    with op.batch_alter_table("ticket_reporters", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ticket_reporters_ticket_id"), ["ticket_id"], unique=False
+        )
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ticket_reporters", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_reporters_ticket_id"))
+
+    op.drop_table("ticket_reporters")
     with op.batch_alter_table("ticket_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_events_ticket_id"))
 
@@ -236,6 +275,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_tickets_state"))
         batch_op.drop_index(batch_op.f("ix_tickets_resident_id"))
         batch_op.drop_index(batch_op.f("ix_tickets_grid_id"))
+        batch_op.drop_index(batch_op.f("ix_tickets_deadline_at"))
         batch_op.drop_index("ix_tickets_assignee_state")
 
     op.drop_table("tickets")

@@ -1,0 +1,123 @@
+"""What a staff member does with a ticket from WeCom: accept, arrive, resolve, pass it on."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.commands import Command
+from handlers.errors import TransitionRefused
+from handlers.escalation import at_top, escalate
+from handlers.lifecycle import transition
+from handlers.notify import tell_reporters, tell_staff
+from handlers.ports import Ports
+from handlers.routing import clip, route, staff_notice
+from handlers.scope import require_text, successor, ticket_for
+from nlu.categories import category_name
+from storage import repos
+from storage.models import OrgUnit, Staff, Ticket
+
+
+def actor(staff: Staff) -> str:
+    return f"staff:{staff.userid}"
+
+
+def title(staff: Staff) -> str:
+    return f"{texts.ROLE_NAMES[staff.role]}{staff.name}"
+
+
+async def accept(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_for(session, staff, command, "接单", assignee_only=True)
+    now = ports.clock.now()
+    event = transition(ticket, "accept", actor=actor(staff), now=now, policy=ports.policy)
+    await tell_reporters(session, ticket, event, texts.RESIDENT_ACCEPTED.format(
+        code=ticket.code, handler=title(staff)), now)
+    return texts.STAFF_ACCEPTED.format(code=ticket.code)
+
+
+async def arrive(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_for(session, staff, command, "到场", assignee_only=True)
+    now = ports.clock.now()
+    event = transition(ticket, "arrive", actor=actor(staff), now=now, policy=ports.policy)
+    await tell_reporters(session, ticket, event,
+                         texts.RESIDENT_ON_SITE.format(code=ticket.code), now)
+    return texts.STAFF_ARRIVED.format(code=ticket.code)
+
+
+async def resolve(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_for(session, staff, command, "办结", assignee_only=True)
+    note = require_text(command, texts.NEED_NOTE, "办结")
+    now = ports.clock.now()
+    event = transition(ticket, "resolve", actor=actor(staff), now=now, policy=ports.policy,
+                       note=note)
+    ticket.resolution = note
+    text = texts.RESIDENT_RESOLVED.format(code=ticket.code, note=note)
+    await tell_reporters(session, ticket, event, f"{text}\n\n{texts.RESIDENT_ASK_RATING}", now)
+    return texts.STAFF_RESOLVED.format(code=ticket.code)
+
+
+async def transfer(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_for(session, staff, command, "转派")
+    who = require_text(command, texts.NEED_WHO, "转派")
+    target = await successor(session, ticket, who, ticket.code)
+    await hand_over(session, ticket, target, "transfer", actor(staff), ports)
+    return texts.STAFF_TRANSFERRED.format(code=ticket.code, name=target.name)
+
+
+async def hand_over(session: AsyncSession, ticket: Ticket, target: Staff, action: str,
+                    by: str, ports: Ports) -> None:
+    """Give the ticket to `target`, who is told on WeCom; the residents hear of it."""
+    now = ports.clock.now()
+    ticket.assignee_id, ticket.accepted_at = target.id, None
+    event = transition(ticket, action, actor=by, now=now, policy=ports.policy,
+                       note=target.userid)
+    grid = await session.get(OrgUnit, ticket.grid_id)
+    await tell_staff(session, event, [target], staff_notice(ticket, grid), now, ticket.grid_id)
+    await tell_reporters(session, ticket, event, texts.RESIDENT_TRANSFERRED.format(
+        code=ticket.code, handler=title(target)), now)
+
+
+async def escalate_up(session: AsyncSession, staff: Staff, command: Command,
+                      ports: Ports) -> str:
+    ticket = await ticket_for(session, staff, command, "上报")
+    reason = require_text(command, texts.NEED_REASON, "上报")
+    if at_top(ticket):
+        raise TransitionRefused(texts.AT_TOP_LEVEL.format(code=ticket.code))
+    level = await escalate(session, ticket, now=ports.clock.now(), policy=ports.policy,
+                           actor=actor(staff), template=texts.ESCALATION_BY_STAFF,
+                           note=reason, reason=reason)
+    return texts.STAFF_ESCALATED.format(code=ticket.code, level=level)
+
+
+async def give_back(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+    """退回: not this person's duty; the ticket is routed again, never to a dead end."""
+    ticket = await ticket_for(session, staff, command, "退回", assignee_only=True)
+    reason = require_text(command, texts.NEED_REASON, "退回")
+    now = ports.clock.now()
+    session.add(transition(ticket, "return", actor=actor(staff), now=now, policy=ports.policy,
+                           note=reason))
+    ticket.assignee_id, ticket.accepted_at = None, None
+    target = await route(session, ticket, now, ports.policy, exclude=staff)
+    if target is None:
+        level = await escalate(session, ticket, now=now, policy=ports.policy, actor=actor(staff),
+                               template=texts.ESCALATION_BY_STAFF, note=reason, reason=reason)
+        return texts.STAFF_ESCALATED.format(code=ticket.code, level=level)
+    return texts.STAFF_RETURNED.format(code=ticket.code, name=target.name)
+
+
+async def my_tickets(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+    tickets = await repos.tickets_of_staff(session, staff.id)
+    if not tickets:
+        return texts.STAFF_NO_TICKETS
+    lines = [texts.STAFF_TICKETS_HEADER.format(count=len(tickets))]
+    lines += [texts.STAFF_TICKET_LINE.format(code=t.code, category=category_name(t.category),
+                                             state=texts.STATE_NAMES[t.state],
+                                             text=clip(t.text, 40)) for t in tickets]
+    return "\n".join(lines)
+
+
+async def show(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+    from handlers.views import ticket_detail
+
+    ticket = await ticket_for(session, staff, command, "工单")
+    return await ticket_detail(session, ticket)

@@ -1,0 +1,75 @@
+"""Residents hear back: ratings after resolution, and updates WeChat could not deliver."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.escalation import escalate
+from handlers.inbound import Inbound
+from handlers.lifecycle import transition
+from handlers.notify import tell_staff
+from handlers.ports import Ports
+from storage.models import OutboxMessage, Resident, Ticket
+
+Handler = Callable[[AsyncSession, Inbound, Ports], Awaitable[str | None]]
+SHOWN_AT_MOST = 3
+
+
+def rating_of(text: str) -> str | None:
+    first = text.strip()[:1]
+    return texts.RATING_LABELS.get(first) if first in texts.RATING_LABELS else None
+
+
+async def rate(session: AsyncSession, ticket: Ticket, resident: Resident, rating: str,
+               ports: Ports) -> str:
+    now = ports.clock.now()
+    ticket.rating = rating
+    if rating != "dissatisfied":
+        session.add(transition(ticket, "close", actor="resident", now=now, policy=ports.policy,
+                               note=rating))
+        return texts.RESIDENT_RATED.format(code=ticket.code)
+    return await _reopen(session, ticket, now, ports)
+
+
+async def _reopen(session: AsyncSession, ticket: Ticket, now: datetime, ports: Ports) -> str:
+    """不满意: the ticket opens again at its assignee and climbs one level."""
+    event = transition(ticket, "reopen", actor="resident", now=now, policy=ports.policy,
+                       note="不满意")
+    ticket.accepted_at = ticket.resolved_at = None
+    level = await escalate(session, ticket, now=now, policy=ports.policy, actor="resident",
+                           template=texts.ESCALATION_BY_STAFF, note="居民不满意",
+                           reason="居民对处理结果不满意")
+    if ticket.assignee:
+        await tell_staff(session, event, [ticket.assignee], texts.REOPENED_NOTICE.format(
+            code=ticket.code, level=level), now, ticket.grid_id)
+    return texts.RESIDENT_REOPENED.format(code=ticket.code, level=level)
+
+
+def with_earlier_updates(handler: Handler) -> Handler:
+    """Updates WeChat refused to deliver (the 48-hour window had closed) are shown the next
+    time the resident writes, before the answer to what they wrote."""
+
+    async def answer(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
+        reply = await handler(session, msg, ports)
+        held = await _take_held(session, msg.sender)
+        if not held:
+            return reply
+        return "\n\n".join([texts.EARLIER_UPDATES, *held, *([reply] if reply else [])])
+
+    return answer
+
+
+async def _take_held(session: AsyncSession, openid: str) -> list[str]:
+    rows = list(await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.channel == "mp",
+                                    OutboxMessage.recipient == openid,
+                                    OutboxMessage.state == "held")
+        .order_by(OutboxMessage.id)))
+    for row in rows:
+        row.state = "shown"
+    return [row.body["text"] for row in rows[-SHOWN_AT_MOST:]]

@@ -1,0 +1,30 @@
+"""Everything handlers send goes into the outbox, keyed by the event that caused it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import repos
+from storage.models import Staff, Ticket, TicketEvent
+
+
+async def tell_staff(session: AsyncSession, event: TicketEvent, people: list[Staff], text: str,
+                     now: datetime, unit_id: int | None) -> None:
+    session.add(event)
+    await session.flush()
+    for person in people:
+        repos.add_outbox(session, channel="work", recipient=person.userid, text=text,
+                         dedup_key=f"event:{event.id}:{person.userid}", now=now, unit_id=unit_id)
+
+
+async def tell_reporters(session: AsyncSession, ticket: Ticket, event: TicketEvent, text: str,
+                         now: datetime) -> None:
+    """The resident who reported it and every household linked to it since."""
+    session.add(event)
+    await session.flush()
+    for resident in await repos.reporters(session, ticket):
+        repos.add_outbox(session, channel="mp", recipient=resident.openid, text=text,
+                         dedup_key=f"event:{event.id}:{resident.openid}", now=now,
+                         unit_id=ticket.grid_id)

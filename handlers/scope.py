@@ -1,0 +1,60 @@
+"""Who may touch which ticket: staff act only on tickets in their own units."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.commands import Command
+from handlers.errors import BadCommand, NotYourTicket, TicketNotFound
+from storage import repos
+from storage.models import OrgUnit, Staff, Ticket
+
+
+async def covers(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:
+    """The staff member's unit is the ticket's grid or contains it."""
+    if ticket.grid_id is None:
+        return False
+    unit = await session.get(OrgUnit, staff.unit_id)
+    grid = await session.get(OrgUnit, ticket.grid_id)
+    return grid.path == unit.path or grid.path.startswith(unit.path + "/")
+
+
+async def ticket_for(session: AsyncSession, staff: Staff, command: Command, verb: str, *,
+                     assignee_only: bool = False) -> Ticket:
+    if not command.code:
+        raise BadCommand(texts.NEED_CODE.format(verb=verb))
+    ticket = await repos.ticket_by_code(session, command.code)
+    if ticket is None:
+        raise TicketNotFound(texts.TICKET_NOT_FOUND.format(code=command.code))
+    if ticket.assignee_id == staff.id:
+        return ticket
+    if assignee_only:
+        raise NotYourTicket(texts.NOT_YOUR_TICKET.format(code=ticket.code))
+    if not await covers(session, staff, ticket):
+        raise NotYourTicket(texts.OUTSIDE_YOUR_UNITS.format(code=ticket.code))
+    return ticket
+
+
+def require_supervisor(staff: Staff) -> None:
+    if staff.role != "supervisor":
+        raise NotYourTicket(texts.NOT_SUPERVISOR)
+
+
+async def successor(session: AsyncSession, ticket: Ticket, who: str, code: str) -> Staff:
+    """The staff member named to take the ticket over, who must cover its grid."""
+    found = await repos.find_staff(session, who)
+    if not found:
+        raise BadCommand(texts.STAFF_NOT_FOUND.format(who=who))
+    if len(found) > 1:
+        raise BadCommand(texts.STAFF_AMBIGUOUS.format(
+            who=who, userids="、".join(s.userid for s in found)))
+    if not await covers(session, found[0], ticket):
+        raise BadCommand(texts.STAFF_OUTSIDE_UNIT.format(name=found[0].name, code=code))
+    return found[0]
+
+
+def require_text(command: Command, template: str, verb: str) -> str:
+    if not command.rest:
+        raise BadCommand(template.format(verb=verb, code=command.code))
+    return command.rest

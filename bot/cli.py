@@ -8,6 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from config.settings import SettingsError, load_settings
 
 log = logging.getLogger("gridbot")
@@ -19,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    quiet = args.command in ("demo", "nlu")
+    quiet = args.command in ("demo", "nlu", "ticket")
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -28,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"gridbot: configuration error: {error}", file=sys.stderr)
         return 2
+    except DBAPIError as error:  # one line, without the statement and its parameters
+        reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+        print(f"gridbot: database error: {reason}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -49,7 +55,48 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--routes", type=Path, help="CSV: unit,category,role")
     imp.set_defaults(run=_import)
     _nlu_parser(commands)
+    _ticket_parser(commands)
     return parser
+
+
+def _ticket_parser(commands) -> None:
+    ticket = commands.add_parser("ticket", help="show and list tickets")
+    verbs = ticket.add_subparsers(dest="verb", required=True)
+    show = verbs.add_parser("show", help="one ticket with its trail")
+    show.add_argument("code")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=_ticket_show)
+    listing = verbs.add_parser("list", help="tickets as a table")
+    listing.add_argument("--unit", help="a unit path like 青禾县/清泉街道, or a grid code")
+    listing.add_argument("--state", choices=["new", "assigned", "accepted", "on_site",
+                                             "resolved", "closed"])
+    listing.add_argument("--overdue", action="store_true", help="only tickets past a deadline")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_ticket_list)
+
+
+def _ticket_show(args) -> int:
+    from bot import tickets_cli
+
+    return _print_or_fail(lambda s: tickets_cli.show(s, args.code, args.json))
+
+
+def _ticket_list(args) -> int:
+    from bot import tickets_cli
+
+    return _print_or_fail(
+        lambda s: tickets_cli.listing(s, args.unit, args.state, args.overdue, args.json))
+
+
+def _print_or_fail(work) -> int:
+    from bot.tickets_cli import NotFound, with_session
+
+    try:
+        print(asyncio.run(with_session(load_settings().database_url, work)))
+    except NotFound as missing:
+        print(f"gridbot ticket: {missing}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _nlu_parser(commands) -> None:

@@ -77,30 +77,30 @@ async def get_or_add_resident(session: AsyncSession, openid: str, now: datetime)
     return resident
 
 
-def _ticket_query():
+def ticket_query():
     return select(Ticket).options(
         selectinload(Ticket.grid), selectinload(Ticket.assignee), selectinload(Ticket.resident)
     )
 
 
 async def ticket_by_code(session: AsyncSession, code: str) -> Ticket | None:
-    return await session.scalar(_ticket_query().where(Ticket.code == code))
+    return await session.scalar(ticket_query().where(Ticket.code == code))
 
 
 async def tickets_of_staff(session: AsyncSession, staff_id: int) -> list[Ticket]:
-    query = _ticket_query().where(Ticket.assignee_id == staff_id, Ticket.state.in_(OPEN_STATES))
+    query = ticket_query().where(Ticket.assignee_id == staff_id, Ticket.state.in_(OPEN_STATES))
     return list(await session.scalars(query.order_by(Ticket.created_at)))
 
 
 async def open_tickets_of_resident(session: AsyncSession, resident_id: int) -> list[Ticket]:
-    query = _ticket_query().where(
+    query = ticket_query().where(
         Ticket.resident_id == resident_id, Ticket.state.in_(OPEN_STATES)
     )
     return list(await session.scalars(query.order_by(Ticket.created_at)))
 
 
 async def unrouted_tickets(session: AsyncSession, resident_id: int) -> list[Ticket]:
-    query = _ticket_query().where(
+    query = ticket_query().where(
         Ticket.resident_id == resident_id, Ticket.state == "new", Ticket.grid_id.is_(None),
         Ticket.category_options.is_(None),
     )
@@ -108,7 +108,7 @@ async def unrouted_tickets(session: AsyncSession, resident_id: int) -> list[Tick
 
 
 async def awaiting_choice(session: AsyncSession, resident_id: int) -> Ticket | None:
-    query = _ticket_query().where(
+    query = ticket_query().where(
         Ticket.resident_id == resident_id, Ticket.state == "new",
         Ticket.category_options.is_not(None),
     )
@@ -174,7 +174,7 @@ async def find_staff(session: AsyncSession, who: str) -> list[Staff]:
 
 async def tickets_in_units(session: AsyncSession, unit_ids: list[int],
                            states: tuple[str, ...] = OPEN_STATES) -> list[Ticket]:
-    query = _ticket_query().where(Ticket.grid_id.in_(unit_ids), Ticket.state.in_(states))
+    query = ticket_query().where(Ticket.grid_id.in_(unit_ids), Ticket.state.in_(states))
     return list(await session.scalars(query.order_by(Ticket.created_at)))
 
 
@@ -190,7 +190,7 @@ async def reporters(session: AsyncSession, ticket: Ticket) -> list[Resident]:
 async def awaiting_rating(session: AsyncSession, resident_id: int) -> Ticket | None:
     """The latest resolved ticket the resident reported or was linked to."""
     linked = select(TicketReporter.ticket_id).where(TicketReporter.resident_id == resident_id)
-    query = _ticket_query().where(
+    query = ticket_query().where(
         (Ticket.resident_id == resident_id) | Ticket.id.in_(linked), Ticket.state == "resolved"
     )
     return await session.scalar(query.order_by(Ticket.resolved_at.desc()).limit(1))

@@ -13,6 +13,7 @@ from bot.app import SERVICES, Services, create_app
 from bot.demo import demo_settings, grid_points, serving
 from bot.fake_wechat import FakeWeChat
 from bot.simulator import WeChatSimulator, simulators
+from handlers.deadlines import act_on_due
 from storage.models import OutboxMessage, Ticket
 
 RESIDENT = "o_test_resident_01"
@@ -29,6 +30,11 @@ class Stack:
 
     async def drain(self) -> int:
         return await self.services.relay.drain()
+
+    async def check_deadlines(self) -> int:
+        """What the service's deadline watch does every few seconds, at the fake clock's time."""
+        services = self.services
+        return await act_on_due(services.sessionmaker, services.clock.now(), services.policy)
 
     async def say(self, text: str, sender: str = RESIDENT) -> str | None:
         reply = await self.mp.send(self.mp.text(sender, text))
@@ -56,8 +62,10 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(database_url: str, clock, **app_options) -> AsyncIterator[Stack]:
-    settings = demo_settings(database_url, "http://127.0.0.1:1")
+async def running_stack(database_url: str, clock, sections: dict | None = None,
+                        **app_options) -> AsyncIterator[Stack]:
+    settings = replace(demo_settings(database_url, "http://127.0.0.1:1"),
+                       sections=sections or {})
     fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
                       settings.work_secret)
     async with serving(fake.app()) as fake_base:

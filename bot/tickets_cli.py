@@ -1,0 +1,101 @@
+"""`gridbot ticket show|list`: what an operator sees of tickets, as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.commands import normalize_code
+from handlers.ports import SystemClock
+from handlers.views import local, trail_lines
+from nlu.categories import category_name
+from storage import repos
+from storage.db import make_engine, make_sessionmaker, upgrade
+from storage.models import OrgUnit, Ticket, TicketEvent
+
+COLUMNS = ("code", "state", "category", "level", "assignee", "grid", "created", "deadline")
+
+
+class NotFound(Exception):
+    pass
+
+
+async def with_session(database_url: str, work):
+    engine = make_engine(database_url)
+    try:
+        await upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def as_row(ticket: Ticket) -> dict:
+    return {
+        "code": ticket.code, "state": ticket.state, "category": ticket.category,
+        "level": ticket.level, "urgent": ticket.urgent, "must_attend": ticket.must_attend,
+        "assignee": ticket.assignee.userid if ticket.assignee else None,
+        "grid": ticket.grid.path if ticket.grid else None,
+        "created": ticket.created_at.isoformat(), "rating": ticket.rating,
+        "deadline": ticket.deadline_at.isoformat() if ticket.deadline_at else None,
+        "deadline_kind": ticket.deadline_kind,
+    }
+
+
+async def show(session: AsyncSession, code: str, as_json: bool) -> str:
+    ticket = await repos.ticket_by_code(session, normalize_code(code))
+    if ticket is None:
+        raise NotFound(f"no ticket {code}")
+    if not as_json:
+        return "\n".join([f"{ticket.code}  {texts.STATE_NAMES[ticket.state]}  "
+                          f"{category_name(ticket.category)}", ticket.text,
+                          *await trail_lines(session, ticket)])
+    events = await session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                   .order_by(TicketEvent.at, TicketEvent.id))
+    trail = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "note": e.note}
+             for e in events]
+    return json.dumps({**as_row(ticket), "text": ticket.text, "trail": trail},
+                      ensure_ascii=False, indent=2)
+
+
+async def listing(session: AsyncSession, unit: str | None, state: str | None, overdue: bool,
+                  as_json: bool, now: datetime | None = None) -> str:
+    tickets = await _select(session, unit, state)
+    now = now or SystemClock().now()
+    if overdue:
+        tickets = [t for t in tickets if t.deadline_at and t.deadline_kind != "rate"
+                   and t.deadline_at <= now]
+    rows = [as_row(t) for t in tickets]
+    if as_json:
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    for row, ticket in zip(rows, tickets, strict=True):
+        row["created"] = local(ticket.created_at)
+        row["deadline"] = local(ticket.deadline_at) if ticket.deadline_at else "-"
+    return _table(rows)
+
+
+async def _select(session: AsyncSession, unit: str | None, state: str | None) -> list[Ticket]:
+    query = repos.ticket_query()
+    if state:
+        query = query.where(Ticket.state == state)
+    if unit:
+        found = await session.scalar(select(OrgUnit).where(
+            (OrgUnit.path == unit.strip("/")) | (OrgUnit.code == unit)))
+        if found is None:
+            raise NotFound(f"no unit {unit}")
+        query = query.where(Ticket.grid_id.in_(await repos.subtree_ids(session, found.id)))
+    return list(await session.scalars(query.order_by(Ticket.created_at)))
+
+
+def _table(rows: list[dict]) -> str:
+    if not rows:
+        return "(no tickets)"
+    cells = [[str(row[c] if row[c] is not None else "-") for c in COLUMNS] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines)

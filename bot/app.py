@@ -92,7 +92,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         "work": WorkApi(http, settings.work_api_base, services.clock, settings.work_corpid,
                         settings.work_secret, settings.work_agentid),
     }
-    services.relay = Relay(sessionmaker, senders, services.clock)
+    template = str(settings.section("templates").get("ticket_update", ""))
+    services.relay = Relay(sessionmaker, senders, services.clock, template_id=template)
     services.policy = Policy.from_settings(settings)
     ports = Ports(classifier=services.classifier, clock=services.clock, grids=services.grids,
                   policy=services.policy)

@@ -40,6 +40,7 @@ class FakeWeChat:
         app.router.add_post("/cgi-bin/stable_token", self.stable_token)
         app.router.add_get("/cgi-bin/token", self.mp_token)
         app.router.add_post("/cgi-bin/message/custom/send", self.custom_send)
+        app.router.add_post("/cgi-bin/message/template/send", self.template_send)
         app.router.add_get("/cgi-bin/gettoken", self.work_token)
         app.router.add_post("/cgi-bin/message/send", self.work_send)
         return app
@@ -94,6 +95,16 @@ class FakeWeChat:
             return _error(45015, "response out of time limit or subscription is canceled")
         self._keep(Sent("mp", openid, body.get("text", {}).get("content", "")))
         return _error(0, "ok")
+
+    async def template_send(self, request: web.Request) -> web.Response:
+        failure = self._check(request, "mp")
+        if failure:
+            return failure
+        body = await _json(request)
+        data = body.get("data", {})
+        text = "\n".join(str(data[k].get("value", "")) for k in data if isinstance(data[k], dict))
+        self._keep(Sent("mp-template", body.get("touser", ""), text))
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": next(self._counter)})
 
     async def work_send(self, request: web.Request) -> web.Response:
         failure = self._check(request, "work")

@@ -14,7 +14,7 @@ import aiohttp
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.wechat_api import ApiError
+from bot.wechat_api import WINDOW_CLOSED, ApiError
 from handlers.ports import Clock
 from storage.models import OutboxMessage
 
@@ -33,10 +33,11 @@ class Sender(Protocol):
 
 class Relay:
     def __init__(self, sessionmaker: async_sessionmaker, senders: Mapping[str, Sender],
-                 clock: Clock):
+                 clock: Clock, template_id: str = ""):
         self._sessionmaker = sessionmaker
         self._senders = senders
         self._clock = clock
+        self._template_id = template_id  # stands in when the 48-hour window has closed
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -101,7 +102,7 @@ class Relay:
     async def _attempt(self, row: OutboxMessage) -> Callable[[OutboxMessage], None]:
         """Send once; the function that records the outcome on a fresh copy of the row."""
         try:
-            await self._senders[row.channel].send(row.recipient, row.body)
+            await self._send(row)
         except ApiError as error:
             problem, retryable = str(error), error.retryable
         except (aiohttp.ClientError, TimeoutError) as error:
@@ -113,6 +114,17 @@ class Relay:
             log.info("outbox %s sent on %s", row.id, row.channel)
             return self._sent
         return lambda fresh: self._failed(fresh, problem, retryable)
+
+    async def _send(self, row: OutboxMessage) -> None:
+        sender = self._senders[row.channel]
+        try:
+            await sender.send(row.recipient, row.body)
+        except ApiError as error:
+            if not (error.errcode == WINDOW_CLOSED and self._template_id and row.channel == "mp"
+                    and "ticket" in row.body):
+                raise
+            await sender.send_template(row.recipient, self._template_id,
+                                       template_data(row.body, self._clock.now()))
 
     def _sent(self, row: OutboxMessage) -> None:
         row.state, row.sent_at, row.last_error = "sent", self._clock.now(), None
@@ -128,3 +140,12 @@ class Relay:
             row.next_attempt_at = self._clock.now() + delay * random.uniform(0.5, 1.5)
         log.warning("outbox %s attempt %s failed (%s): %s", row.id, row.attempts, row.state,
                     row.last_error)
+
+
+def template_data(body: dict, now) -> dict[str, str]:
+    """The classic ticket-update template: first, keyword1 (ticket), keyword2 (time), remark."""
+    from handlers.views import local
+
+    first, _, rest = body["text"].partition("\n")
+    return {"first": first[:100], "keyword1": body["ticket"], "keyword2": local(now),
+            "remark": (rest or "回复本公众号可查看详情。")[:150]}

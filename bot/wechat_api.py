@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 TOKEN_EXPIRED = frozenset({40001, 40014, 42001})
 # Retrying cannot help: window closed, unsubscribed, bad openid, no such WeCom user.
 NOT_RETRYABLE = frozenset({45015, 43004, 40003, 81013})
+WINDOW_CLOSED = 45015
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 # WeChat shows \uXXXX escapes literally: send UTF-8, as wechatpy does.
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -100,6 +101,12 @@ class MpApi(_Api):
 
     async def send(self, openid: str, body: dict) -> None:
         await self._post("message/custom/send", {"touser": openid, **_message(body)})
+
+    async def send_template(self, openid: str, template_id: str, data: dict) -> None:
+        """A template message: reaches a resident even after the 48-hour window."""
+        payload = {"touser": openid, "template_id": template_id,
+                   "data": {key: {"value": value} for key, value in data.items()}}
+        await self._post("message/template/send", payload)
 
 
 class WorkApi(_Api):

@@ -18,7 +18,9 @@ from sqlalchemy.exc import ArgumentError
 PREFIX = "GRIDBOT_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gridbot.db"
 # Sections of the TOML file that belong to later features and are passed through as they are.
-OPEN_SECTIONS = frozenset({"sla", "quiet", "patrol", "visits", "digest", "retention", "nlu"})
+OPEN_SECTIONS = frozenset(
+    {"sla", "quiet", "patrol", "visits", "digest", "retention", "nlu", "templates"}
+)
 
 
 class SettingsError(Exception):

@@ -27,4 +27,4 @@ async def tell_reporters(session: AsyncSession, ticket: Ticket, event: TicketEve
     for resident in await repos.reporters(session, ticket):
         repos.add_outbox(session, channel="mp", recipient=resident.openid, text=text,
                          dedup_key=f"event:{event.id}:{resident.openid}", now=now,
-                         unit_id=ticket.grid_id)
+                         unit_id=ticket.grid_id, ticket_code=ticket.code)

@@ -138,12 +138,16 @@ def add_outbox(
     dedup_key: str,
     now: datetime,
     unit_id: int | None = None,
+    ticket_code: str | None = None,
 ) -> None:
+    body = {"msgtype": "text", "text": text}
+    if ticket_code:  # lets a template message stand in when the chat window has closed
+        body["ticket"] = ticket_code
     session.add(
         OutboxMessage(
             channel=channel,
             recipient=recipient,
-            body={"msgtype": "text", "text": text},
+            body=body,
             dedup_key=dedup_key,
             unit_id=unit_id,
             state="pending",

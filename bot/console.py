@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,11 +16,13 @@ HELP = """\
   /位置 网格名 | 经度 纬度  居民发送位置 (resident sends a location), e.g. /位置 东关一网格
   /图片                  居民发送一张照片 (resident sends a photo)
   /切换 USERID           切换为工作人员 (switch to a staff member), e.g. /切换 liminghua
+  #                      在指令里代表最近出现的工单号 (the latest ticket code), e.g. 接单 #
   /居民                  切换回居民 (back to the resident)
   /人员                  列出工作人员 (list staff)
   /帮助                  显示本说明 (this help)
   /退出                  退出 (quit)"""
 RESIDENT = "居民"
+CODE = re.compile(r"GB-[0-9A-Z]{4,8}")
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Console:
     settle: Callable[[], Awaitable[None]] = field(default=lambda: asyncio.sleep(0))
     show: Callable[[str], None] = print
     identity: str = RESIDENT
+    last_code: str = ""
 
     async def run(self, lines: AsyncIterator[str]) -> None:
         self.show(HELP)
@@ -45,6 +49,8 @@ class Console:
             await self.handle(line)
 
     async def handle(self, line: str) -> None:
+        if self.last_code and " #" in line:
+            line = line.replace(" #", " " + self.last_code)
         if line.startswith("/"):
             await self._command(line)
         elif self.identity == RESIDENT:
@@ -103,8 +109,15 @@ class Console:
         if reply.status != 200:
             self.show(f"  ！服务器返回 HTTP {reply.status}：{reply.body}")
         elif reply.text:
-            self.show(_indent("网格通 ⇒ ", reply.text))
+            self.say(_indent("网格通 ⇒ ", reply.text))
         await self.settle()
+
+    def say(self, text: str) -> None:
+        """Show a line, remembering the latest ticket code in it for `#`."""
+        codes = CODE.findall(text)
+        if codes:
+            self.last_code = codes[-1]
+        self.show(text)
 
     def _echo(self, text: str) -> None:
         if not sys.stdin.isatty():

@@ -101,7 +101,7 @@ async def run_demo(workdir: Path | None = None) -> None:
             app = create_app(settings)
             async with serving(app) as base, aiohttp.ClientSession() as http:
                 console = await _console(app, base, http, settings)
-                fake.listeners.append(lambda sent: console.show(_shown(sent, console.staff)))
+                fake.listeners.append(lambda sent: console.say(_shown(sent, console.staff)))
                 await console.run(stdin_lines())
                 await console.settle()
     print("演示结束，再见！")
@@ -128,7 +128,7 @@ async def _console(app: web.Application, base: str, http: aiohttp.ClientSession,
 
 
 def _shown(sent: Sent, staff: dict[str, str]) -> str:
-    if sent.channel == "mp":
+    if sent.channel.startswith("mp"):
         head = "【微信 → 居民】"
     else:
         head = f"【企业微信 → {staff.get(sent.to, sent.to)}（{sent.to}）】"

@@ -42,19 +42,29 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def parse(text: str) -> Command | None:
-    text = normalize(text)
+def parse(original: str) -> Command | None:
+    """The verb and code are read leniently; the rest (a note, a reason) is kept as typed."""
+    text = normalize(original)
     for word, verb in sorted(VERBS.items(), key=lambda item: -len(item[0])):
         if text.lower().startswith(word):
-            return _with_arguments(verb, text[len(word):].strip())
+            return _with_arguments(verb, text[len(word):].strip(), original)
     return None
 
 
-def _with_arguments(verb: str, arguments: str) -> Command:
+def _with_arguments(verb: str, arguments: str, original: str) -> Command:
     if verb in NO_CODE:
         return Command(verb=verb, rest=arguments)
     first, _, rest = arguments.partition(" ")
-    return Command(verb=verb, code=normalize_code(first), rest=rest.strip())
+    return Command(verb=verb, code=normalize_code(first), rest=_as_typed(original, rest))
+
+
+def _as_typed(original: str, rest: str) -> str:
+    """`rest` as the user typed it (full-width punctuation and all), from the original text."""
+    if not rest:
+        return ""
+    words = re.split(r"\s+", original.strip())
+    typed = " ".join(words[len(words) - len(rest.split(" ")):])
+    return typed if normalize(typed) == rest else rest
 
 
 def normalize_code(word: str) -> str:

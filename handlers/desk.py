@@ -32,7 +32,8 @@ async def accept(session: AsyncSession, staff: Staff, command: Command, ports: P
     event = transition(ticket, "accept", actor=actor(staff), now=now, policy=ports.policy)
     await tell_reporters(session, ticket, event, texts.RESIDENT_ACCEPTED.format(
         code=ticket.code, handler=title(staff)), now)
-    return texts.STAFF_ACCEPTED.format(code=ticket.code)
+    done = texts.STAFF_ACCEPTED_ATTEND if ticket.must_attend else texts.STAFF_ACCEPTED
+    return done.format(code=ticket.code)
 
 
 async def arrive(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:

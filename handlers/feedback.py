@@ -40,10 +40,10 @@ async def _reopen(session: AsyncSession, ticket: Ticket, now: datetime, ports: P
     """不满意: the ticket opens again at its assignee and climbs one level."""
     event = transition(ticket, "reopen", actor="resident", now=now, policy=ports.policy,
                        note="不满意")
+    session.add(event)
     ticket.accepted_at = ticket.resolved_at = None
     level = await escalate(session, ticket, now=now, policy=ports.policy, actor="resident",
-                           template=texts.ESCALATION_BY_STAFF, note="居民不满意",
-                           reason="居民对处理结果不满意")
+                           template=texts.ESCALATION_DISSATISFIED, note="居民不满意")
     if ticket.assignee:
         await tell_staff(session, event, [ticket.assignee], texts.REOPENED_NOTICE.format(
             code=ticket.code, level=level), now, ticket.grid_id)

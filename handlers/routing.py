@@ -87,6 +87,7 @@ def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:
         category=category_name(ticket.category),
         place=place or "未知",
         text=clip(ticket.text),
+        attend=texts.STAFF_MUST_ATTEND.format(code=ticket.code) if ticket.must_attend else "",
     )
 
 

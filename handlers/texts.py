@@ -74,15 +74,17 @@ RESIDENT_RESOLVED = (
 
 # To staff, through WeCom
 STAFF_NEW_TICKET = (
-    "【新工单】{code}{urgent}\n类别：{category}\n地点：{place}\n内容：{text}\n"
+    "【新工单】{code}{urgent}\n类别：{category}\n地点：{place}\n内容：{text}\n{attend}"
     "回复“接单 {code}”受理，办完后回复“办结 {code} 处理情况”。"
 )
+STAFF_MUST_ATTEND = "此件属“六必到”情形，请先到现场并回复“到场 {code}”。\n"
 STAFF_URGENT_MARK = "（紧急）"
 STAFF_URGENT_ALERT = (
     "【紧急警情】{code}\n类别：{category}\n地点：{place}\n内容：{text}\n"
     "已派给：{handler}。已提醒反映人拨打 119/110/120，请立即跟进。"
 )
 STAFF_ACCEPTED = "已接单：{code}。办完后请回复“办结 {code} 处理情况”。"
+STAFF_ACCEPTED_ATTEND = "已接单：{code}。此件属“六必到”，请尽快到现场并回复“到场 {code}”。"
 STAFF_RESOLVED = "已办结：{code}，已通知反映人。辛苦了！"
 STAFF_NO_TICKETS = "您目前没有待办工单。"
 STAFF_TICKETS_HEADER = "您的待办工单（{count} 件）："
@@ -155,6 +157,11 @@ ESCALATION_NOTICE = (
 ESCALATION_BY_STAFF = (
     "【上报】工单 {code}（{category}）由 {name} 上报到{level}。\n原因：{reason}\n"
     "地点：{place}\n内容：{text}\n可回复“指派 {code} 账号”安排处理。"
+)
+ESCALATION_DISSATISFIED = (
+    "【居民不满意】工单 {code}（{category}）反映人对处理结果不满意，已重新打开并上报到{level}。\n"
+    "处理人：{name}\n地点：{place}\n内容：{text}\n可回复“督办 {code} 说明”催办，"
+    "或“指派 {code} 账号”另派。"
 )
 ASSIGNEE_REMINDER = "【提醒】工单 {code} {what}已超时，已上报到{level}，请尽快处理。"
 URGE_NOTICE = "【督办】{name} 督办工单 {code}：{note}\n请尽快处理并回复进展。"

@@ -69,9 +69,9 @@ async def hand_over(session: AsyncSession, ticket: Ticket, target: Staff, action
                     by: str, ports: Ports) -> None:
     """Give the ticket to `target`, who is told on WeCom; the residents hear of it."""
     now = ports.clock.now()
-    ticket.assignee_id, ticket.accepted_at = target.id, None
     event = transition(ticket, action, actor=by, now=now, policy=ports.policy,
                        note=target.userid)
+    ticket.assignee_id, ticket.accepted_at = target.id, None
     grid = await session.get(OrgUnit, ticket.grid_id)
     await tell_staff(session, event, [target], staff_notice(ticket, grid), now, ticket.grid_id)
     await tell_reporters(session, ticket, event, texts.RESIDENT_TRANSFERRED.format(

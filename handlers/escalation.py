@@ -31,11 +31,11 @@ async def escalate(
 ) -> str:
     """Move the ticket one level up (the county is the top), tell that level's supervisors
     with `template` and the residents; the name of the new level is returned."""
+    event = transition(ticket, "escalate", actor=actor, now=now, policy=policy, note=note)
     chain = await repos.unit_chain(session, ticket.grid_id)
     ticket.level = min(ticket.level + 1, TOP_LEVEL, len(chain) - 1)
     unit = chain[ticket.level]
     ticket.unit_id = unit.id
-    event = transition(ticket, "escalate", actor=actor, now=now, policy=policy, note=note)
     assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     level = texts.LEVEL_NAMES[ticket.level]
     text = template.format(

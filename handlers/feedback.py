@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -20,9 +22,17 @@ Handler = Callable[[AsyncSession, Inbound, Ports], Awaitable[str | None]]
 SHOWN_AT_MOST = 3
 
 
+RATING = re.compile(r"^(?:([123])\s*)?(非常满意|很满意|基本满意|不满意|满意)?[。.!！~～\s]*$")
+WORDS = {"非常满意": "1", "很满意": "1", "满意": "1", "基本满意": "2", "不满意": "3"}
+
+
 def rating_of(text: str) -> str | None:
-    first = text.strip()[:1]
-    return texts.RATING_LABELS.get(first) if first in texts.RATING_LABELS else None
+    """A rating only when the whole message is one: `1`, `１`, `3 不满意`, `满意`."""
+    match = RATING.match(unicodedata.normalize("NFKC", text).strip())
+    if not match or not any(match.groups()):
+        return None
+    number = match.group(1) or WORDS[match.group(2)]
+    return texts.RATING_LABELS[number]
 
 
 async def rate(session: AsyncSession, ticket: Ticket, resident: Resident, rating: str,

@@ -49,9 +49,19 @@ async def successor(session: AsyncSession, ticket: Ticket, who: str, code: str) 
     if len(found) > 1:
         raise BadCommand(texts.STAFF_AMBIGUOUS.format(
             who=who, userids="、".join(s.userid for s in found)))
-    if not await covers(session, found[0], ticket):
+    if not await _near(session, found[0], ticket):
         raise BadCommand(texts.STAFF_OUTSIDE_UNIT.format(name=found[0].name, code=code))
     return found[0]
+
+
+async def _near(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:
+    """Staff covering the ticket's village/community or anything in it (a neighbouring grid
+    included: a report placed in the wrong grid can go across)."""
+    grid = await session.get(OrgUnit, ticket.grid_id)
+    village = grid.path.rsplit("/", 1)[0]
+    unit = await session.get(OrgUnit, staff.unit_id)
+    return any(a == b or a.startswith(b + "/") for a, b in ((unit.path, village),
+                                                            (village, unit.path)))
 
 
 def require_text(command: Command, template: str, verb: str) -> str:

@@ -50,7 +50,7 @@ def help_for(staff: Staff) -> str:
     return texts.STAFF_HELP + extra
 
 
-async def on_staff_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
+async def on_staff_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
     """A photo within the window after 办结 attaches to that resolution."""
     staff = await repos.staff_by_userid(session, msg.sender)
     if staff is None:
@@ -58,7 +58,7 @@ async def on_staff_image(session: AsyncSession, msg: Inbound, ports: Ports) -> s
     now = ports.clock.now()
     ticket = await _latest(session, staff, "resolved", Ticket.resolved_at)
     if ticket is None or now - ticket.resolved_at > ports.policy.photo_window:
-        return None
+        return texts.STAFF_PHOTO_UNMATCHED
     session.add(Attachment(ticket_id=ticket.id, kind="image", media_id=msg.media_id,
                            url=msg.pic_url, created_at=now))
     session.add(record(ticket, "attach", actor=f"staff:{staff.userid}", now=now, note="image"))

@@ -22,15 +22,18 @@ from handlers.deadlines import act_on_due
 from handlers.inbound import Inbound
 from handlers.policy import Policy
 from handlers.ports import Clock, Ports, SystemClock
+from handlers.retention import anonymise_old_tickets
 from nlu.backends import make_classifier
 from nlu.classifier import Classifier
 from storage import repos
+from storage.crypto import DataKey, check_registry_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.geo import GridIndex
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 DEADLINE_CHECK_SECONDS = 15
+RETENTION_EVERY_ROUNDS = 240  # an hour of deadline checks
 
 
 @dataclass
@@ -82,7 +85,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     engine = make_engine(settings.database_url)
     await upgrade(engine)
     services.sessionmaker = sessionmaker = make_sessionmaker(engine)
+    data_key = DataKey.from_text(settings.data_key) if settings.data_key else None
     async with sessionmaker() as session:
+        await check_registry_key(session, data_key, services.clock.now())
+        await session.commit()
         services.grids = GridIndex((g.id, g.boundary) for g in await repos.grids(session))
     log.info("loaded %d grid boundaries", len(services.grids))
     http = aiohttp.ClientSession()
@@ -96,7 +102,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     services.relay = Relay(sessionmaker, senders, services.clock, template_id=template)
     services.policy = Policy.from_settings(settings)
     ports = Ports(classifier=services.classifier, clock=services.clock, grids=services.grids,
-                  policy=services.policy)
+                  policy=services.policy, data_key=data_key)
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
     _add_webhooks(services)
     background = [asyncio.create_task(services.relay.run()),
@@ -115,16 +121,30 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _watch_deadlines(services: Services) -> None:
-    """Escalate what is late and close what nobody rated, every few seconds."""
+    """Escalate what is late and close what nobody rated, every few seconds; anonymise
+    tickets past their retention once an hour."""
+    rounds = 0
     while True:
         try:
             acted = await act_on_due(services.sessionmaker, services.clock.now(),
                                      services.policy)
             if acted:
                 services.relay.wake()
+            if rounds % RETENTION_EVERY_ROUNDS == 0:
+                await _apply_retention(services)
         except Exception:  # a dead database must not end the watch
             log.exception("deadline check failed; will retry")
+        rounds += 1
         await asyncio.sleep(DEADLINE_CHECK_SECONDS)
+
+
+async def _apply_retention(services: Services) -> None:
+    async with services.sessionmaker() as session:
+        count = await anonymise_old_tickets(session, services.clock.now(),
+                                            services.policy.retention_days)
+        await session.commit()
+    if count:
+        log.info("anonymised %d tickets past their retention", count)
 
 
 def _add_webhooks(services: Services) -> None:

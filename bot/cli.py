@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    quiet = args.command in ("demo", "nlu", "ticket")
+    quiet = args.command in ("demo", "nlu", "ticket", "export", "audit", "registry",
+                             "resident")
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -53,10 +54,117 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--grids", type=Path, help="GeoJSON FeatureCollection of grid boundaries")
     imp.add_argument("--staff", type=Path, help="CSV: userid,name,phone,role,unit")
     imp.add_argument("--routes", type=Path, help="CSV: unit,category,role")
+    imp.add_argument("--households", type=Path,
+                     help="CSV or XLSX: code,grid,address,head_name,phone,id_number,members,"
+                          "tags,note (needs GRIDBOT_DATA_KEY)")
     imp.set_defaults(run=_import)
     _nlu_parser(commands)
     _ticket_parser(commands)
+    _registry_parsers(commands)
     return parser
+
+
+def _registry_parsers(commands) -> None:
+    export = commands.add_parser("export", help="export registry data")
+    what = export.add_subparsers(dest="what", required=True)
+    households = what.add_parser("households", help="households, masked unless --unmasked")
+    households.add_argument("--unit", help="a unit path like 青禾县/清泉街道, or a grid code")
+    households.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    households.add_argument("--out", type=Path, help="file to write (stdout for csv if absent)")
+    households.add_argument("--unmasked", action="store_true",
+                            help="full names, phones and ID numbers (needs --purpose; audited)")
+    households.add_argument("--purpose", default="", help="why the export is needed")
+    households.set_defaults(run=_export_households)
+    audit = commands.add_parser("audit", help="the registry's audit log")
+    audit_verbs = audit.add_subparsers(dest="verb", required=True)
+    listing = audit_verbs.add_parser("list", help="every view, export and refusal")
+    listing.add_argument("--actor", help="only entries whose actor contains this")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_audit_list)
+    keys = commands.add_parser("registry", help="the registry's data key")
+    key_verbs = keys.add_subparsers(dest="verb", required=True)
+    key_verbs.add_parser("new-key", help="print a fresh random data key").set_defaults(
+        run=_new_key)
+    rotate = key_verbs.add_parser("rotate-key", help="re-encrypt with GRIDBOT_NEW_DATA_KEY")
+    rotate.set_defaults(run=_rotate_key)
+    resident = commands.add_parser("resident", help="residents' personal data")
+    resident_verbs = resident.add_subparsers(dest="verb", required=True)
+    forget = resident_verbs.add_parser("forget", help="remove a resident's personal data")
+    forget.add_argument("openid")
+    forget.set_defaults(run=_forget)
+
+
+def _registry_session(work) -> int:
+    from bot.tickets_cli import NotFound, with_session
+
+    try:
+        print(asyncio.run(with_session(load_settings().database_url, work)))
+    except NotFound as missing:
+        print(f"gridbot: {missing}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _export_households(args) -> int:
+    from bot import registry_cli
+
+    settings = load_settings()
+    if args.format == "xlsx" and not args.out:
+        print("gridbot export: --format xlsx needs --out FILE", file=sys.stderr)
+        return 2
+    if args.unmasked and not args.purpose.strip():
+        _registry_session(lambda s: registry_cli.refuse_export(s, args.unit))
+        print("gridbot export: --unmasked needs --purpose \"why\" (the refusal is audited)",
+              file=sys.stderr)
+        return 2
+    key = registry_cli.require_key(settings.data_key)
+
+    async def work(session):
+        rows = await registry_cli.export_households(session, key, args.unit, args.unmasked,
+                                                    args.purpose.strip() or "masked export")
+        return registry_cli.write_export(rows, args.format, args.out)
+
+    return _registry_session(work)
+
+
+def _audit_list(args) -> int:
+    from bot import registry_cli
+
+    return _registry_session(lambda s: registry_cli.audit_list(s, args.actor, args.json))
+
+
+def _new_key(args) -> int:
+    from storage.crypto import new_key
+
+    print(new_key())
+    return 0
+
+
+def _rotate_key(args) -> int:
+    import os
+
+    from bot import registry_cli
+    from storage.crypto import DataKey, DataKeyError
+
+    settings = load_settings()
+    old = registry_cli.require_key(settings.data_key)
+    text = os.environ.get("GRIDBOT_NEW_DATA_KEY", "").strip()
+    if not text:
+        raise DataKeyError("set GRIDBOT_NEW_DATA_KEY to the new key (gridbot registry new-key)")
+    new = DataKey.from_text(text)
+
+    async def work(session):
+        count = await registry_cli.rotate_key(session, old, new)
+        return (f"re-encrypted {count} households with key {new.key_id}; "
+                "now set GRIDBOT_DATA_KEY to the new key")
+
+    return _registry_session(work)
+
+
+def _forget(args) -> int:
+    from bot import registry_cli
+
+    return _registry_session(lambda s: registry_cli.forget(s, args.openid))
 
 
 def _ticket_parser(commands) -> None:
@@ -188,23 +296,38 @@ def _chat(args) -> int:
 
 
 def _import(args) -> int:
-    if not (args.grids or args.staff or args.routes):
-        print("gridbot import: give at least one of --grids, --staff, --routes", file=sys.stderr)
+    if not (args.grids or args.staff or args.routes or args.households):
+        print("gridbot import: give at least one of --grids, --staff, --routes, --households",
+              file=sys.stderr)
         return 2
     from storage.importer import ImportFailed, run_import
 
     settings = load_settings()
     try:
-        summary = asyncio.run(run_import(settings.database_url, args.grids, args.staff,
-                                         args.routes))
+        if args.grids or args.staff or args.routes:
+            summary = asyncio.run(run_import(settings.database_url, args.grids, args.staff,
+                                             args.routes))
+            print(f"导入完成 / imported: {summary.grids} grids ({summary.units_added} new "
+                  f"units), {summary.staff} staff, {summary.routes} routes")
+        if args.households:
+            counts = _import_households(settings, args.households)
+            print(f"住户导入完成 / households: {counts['added']} added, {counts['updated']} "
+                  f"updated, {counts['unchanged']} unchanged")
     except ImportFailed as failure:
         print("导入失败，未写入任何数据 / import failed, nothing was written:", file=sys.stderr)
         for problem in failure.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"导入完成 / imported: {summary.grids} grids ({summary.units_added} new units), "
-          f"{summary.staff} staff, {summary.routes} routes")
     return 0
+
+
+def _import_households(settings, path: Path) -> dict:
+    from bot import registry_cli
+    from bot.tickets_cli import with_session
+
+    key = registry_cli.require_key(settings.data_key)
+    return asyncio.run(with_session(
+        settings.database_url, lambda s: registry_cli.import_households(s, path, key)))
 
 
 if __name__ == "__main__":

@@ -20,14 +20,17 @@ from sqlalchemy import func, select
 from bot.app import SERVICES, create_app
 from bot.console import Console, stdin_lines
 from bot.fake_wechat import FakeWeChat, Sent
+from bot.registry_cli import import_households
 from bot.simulator import simulators
 from config.settings import Settings
+from storage.crypto import DataKey, new_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.importer import apply, plan_import
 from storage.models import OutboxMessage, Staff
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "config" / "demo"
 RESIDENT_OPENID = "o_demo_resident_0001"
+DEMO_DATA_KEY = new_key()  # the demo county's registry is encrypted like a real one
 SETTLE_SECONDS = 5.0
 
 
@@ -39,6 +42,7 @@ def demo_settings(database_url: str, fake_base: str) -> Settings:
         work_corpid="wwd0e00000000demo", work_agentid=1000002,
         work_secret=secrets.token_hex(16), work_token=secrets.token_hex(8),
         work_aes_key=_aes_key(), mp_api_base=fake_base, work_api_base=fake_base,
+        data_key=DEMO_DATA_KEY,
     )
 
 
@@ -47,6 +51,7 @@ def _aes_key() -> str:
 
 
 async def seed(database_url: str, data: Path = DEMO_DATA) -> None:
+    """The fictional county: grids, staff, routes and its registry of households."""
     engine = make_engine(database_url)
     try:
         await upgrade(engine)
@@ -54,6 +59,9 @@ async def seed(database_url: str, data: Path = DEMO_DATA) -> None:
         async with make_sessionmaker(engine)() as session:
             await apply(session, plan)
             await session.commit()
+        async with make_sessionmaker(engine)() as session:
+            await import_households(session, data / "households.csv",
+                                    DataKey.from_text(DEMO_DATA_KEY), quiet=True)
     finally:
         await engine.dispose()
 

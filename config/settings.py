@@ -31,7 +31,7 @@ class SettingsError(Exception):
         self.name = name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "0.0.0.0"
@@ -47,9 +47,13 @@ class Settings:
     work_aes_key: str = ""
     mp_api_base: str = "https://api.weixin.qq.com"
     work_api_base: str = "https://qyapi.weixin.qq.com"
+    data_key: str = ""
     nlu_backend: str = "embedded"
     rasa_url: str = ""
     sections: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # secrets never reach a log or a traceback
+        return f"Settings(host={self.host!r}, port={self.port})"
 
     @property
     def mp_safe_mode(self) -> bool:
@@ -89,6 +93,7 @@ DESCRIPTIONS = {
     "work_aes_key": "the WeCom app's callback EncodingAESKey (43 characters)",
     "mp_api_base": "base URL of the Official Account API",
     "work_api_base": "base URL of the WeCom API",
+    "data_key": "32 random bytes in base64 that encrypt the registry (gridbot registry new-key)",
     "nlu_backend": "text classifier: embedded (default), rasa or keywords",
     "rasa_url": "base URL of a running Rasa server (with GRIDBOT_NLU_BACKEND=rasa)",
 }
@@ -184,7 +189,16 @@ def _check_database_url(value: str) -> str | None:
     return None
 
 
+def _check_data_key(value: str) -> str | None:
+    try:
+        ok = len(base64.b64decode(value, validate=True)) == 32
+    except binascii.Error:
+        ok = False
+    return None if ok else "must be 32 random bytes in base64 (gridbot registry new-key)"
+
+
 CHECKS: dict[str, Callable[[str], str | None]] = {
+    "data_key": _check_data_key,
     "port": _check_port,
     "work_agentid": _check_agentid,
     "mp_aes_key": _check_aes_key,

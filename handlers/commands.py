@@ -29,11 +29,15 @@ VERBS = {
     "超时": "overdue",
     "督办": "urge",
     "指派": "assign",
+    "查户": "find_household",
+    "户": "household",
+    "采集": "collect",
     "帮助": "help",
     "help": "help",
     "?": "help",
 }
-NO_CODE = frozenset({"my_tickets", "summary", "overdue", "help"})
+NO_CODE = frozenset({"my_tickets", "summary", "overdue", "help", "find_household"})
+RAW_CODE = frozenset({"household"})  # household codes are taken as typed
 CODE_WORD = re.compile(r"^(?:GB-?)?([0-9A-Z]{4,8})$")
 
 
@@ -55,7 +59,8 @@ def _with_arguments(verb: str, arguments: str, original: str) -> Command:
     if verb in NO_CODE:
         return Command(verb=verb, rest=arguments)
     first, _, rest = arguments.partition(" ")
-    return Command(verb=verb, code=normalize_code(first), rest=_as_typed(original, rest))
+    code = first if verb in RAW_CODE else normalize_code(first)
+    return Command(verb=verb, code=code, rest=_as_typed(original, rest))
 
 
 def _as_typed(original: str, rest: str) -> str:

@@ -53,6 +53,7 @@ class Policy:
     photo_window: timedelta = timedelta(minutes=10)  # photos after 办结 attach to it
     duplicate_radius_m: float = 200.0  # same category this near and this recent is linked
     duplicate_window: timedelta = timedelta(hours=48)
+    retention_days: int = 1095  # closed tickets keep personal details this long
 
     def sla_for(self, category: str, urgent: bool) -> Sla:
         return self.urgent_sla if urgent else self.category_sla.get(category, self.sla)
@@ -68,5 +69,9 @@ class Policy:
         if unknown:
             raise SettingsError("GRIDBOT_CONFIG", f"[sla] has unknown keys: {sorted(unknown)}")
         urgent = URGENT_SLA.overridden(table.get("urgent", {}), "[sla.urgent]")
+        days = settings.section("retention").get("ticket_days", cls.retention_days)
+        if not isinstance(days, int) or days < 1:
+            raise SettingsError("GRIDBOT_CONFIG", f"[retention] ticket_days: {days!r} is not a "
+                                "whole number of days")
         return cls(choice_threshold=float(nlu.get("threshold", cls.choice_threshold)),
-                   sla=base, urgent_sla=urgent, category_sla=categories)
+                   sla=base, urgent_sla=urgent, category_sla=categories, retention_days=days)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from handlers.policy import Policy
 from nlu.classifier import Classifier
+from storage.crypto import DataKey
 
 
 class Clock(Protocol):
@@ -29,3 +30,4 @@ class Ports:
     clock: Clock
     grids: GridLocator
     policy: Policy = field(default_factory=Policy)
+    data_key: DataKey | None = None  # reads and writes the registry; None: it stays locked

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
+from handlers.collection import propose_change
 from handlers.lifecycle import record, transition
 from handlers.notify import tell_staff
 from handlers.policy import Policy
@@ -52,6 +53,7 @@ async def route(session: AsyncSession, ticket: Ticket, now: datetime, policy: Po
     """Assign the ticket and tell the assignee on WeCom; None when nobody can take it."""
     grid = await session.get(OrgUnit, ticket.grid_id)
     ticket.unit_id = ticket.grid_id
+    await propose_change(session, ticket)
     staff = await find_handler(session, ticket.grid_id, ticket.category, exclude)
     if staff is None:
         log.warning("no staff to route ticket %s in unit %s", ticket.code, ticket.grid_id)
@@ -87,7 +89,9 @@ def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:
         category=category_name(ticket.category),
         place=place or "未知",
         text=clip(ticket.text),
-        attend=texts.STAFF_MUST_ATTEND.format(code=ticket.code) if ticket.must_attend else "",
+        attend=(texts.STAFF_MUST_ATTEND.format(code=ticket.code) if ticket.must_attend else "")
+        + (texts.STAFF_COLLECT_HINT.format(code=ticket.code)
+           if ticket.category == "info_collection" else ""),
     )
 
 

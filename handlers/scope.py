@@ -13,10 +13,14 @@ from storage.models import OrgUnit, Staff, Ticket
 
 async def covers(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:
     """The staff member's unit is the ticket's grid or contains it."""
-    if ticket.grid_id is None:
+    return await covers_grid(session, staff, ticket.grid_id)
+
+
+async def covers_grid(session: AsyncSession, staff: Staff, grid_id: int | None) -> bool:
+    if grid_id is None:
         return False
     unit = await session.get(OrgUnit, staff.unit_id)
-    grid = await session.get(OrgUnit, ticket.grid_id)
+    grid = await session.get(OrgUnit, grid_id)
     return grid.path == unit.path or grid.path.startswith(unit.path + "/")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import desk, supervise, texts
+from handlers import desk, registry, supervise, texts
 from handlers.commands import parse
 from handlers.errors import DomainError
 from handlers.inbound import Inbound
@@ -27,6 +27,9 @@ COMMANDS = {
     "overdue": supervise.overdue,
     "urge": supervise.urge,
     "assign": supervise.assign,
+    "household": registry.show_household,
+    "find_household": registry.find_households,
+    "collect": registry.confirm_change,
 }
 
 

@@ -99,6 +99,9 @@ STAFF_HELP = (
     "退回 工单号 原因 —— 不属于本人职责，退回重新分派\n"
     "我的工单 —— 查看待办\n"
     "工单 工单号 —— 查看详情和处理记录\n"
+    "户 户号 [全部] —— 查看住户（默认脱敏）\n"
+    "查户 地址片段 —— 按地址查找住户\n"
+    "采集 工单号 确认 户号 —— 确认信息采集，更新民情档案\n"
     "帮助 —— 查看本说明"
 )
 SUPERVISOR_HELP = (
@@ -184,6 +187,33 @@ RESIDENT_DUPLICATE = (
 )
 EARLIER_UPDATES = "这段时间您的工单有新进展："
 RATING_LABELS = {"1": "satisfied", "2": "basically_satisfied", "3": "dissatisfied"}
+
+# The registry (民情档案), to staff
+HOUSEHOLD_MASKED = (
+    "户号 {code}（{grid}）\n地址：{address}\n户主：{head}\n电话：{phone}\n"
+    "身份证：{id_number}\n人数：{members}\n关注标签：{tags}\n重点人员：{key_tags}\n"
+    "（已脱敏；有权限者可发“户 {code} 全部”）"
+)
+HOUSEHOLD_FULL = (
+    "户号 {code}（{grid}）【完整信息，已记录查看】\n地址：{address}\n户主：{head}\n电话：{phone}\n"
+    "身份证：{id_number}\n人数：{members}\n关注标签：{tags}\n重点人员：{key_tags}\n备注：{note}"
+)
+KEY_TAGS_HIDDEN = "有（完整信息中可见）"
+HOUSEHOLD_NOT_VISIBLE = "没有找到户号 {code}，或该户不在您的辖区。"
+HOUSEHOLD_FULL_REFUSED = "您的岗位不能查看完整信息，只能查看脱敏信息。本次请求已记录。"
+HOUSEHOLD_SEARCH_HINT = "请写上至少两个字的地址片段，例如“查户 东关路12号”。"
+HOUSEHOLD_NONE_FOUND = "您的辖区内没有地址包含“{fragment}”的住户。"
+HOUSEHOLD_FOUND = "找到 {count} 户（户主已脱敏）："
+HOUSEHOLD_LINE = "· {code} {address} 户主 {head}"
+REGISTRY_LOCKED = "民情档案暂不可用（未配置数据密钥），请联系管理员。"
+NO_CHANGE_REQUEST = "工单 {code} 没有待确认的信息采集。"
+CHANGE_NEEDS_HOUSEHOLD = "请写上要更新的户号，例如“采集 {code} 确认 H0001”。"
+CHANGE_CONFIRMED = (
+    "已确认工单 {code} 的信息采集（{kind}），户 {household} 已更新，现有 {members} 人。"
+)
+CHANGE_KINDS = {"birth": "出生", "death": "死亡", "move_in": "迁入", "move_out": "迁出",
+                "tenant": "新租户", "other": "其他变更"}
+STAFF_COLLECT_HINT = "这是一条信息采集，核实后请回复“采集 {code} 确认 户号”更新民情档案。\n"
 
 # Refusals
 TICKET_NOT_FOUND = "没有找到工单 {code}，请核对工单号。"

@@ -203,3 +203,74 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Household(Base):
+    """A household in the registry (民情档案). Names, phones, ID numbers, notes and the
+    key-population tags are stored encrypted; phones and ID numbers are found by keyed hash."""
+
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    address: Mapped[str] = mapped_column(Text)
+    head_name: Mapped[str | None] = mapped_column(Text)  # encrypted
+    phone: Mapped[str | None] = mapped_column(Text)  # encrypted
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number: Mapped[str | None] = mapped_column(Text)  # encrypted
+    id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    members: Mapped[int] = mapped_column(Integer, default=1)
+    tags: Mapped[str] = mapped_column(Text, default="")  # the care tags, ';'-separated
+    sensitive_tags: Mapped[str | None] = mapped_column(Text)  # encrypted key-population tags
+    note: Mapped[str | None] = mapped_column(Text)  # encrypted
+    visit_due_by: Mapped[datetime | None]  # set when members or tenants change
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class HouseholdChange(Base):
+    """What changed in a household, when and from where (never the values themselves)."""
+
+    __tablename__ = "household_changes"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(80))
+    fields: Mapped[list] = mapped_column(JSON)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+
+class AuditEntry(Base):
+    """Every view, export or refused attempt on registry data. Append-only: the migration
+    installs triggers that refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))  # allowed or refused
+
+
+class ChangeRequest(Base):
+    """A 基础信息采集 report turned into a proposed registry change, confirmed by the worker."""
+
+    __tablename__ = "change_requests"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))  # birth, death, move_in, move_out, tenant
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None]
+
+
+class RegistryKey(Base):
+    """Which data key the registry is written with (its id, never the key)."""
+
+    __tablename__ = "registry_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    set_at: Mapped[datetime]

@@ -257,7 +257,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("ticket_reporters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_reporters_ticket_id"))

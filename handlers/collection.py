@@ -1,0 +1,33 @@
+"""基础信息采集: a report of a birth, death, move or new tenant proposes a registry change."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChangeRequest, Ticket
+
+KINDS = (
+    ("death", r"去世|过世|走了|死亡|病故|没了|老了"),
+    ("birth", r"出生|生了|新生儿|添了|坐月子|生孩子|生娃|双胞胎"),
+    ("move_out", r"搬走|迁出|搬出|迁走|嫁到|注销"),
+    ("tenant", r"租客|租户|出租|租给|合租|房客"),
+    ("move_in", r"搬来|迁入|搬进|新来|住进|落户|迁回|回来长住"),
+)
+PATTERNS = [(kind, re.compile(words)) for kind, words in KINDS]
+
+
+def change_kind(text: str) -> str:
+    return next((kind for kind, pattern in PATTERNS if pattern.search(text)), "other")
+
+
+async def propose_change(session: AsyncSession, ticket: Ticket) -> None:
+    if ticket.category != "info_collection":
+        return
+    exists = await session.scalar(select(ChangeRequest.id).where(
+        ChangeRequest.ticket_id == ticket.id))
+    if not exists:
+        session.add(ChangeRequest(ticket_id=ticket.id, kind=change_kind(ticket.text),
+                                  state="pending"))

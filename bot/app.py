@@ -15,6 +15,7 @@ from sqlalchemy import text
 from bot import wire
 from bot.dispatcher import Dispatcher
 from bot.relay import Relay
+from bot.scheduler import Scheduler
 from bot.webhooks import REPLY_DEADLINE_SECONDS, Webhook
 from bot.wechat_api import MpApi, WorkApi
 from config.settings import Settings
@@ -23,6 +24,7 @@ from handlers.inbound import Inbound
 from handlers.policy import Policy
 from handlers.ports import Clock, Ports, SystemClock
 from handlers.retention import anonymise_old_tickets
+from handlers.rhythm import Rhythm
 from nlu.backends import make_classifier
 from nlu.classifier import Classifier
 from storage import repos
@@ -50,6 +52,12 @@ class Services:
     dispatcher: Dispatcher | None = None
     grids: GridIndex | None = None
     policy: Policy | None = None
+    rhythm: Rhythm | None = None
+    run_scheduler: bool = False
+    engine: object = None
+    data_key: DataKey | None = None
+    scheduler: object = None
+    job_runs: dict[str, int] = field(default_factory=dict)
     webhooks: dict[str, Webhook] = field(default_factory=dict)
 
 
@@ -59,10 +67,13 @@ SERVICES = web.AppKey("services", Services)
 def create_app(settings: Settings, *, clock: Clock | None = None,
                classifier: Classifier | None = None,
                reply_deadline: float = REPLY_DEADLINE_SECONDS,
-               run_relay: bool = True) -> web.Application:
+               run_relay: bool = True, run_scheduler: bool | None = None) -> web.Application:
+    """`run_relay` runs the outbox relay and deadline watch; `run_scheduler` (default: with
+    the relay) the patrol, visit, digest and assessment jobs."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = Services(settings, clock or SystemClock(),
-                             classifier or make_classifier(settings), reply_deadline, run_relay)
+                             classifier or make_classifier(settings), reply_deadline, run_relay,
+                             run_scheduler=run_relay if run_scheduler is None else run_scheduler)
     app.cleanup_ctx.append(_resources)
     app.router.add_get("/healthz", healthz)
     for name in ("mp", "work"):
@@ -82,10 +93,11 @@ def _route(name: str, method: str):
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     settings = services.settings
-    engine = make_engine(settings.database_url)
+    engine = services.engine = make_engine(settings.database_url)
     await upgrade(engine)
     services.sessionmaker = sessionmaker = make_sessionmaker(engine)
-    data_key = DataKey.from_text(settings.data_key) if settings.data_key else None
+    data_key = services.data_key = (DataKey.from_text(settings.data_key)
+                                    if settings.data_key else None)
     async with sessionmaker() as session:
         await check_registry_key(session, data_key, services.clock.now())
         await session.commit()
@@ -99,15 +111,22 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                         settings.work_secret, settings.work_agentid),
     }
     template = str(settings.section("templates").get("ticket_update", ""))
-    services.relay = Relay(sessionmaker, senders, services.clock, template_id=template)
     services.policy = Policy.from_settings(settings)
+    services.rhythm = Rhythm.from_settings(settings)
+    services.relay = Relay(sessionmaker, senders, services.clock, template_id=template,
+                           quiet_end=services.rhythm.quiet_end)
     ports = Ports(classifier=services.classifier, clock=services.clock, grids=services.grids,
-                  policy=services.policy, data_key=data_key)
+                  policy=services.policy, data_key=data_key, rhythm=services.rhythm)
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
     _add_webhooks(services)
     background = [asyncio.create_task(services.relay.run()),
                   asyncio.create_task(_watch_deadlines(services))] if services.run_relay else []
+    if services.run_scheduler:
+        services.scheduler = Scheduler(services)
+        services.scheduler.start()
     yield
+    if services.scheduler:
+        await services.scheduler.stop()
     for task in background:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -159,7 +178,7 @@ def _add_webhooks(services: Services) -> None:
         async with services.sessionmaker() as session:
             repos.add_outbox(session, channel=msg.channel, recipient=msg.sender, text=reply,
                              dedup_key=f"reply:{msg.channel}:{msg.key}"[:200],
-                             now=services.clock.now())
+                             now=services.clock.now(), urgent=True)  # they are waiting
             await session.commit()
         services.relay.wake()
 
@@ -177,3 +196,14 @@ async def healthz(request: web.Request) -> web.Response:
         log.error("health check failed: %s", type(error).__name__)
         return web.json_response({"status": "error", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok", "grids": len(services.grids)})
+
+
+async def run_without_http(settings: Settings) -> None:
+    """`gridbot scheduler`: the same resources, jobs and relay, no webhooks listening."""
+    app = create_app(settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -22,10 +22,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     quiet = args.command in ("demo", "nlu", "ticket", "export", "audit", "registry",
-                             "resident")
+                             "resident", "report")
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)  # its DEBUG lines carry parameters
     try:
         return args.run(args) or 0
     except SettingsError as error:
@@ -61,7 +62,40 @@ def _parser() -> argparse.ArgumentParser:
     _nlu_parser(commands)
     _ticket_parser(commands)
     _registry_parsers(commands)
+    scheduler = commands.add_parser("scheduler", help="run only the scheduled jobs (and relay)")
+    scheduler.set_defaults(run=_scheduler)
+    report = commands.add_parser("report", help="reports")
+    kinds = report.add_subparsers(dest="kind", required=True)
+    assessment = kinds.add_parser("assessment", help="the quarterly assessment (考核)")
+    assessment.add_argument("--quarter", required=True, help="e.g. 2026Q4")
+    assessment.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
+    assessment.add_argument("--out", type=Path)
+    assessment.set_defaults(run=_assessment)
     return parser
+
+
+def _scheduler(args) -> int:
+    from bot.app import run_without_http
+
+    settings = load_settings()
+    settings.require_channels()
+    asyncio.run(run_without_http(settings))
+    return 0
+
+
+def _assessment(args) -> int:
+    from bot import reports
+
+    if args.format == "xlsx" and not args.out:
+        print("gridbot report: --format xlsx needs --out FILE", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    try:
+        return _registry_session(lambda s: reports.assessment(s, settings, args.quarter,
+                                                              args.format, args.out))
+    except ValueError as error:
+        print(f"gridbot report: {error}", file=sys.stderr)
+        return 2
 
 
 def _registry_parsers(commands) -> None:
@@ -98,10 +132,12 @@ def _registry_session(work) -> int:
     from bot.tickets_cli import NotFound, with_session
 
     try:
-        print(asyncio.run(with_session(load_settings().database_url, work)))
+        result = asyncio.run(with_session(load_settings().database_url, work))
     except NotFound as missing:
         print(f"gridbot: {missing}", file=sys.stderr)
         return 1
+    if result is not None:
+        print(result)
     return 0
 
 
@@ -304,6 +340,8 @@ def _import(args) -> int:
 
     settings = load_settings()
     try:
+        if args.households:  # checked before anything is written, against the grids too
+            _check_households(settings, args.households, args.grids)
         if args.grids or args.staff or args.routes:
             summary = asyncio.run(run_import(settings.database_url, args.grids, args.staff,
                                              args.routes))
@@ -319,6 +357,17 @@ def _import(args) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def _check_households(settings, path: Path, grids: Path | None) -> None:
+    from bot import registry_cli
+    from bot.tickets_cli import with_session
+    from storage.importer import plan_import
+
+    planned = {row.code for row in plan_import(grids, None, None).grids} if grids else set()
+    registry_cli.require_key(settings.data_key)
+    asyncio.run(with_session(settings.database_url,
+                             lambda s: registry_cli.precheck(s, path, planned)))
 
 
 def _import_households(settings, path: Path) -> dict:

@@ -43,6 +43,7 @@ def demo_settings(database_url: str, fake_base: str) -> Settings:
         work_secret=secrets.token_hex(16), work_token=secrets.token_hex(8),
         work_aes_key=_aes_key(), mp_api_base=fake_base, work_api_base=fake_base,
         data_key=DEMO_DATA_KEY,
+        sections={"quiet": {"from": "00:00", "until": "00:00"}},  # a demo at night still talks
     )
 
 

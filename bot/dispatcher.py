@@ -66,20 +66,20 @@ class Dispatcher:
     async def _handle_once(self, msg: Inbound) -> str | None:
         handler = HANDLERS.get((msg.channel, msg.kind))
         async with self._sessionmaker() as session:
-            row = _record(session, msg, self._ports)
+            _record(session, msg, self._ports)
             try:
                 await session.flush()
             except IntegrityError:
                 raise Duplicate() from None
+            # The reply is not kept: a registry answer would put personal data at rest in clear.
             reply = await handler(session, msg, self._ports) if handler else None
-            row.reply = reply
             await session.commit()
         self._on_commit()
         return reply
 
     async def _keep_failed(self, msg: Inbound) -> str:
         async with self._sessionmaker() as session:
-            row = _record(session, msg, self._ports)
+            _record(session, msg, self._ports)
             row.status, row.reply = "failed", texts.SORRY_FAILED
             try:
                 await session.commit()

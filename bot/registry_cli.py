@@ -57,6 +57,14 @@ def progress_printer(label: str):
     return show
 
 
+async def precheck(session: AsyncSession, path: Path, more_grids: set[str]) -> None:
+    """Raise ImportFailed if the household file has any bad row; write nothing."""
+    grids = set(await session.scalars(select(OrgUnit.code).where(OrgUnit.level == "grid")))
+    plan = registry.check(path, grids | more_grids)
+    if plan.problems:
+        raise ImportFailed(plan.problems)
+
+
 async def import_households(session: AsyncSession, path: Path, key: DataKey,
                             quiet: bool = False) -> dict:
     await check_registry_key(session, key, now())

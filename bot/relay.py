@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
@@ -33,10 +33,12 @@ class Sender(Protocol):
 
 class Relay:
     def __init__(self, sessionmaker: async_sessionmaker, senders: Mapping[str, Sender],
-                 clock: Clock, template_id: str = ""):
+                 clock: Clock, template_id: str = "",
+                 quiet_end: Callable[[datetime], datetime | None] = lambda now: None):
         self._sessionmaker = sessionmaker
         self._senders = senders
         self._clock = clock
+        self._quiet_end = quiet_end  # quiet hours hold back all but urgent messages
         self._template_id = template_id  # stands in when the 48-hour window has closed
         self._wake = asyncio.Event()
 
@@ -87,6 +89,10 @@ class Relay:
             )
             if row is None:
                 return None
+            held_until = None if row.body.get("urgent") else self._quiet_end(now)
+            if held_until is not None:
+                row.next_attempt_at = held_until.astimezone(now.tzinfo)
+                return LOST
             won = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id, OutboxMessage.state == "pending",

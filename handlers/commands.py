@@ -32,12 +32,18 @@ VERBS = {
     "查户": "find_household",
     "户": "household",
     "采集": "collect",
+    "开始巡查": "patrol_start",
+    "巡查结束": "patrol_end",
+    "结束巡查": "patrol_end",
+    "巡查记录": "patrol_history",
+    "走访": "visit",
     "帮助": "help",
     "help": "help",
     "?": "help",
 }
-NO_CODE = frozenset({"my_tickets", "summary", "overdue", "help", "find_household"})
-RAW_CODE = frozenset({"household"})  # household codes are taken as typed
+NO_CODE = frozenset({"my_tickets", "summary", "overdue", "help", "find_household",
+                     "patrol_start", "patrol_end", "patrol_history"})
+RAW_CODE = frozenset({"household", "visit"})  # household codes are taken as typed
 CODE_WORD = re.compile(r"^(?:GB-?)?([0-9A-Z]{4,8})$")
 
 

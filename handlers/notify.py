@@ -11,12 +11,13 @@ from storage.models import Staff, Ticket, TicketEvent
 
 
 async def tell_staff(session: AsyncSession, event: TicketEvent, people: list[Staff], text: str,
-                     now: datetime, unit_id: int | None) -> None:
+                     now: datetime, unit_id: int | None, urgent: bool = False) -> None:
     session.add(event)
     await session.flush()
     for person in people:
         repos.add_outbox(session, channel="work", recipient=person.userid, text=text,
-                         dedup_key=f"event:{event.id}:{person.userid}", now=now, unit_id=unit_id)
+                         dedup_key=f"event:{event.id}:{person.userid}", now=now, unit_id=unit_id,
+                         urgent=urgent)
 
 
 async def tell_reporters(session: AsyncSession, ticket: Ticket, event: TicketEvent, text: str,
@@ -27,4 +28,4 @@ async def tell_reporters(session: AsyncSession, ticket: Ticket, event: TicketEve
     for resident in await repos.reporters(session, ticket):
         repos.add_outbox(session, channel="mp", recipient=resident.openid, text=text,
                          dedup_key=f"event:{event.id}:{resident.openid}", now=now,
-                         unit_id=ticket.grid_id, ticket_code=ticket.code)
+                         unit_id=ticket.grid_id, ticket_code=ticket.code, urgent=ticket.urgent)

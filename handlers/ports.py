@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from handlers.policy import Policy
+from handlers.rhythm import Rhythm
 from nlu.classifier import Classifier
 from storage.crypto import DataKey
 
@@ -31,3 +32,4 @@ class Ports:
     grids: GridLocator
     policy: Policy = field(default_factory=Policy)
     data_key: DataKey | None = None  # reads and writes the registry; None: it stays locked
+    rhythm: Rhythm = field(default_factory=Rhythm)

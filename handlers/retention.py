@@ -22,9 +22,17 @@ ANONYMISED = "（已按规定匿名化）"
 
 
 async def anonymise(session: AsyncSession, ticket_ids: list[int]) -> None:
-    """Keep what a ticket was (category, place in the tree, times, states); drop who and what."""
+    """Keep what a ticket was (category, place in the tree, times, states); drop who and what,
+    including the messages sent about it."""
     if not ticket_ids:
         return
+    events = list(await session.scalars(select(TicketEvent.id).where(
+        TicketEvent.ticket_id.in_(ticket_ids))))
+    for event_id in events:  # outbox rows about the ticket are keyed event:<id>:<recipient>
+        await session.execute(update(OutboxMessage).where(
+            OutboxMessage.dedup_key.startswith(f"event:{event_id}:"))
+            .values(body={"msgtype": "text", "text": ANONYMISED})
+            .execution_options(synchronize_session=False))
     await session.execute(update(Ticket).where(Ticket.id.in_(ticket_ids)).values(
         text=ANONYMISED, place=None, lat=None, lon=None, resolution=None, resident_id=None,
         category_options=None).execution_options(synchronize_session=False))
@@ -35,10 +43,13 @@ async def anonymise(session: AsyncSession, ticket_ids: list[int]) -> None:
 
 
 async def anonymise_old_tickets(session: AsyncSession, now: datetime, days: int) -> int:
+    cutoff = now - timedelta(days=days)
     ids = list(await session.scalars(select(Ticket.id).where(
-        Ticket.state == "closed", Ticket.closed_at < now - timedelta(days=days),
-        Ticket.text != ANONYMISED)))
+        Ticket.state == "closed", Ticket.closed_at < cutoff, Ticket.text != ANONYMISED)))
     await anonymise(session, ids)
+    await session.execute(update(InboundMessage).where(
+        InboundMessage.received_at < cutoff, InboundMessage.content.is_not(None))
+        .values(content=None, reply=None))
     return len(ids)
 
 

@@ -61,7 +61,8 @@ async def route(session: AsyncSession, ticket: Ticket, now: datetime, policy: Po
         ticket.assignee_id = staff.id
         event = transition(ticket, "assign", actor="system", now=now, note=staff.userid,
                            policy=policy)
-        await tell_staff(session, event, [staff], staff_notice(ticket, grid), now, ticket.grid_id)
+        await tell_staff(session, event, [staff], staff_notice(ticket, grid), now, ticket.grid_id,
+                         urgent=ticket.urgent)
     if ticket.urgent:
         await alert_centres(session, ticket, grid, staff, now)
     return staff
@@ -78,7 +79,7 @@ async def alert_centres(session: AsyncSession, ticket: Ticket, grid: OrgUnit,
         text=clip(ticket.text), handler=handler.name if handler else texts.NOBODY_YET)
     event = record(ticket, "alert", actor="system", now=now,
                    note=",".join(s.userid for s in supervisors))
-    await tell_staff(session, event, supervisors, text, now, grid.id)
+    await tell_staff(session, event, supervisors, text, now, grid.id, urgent=True)
 
 
 def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import desk, registry, supervise, texts
+from handlers import desk, patrols, registry, supervise, texts, visits
 from handlers.commands import parse
 from handlers.errors import DomainError
 from handlers.inbound import Inbound
@@ -30,6 +30,10 @@ COMMANDS = {
     "household": registry.show_household,
     "find_household": registry.find_households,
     "collect": registry.confirm_change,
+    "patrol_start": patrols.start,
+    "patrol_end": patrols.finish,
+    "patrol_history": patrols.history,
+    "visit": visits.record_visit,
 }
 
 
@@ -54,25 +58,36 @@ def help_for(staff: Staff) -> str:
 
 
 async def on_staff_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
-    """A photo within the window after 办结 attaches to that resolution."""
+    """A photo joins the resolution or the visit just recorded (within the window)."""
     staff = await repos.staff_by_userid(session, msg.sender)
     if staff is None:
         return texts.STAFF_NOT_REGISTERED
     now = ports.clock.now()
     ticket = await _latest(session, staff, "resolved", Ticket.resolved_at)
-    if ticket is None or now - ticket.resolved_at > ports.policy.photo_window:
-        return texts.STAFF_PHOTO_UNMATCHED
-    session.add(Attachment(ticket_id=ticket.id, kind="image", media_id=msg.media_id,
-                           url=msg.pic_url, created_at=now))
-    session.add(record(ticket, "attach", actor=f"staff:{staff.userid}", now=now, note="image"))
-    return texts.STAFF_PHOTO_ATTACHED.format(code=ticket.code)
+    if ticket is not None and now - ticket.resolved_at <= ports.policy.photo_window:
+        session.add(Attachment(ticket_id=ticket.id, kind="image", media_id=msg.media_id,
+                               url=msg.pic_url, created_at=now))
+        session.add(record(ticket, "attach", actor=f"staff:{staff.userid}", now=now,
+                           note="image"))
+        return texts.STAFF_PHOTO_ATTACHED.format(code=ticket.code)
+    return await visits.attach_to_visit(session, staff, msg, ports) or \
+        texts.STAFF_PHOTO_UNMATCHED
 
 
 async def on_staff_location(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
-    """A location after 到场 is kept on the ticket's trail."""
+    """A location is a patrol's track point, else joins a visit just recorded, else the trail
+    of the ticket the worker is on site for."""
     staff = await repos.staff_by_userid(session, msg.sender)
-    ticket = staff and await _latest(session, staff, "on_site", Ticket.on_site_at)
-    if not ticket or msg.lat is None:
+    if staff is None or msg.lat is None:
+        return None
+    tracked = await patrols.keep_track(session, staff, msg, ports)
+    if tracked:
+        return tracked
+    kept = await visits.attach_to_visit(session, staff, msg, ports)
+    if kept:
+        return kept
+    ticket = await _latest(session, staff, "on_site", Ticket.on_site_at)
+    if ticket is None:
         return None
     note = f"{msg.lat:.6f},{msg.lon:.6f} {msg.label}".strip()
     session.add(record(ticket, "location", actor=f"staff:{staff.userid}",

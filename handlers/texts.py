@@ -102,6 +102,8 @@ STAFF_HELP = (
     "户 户号 [全部] —— 查看住户（默认脱敏）\n"
     "查户 地址片段 —— 按地址查找住户\n"
     "采集 工单号 确认 户号 —— 确认信息采集，更新民情档案\n"
+    "开始巡查 / 巡查结束 情况 / 巡查记录 —— 一日双巡\n"
+    "走访 户号 情况 —— 记录走访（可随后发照片或位置）\n"
     "帮助 —— 查看本说明"
 )
 SUPERVISOR_HELP = (
@@ -214,6 +216,48 @@ CHANGE_CONFIRMED = (
 CHANGE_KINDS = {"birth": "出生", "death": "死亡", "move_in": "迁入", "move_out": "迁出",
                 "tenant": "新租户", "other": "其他变更"}
 STAFF_COLLECT_HINT = "这是一条信息采集，核实后请回复“采集 {code} 确认 户号”更新民情档案。\n"
+
+# Patrols (一日双巡) and visits (五必访), to grid workers
+PATROL_REMINDER = (
+    "{name}您好，到巡查时间了。出发时回复“开始巡查”，途中可发送位置，"
+    "结束时回复“巡查结束 无异常”或“巡查结束 发现的问题”。"
+)
+PATROL_MISSED = "【提醒】本时段巡查尚未完成，已记为未巡查。如已巡查，请补充说明。"
+PATROL_STARTED = (
+    "已开始巡查，注意安全。途中可发送位置记录轨迹，"
+    "结束时回复“巡查结束 无异常”或“巡查结束 发现的问题”。"
+)
+PATROL_ALREADY = "本时段的巡查{state}。"
+PATROL_NOT_STARTED = "您现在没有进行中的巡查。请先回复“开始巡查”。"
+PATROL_DONE = "巡查结束，已记录：无异常。辛苦了！"
+PATROL_DONE_WITH_TICKET = "巡查结束。发现的问题已生成工单 {code}（{category}）并派出。辛苦了！"
+PATROL_TRACKED = "已记录巡查轨迹点（共 {count} 个）。"
+PATROL_HISTORY_HEADER = "近七天巡查记录（上午 / 下午）："
+PATROL_STATES = {"started": "进行中", "done": "已完成", "missed": "未巡查", None: "—"}
+VISIT_PLAN_HEADER = "{name}您好，本周走访计划（{count} 户）："
+VISIT_PLAN_LINE = "· {code} {head} {address}（{tags}）{when}"
+VISIT_OVERDUE = "已逾期"
+# Tags shown in a plan; the key-population tags are not written into chat messages.
+PLAN_TAGS = frozenset({"低保户", "五保户", "特困家庭", "空巢老人", "留守妇女", "留守儿童",
+                       "残疾人家庭", "出租房屋", "流动人口"})
+VISIT_DUE_ON = "{date} 前"
+VISIT_PLAN_EMPTY = "{name}您好，本周没有到期的走访。"
+VISIT_RECORDED = "已记录对户 {code} 的走访。下次走访：{next}。可接着发送照片或位置。"
+VISIT_NEEDS_NOTE = "请写上走访情况，例如“走访 H0001 老人身体尚好，已送米面”。"
+VISIT_MEDIA_KEPT = "已附在对户 {code} 的走访记录上。"
+
+# Digests, to supervisors
+DIGEST_HEADER = "【工作简报】{unit}（{start} 至 {end}）"
+DIGEST_TICKETS = (
+    "工单：新增 {new}，签收 {accepted}，办结 {resolved}，超时 {overdue}，上报 {escalated}"
+)
+DIGEST_CATEGORY = "· {category}：新增 {count}"
+DIGEST_GRID = "· {grid}：新增 {count}"
+DIGEST_PATROLS = "巡查：完成 {done} 次，未巡查 {missed} 次"
+DIGEST_VISITS = "走访：完成 {done} 户，逾期未访 {overdue} 户"
+DIGEST_WORST = "最需关注："
+ASSESSMENT_HEADER = "【季度考核】{quarter}，共 {count} 人："
+ASSESSMENT_LINE = "· {name}（{unit}）{score} 分 {grade}"
 
 # Refusals
 TICKET_NOT_FOUND = "没有找到工单 {code}，请核对工单号。"

@@ -274,3 +274,34 @@ class RegistryKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key_id: Mapped[str] = mapped_column(String(16))
     set_at: Mapped[datetime]
+
+
+class Patrol(Base):
+    """One of a grid worker's two daily patrols (一日双巡)."""
+
+    __tablename__ = "patrols"
+    __table_args__ = (UniqueConstraint("staff_id", "day", "slot"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    day: Mapped[str] = mapped_column(String(10))  # local date, YYYY-MM-DD
+    slot: Mapped[int] = mapped_column(Integer)  # index into [patrol] times
+    state: Mapped[str] = mapped_column(String(16))  # started, done, missed
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    finding: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    track: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Visit(Base):
+    """A must-visit household visited (五必访)."""
+
+    __tablename__ = "visits"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    note: Mapped[str | None] = mapped_column(Text)  # encrypted: what was seen at home
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    media_id: Mapped[str | None] = mapped_column(String(200))

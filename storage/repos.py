@@ -139,8 +139,11 @@ def add_outbox(
     now: datetime,
     unit_id: int | None = None,
     ticket_code: str | None = None,
+    urgent: bool = False,
 ) -> None:
     body = {"msgtype": "text", "text": text}
+    if urgent:  # goes out even in quiet hours
+        body["urgent"] = True
     if ticket_code:  # lets a template message stand in when the chat window has closed
         body["ticket"] = ticket_code
     session.add(
@@ -198,3 +201,29 @@ async def awaiting_rating(session: AsyncSession, resident_id: int) -> Ticket | N
         (Ticket.resident_id == resident_id) | Ticket.id.in_(linked), Ticket.state == "resolved"
     )
     return await session.scalar(query.order_by(Ticket.resolved_at.desc()).limit(1))
+
+
+async def enqueue_once(session: AsyncSession, rows: list[dict]) -> None:
+    """Add outbox rows in bulk, skipping any whose dedup key (job, recipient, period) is
+    already there: a restart or a second scheduler never sends a reminder twice."""
+    if not rows:
+        return
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for start in range(0, len(rows), 5000):
+        statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"])
+        await session.execute(statement, rows[start:start + 5000])
+
+
+def outbox_row(*, channel: str, recipient: str, text: str, dedup_key: str, now: datetime,
+               unit_id: int | None = None, not_before: datetime | None = None) -> dict:
+    return {"channel": channel, "recipient": recipient, "body": {"msgtype": "text", "text": text},
+            "dedup_key": dedup_key, "unit_id": unit_id, "state": "pending", "attempts": 0,
+            "next_attempt_at": not_before or now, "created_at": now}
+
+
+async def grid_workers(session: AsyncSession) -> list[Staff]:
+    query = select(Staff).where(Staff.role == "grid_worker", Staff.active.is_(True))
+    return list(await session.scalars(query.order_by(Staff.userid)))

@@ -119,8 +119,6 @@ def upgrade() -> None:
             batch_op.f("ix_household_changes_household_id"), ["household_id"], unique=False
         )
 
-
-
     _append_only("audit_log")
 
 

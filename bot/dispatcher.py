@@ -79,7 +79,7 @@ class Dispatcher:
 
     async def _keep_failed(self, msg: Inbound) -> str:
         async with self._sessionmaker() as session:
-            _record(session, msg, self._ports)
+            row = _record(session, msg, self._ports)
             row.status, row.reply = "failed", texts.SORRY_FAILED
             try:
                 await session.commit()

@@ -98,7 +98,8 @@ class Resident(Base):
 
 class Ticket(Base):
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_assignee_state", "assignee_id", "state"),)
+    __table_args__ = (Index("ix_tickets_assignee_state", "assignee_id", "state"),
+                      Index("ix_tickets_grid_created", "grid_id", "created_at"))
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     source: Mapped[str] = mapped_column(String(16), default="resident")
@@ -152,6 +153,7 @@ class TicketEvent(Base):
     """The trail: who did what to a ticket, when, with what note."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     at: Mapped[datetime]

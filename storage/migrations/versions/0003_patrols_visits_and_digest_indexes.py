@@ -1,4 +1,4 @@
-"""patrols and visits
+"""patrols, visits and digest indexes
 
 Revision ID: 0003
 Revises: 0002
@@ -76,9 +76,21 @@ def upgrade() -> None:
     with op.batch_alter_table("patrols", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_patrols_staff_id"), ["staff_id"], unique=False)
 
+    with op.batch_alter_table("ticket_events", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_events_action_at", ["action", "at"], unique=False)
+
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.create_index("ix_tickets_grid_created", ["grid_id", "created_at"], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_grid_created")
+
+    with op.batch_alter_table("ticket_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_events_action_at")
+
     with op.batch_alter_table("patrols", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_patrols_staff_id"))
 

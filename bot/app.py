@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from bot import wire
 from bot.dispatcher import Dispatcher
+from bot.metrics import Metrics
 from bot.relay import Relay
 from bot.scheduler import Scheduler
 from bot.webhooks import REPLY_DEADLINE_SECONDS, Webhook
@@ -58,6 +59,7 @@ class Services:
     data_key: DataKey | None = None
     scheduler: object = None
     job_runs: dict[str, int] = field(default_factory=dict)
+    metrics: Metrics | None = None
     webhooks: dict[str, Webhook] = field(default_factory=dict)
 
 
@@ -70,12 +72,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
                run_relay: bool = True, run_scheduler: bool | None = None) -> web.Application:
     """`run_relay` runs the outbox relay and deadline watch; `run_scheduler` (default: with
     the relay) the patrol, visit, digest and assessment jobs."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    metrics = Metrics()
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[metrics.middleware()])
     app[SERVICES] = Services(settings, clock or SystemClock(),
                              classifier or make_classifier(settings), reply_deadline, run_relay,
-                             run_scheduler=run_relay if run_scheduler is None else run_scheduler)
+                             run_scheduler=run_relay if run_scheduler is None else run_scheduler,
+                             metrics=metrics)
     app.cleanup_ctx.append(_resources)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
     for name in ("mp", "work"):
         app.router.add_get(f"/wechat/{name}", _route(name, "verify"))
         app.router.add_post(f"/wechat/{name}", _route(name, "receive"))
@@ -114,7 +119,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     services.policy = Policy.from_settings(settings)
     services.rhythm = Rhythm.from_settings(settings)
     services.relay = Relay(sessionmaker, senders, services.clock, template_id=template,
-                           quiet_end=services.rhythm.quiet_end)
+                           quiet_end=services.rhythm.quiet_end,
+                           on_failure=lambda channel: services.metrics.send_failures.labels(
+                               channel).inc())
     ports = Ports(classifier=services.classifier, clock=services.clock, grids=services.grids,
                   policy=services.policy, data_key=data_key, rhythm=services.rhythm)
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
@@ -185,6 +192,15 @@ def _add_webhooks(services: Services) -> None:
     for name, channel in channels.items():
         services.webhooks[name] = Webhook(channel, services.dispatcher, late_reply,
                                           services.reply_deadline)
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        return await services.metrics.render(services.sessionmaker)
+    except Exception as error:  # the database is down: say so, as a scrape error
+        log.error("metrics unavailable: %s", type(error).__name__)
+        return web.Response(status=503, text="metrics unavailable: database unreachable")
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -34,11 +34,13 @@ class Sender(Protocol):
 class Relay:
     def __init__(self, sessionmaker: async_sessionmaker, senders: Mapping[str, Sender],
                  clock: Clock, template_id: str = "",
-                 quiet_end: Callable[[datetime], datetime | None] = lambda now: None):
+                 quiet_end: Callable[[datetime], datetime | None] = lambda now: None,
+                 on_failure: Callable[[str], None] = lambda channel: None):
         self._sessionmaker = sessionmaker
         self._senders = senders
         self._clock = clock
         self._quiet_end = quiet_end  # quiet hours hold back all but urgent messages
+        self._on_failure = on_failure
         self._template_id = template_id  # stands in when the 48-hour window has closed
         self._wake = asyncio.Event()
 
@@ -136,6 +138,7 @@ class Relay:
         row.state, row.sent_at, row.last_error = "sent", self._clock.now(), None
 
     def _failed(self, row: OutboxMessage, error: str, retryable: bool) -> None:
+        self._on_failure(row.channel)
         row.last_error = error[:500]
         if not retryable:
             row.state = "held"

@@ -119,6 +119,8 @@ async def run_job(services, job: Job, now: datetime | None = None) -> int:
     done = await job.run(services, now)
     log.info("job %s ran for %d recipients", job.name, done)
     services.job_runs[job.name] = services.job_runs.get(job.name, 0) + 1
+    if services.metrics:
+        services.metrics.job_runs.labels(job.name).inc()
     return done
 
 

@@ -32,6 +32,7 @@ class FakeWeChat:
     fail_next: list[dict] = field(default_factory=list)  # canned error bodies, used in order
     window_closed: set[str] = field(default_factory=set)  # openids past the 48 h window
     listeners: list[Callable[[Sent], None]] = field(default_factory=list)
+    media: dict[str, bytes] = field(default_factory=dict)  # uploaded files by media_id
     _tokens: dict[str, str] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
 
@@ -43,6 +44,7 @@ class FakeWeChat:
         app.router.add_post("/cgi-bin/message/template/send", self.template_send)
         app.router.add_get("/cgi-bin/gettoken", self.work_token)
         app.router.add_post("/cgi-bin/message/send", self.work_send)
+        app.router.add_post("/cgi-bin/media/upload", self.media_upload)
         return app
 
     def _keep(self, sent: Sent) -> None:
@@ -106,6 +108,19 @@ class FakeWeChat:
         self._keep(Sent("mp-template", body.get("touser", ""), text))
         return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": next(self._counter)})
 
+    async def media_upload(self, request: web.Request) -> web.Response:
+        failure = self._check(request, "work")
+        if failure:
+            return failure
+        form = await request.post()
+        upload = form.get("media")
+        if upload is None or not hasattr(upload, "file"):
+            return _error(41005, "media data missing")
+        media_id = f"media-{next(self._counter)}"
+        self.media[media_id] = upload.file.read()
+        return web.json_response({"errcode": 0, "errmsg": "ok", "type": "image",
+                                  "media_id": media_id, "created_at": "1700000000"})
+
     async def work_send(self, request: web.Request) -> web.Response:
         failure = self._check(request, "work")
         if failure:
@@ -115,9 +130,12 @@ class FakeWeChat:
         invalid = [u for u in users if self.work_users and u not in self.work_users]
         if users and len(invalid) == len(users):
             return _error(81013, "user & party & tag all invalid")
+        text = body.get("text", {}).get("content", "")
+        if body.get("msgtype") == "image":
+            text = f"[image {body.get('image', {}).get('media_id', '')}]"
         for user in users:
             if user not in invalid:
-                self._keep(Sent("work", user, body.get("text", {}).get("content", "")))
+                self._keep(Sent("work", user, text))
         return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid),
                                   "msgid": f"msg{next(self._counter)}"})
 

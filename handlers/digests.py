@@ -3,6 +3,7 @@ and grid, patrols done and missed, visits done and overdue, and the worst items 
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
+from handlers.charts import bar_chart
 from handlers.rhythm import Rhythm, local
 from handlers.views import lateness
 from handlers.visits import due_visits
@@ -153,10 +155,26 @@ async def send(session: AsyncSession, level: str, period: Period, now: datetime,
         Staff.role == "supervisor", Staff.active.is_(True), Staff.unit_id.in_(list(units)))))
     rows = []
     for person in supervisors:
-        parts = await build(session, units[person.unit_id], period, now, rhythm, key)
+        unit = units[person.unit_id]
+        parts = await build(session, unit, period, now, rhythm, key)
         rows += [repos.outbox_row(
             channel="work", recipient=person.userid, text=part, now=now, unit_id=person.unit_id,
             dedup_key=f"digest:{level}:{person.userid}:{period.label}:{n}")
             for n, part in enumerate(parts)]
+        chart = await _chart(session, unit, period, now) if rhythm.charts else None
+        if chart:
+            row = repos.outbox_row(channel="work", recipient=person.userid, text="", now=now,
+                                   unit_id=person.unit_id,
+                                   dedup_key=f"digest:{level}:{person.userid}:{period.label}:png")
+            row["body"] = {"msgtype": "image", "png": base64.b64encode(chart).decode()}
+            rows.append(row)
     await repos.enqueue_once(session, rows)
     return len(supervisors)
+
+
+async def _chart(session: AsyncSession, unit: OrgUnit, period: Period,
+                 now: datetime) -> bytes | None:
+    grids = list(await session.scalars(select(OrgUnit.id).where(
+        OrgUnit.path.startswith(unit.path + "/", autoescape=True) | (OrgUnit.id == unit.id))))
+    counts = await _ticket_counts(session, grids, period, now)
+    return bar_chart(counts["new"], texts.CHART_TITLE.format(unit=unit.name))

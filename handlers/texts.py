@@ -256,6 +256,7 @@ DIGEST_GRID = "· {grid}：新增 {count}"
 DIGEST_PATROLS = "巡查：完成 {done} 次，未巡查 {missed} 次"
 DIGEST_VISITS = "走访：完成 {done} 户，逾期未访 {overdue} 户"
 DIGEST_WORST = "最需关注："
+CHART_TITLE = "{unit} 新增工单（按类别）"
 ASSESSMENT_HEADER = "【季度考核】{quarter}，共 {count} 人："
 ASSESSMENT_LINE = "· {name}（{unit}）{score} 分 {grade}"
 

@@ -121,10 +121,11 @@ class WorkApi(_Api):
         return _checked(await self._request("GET", "gettoken", params=params))
 
     async def send(self, userid: str, body: dict) -> None:
-        message = _message(body)
         if body.get("msgtype") == "image":
             message = {"msgtype": "image",
                        "image": {"media_id": await self.upload_image(body["png"])}}
+        else:
+            message = _message(body)
         payload = {"touser": userid, "agentid": self._agentid, **message}
         data = await self._post("message/send", payload)
         if data.get("invaliduser"):

@@ -211,14 +211,23 @@ async def test_patrol_finding_becomes_a_routed_ticket_named_in_the_reply(stack):
 
     code = code_in(reply)
     [ticket] = await stack.tickets()
-    assert (ticket.code, ticket.source, ticket.text) == (code, "patrol", FIRE_HAZARD)
-    assert ticket.state == "assigned"
+    assert (ticket.code, ticket.source, ticket.state) == (code, "patrol", "assigned")
     async with stack.services.sessionmaker() as session:
         handler = await session.get(Staff, ticket.assignee_id)
     await stack.drain()
     assert any(code in text and "纸箱" in text for text in stack.fake.to(handler.userid))
     [patrol] = await patrols_of(stack, WORKER)
     assert patrol.state == "done" and patrol.ticket_id == ticket.id
+
+
+async def test_patrol_finding_keeps_the_workers_words_as_typed(stack):
+    await stack.staff_says(WORKER, "开始巡查")
+    await stack.staff_says(WORKER, f"巡查结束 {FIRE_HAZARD}")
+
+    [ticket] = await stack.tickets()
+    await stack.drain()
+    assert ticket.text == FIRE_HAZARD  # the full-width comma too, as in every other note
+    assert any(FIRE_HAZARD in text for text in stack.fake.sent)
 
 
 async def test_locations_sent_during_a_patrol_are_kept_as_its_track(stack):

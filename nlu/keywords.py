@@ -30,26 +30,6 @@ CATEGORY_KEYWORDS = {
     "public_service": "养老金 医保 社保 证明 补贴 办理 代办 身份证 居住证 认证 报销 缴费",
 }
 
-KEYWORDS = {
-    "public_security": "偷 盗 被盗 小偷 诈骗 骗子 赌博 可疑 打架 斗殴 持刀 火灾 着火 起火 冒烟 "
-    "煤气 燃气 泄漏 消防 飞线 充电 隐患 吸毒 贩毒 报警",
-    "environment": "垃圾 污水 臭 油烟 秸秆 焚烧 渣土 倾倒 噪音 施工 排污 河道 黑烟 粉尘 "
-    "异味 污染 死鱼",
-    "traffic": "堵车 拥堵 停车 乱停 红绿灯 信号灯 路灯 坑 井盖 塌陷 路面 车辆 占道 交通 "
-    "斑马线 超载",
-    "dispute_mediation": "纠纷 吵架 矛盾 邻居 物业 宅基地 地界 漏水 婆媳 闹 打官司 调解",
-    "legal_service": "工资 欠薪 讨薪 拖欠 继承 遗产 离婚 合同 借款 法律 律师 工伤 赔偿 起诉",
-    "special_population": "独居 老人 留守 儿童 残疾 低保 五保 特困 精神 矫正 刑满 释放 "
-    "走失 没人照顾",
-    "info_collection": "租户 出租 搬来 搬走 迁入 迁出 出生 去世 死亡 新生儿 登记 新开 店铺 户口",
-    "public_service": "养老金 医保 社保 证明 补贴 办理 代办 身份证 居住证 认证 报销 缴费",
-}
-
-URGENT = re.compile(
-    r"(着火|起火|火灾|失火|煤气泄漏|燃气泄漏|闻到煤气|持刀|砍人|捅人|晕倒|昏迷|溺水|落水|"
-    r"被困|困住|跳楼|跳河|自杀|轻生|不想活)"
-)
-MUST_ATTEND = re.compile(r"(情绪|崩溃|纠纷|吵架|打架|违法|隐患|危险|突发|去世|急)")
 KEYWORDS = {category: words.split() for category, words in CATEGORY_KEYWORDS.items()}
 
 

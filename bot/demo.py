@@ -107,7 +107,7 @@ async def run_demo(workdir: Path | None = None) -> None:
                           settings.work_secret)
         async with serving(fake.app()) as fake_base:
             settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
-            app = create_app(settings)
+            app = create_app(settings, run_scheduler=False)  # no reminders mid-conversation
             async with serving(app) as base, aiohttp.ClientSession() as http:
                 console = await _console(app, base, http, settings)
                 fake.listeners.append(lambda sent: console.say(_shown(sent, console.staff)))

@@ -80,9 +80,8 @@ class Channel:
 
     def verify_url(self, query) -> str:
         """GET verification: the echostr to answer with."""
-        timestamp, nonce, echo = query.get("timestamp", ""), query.get("nonce", ""), query.get(
-            "echostr", ""
-        )
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        echo = query.get("echostr", "")
         if self.name == "mp":
             self._check(query.get("signature", ""), timestamp, nonce)
             return echo

@@ -63,7 +63,7 @@ def parse(original: str) -> Command | None:
 
 def _with_arguments(verb: str, arguments: str, original: str) -> Command:
     if verb in NO_CODE:
-        return Command(verb=verb, rest=arguments)
+        return Command(verb=verb, rest=_as_typed(original, arguments))
     first, _, rest = arguments.partition(" ")
     code = first if verb in RAW_CODE else normalize_code(first)
     return Command(verb=verb, code=code, rest=_as_typed(original, rest))

@@ -20,6 +20,10 @@ HEADINGS = ("账号", "姓名", "单位", "工单", "及时签收率", "按时�
             "走访完成率", "得分", "等级")
 
 
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def _cell(value) -> str:
     if value is None:
         return "-"
@@ -33,8 +37,8 @@ async def assessment(session: AsyncSession, settings: Settings, quarter: str, fm
     quarter_bounds(quarter)  # a bad quarter fails here, before any work
     scores = await assess(session, quarter, SystemClock().now(), Policy.from_settings(settings),
                           Rhythm.from_settings(settings))
-    rows = [[_cell(score.row()[c]) if c not in ("score",) else str(score.score)
-             for c in COLUMNS] for score in scores]
+    rows = [[_score(s.score) if c == "score" else _cell(s.row()[c]) for c in COLUMNS]
+            for s in scores]
     if fmt == "xlsx":
         from openpyxl import Workbook
 

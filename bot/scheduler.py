@@ -197,7 +197,8 @@ async def _assessment(services, now: datetime) -> int:
         scores = await assess(session, quarter, now, services.policy, services.rhythm)
         lines = [texts.ASSESSMENT_HEADER.format(quarter=quarter, count=len(scores))]
         lines += [texts.ASSESSMENT_LINE.format(name=s.name, unit=s.unit.rsplit("/", 1)[-1],
-                                               score=s.score, grade=s.grade) for s in scores]
+                                               score="-" if s.score is None else s.score,
+                                               grade=s.grade) for s in scores]
         county = await session.scalars(select(Staff).where(
             Staff.role == "supervisor", Staff.active.is_(True),
             Staff.unit_id.in_(select(OrgUnit.id).where(OrgUnit.level == "county"))))

@@ -16,6 +16,7 @@ from storage.models import Household, OrgUnit, Patrol, Staff, Ticket, Visit
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 SATISFIED = ("satisfied", "basically_satisfied", "satisfied_by_default")
 GRADES = ("优秀", "合格", "不合格")
+NOT_RATED = "-"  # nothing measurable this quarter
 
 
 def quarter_bounds(text: str) -> tuple[datetime, datetime]:
@@ -40,7 +41,7 @@ class Score:
     satisfaction: float | None
     patrol_rate: float | None
     visit_rate: float | None
-    score: float
+    score: float | None  # None: nothing could be measured
     grade: str
 
     def row(self) -> dict:
@@ -50,6 +51,8 @@ class Score:
 async def assess(session: AsyncSession, quarter: str, now: datetime, policy: Policy,
                  rhythm: Rhythm) -> list[Score]:
     start, end = quarter_bounds(quarter)
+    if start > now:
+        raise ValueError(f"{quarter} has not begun yet")
     end = min(end, now)
     units = dict((await session.execute(select(OrgUnit.id, OrgUnit.path))).all())
     scores = []
@@ -107,19 +110,23 @@ async def _visit_rate(session: AsyncSession, staff: Staff, start: datetime,
     done = await session.scalar(select(func.count(Visit.id)).where(
         Visit.staff_id == staff.id, Visit.at >= start, Visit.at < end))
     households = await session.scalar(select(func.count(Household.id)).where(
-        Household.grid_id == staff.unit_id, Household.tags != ""))
+        Household.grid_id == staff.unit_id,
+        (Household.tags != "") | Household.sensitive_tags.is_not(None)))
     return min(done / households, 1.0) if households else None
 
 
-def weighted(rates: dict[str, float | None], rhythm: Rhythm) -> float:
+def weighted(rates: dict[str, float | None], rhythm: Rhythm) -> float | None:
     """The weighted mean of the rates that could be measured, out of 100."""
     known = {k: v for k, v in rates.items() if v is not None}
     total = sum(rhythm.weights[k] for k in known)
-    return round(100 * sum(rhythm.weights[k] * v for k, v in known.items()) / total, 1) \
-        if total else 0.0
+    if not total:
+        return None
+    return round(100 * sum(rhythm.weights[k] * v for k, v in known.items()) / total, 1)
 
 
-def grade(score: float, rhythm: Rhythm) -> str:
+def grade(score: float | None, rhythm: Rhythm) -> str:
+    if score is None:
+        return NOT_RATED
     if score >= rhythm.excellent:
         return GRADES[0]
     return GRADES[1] if score >= rhythm.passing else GRADES[2]

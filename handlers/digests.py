@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.charts import bar_chart
+from handlers.notify import MAX_BYTES, chunks
 from handlers.rhythm import Rhythm, local
 from handlers.views import lateness
 from handlers.visits import due_visits
@@ -21,8 +22,8 @@ from storage import repos
 from storage.crypto import DataKey
 from storage.models import OrgUnit, Patrol, Staff, Ticket, TicketEvent, Visit
 
-MAX_BYTES = 2048  # a WeCom text message
 OPEN = ("new", "assigned", "accepted", "on_site")
+__all__ = ["MAX_BYTES", "Period", "build", "chunks", "send"]
 
 
 @dataclass(frozen=True)
@@ -131,19 +132,6 @@ async def _worst(session: AsyncSession, grids: list[int], now: datetime) -> list
         code=t.code, category=category_name(t.category),
         what=texts.DEADLINE_NAMES[t.deadline_kind], late=lateness(now - t.deadline_at),
         name=t.assignee.name if t.assignee else texts.NOBODY_YET) for t in late]
-
-
-def chunks(lines: list[str], limit: int = MAX_BYTES) -> list[str]:
-    """Lines packed into messages of at most `limit` UTF-8 bytes each."""
-    out, current = [], ""
-    for line in lines:
-        line = line.encode()[: limit - 8].decode(errors="ignore")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate.encode()) > limit:
-            out.append(current)
-            candidate = line
-        current = candidate
-    return [*out, current] if current else out
 
 
 async def send(session: AsyncSession, level: str, period: Period, now: datetime,

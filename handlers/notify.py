@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import repos
 from storage.models import Staff, Ticket, TicketEvent
 
+MAX_BYTES = 2048  # a WeCom text message
+
 
 async def tell_staff(session: AsyncSession, event: TicketEvent, people: list[Staff], text: str,
                      now: datetime, unit_id: int | None, urgent: bool = False) -> None:
@@ -29,3 +31,16 @@ async def tell_reporters(session: AsyncSession, ticket: Ticket, event: TicketEve
         repos.add_outbox(session, channel="mp", recipient=resident.openid, text=text,
                          dedup_key=f"event:{event.id}:{resident.openid}", now=now,
                          unit_id=ticket.grid_id, ticket_code=ticket.code, urgent=ticket.urgent)
+
+
+def chunks(lines: list[str], limit: int = MAX_BYTES) -> list[str]:
+    """Lines packed into messages of at most `limit` UTF-8 bytes each."""
+    out, current = [], ""
+    for line in lines:
+        line = line.encode()[: limit - 8].decode(errors="ignore")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate.encode()) > limit:
+            out.append(current)
+            candidate = line
+        current = candidate
+    return [*out, current] if current else out

@@ -78,17 +78,20 @@ async def start(session: AsyncSession, staff: Staff, command: Command, ports: Po
 
 async def finish(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
     patrol = await active(session, staff)
-    if patrol is None:
+    late = patrol is None and await _missed_now(session, staff, ports)
+    if patrol is None and not late:
         return texts.PATROL_NOT_STARTED
-    now, finding = ports.clock.now(), command.rest.strip()
-    patrol.state, patrol.ended_at = "done", now
+    finding = command.rest.strip()
+    if patrol is not None:
+        patrol.state, patrol.ended_at = "done", ports.clock.now()
+    patrol = patrol or late  # a late finish stays counted as missed
     if not finding or finding in NOTHING_FOUND:
-        return texts.PATROL_DONE
+        return texts.PATROL_LATE if late else texts.PATROL_DONE
     patrol.finding = finding
     ticket = await _ticket_from(session, staff, patrol, finding, ports)
     patrol.ticket_id = ticket.id
-    return texts.PATROL_DONE_WITH_TICKET.format(code=ticket.code,
-                                                category=category_name(ticket.category))
+    done = texts.PATROL_LATE_WITH_TICKET if late else texts.PATROL_DONE_WITH_TICKET
+    return done.format(code=ticket.code, category=category_name(ticket.category))
 
 
 async def _ticket_from(session: AsyncSession, staff: Staff, patrol: Patrol, finding: str,
@@ -107,6 +110,15 @@ async def _ticket_from(session: AsyncSession, staff: Staff, patrol: Patrol, find
     session.add(record(ticket, "create", actor=f"staff:{staff.userid}", now=now, note="巡查发现"))
     await route(session, ticket, now, ports.policy)
     return ticket
+
+
+async def _missed_now(session: AsyncSession, staff: Staff, ports: Ports) -> Patrol | None:
+    """A patrol of this slot already counted as missed can still be closed, late, so that
+    what the worker found is not lost."""
+    now = ports.clock.now()
+    return await session.scalar(select(Patrol).where(
+        Patrol.staff_id == staff.id, Patrol.day == day_of(now),
+        Patrol.slot == current_slot(ports.rhythm, now), Patrol.state == "missed"))
 
 
 async def active(session: AsyncSession, staff: Staff) -> Patrol | None:

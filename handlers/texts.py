@@ -231,12 +231,18 @@ PATROL_ALREADY = "本时段的巡查{state}。"
 PATROL_NOT_STARTED = "您现在没有进行中的巡查。请先回复“开始巡查”。"
 PATROL_DONE = "巡查结束，已记录：无异常。辛苦了！"
 PATROL_DONE_WITH_TICKET = "巡查结束。发现的问题已生成工单 {code}（{category}）并派出。辛苦了！"
+PATROL_LATE = "本时段巡查已过截止时间，仍记为未巡查。"
+PATROL_LATE_WITH_TICKET = (
+    "本时段巡查已过截止时间，仍记为未巡查；发现的问题已生成工单 {code}（{category}）并派出。"
+)
 PATROL_TRACKED = "已记录巡查轨迹点（共 {count} 个）。"
 PATROL_HISTORY_HEADER = "近七天巡查记录（上午 / 下午）："
 PATROL_STATES = {"started": "进行中", "done": "已完成", "missed": "未巡查", None: "—"}
 VISIT_PLAN_HEADER = "{name}您好，本周走访计划（{count} 户）："
 VISIT_PLAN_LINE = "· {code} {head} {address}（{tags}）{when}"
 VISIT_OVERDUE = "已逾期"
+VISIT_KEY_PERSON = "重点关注"
+VISIT_CHANGED = "人员变动"
 # Tags shown in a plan; the key-population tags are not written into chat messages.
 PLAN_TAGS = frozenset({"低保户", "五保户", "特困家庭", "空巢老人", "留守妇女", "留守儿童",
                        "残疾人家庭", "出租房屋", "流动人口"})

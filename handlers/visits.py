@@ -13,6 +13,7 @@ from handlers import texts
 from handlers.commands import Command
 from handlers.errors import BadCommand, NotYourTicket
 from handlers.inbound import Inbound
+from handlers.notify import chunks
 from handlers.ports import Ports
 from handlers.registry import audit, mask_name
 from handlers.rhythm import Rhythm, local
@@ -66,29 +67,32 @@ def next_visit(household: Household, tags: list[str], last: datetime | None,
 async def send_plans(session: AsyncSession, now: datetime, rhythm: Rhythm, key: DataKey) -> int:
     """Monday's plan to every grid worker: the week's due and overdue visits, names masked."""
     week = local(now).strftime("%G-W%V")
-    rows = []
-    for worker in await repos.grid_workers(session):
+    rows, workers = [], await repos.grid_workers(session)
+    for worker in workers:
         due = await due_visits(session, [worker.unit_id], rhythm, key, now + WEEK)
-        rows.append(repos.outbox_row(
-            channel="work", recipient=worker.userid, text=plan_text(worker, due, now, key),
-            dedup_key=f"visit-plan:{worker.userid}:{week}", now=now, unit_id=worker.unit_id))
+        rows += [repos.outbox_row(
+            channel="work", recipient=worker.userid, text=part, now=now, unit_id=worker.unit_id,
+            dedup_key=f"visit-plan:{worker.userid}:{week}:{n}")
+            for n, part in enumerate(chunks(plan_lines(worker, due, now, key)))]
     await repos.enqueue_once(session, rows)
-    return len(rows)
+    return len(workers)
 
 
-def plan_text(worker: Staff, due: list[Due], now: datetime, key: DataKey) -> str:
+def plan_lines(worker: Staff, due: list[Due], now: datetime, key: DataKey) -> list[str]:
+    """Every due household, one line each (the sender splits them into messages)."""
     if not due:
-        return texts.VISIT_PLAN_EMPTY.format(name=worker.name)
+        return [texts.VISIT_PLAN_EMPTY.format(name=worker.name)]
     lines = [texts.VISIT_PLAN_HEADER.format(name=worker.name, count=len(due))]
-    for item in due[:40]:
+    for item in due:
         h = item.household
         when = (texts.VISIT_OVERDUE if item.due_at <= now else
                 texts.VISIT_DUE_ON.format(date=local(item.due_at).strftime("%m-%d")))
+        shown = "、".join(t for t in item.tags if t in texts.PLAN_TAGS)
+        reason = shown or (texts.VISIT_KEY_PERSON if item.tags else texts.VISIT_CHANGED)
         lines.append(texts.VISIT_PLAN_LINE.format(
             code=h.code, head=mask_name(key.decrypt(h.head_name, "households.head_name")),
-            address=h.address, tags="、".join(t for t in item.tags if t in texts.PLAN_TAGS)
-            or "变更", when=when))
-    return "\n".join(lines)
+            address=h.address, tags=reason, when=when))
+    return lines
 
 
 async def record_visit(session: AsyncSession, staff: Staff, command: Command,

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     quiet = args.command in ("demo", "nlu", "ticket", "export", "audit", "registry",
-                             "resident", "report")
+                             "resident", "report", "outbox")
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -62,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     _nlu_parser(commands)
     _ticket_parser(commands)
     _registry_parsers(commands)
+    outbox = commands.add_parser("outbox", help="messages waiting, held or dead")
+    outbox_verbs = outbox.add_subparsers(dest="verb", required=True)
+    waiting = outbox_verbs.add_parser("list", help="messages not sent (pending, held, dead)")
+    waiting.add_argument("--dead", action="store_true", help="only dead-lettered messages")
+    waiting.add_argument("--json", action="store_true")
+    waiting.set_defaults(run=_outbox_list)
+    again = outbox_verbs.add_parser("retry", help="queue a dead or held message again")
+    again.add_argument("id", nargs="?", type=int)
+    again.add_argument("--all-dead", action="store_true")
+    again.set_defaults(run=_outbox_retry)
     scheduler = commands.add_parser("scheduler", help="run only the scheduled jobs (and relay)")
     scheduler.set_defaults(run=_scheduler)
     report = commands.add_parser("report", help="reports")
@@ -72,6 +82,21 @@ def _parser() -> argparse.ArgumentParser:
     assessment.add_argument("--out", type=Path)
     assessment.set_defaults(run=_assessment)
     return parser
+
+
+def _outbox_list(args) -> int:
+    from bot import outbox_cli
+
+    return _registry_session(lambda s: outbox_cli.listing(s, args.dead, args.json))
+
+
+def _outbox_retry(args) -> int:
+    from bot import outbox_cli
+
+    if (args.id is None) == (not args.all_dead):
+        print("gridbot outbox retry: give a message ID or --all-dead", file=sys.stderr)
+        return 2
+    return _registry_session(lambda s: outbox_cli.retry(s, args.id, args.all_dead))
 
 
 def _scheduler(args) -> int:

@@ -15,7 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.wechat_api import WINDOW_CLOSED, ApiError
+from handlers import texts
 from handlers.ports import Clock
+from storage import repos
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,8 @@ class Relay:
         async with self._sessionmaker() as session, session.begin():
             row = await session.get(OutboxMessage, claimed.id)
             outcome(row)
+            if row.state == "dead":
+                await tell_supervisors_of_dead(session, row, self._clock.now())
         return 1
 
     async def _claim(self) -> OutboxMessage | object | None:
@@ -158,3 +162,20 @@ def template_data(body: dict, now) -> dict[str, str]:
     first, _, rest = body["text"].partition("\n")
     return {"first": first[:100], "keyword1": body["ticket"], "keyword2": local(now),
             "remark": (rest or "回复本公众号可查看详情。")[:150]}
+
+
+async def tell_supervisors_of_dead(session, row: OutboxMessage, now: datetime) -> None:
+    """A message given up on is not silent: the nearest supervisors of its unit hear of it."""
+    if row.unit_id is None or row.dedup_key.startswith("dead:"):
+        return
+    for unit in await repos.unit_chain(session, row.unit_id):
+        supervisors = await repos.supervisors(session, [unit.id])
+        if supervisors:
+            break
+    else:
+        return
+    text = texts.DEAD_LETTER.format(id=row.id, channel=texts.CHANNEL_NAMES[row.channel],
+                                    recipient=row.recipient)
+    await repos.enqueue_once(session, [repos.outbox_row(
+        channel="work", recipient=person.userid, text=text, now=now, unit_id=unit.id,
+        dedup_key=f"dead:{row.id}:{person.userid}") for person in supervisors])

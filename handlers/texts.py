@@ -266,6 +266,13 @@ CHART_TITLE = "{unit} 新增工单（按类别）"
 ASSESSMENT_HEADER = "【季度考核】{quarter}，共 {count} 人："
 ASSESSMENT_LINE = "· {name}（{unit}）{score} 分 {grade}"
 
+# Delivery
+DEAD_LETTER = (
+    "【消息未送达】第 {id} 号{channel}消息（收件人 {recipient}）多次发送失败，已停止重试。"
+    "请核实对方账号后由管理员执行“gridbot outbox retry {id}”。"
+)
+CHANNEL_NAMES = {"mp": "公众号", "work": "企业微信"}
+
 # Refusals
 TICKET_NOT_FOUND = "没有找到工单 {code}，请核对工单号。"
 NOT_YOUR_TICKET = "工单 {code} 不是派给您的，无法操作。"

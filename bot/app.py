@@ -98,7 +98,8 @@ def _route(name: str, method: str):
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     settings = services.settings
-    engine = services.engine = make_engine(settings.database_url)
+    engine = services.engine = make_engine(settings.database_url, settings.db_pool_size,
+                                           settings.db_max_overflow)
     await upgrade(engine)
     services.sessionmaker = sessionmaker = make_sessionmaker(engine)
     data_key = services.data_key = (DataKey.from_text(settings.data_key)

@@ -48,6 +48,8 @@ class Settings:
     mp_api_base: str = "https://api.weixin.qq.com"
     work_api_base: str = "https://qyapi.weixin.qq.com"
     data_key: str = ""
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
     nlu_backend: str = "embedded"
     rasa_url: str = ""
     sections: Mapping[str, Any] = field(default_factory=dict)
@@ -93,6 +95,8 @@ DESCRIPTIONS = {
     "work_aes_key": "the WeCom app's callback EncodingAESKey (43 characters)",
     "mp_api_base": "base URL of the Official Account API",
     "work_api_base": "base URL of the WeCom API",
+    "db_pool_size": "PostgreSQL connections each process keeps open",
+    "db_max_overflow": "extra PostgreSQL connections a process may open under load",
     "data_key": "32 random bytes in base64 that encrypt the registry (gridbot registry new-key)",
     "nlu_backend": "text classifier: embedded (default), rasa or keywords",
     "rasa_url": "base URL of a running Rasa server (with GRIDBOT_NLU_BACKEND=rasa)",
@@ -144,7 +148,7 @@ def _convert(name: str, value: Any, where: str = "") -> Any:
         problem = check(value)
         if problem:
             raise SettingsError(env_name(name), problem + where)
-    if name in ("port", "work_agentid"):
+    if name in INTEGERS:
         return int(value) if value else 0
     return value.rstrip("/") if name.endswith("api_base") else value
 
@@ -153,6 +157,13 @@ def _check_port(value: str) -> str | None:
     if not value.isdigit() or not 0 < int(value) < 65536:
         return f"{value!r} is not a TCP port (1-65535)"
     return None
+
+
+INTEGERS = ("port", "work_agentid", "db_pool_size", "db_max_overflow")
+
+
+def _check_count(value: str) -> str | None:
+    return None if value.isdigit() and int(value) <= 1000 else f"{value!r} is not a count 0-1000"
 
 
 def _check_agentid(value: str) -> str | None:
@@ -199,6 +210,8 @@ def _check_data_key(value: str) -> str | None:
 
 CHECKS: dict[str, Callable[[str], str | None]] = {
     "data_key": _check_data_key,
+    "db_pool_size": _check_count,
+    "db_max_overflow": _check_count,
     "port": _check_port,
     "work_agentid": _check_agentid,
     "mp_aes_key": _check_aes_key,

@@ -216,3 +216,11 @@ def test_serving_with_all_channels_set_is_allowed_and_mp_aes_key_is_optional():
 
     settings.require_channels()
     assert not settings.mp_safe_mode  # plain mode on the Official Account
+
+
+def test_connection_pool_sizes_are_settings():
+    settings = load_settings({"GRIDBOT_DB_POOL_SIZE": "20", "GRIDBOT_DB_MAX_OVERFLOW": "0"})
+    assert (settings.db_pool_size, settings.db_max_overflow) == (20, 0)
+    with pytest.raises(SettingsError) as error:
+        load_settings({"GRIDBOT_DB_POOL_SIZE": "lots"})
+    assert str(error.value).startswith("GRIDBOT_DB_POOL_SIZE:")

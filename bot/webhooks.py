@@ -14,6 +14,7 @@ from handlers.inbound import Inbound
 
 log = logging.getLogger(__name__)
 REPLY_DEADLINE_SECONDS = 4.5  # WeChat waits 5 s before it retries
+FRESH_SECONDS = 300  # a signed request older (or newer) than this is a replay
 
 
 class Webhook:
@@ -24,6 +25,7 @@ class Webhook:
         self.late_reply = late_reply
         self.deadline = deadline
         self.tasks: set[asyncio.Task] = set()
+        self.seen: dict[tuple[str, str], float] = {}  # (timestamp, nonce) -> when first seen
 
     async def verify(self, request: web.Request) -> web.Response:
         try:
@@ -36,11 +38,14 @@ class Webhook:
         try:
             body = await request.read()
             xml = self.channel.open(request.query, body)
+            self._check_fresh(request.query)
             msg = wire.inbound(self.channel.name, xml)
         except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413, text="request body too large")
         except wire.Refused as refusal:
             return _refusal(refusal)
+        if self._replayed(request.query):
+            return web.Response(text="success")
         try:
             reply = await self._reply_in_time(msg)
         except Unavailable:
@@ -54,6 +59,23 @@ class Webhook:
         sealed = self.channel.seal(xml_reply, query.get("nonce", ""),
                                    query.get("timestamp", "") or str(int(time.time())))
         return web.Response(text=sealed, content_type="application/xml")
+
+    def _check_fresh(self, query) -> None:
+        stamp = query.get("timestamp", "")
+        if not stamp.isdigit() or abs(time.time() - int(stamp)) > FRESH_SECONDS:
+            raise wire.Refused(403, "timestamp outside the 5-minute window")
+
+    def _replayed(self, query) -> bool:
+        """The same (timestamp, nonce) again inside the window is a duplicate. Per process;
+        across replicas the MsgId dedup in the database stops a replay all the same."""
+        now = time.time()
+        if len(self.seen) > 10_000:
+            self.seen = {k: t for k, t in self.seen.items() if now - t < FRESH_SECONDS}
+        key = (query.get("timestamp", ""), query.get("nonce", ""))
+        if key in self.seen and now - self.seen[key] < FRESH_SECONDS:
+            return True
+        self.seen[key] = now
+        return False
 
     async def _reply_in_time(self, msg: Inbound) -> str | None:
         task = asyncio.create_task(self.dispatcher.handle(msg))

@@ -268,9 +268,9 @@ async def test_message_with_empty_type_or_event_is_refused_not_crashed(stack, ch
 async def test_unsupported_message_gets_polite_reply_and_is_kept(stack, msg_type, extra):
     reply = await stack.mp.send(stack.mp.message(RESIDENT, msg_type, **extra))
     assert reply.status == 200 and reply.text == texts.UNSUPPORTED
-    assert [(row.sender, row.reply) for row in await _inbound_rows(stack)] == [
-        (RESIDENT, texts.UNSUPPORTED)
-    ]
+    [row] = await _inbound_rows(stack)
+    assert row.sender == RESIDENT and row.kind == "unknown"
+    assert next(iter(extra.values())) in row.content  # what they sent is kept whole
     assert await stack.tickets() == []
 
 
@@ -316,3 +316,24 @@ async def test_location_with_impossible_coordinates_is_answered_as_outside_every
     reply = await stack.mp.send(fields)
     assert reply.status == 200, reply.body
     assert reply.text == texts.OUTSIDE_GRIDS
+
+
+@pytest.mark.parametrize("age", [-400, 400])
+async def test_signed_request_outside_the_five_minute_window_is_refused(stack, age):
+    fields = stack.mp.text(RESIDENT, "路口红绿灯坏了")
+    query, body = stack.mp.sign(fields, timestamp=str(int(time.time()) - age))
+    reply = await stack.mp.post(query, body.encode())
+    assert reply.status == 403
+    await _assert_nothing_stored(stack)
+
+
+async def test_same_timestamp_and_nonce_again_is_a_duplicate(stack):
+    await stack.locate("东关一网格")
+    first = stack.mp.text(RESIDENT, "路口红绿灯坏了")
+    query, body = stack.mp.sign(first, nonce="fixed-nonce")
+    assert (await stack.mp.post(query, body.encode())).status == 200
+    second = stack.mp.text(RESIDENT, "小区门口垃圾没人清")  # another MsgId, same nonce
+    query2, body2 = stack.mp.sign(second, timestamp=query["timestamp"], nonce="fixed-nonce")
+    replay = await stack.mp.post(query2, body2.encode())
+    assert replay.status == 200 and replay.body == "success"
+    assert len(await stack.tickets()) == 1

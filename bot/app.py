@@ -32,6 +32,7 @@ from storage import repos
 from storage.crypto import DataKey, check_registry_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.geo import GridIndex
+from storage.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -112,9 +113,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     http = aiohttp.ClientSession()
     senders = {
         "mp": MpApi(http, settings.mp_api_base, services.clock, settings.mp_appid,
-                    settings.mp_secret),
+                    settings.mp_secret, TokenStore(sessionmaker, "mp")),
         "work": WorkApi(http, settings.work_api_base, services.clock, settings.work_corpid,
-                        settings.work_secret, settings.work_agentid),
+                        settings.work_secret, settings.work_agentid,
+                        TokenStore(sessionmaker, "work")),
     }
     template = str(settings.section("templates").get("ticket_update", ""))
     services.policy = Policy.from_settings(settings)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from json import dumps
 
 import aiohttp
 
 from handlers.ports import Clock
+from storage.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 TOKEN_EXPIRED = frozenset({40001, 40014, 42001})
@@ -35,25 +36,34 @@ class ApiError(Exception):
 class _Api:
     """A token-holding client: one refresh at a time, refresh once on an expired token."""
 
-    def __init__(self, http: aiohttp.ClientSession, base: str, clock: Clock):
+    def __init__(self, http: aiohttp.ClientSession, base: str, clock: Clock,
+                 store: TokenStore | None = None):
         self._http = http
         self._base = base.rstrip("/")
         self._clock = clock
+        self._store = store  # shared through the database; None: this process alone
         self._token = ""
-        self._expires = datetime.min
+        self._expires = datetime.min.replace(tzinfo=UTC)
         self._lock = asyncio.Lock()
 
     async def token(self, stale: str = "") -> str:
+        """The app's access token; `stale` is one WeChat just refused (40001/42001)."""
         async with self._lock:
-            now = self._clock.now().replace(tzinfo=None)
+            now = self._clock.now()
             if self._token and self._token != stale and now < self._expires:
                 return self._token
-            data = await self._fetch_token(force=bool(stale))
-            self._token = data["access_token"]
-            lifetime = int(data.get("expires_in", 7200))
-            self._expires = now + timedelta(seconds=max(lifetime - 300, 60))
-            log.info("%s access token refreshed", type(self).__name__)
+            if self._store:
+                self._token, self._expires = await self._store.token(now, stale, self._fetch)
+            else:
+                token, lifetime = await self._fetch(bool(stale))
+                self._token = token
+                self._expires = now + timedelta(seconds=max(lifetime - 300, 60))
             return self._token
+
+    async def _fetch(self, force: bool) -> tuple[str, int]:
+        data = await self._fetch_token(force=force)
+        log.info("%s access token fetched", type(self).__name__)
+        return data["access_token"], int(data.get("expires_in", 7200))
 
     async def _fetch_token(self, force: bool) -> dict:
         raise NotImplementedError
@@ -90,8 +100,9 @@ def _checked(data: dict) -> dict:
 class MpApi(_Api):
     """The Official Account: stable_token and customer-service messages."""
 
-    def __init__(self, http, base: str, clock: Clock, appid: str, secret: str):
-        super().__init__(http, base, clock)
+    def __init__(self, http, base: str, clock: Clock, appid: str, secret: str,
+                 store: TokenStore | None = None):
+        super().__init__(http, base, clock, store)
         self._appid, self._secret = appid, secret
 
     async def _fetch_token(self, force: bool) -> dict:
@@ -112,8 +123,9 @@ class MpApi(_Api):
 class WorkApi(_Api):
     """The WeCom self-built app: gettoken and application messages."""
 
-    def __init__(self, http, base: str, clock: Clock, corpid: str, secret: str, agentid: int):
-        super().__init__(http, base, clock)
+    def __init__(self, http, base: str, clock: Clock, corpid: str, secret: str, agentid: int,
+                 store: TokenStore | None = None):
+        super().__init__(http, base, clock, store)
         self._corpid, self._secret, self._agentid = corpid, secret, agentid
 
     async def _fetch_token(self, force: bool) -> dict:

@@ -307,3 +307,12 @@ class Visit(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     media_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class AccessToken(Base):
+    """One WeChat/WeCom access token per app, shared by every replica."""
+
+    __tablename__ = "access_tokens"
+    app: Mapped[str] = mapped_column(String(16), primary_key=True)
+    token: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]

@@ -83,7 +83,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_tickets_grid_created", ["grid_id", "created_at"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index("ix_tickets_grid_created")

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from bot import wire
 from bot.dispatcher import Dispatcher
+from bot.logs import request_ids
 from bot.metrics import Metrics
 from bot.relay import Relay
 from bot.scheduler import Scheduler
@@ -74,7 +75,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     """`run_relay` runs the outbox relay and deadline watch; `run_scheduler` (default: with
     the relay) the patrol, visit, digest and assessment jobs."""
     metrics = Metrics()
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[metrics.middleware()])
+    app = web.Application(client_max_size=MAX_BODY_BYTES,
+                          middlewares=[request_ids, metrics.middleware()])
     app[SERVICES] = Services(settings, clock or SystemClock(),
                              classifier or make_classifier(settings), reply_deadline, run_relay,
                              run_scheduler=run_relay if run_scheduler is None else run_scheduler,

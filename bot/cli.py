@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.logs import configure
 from config.settings import SettingsError, load_settings
 
 log = logging.getLogger("gridbot")
@@ -23,8 +25,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     quiet = args.command in ("demo", "nlu", "ticket", "export", "audit", "registry",
                              "resident", "report", "outbox")
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure(logging.WARNING if quiet else logging.INFO,
+              "json" if os.environ.get("GRIDBOT_LOG_FORMAT") == "json" else "text")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("aiosqlite").setLevel(logging.INFO)  # its DEBUG lines carry parameters
     try:
@@ -202,7 +204,6 @@ def _new_key(args) -> int:
 
 
 def _rotate_key(args) -> int:
-    import os
 
     from bot import registry_cli
     from storage.crypto import DataKey, DataKeyError

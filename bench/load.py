@@ -1,0 +1,177 @@
+"""Load benchmark: simulated WeChat clients POST signed, AES-encrypted messages to
+`gridbot serve` at a set rate, next to a bare aiohttp handler in the same run.
+
+    .venv/bin/python bench/load.py                 # SQLite, one replica, 100 messages/s
+    .venv/bin/python bench/load.py --postgres      # PostgreSQL, one then two replicas, flat out
+
+Everything listens on 127.0.0.1; the WeChat and WeCom APIs are the local fake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import numpy as np
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.demo import demo_settings, seed, serving  # noqa: E402
+from bot.fake_wechat import FakeWeChat  # noqa: E402
+from bot.simulator import simulators  # noqa: E402
+from config.settings import env_name  # noqa: E402
+
+TEXTS = ("小区门口垃圾好几天没人清理", "路口红绿灯坏了", "楼道里有人飞线充电", "你好",
+         "隔壁邻居装修噪音太大", "我上次反映的事怎么样了")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def environment(settings) -> dict[str, str]:
+    names = ("database_url", "mp_appid", "mp_secret", "mp_token", "mp_aes_key", "work_corpid",
+             "work_agentid", "work_secret", "work_token", "work_aes_key", "mp_api_base",
+             "work_api_base", "data_key")
+    env = {env_name(n): str(getattr(settings, n)) for n in names}
+    return {**os.environ, **env, "GRIDBOT_CONFIG": "", "GRIDBOT_LOG_FORMAT": "text"}
+
+
+@asynccontextmanager
+async def replicas(settings, count: int):
+    """`count` gridbot serve processes; yields their base URLs once /healthz answers."""
+    ports = [free_port() for _ in range(count)]
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env={**environment(settings), "GRIDBOT_PORT": str(port),
+                                        "GRIDBOT_HOST": "127.0.0.1"}) for port in ports]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        async with aiohttp.ClientSession() as http:
+            for base in bases:
+                for _ in range(300):
+                    try:
+                        async with http.get(f"{base}/healthz") as response:
+                            if response.status == 200:
+                                break
+                    except aiohttp.ClientError:
+                        pass
+                    await asyncio.sleep(0.1)
+        yield bases
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+async def drive(bases: list[str], settings, rate: float | None, seconds: float,
+                concurrency: int) -> dict:
+    """POST messages (at `rate` per second, or as fast as `concurrency` allows)."""
+    latencies, statuses = [], []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
+        sims = [simulators(http, base, settings)[0] for base in bases]
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(n: int) -> None:
+            sim = sims[n % len(sims)]
+            query, body = sim.sign(sim.text(f"o_load_{n % 500}", TEXTS[n % len(TEXTS)]))
+            async with gate:
+                start = time.perf_counter()
+                reply = await sim.post(query, body.encode())
+                latencies.append(time.perf_counter() - start)
+                statuses.append(reply.status)
+
+        started, tasks, n = time.perf_counter(), [], 0
+        while time.perf_counter() - started < seconds:
+            tasks.append(asyncio.create_task(one(n)))
+            n += 1
+            if rate:
+                await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+            elif len(tasks) - len(latencies) >= concurrency:
+                await asyncio.sleep(0)
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - started
+    ms = np.array(latencies) * 1000
+    return {"sent": len(ms), "per_second": len(ms) / elapsed, "p50_ms": np.percentile(ms, 50),
+            "p99_ms": np.percentile(ms, 99), "errors": sum(s != 200 for s in statuses)}
+
+
+async def bare_handler(settings, rate, seconds, concurrency) -> dict:
+    async def ok(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(text="success")
+
+    app = web.Application()
+    app.router.add_post("/wechat/mp", ok)
+    async with serving(app) as base:
+        return await drive([base], settings, rate, seconds, concurrency)
+
+
+def show(label: str, figures: dict) -> None:
+    print(f"{label:<34} {figures['sent']:>6} msgs  {figures['per_second']:7.1f}/s  "
+          f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
+          f"errors {figures['errors']}")
+
+
+async def main(args) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url, drop = await database(args.postgres, folder)
+        try:
+            await seed(url)
+            settings = demo_settings(url, "http://127.0.0.1:1")
+            fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
+                              settings.work_secret)
+            async with serving(fake.app()) as fake_base:
+                settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
+                rate = None if args.postgres else args.rate
+                show("bare aiohttp handler", await bare_handler(settings, rate, args.seconds,
+                                                                args.concurrency))
+                for count in ((1, 2) if args.postgres else (1,)):
+                    async with replicas(settings, count) as bases:
+                        kind = "PostgreSQL" if args.postgres else "SQLite"
+                        show(f"gridbot, {count} replica(s), {kind}",
+                             await drive(bases, settings, rate, args.seconds, args.concurrency))
+        finally:
+            await drop()
+
+
+async def database(postgres: bool, folder: str):
+    if not postgres:
+        async def nothing() -> None:
+            return None
+        return f"sqlite+aiosqlite:///{folder}/load.db", nothing
+    server = "postgresql://postgres@127.0.0.1:5432/test"
+    name = f"gridbot_load_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(server)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+
+    async def drop() -> None:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", drop
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=50)
+    asyncio.run(main(parser.parse_args()))

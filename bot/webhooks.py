@@ -52,6 +52,7 @@ class Webhook:
             log.error("database unavailable; %s message %s left for WeChat to retry",
                       msg.channel, msg.key)
             return web.Response(status=503, text="try again")
+        self._remember(request.query)
         if not reply:
             return web.Response(text="success")
         xml_reply = wire.reply_xml(reply, xml, self.channel.name)
@@ -66,16 +67,18 @@ class Webhook:
             raise wire.Refused(403, "timestamp outside the 5-minute window")
 
     def _replayed(self, query) -> bool:
-        """The same (timestamp, nonce) again inside the window is a duplicate. Per process;
-        across replicas the MsgId dedup in the database stops a replay all the same."""
+        """The same (timestamp, nonce) again inside the window, after it was handled, is a
+        duplicate. Per process; across replicas the MsgId dedup in the database stops a replay
+        all the same. A request answered 503 is not remembered, so WeChat's retry goes through."""
+        key = (query.get("timestamp", ""), query.get("nonce", ""))
+        seen = self.seen.get(key)
+        return seen is not None and time.time() - seen < FRESH_SECONDS
+
+    def _remember(self, query) -> None:
         now = time.time()
         if len(self.seen) > 10_000:
             self.seen = {k: t for k, t in self.seen.items() if now - t < FRESH_SECONDS}
-        key = (query.get("timestamp", ""), query.get("nonce", ""))
-        if key in self.seen and now - self.seen[key] < FRESH_SECONDS:
-            return True
-        self.seen[key] = now
-        return False
+        self.seen[(query.get("timestamp", ""), query.get("nonce", ""))] = now
 
     async def _reply_in_time(self, msg: Inbound) -> str | None:
         task = asyncio.create_task(self.dispatcher.handle(msg))

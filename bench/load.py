@@ -77,7 +77,11 @@ async def replicas(settings, count: int):
     finally:
         for process in processes:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 async def drive(bases: list[str], settings, rate: float | None, seconds: float,
@@ -91,20 +95,21 @@ async def drive(bases: list[str], settings, rate: float | None, seconds: float,
         async def one(n: int) -> None:
             sim = sims[n % len(sims)]
             query, body = sim.sign(sim.text(f"o_load_{n % 500}", TEXTS[n % len(TEXTS)]))
-            async with gate:
+            try:
                 start = time.perf_counter()
                 reply = await sim.post(query, body.encode())
                 latencies.append(time.perf_counter() - start)
                 statuses.append(reply.status)
+            finally:
+                gate.release()
 
         started, tasks, n = time.perf_counter(), [], 0
         while time.perf_counter() - started < seconds:
+            await gate.acquire()  # at most `concurrency` messages in flight
             tasks.append(asyncio.create_task(one(n)))
             n += 1
             if rate:
                 await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
-            elif len(tasks) - len(latencies) >= concurrency:
-                await asyncio.sleep(0)
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
     ms = np.array(latencies) * 1000

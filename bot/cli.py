@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 def _outbox_list(args) -> int:
     from bot import outbox_cli
 
-    return _registry_session(lambda s: outbox_cli.listing(s, args.dead, args.json))
+    return _in_session(lambda s: outbox_cli.listing(s, args.dead, args.json))
 
 
 def _outbox_retry(args) -> int:
@@ -98,7 +98,7 @@ def _outbox_retry(args) -> int:
     if (args.id is None) == (not args.all_dead):
         print("gridbot outbox retry: give a message ID or --all-dead", file=sys.stderr)
         return 2
-    return _registry_session(lambda s: outbox_cli.retry(s, args.id, args.all_dead))
+    return _in_session(lambda s: outbox_cli.retry(s, args.id, args.all_dead))
 
 
 def _scheduler(args) -> int:
@@ -118,7 +118,7 @@ def _assessment(args) -> int:
         return 2
     settings = load_settings()
     try:
-        return _registry_session(lambda s: reports.assessment(s, settings, args.quarter,
+        return _in_session(lambda s: reports.assessment(s, settings, args.quarter,
                                                               args.format, args.out))
     except ValueError as error:
         print(f"gridbot report: {error}", file=sys.stderr)
@@ -155,13 +155,14 @@ def _registry_parsers(commands) -> None:
     forget.set_defaults(run=_forget)
 
 
-def _registry_session(work) -> int:
+def _in_session(work, command: str = "gridbot") -> int:
+    """Run `work(session)` on the configured database and print what it returns."""
     from bot.tickets_cli import NotFound, with_session
 
     try:
         result = asyncio.run(with_session(load_settings().database_url, work))
     except NotFound as missing:
-        print(f"gridbot: {missing}", file=sys.stderr)
+        print(f"{command}: {missing}", file=sys.stderr)
         return 1
     if result is not None:
         print(result)
@@ -176,7 +177,7 @@ def _export_households(args) -> int:
         print("gridbot export: --format xlsx needs --out FILE", file=sys.stderr)
         return 2
     if args.unmasked and not args.purpose.strip():
-        _registry_session(lambda s: registry_cli.refuse_export(s, args.unit))
+        _in_session(lambda s: registry_cli.refuse_export(s, args.unit))
         print("gridbot export: --unmasked needs --purpose \"why\" (the refusal is audited)",
               file=sys.stderr)
         return 2
@@ -187,13 +188,13 @@ def _export_households(args) -> int:
                                                     args.purpose.strip() or "masked export")
         return registry_cli.write_export(rows, args.format, args.out)
 
-    return _registry_session(work)
+    return _in_session(work)
 
 
 def _audit_list(args) -> int:
     from bot import registry_cli
 
-    return _registry_session(lambda s: registry_cli.audit_list(s, args.actor, args.json))
+    return _in_session(lambda s: registry_cli.audit_list(s, args.actor, args.json))
 
 
 def _new_key(args) -> int:
@@ -220,13 +221,13 @@ def _rotate_key(args) -> int:
         return (f"re-encrypted {count} households with key {new.key_id}; "
                 "now set GRIDBOT_DATA_KEY to the new key")
 
-    return _registry_session(work)
+    return _in_session(work)
 
 
 def _forget(args) -> int:
     from bot import registry_cli
 
-    return _registry_session(lambda s: registry_cli.forget(s, args.openid))
+    return _in_session(lambda s: registry_cli.forget(s, args.openid))
 
 
 def _ticket_parser(commands) -> None:
@@ -248,25 +249,15 @@ def _ticket_parser(commands) -> None:
 def _ticket_show(args) -> int:
     from bot import tickets_cli
 
-    return _print_or_fail(lambda s: tickets_cli.show(s, args.code, args.json))
+    return _in_session(lambda s: tickets_cli.show(s, args.code, args.json), "gridbot ticket")
 
 
 def _ticket_list(args) -> int:
     from bot import tickets_cli
 
-    return _print_or_fail(
-        lambda s: tickets_cli.listing(s, args.unit, args.state, args.overdue, args.json))
-
-
-def _print_or_fail(work) -> int:
-    from bot.tickets_cli import NotFound, with_session
-
-    try:
-        print(asyncio.run(with_session(load_settings().database_url, work)))
-    except NotFound as missing:
-        print(f"gridbot ticket: {missing}", file=sys.stderr)
-        return 1
-    return 0
+    return _in_session(
+        lambda s: tickets_cli.listing(s, args.unit, args.state, args.overdue, args.json),
+        "gridbot ticket")
 
 
 def _nlu_parser(commands) -> None:

@@ -18,6 +18,7 @@ from handlers.registry import mask_id, mask_name, mask_phone
 from handlers.retention import forget_resident
 from handlers.views import local
 from storage import households as registry
+from storage import repos
 from storage.crypto import DataKey, DataKeyError, check_registry_key
 from storage.importer import ImportFailed
 from storage.models import AuditEntry, Household, OrgUnit, RegistryKey
@@ -87,8 +88,7 @@ async def export_households(session: AsyncSession, key: DataKey, unit: str | Non
             (OrgUnit.path == unit.strip("/")) | (OrgUnit.code == unit)))
         if found is None:
             raise NotFound(f"no unit {unit}")
-        query = query.where((OrgUnit.path == found.path)
-                            | OrgUnit.path.startswith(found.path + "/", autoescape=True))
+        query = query.where(repos.under(found.path))
     rows = [_export_row(h, grid, key, unmasked)
             for h, grid in await session.execute(query.order_by(Household.code))]
     session.add(AuditEntry(at=now(), actor=operator(),

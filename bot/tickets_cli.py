@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.commands import normalize_code
+from handlers.lifecycle import is_overdue
 from handlers.ports import SystemClock
 from handlers.views import local, trail_lines
 from nlu.categories import category_name
@@ -67,8 +68,7 @@ async def listing(session: AsyncSession, unit: str | None, state: str | None, ov
     tickets = await _select(session, unit, state)
     now = now or SystemClock().now()
     if overdue:
-        tickets = [t for t in tickets if t.deadline_at and t.deadline_kind != "rate"
-                   and t.deadline_at <= now]
+        tickets = [t for t in tickets if is_overdue(t, now)]
     rows = [as_row(t) for t in tickets]
     if as_json:
         return json.dumps(rows, ensure_ascii=False, indent=2)

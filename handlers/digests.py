@@ -51,9 +51,7 @@ def week_period(moment: datetime) -> Period:
 
 async def build(session: AsyncSession, unit: OrgUnit, period: Period, now: datetime,
                 rhythm: Rhythm, key: DataKey | None) -> list[str]:
-    grids = list(await session.scalars(select(OrgUnit.id).where(
-        OrgUnit.level == "grid", OrgUnit.path.startswith(unit.path + "/", autoescape=True)
-        | (OrgUnit.id == unit.id))))
+    grids = await _grids_under(session, unit)
     names = dict((await session.execute(select(OrgUnit.id, OrgUnit.name)
                                         .where(OrgUnit.id.in_(grids)))).all())
     counts = await _ticket_counts(session, grids, period, now)
@@ -69,6 +67,11 @@ async def build(session: AsyncSession, unit: OrgUnit, period: Period, now: datet
     lines.append(await _visit_line(session, grids, period, now, rhythm, key))
     lines += await _worst(session, grids, now)
     return chunks(lines)
+
+
+async def _grids_under(session: AsyncSession, unit: OrgUnit) -> list[int]:
+    return list(await session.scalars(select(OrgUnit.id).where(
+        OrgUnit.level == "grid", repos.under(unit.path))))
 
 
 async def _ticket_counts(session: AsyncSession, grids: list[int], period: Period,
@@ -162,7 +165,5 @@ async def send(session: AsyncSession, level: str, period: Period, now: datetime,
 
 async def _chart(session: AsyncSession, unit: OrgUnit, period: Period,
                  now: datetime) -> bytes | None:
-    grids = list(await session.scalars(select(OrgUnit.id).where(
-        OrgUnit.path.startswith(unit.path + "/", autoescape=True) | (OrgUnit.id == unit.id))))
-    counts = await _ticket_counts(session, grids, period, now)
+    counts = await _ticket_counts(session, await _grids_under(session, unit), period, now)
     return bar_chart(counts["new"], texts.CHART_TITLE.format(unit=unit.name))

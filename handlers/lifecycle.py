@@ -71,6 +71,12 @@ def set_deadline(ticket: Ticket, policy: Policy, now: datetime) -> None:
         ticket.deadline_kind, ticket.deadline_at = None, None
 
 
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    """Past a deadline it has to meet (waiting for a rating is not being late)."""
+    return bool(ticket.deadline_at and ticket.deadline_kind != "rate"
+                and ticket.deadline_at <= now)
+
+
 def refusal(ticket: Ticket, action: str) -> str:
     return texts.REFUSED.format(code=ticket.code,
                                 state=texts.STATE_NAMES.get(ticket.state, ticket.state),

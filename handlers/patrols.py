@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import texts
 from handlers.commands import Command
 from handlers.inbound import Inbound
-from handlers.lifecycle import record
 from handlers.ports import Ports
 from handlers.rhythm import Rhythm, local
-from handlers.routing import new_code, route
+from handlers.routing import open_ticket, route
 from nlu.categories import category_name
 from nlu.classifier import classify
 from storage import repos
@@ -101,13 +100,10 @@ async def _ticket_from(session: AsyncSession, staff: Staff, patrol: Patrol, find
     prediction = await classify(ports.classifier, finding)
     category = prediction.category or (prediction.alternatives or ("public_security",))[0]
     lat, lon = (patrol.track[-1][:2] if patrol.track else (None, None))
-    ticket = Ticket(code=await new_code(session), source="patrol", category=category,
-                    text=finding, state="new", urgent=prediction.urgent,
-                    must_attend=prediction.must_attend, grid_id=staff.unit_id, lat=lat,
-                    lon=lon, created_at=now, updated_at=now)
-    session.add(ticket)
-    await session.flush()
-    session.add(record(ticket, "create", actor=f"staff:{staff.userid}", now=now, note="巡查发现"))
+    ticket = await open_ticket(session, now, f"staff:{staff.userid}", note="巡查发现",
+                               source="patrol", category=category, text=finding,
+                               urgent=prediction.urgent, must_attend=prediction.must_attend,
+                               grid_id=staff.unit_id, lat=lat, lon=lon)
     await route(session, ticket, now, ports.policy)
     return ticket
 

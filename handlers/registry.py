@@ -13,6 +13,7 @@ from handlers.commands import Command
 from handlers.errors import BadCommand, NotYourTicket
 from handlers.ports import Ports
 from handlers.scope import covers_grid, ticket_for
+from storage import repos
 from storage.crypto import DataKey
 from storage.households import VISIT_AFTER_CHANGE
 from storage.models import AuditEntry, ChangeRequest, Household, HouseholdChange, OrgUnit, Staff
@@ -55,7 +56,7 @@ async def show_household(session: AsyncSession, staff: Staff, command: Command,
         return texts.HOUSEHOLD_FULL_REFUSED
     audit(session, staff, "view_full" if wants_all else "view_masked", household.code,
           purpose, now)
-    return await _render(session, household, _key(ports), full=wants_all)
+    return await _render(session, household, registry_key(ports), full=wants_all)
 
 
 async def find_households(session: AsyncSession, staff: Staff, command: Command,
@@ -64,8 +65,7 @@ async def find_households(session: AsyncSession, staff: Staff, command: Command,
     if len(fragment) < 2:
         raise BadCommand(texts.HOUSEHOLD_SEARCH_HINT)
     unit = await session.get(OrgUnit, staff.unit_id)
-    grids = select(OrgUnit.id).where((OrgUnit.path == unit.path)
-                                     | OrgUnit.path.startswith(unit.path + "/", autoescape=True))
+    grids = select(OrgUnit.id).where(repos.under(unit.path))
     found = list(await session.scalars(
         select(Household).where(Household.grid_id.in_(grids),
                                 Household.address.contains(fragment, autoescape=True))
@@ -74,7 +74,7 @@ async def find_households(session: AsyncSession, staff: Staff, command: Command,
           ports.clock.now())
     if not found:
         return texts.HOUSEHOLD_NONE_FOUND.format(fragment=fragment)
-    key = _key(ports)
+    key = registry_key(ports)
     lines = [texts.HOUSEHOLD_FOUND.format(count=min(len(found), SEARCH_LIMIT))]
     lines += [texts.HOUSEHOLD_LINE.format(
         code=h.code, address=h.address,
@@ -135,7 +135,8 @@ async def _render(session: AsyncSession, household: Household, key: DataKey,
         key_tags=texts.KEY_TAGS_HIDDEN if plain["sensitive_tags"] else "无")
 
 
-def _key(ports: Ports) -> DataKey:
+def registry_key(ports: Ports) -> DataKey:
+    """The data key, or a polite refusal when the registry is locked."""
     if ports.data_key is None:
         raise BadCommand(texts.REGISTRY_LOCKED)
     return ports.data_key

@@ -12,7 +12,7 @@ from handlers import duplicates, texts
 from handlers.lifecycle import record
 from handlers.policy import Policy
 from handlers.ports import Ports
-from handlers.routing import new_code, route
+from handlers.routing import open_ticket, route
 from nlu.categories import category_name
 from nlu.classifier import Prediction
 from storage.models import Resident, Staff, Ticket
@@ -28,15 +28,11 @@ async def submit(session: AsyncSession, resident: Resident, text: str, predictio
                                           ports.policy)
     if same:
         return await duplicates.link(session, same, resident, text, now)
-    ticket = Ticket(
-        code=await new_code(session), source="resident", resident_id=resident.id,
-        category=prediction.category, text=text, state="new", urgent=prediction.urgent,
+    ticket = await open_ticket(
+        session, now, "resident", source="resident", resident_id=resident.id,
+        category=prediction.category, text=text, urgent=prediction.urgent,
         must_attend=prediction.must_attend, lat=resident.lat, lon=resident.lon,
-        place=resident.place, created_at=now, updated_at=now,
-    )
-    session.add(ticket)
-    await session.flush()
-    session.add(record(ticket, "create", actor="resident", now=now))
+        place=resident.place)
     unsure = prediction.confidence < ports.policy.choice_threshold and not prediction.urgent
     if unsure and len(prediction.alternatives) > 1:
         ticket.category_options = list(prediction.alternatives)

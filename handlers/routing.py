@@ -33,6 +33,17 @@ async def new_code(session: AsyncSession) -> str:
             return code
 
 
+async def open_ticket(session: AsyncSession, now: datetime, actor: str, note: str | None = None,
+                      **fields) -> Ticket:
+    """A new ticket with its code and the first line of its trail."""
+    ticket = Ticket(code=await new_code(session), state="new", created_at=now, updated_at=now,
+                    **fields)
+    session.add(ticket)
+    await session.flush()
+    session.add(record(ticket, "create", actor=actor, now=now, note=note))
+    return ticket
+
+
 async def find_handler(session: AsyncSession, grid_id: int, category: str,
                        exclude: Staff | None = None) -> Staff | None:
     """The routed role nearest the grid, else the grid worker, else a supervisor above;

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import texts
 from handlers.commands import Command
 from handlers.desk import actor, hand_over
-from handlers.lifecycle import transition
+from handlers.lifecycle import is_overdue, transition
 from handlers.notify import tell_staff
 from handlers.ports import Ports
 from handlers.scope import require_supervisor, require_text, successor, ticket_for
@@ -49,8 +49,7 @@ async def overdue(session: AsyncSession, staff: Staff, command: Command, ports: 
 
 def _overdue(tickets: list[Ticket], ports: Ports) -> list[Ticket]:
     now = ports.clock.now()
-    return [t for t in tickets if t.deadline_at and t.deadline_kind != "rate"
-            and t.deadline_at <= now]
+    return [t for t in tickets if is_overdue(t, now)]
 
 
 async def urge(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
+from handlers.rhythm import SHANGHAI
 from nlu.categories import category_name
 from storage.models import Staff, Ticket, TicketEvent
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def local(moment: datetime) -> str:

@@ -15,7 +15,7 @@ from handlers.errors import BadCommand, NotYourTicket
 from handlers.inbound import Inbound
 from handlers.notify import chunks
 from handlers.ports import Ports
-from handlers.registry import audit, mask_name
+from handlers.registry import audit, mask_name, registry_key
 from handlers.rhythm import Rhythm, local
 from handlers.scope import covers_grid
 from storage import repos
@@ -102,7 +102,7 @@ async def record_visit(session: AsyncSession, staff: Staff, command: Command,
         raise NotYourTicket(texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code))
     if not command.rest:
         raise BadCommand(texts.VISIT_NEEDS_NOTE)
-    now, key = ports.clock.now(), _key(ports)
+    now, key = ports.clock.now(), registry_key(ports)
     session.add(Visit(household_id=household.id, staff_id=staff.id, at=now,
                       note=key.encrypt(command.rest, "visits.note")))
     household.visit_due_by = None
@@ -128,8 +128,3 @@ async def attach_to_visit(session: AsyncSession, staff: Staff, msg: Inbound,
     household = await session.get(Household, visit.household_id)
     return texts.VISIT_MEDIA_KEPT.format(code=household.code)
 
-
-def _key(ports: Ports) -> DataKey:
-    if ports.data_key is None:
-        raise BadCommand(texts.REGISTRY_LOCKED)
-    return ports.data_key

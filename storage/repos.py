@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage.db import insert_ignoring
 from storage.models import (
     OrgUnit,
     OutboxMessage,
@@ -161,13 +162,15 @@ def add_outbox(
     )
 
 
+def under(path: str):
+    """The condition on OrgUnit: this unit (by path) and every unit below it."""
+    return (OrgUnit.path == path) | OrgUnit.path.startswith(path + "/", autoescape=True)
+
+
 async def subtree_ids(session: AsyncSession, unit_id: int) -> list[int]:
     """The unit and every unit below it."""
     unit = await session.get(OrgUnit, unit_id)
-    query = select(OrgUnit.id).where(
-        (OrgUnit.id == unit_id) | OrgUnit.path.startswith(unit.path + "/", autoescape=True)
-    )
-    return list(await session.scalars(query))
+    return list(await session.scalars(select(OrgUnit.id).where(under(unit.path))))
 
 
 async def find_staff(session: AsyncSession, who: str) -> list[Staff]:
@@ -208,12 +211,8 @@ async def enqueue_once(session: AsyncSession, rows: list[dict]) -> None:
     already there: a restart or a second scheduler never sends a reminder twice."""
     if not rows:
         return
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    statement = insert_ignoring(session, OutboxMessage, "dedup_key")
     for start in range(0, len(rows), 5000):
-        statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"])
         await session.execute(statement, rows[start:start + 5000])
 
 

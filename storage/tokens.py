@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from storage.db import insert_ignoring
 from storage.models import AccessToken
 
 MARGIN = timedelta(minutes=5)  # refresh this long before WeChat says the token expires
@@ -34,9 +35,5 @@ class TokenStore:
             return token, row.expires_at - MARGIN
 
     async def _ensure_row(self, session) -> None:
-        if session.bind.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        await session.execute(insert(AccessToken).values(app=self._app)
-                              .on_conflict_do_nothing(index_elements=["app"]))
+        await session.execute(insert_ignoring(session, AccessToken, "app"),
+                              [{"app": self._app}])

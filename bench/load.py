@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,27 +29,46 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.demo import demo_settings, seed, serving  # noqa: E402
+from bot.demo import (  # noqa: E402
+    demo_settings,
+    free_port,
+    grid_points,
+    seed,
+    serve_environment,
+    serving,
+)
 from bot.fake_wechat import FakeWeChat  # noqa: E402
 from bot.simulator import simulators  # noqa: E402
-from config.settings import env_name  # noqa: E402
 
 TEXTS = ("小区门口垃圾好几天没人清理", "路口红绿灯坏了", "楼道里有人飞线充电", "你好",
          "隔壁邻居装修噪音太大", "我上次反映的事怎么样了")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-def environment(settings) -> dict[str, str]:
-    names = ("database_url", "mp_appid", "mp_secret", "mp_token", "mp_aes_key", "work_corpid",
-             "work_agentid", "work_secret", "work_token", "work_aes_key", "mp_api_base",
-             "work_api_base", "data_key")
-    env = {env_name(n): str(getattr(settings, n)) for n in names}
-    return {**os.environ, **env, "GRIDBOT_CONFIG": "", "GRIDBOT_LOG_FORMAT": "text"}
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes so far."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
 
 
 @asynccontextmanager
@@ -59,7 +77,7 @@ async def replicas(settings, count: int):
     ports = [free_port() for _ in range(count)]
     processes = [subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, env={**environment(settings), "GRIDBOT_PORT": str(port),
+        stderr=subprocess.DEVNULL, env={**serve_environment(settings), "GRIDBOT_PORT": str(port),
                                         "GRIDBOT_HOST": "127.0.0.1"}) for port in ports]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
@@ -73,7 +91,7 @@ async def replicas(settings, count: int):
                     except aiohttp.ClientError:
                         pass
                     await asyncio.sleep(0.1)
-        yield bases
+        yield bases, [process.pid for process in processes]
     finally:
         for process in processes:
             process.terminate()
@@ -84,17 +102,35 @@ async def replicas(settings, count: int):
                 process.wait()
 
 
+RESIDENTS = 500
+
+
 async def drive(bases: list[str], settings, rate: float | None, seconds: float,
-                concurrency: int) -> dict:
-    """POST messages (at `rate` per second, or as fast as `concurrency` allows)."""
+                concurrency: int, located: bool = False) -> dict:
+    """POST messages (at `rate` per second, or as fast as `concurrency` allows). The messages
+    are signed and encrypted beforehand, as WeChat's own servers would do that work; with
+    `located`, every resident first shares a location (untimed), so reports are routed and
+    their grid workers notified on WeCom."""
     latencies, statuses = [], []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
         sims = [simulators(http, base, settings)[0] for base in bases]
         gate = asyncio.Semaphore(concurrency)
+        if located:
+            points = list(grid_points().values())
+
+            async def place(n: int) -> None:
+                async with gate:
+                    lon, lat = points[n % len(points)]
+                    await sims[n % len(sims)].send(sims[0].location(f"o_load_{n}", lon, lat))
+
+            await asyncio.gather(*(place(n) for n in range(RESIDENTS)))
+        count = int(seconds * (rate or 800))
+        signed = [sims[0].sign(sims[0].text(f"o_load_{n % RESIDENTS}", TEXTS[n % len(TEXTS)]))
+                  for n in range(count)]
 
         async def one(n: int) -> None:
             sim = sims[n % len(sims)]
-            query, body = sim.sign(sim.text(f"o_load_{n % 500}", TEXTS[n % len(TEXTS)]))
+            query, body = signed[n]
             try:
                 start = time.perf_counter()
                 reply = await sim.post(query, body.encode())
@@ -104,7 +140,7 @@ async def drive(bases: list[str], settings, rate: float | None, seconds: float,
                 gate.release()
 
         started, tasks, n = time.perf_counter(), [], 0
-        while time.perf_counter() - started < seconds:
+        while time.perf_counter() - started < seconds and n < count:
             await gate.acquire()  # at most `concurrency` messages in flight
             tasks.append(asyncio.create_task(one(n)))
             n += 1
@@ -148,10 +184,20 @@ async def main(args) -> None:
                 show("bare aiohttp handler", await bare_handler(settings, rate, args.seconds,
                                                                 args.concurrency))
                 for count in ((1, 2) if args.postgres else (1,)):
-                    async with replicas(settings, count) as bases:
+                    async with replicas(settings, count) as (bases, pids):
                         kind = "PostgreSQL" if args.postgres else "SQLite"
-                        show(f"gridbot, {count} replica(s), {kind}",
-                             await drive(bases, settings, rate, args.seconds, args.concurrency))
+                        parties = {"bench": lambda: [os.getpid()], "gridbot": lambda: pids,
+                                   "postgres": postgres_pids if args.postgres else list}
+                        before = {pid: cpu_seconds([pid]) for find in parties.values()
+                                  for pid in find()}
+                        figures = await drive(bases, settings, rate, args.seconds,
+                                              args.concurrency, located=True)
+                        show(f"gridbot, {count} replica(s), {kind}", figures)
+                        used = {name: sum(cpu_seconds([pid]) - before.get(pid, 0.0)
+                                          for pid in find()) for name, find in parties.items()}
+                        print("    CPU ms per message: " + ", ".join(
+                            f"{name} {seconds * 1000 / figures['sent']:.2f}"
+                            for name, seconds in used.items() if seconds))
         finally:
             await drop()
 

@@ -6,7 +6,9 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
 import secrets
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
@@ -22,7 +24,7 @@ from bot.console import Console, stdin_lines
 from bot.fake_wechat import FakeWeChat, Sent
 from bot.registry_cli import import_households
 from bot.simulator import simulators
-from config.settings import Settings
+from config.settings import Settings, env_name
 from storage.crypto import DataKey, new_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.importer import apply, plan_import
@@ -95,6 +97,21 @@ async def serving(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_environment(settings: Settings) -> dict[str, str]:
+    """The environment that makes a `gridbot serve` subprocess use these settings."""
+    names = ("database_url", "mp_appid", "mp_secret", "mp_token", "mp_aes_key", "work_corpid",
+             "work_agentid", "work_secret", "work_token", "work_aes_key", "mp_api_base",
+             "work_api_base", "data_key")
+    env = {env_name(n): str(getattr(settings, n)) for n in names}
+    return {**os.environ, **env, "GRIDBOT_CONFIG": "", "GRIDBOT_LOG_FORMAT": "text"}
 
 
 async def run_demo(workdir: Path | None = None) -> None:

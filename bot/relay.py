@@ -25,8 +25,9 @@ MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=5)
 MAX_DELAY = timedelta(hours=1)
 IDLE_POLL_SECONDS = 2.0
-LOST = object()  # another relay claimed the row first
-LEASE = timedelta(seconds=60)  # a claimed row is tried again after this if its sender died
+BATCH = 10  # rows claimed at once
+LEASE = timedelta(minutes=2)  # a claimed row is tried again after this if its sender died;
+# it outlasts a whole batch of sends, each bounded by the API client's timeout
 
 
 class Sender(Protocol):
@@ -62,70 +63,80 @@ class Relay:
     async def drain(self) -> int:
         """Send everything due now; the number of rows handled."""
         handled = 0
-        while (step := await self.send_one()) is not None:
+        while (step := await self.send_batch()) is not None:
             handled += step
         return handled
 
-    async def send_one(self) -> int | None:
-        """Claim one due row, send it, record the outcome: 1 when handled, 0 when another
-        relay won the row, None when nothing is due."""
-        claimed = await self._claim()
-        if claimed is None:
+    async def send_batch(self) -> int | None:
+        """Claim up to BATCH due rows, send them one by one in order, record each outcome as
+        soon as it is known: the number handled, or None when nothing is due."""
+        rows = await self._claim()
+        if not rows:
             return None
-        if claimed is LOST:
-            return 0
-        outcome = await self._attempt(claimed)
-        async with self._sessionmaker() as session, session.begin():
-            row = await session.get(OutboxMessage, claimed.id)
-            outcome(row)
-            if row.state == "dead":
-                await tell_supervisors_of_dead(session, row, self._clock.now())
-        return 1
+        for row in rows:
+            outcome = await self._attempt(row)
+            async with self._autocommit() as connection:
+                await connection.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts)
+                    .values(**outcome))
+            if outcome.get("state") == "dead":
+                async with self._sessionmaker() as session, session.begin():
+                    dead = await session.get(OutboxMessage, row.id)
+                    await tell_supervisors_of_dead(session, dead, self._clock.now())
+        return len(rows)
 
-    async def _claim(self) -> OutboxMessage | object | None:
-        """Take a due row under a lease: an atomic update that only one process can win."""
-        async with self._sessionmaker() as session, session.begin():
-            now = self._clock.now()
-            row = await session.scalar(
-                select(OutboxMessage)
-                .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now)
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-            if row is None:
-                return None
-            held_until = None if row.body.get("urgent") else self._quiet_end(now)
-            if held_until is not None:
-                row.next_attempt_at = held_until.astimezone(now.tzinfo)
-                return LOST
-            won = await session.execute(
+    @contextlib.asynccontextmanager
+    async def _autocommit(self):
+        """A connection whose every statement commits on its own: one round trip each, no
+        BEGIN/COMMIT around a single atomic UPDATE."""
+        async with self._sessionmaker() as session:
+            yield await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+    async def _claim(self) -> list:
+        """Take due rows under a lease in one atomic UPDATE … RETURNING: on PostgreSQL rows
+        another relay holds are skipped (FOR UPDATE SKIP LOCKED); a claimed row is due again
+        only when its lease runs out, so no other process can take it meanwhile."""
+        now = self._clock.now()
+        due = (select(OutboxMessage.id)
+               .where(_due(now))
+               .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+               .limit(BATCH)
+               .with_for_update(skip_locked=True))
+        async with self._autocommit() as connection:
+            rows = sorted((await connection.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.state == "pending",
-                       OutboxMessage.attempts == row.attempts)
-                .values(attempts=row.attempts + 1, next_attempt_at=now + LEASE)
-                .execution_options(synchronize_session=False)
-            )
-            if won.rowcount != 1:
-                return LOST
-            row.attempts += 1
-            return row
+                .where(OutboxMessage.id.in_(due.scalar_subquery()), _due(now))
+                .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
+                .returning(*OutboxMessage.__table__.c))).all(), key=lambda row: row.id)
+            held_until = self._quiet_end(now)
+            if held_until is None or not rows:
+                return rows
+            quiet = [row.id for row in rows if not row.body.get("urgent")]
+            if quiet:  # quiet hours: all but urgent messages wait for the morning
+                await connection.execute(
+                    update(OutboxMessage).where(OutboxMessage.id.in_(quiet))
+                    .values(attempts=OutboxMessage.attempts - 1,
+                            next_attempt_at=held_until.astimezone(now.tzinfo)))
+        return [row for row in rows if row.id not in quiet]
 
-    async def _attempt(self, row: OutboxMessage) -> Callable[[OutboxMessage], None]:
-        """Send once; the function that records the outcome on a fresh copy of the row."""
+    async def _attempt(self, row) -> dict:
+        """Send once; the columns that record the outcome."""
         try:
             await self._send(row)
         except ApiError as error:
             problem, retryable = str(error), error.retryable
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except TimeoutError:
+            problem, retryable = "TimeoutError: no answer from the API in time", True
+        except aiohttp.ClientError as error:
             problem, retryable = f"{type(error).__name__}: {error}", True
         except Exception as error:  # a bug must not wedge the queue behind this row
             log.exception("outbox %s: unexpected failure", row.id)
             problem, retryable = f"{type(error).__name__}: {error}", True
         else:
             log.info("outbox %s sent on %s", row.id, row.channel)
-            return self._sent
-        return lambda fresh: self._failed(fresh, problem, retryable)
+            return {"state": "sent", "sent_at": self._clock.now(), "last_error": None}
+        return self._failed(row, problem, retryable)
 
     async def _send(self, row: OutboxMessage) -> None:
         sender = self._senders[row.channel]
@@ -138,21 +149,28 @@ class Relay:
             await sender.send_template(row.recipient, self._template_id,
                                        template_data(row.body, self._clock.now()))
 
-    def _sent(self, row: OutboxMessage) -> None:
-        row.state, row.sent_at, row.last_error = "sent", self._clock.now(), None
-
-    def _failed(self, row: OutboxMessage, error: str, retryable: bool) -> None:
+    def _failed(self, row, error: str, retryable: bool) -> dict:
         self._on_failure(row.channel)
-        row.last_error = error[:500]
+        outcome = {"last_error": error[:500]}
         if not retryable:
-            row.state = "held"
+            outcome["state"] = "held"
         elif row.attempts >= MAX_ATTEMPTS:
-            row.state = "dead"
+            outcome["state"] = "dead"
         else:
             delay = min(BASE_DELAY * 2 ** (row.attempts - 1), MAX_DELAY)
-            row.next_attempt_at = self._clock.now() + delay * random.uniform(0.5, 1.5)
-        log.warning("outbox %s attempt %s failed (%s): %s", row.id, row.attempts, row.state,
-                    row.last_error)
+            outcome["next_attempt_at"] = self._clock.now() + delay * random.uniform(0.5, 1.5)
+        log.warning("outbox %s attempt %s failed (%s): %s", row.id, row.attempts,
+                    outcome.get("state", "pending"), outcome["last_error"])
+        return outcome
+
+
+def _due(now: datetime):
+    """Pending rows whose time has come. A row meant to go at once and never tried is due
+    even when it was created "after" now: the clock was set back, and a notice must not wait
+    for the clock to catch up. Rows held for later (quiet hours, not_before) keep their time."""
+    fresh = ((OutboxMessage.attempts == 0) & (OutboxMessage.created_at > now)
+             & (OutboxMessage.next_attempt_at <= OutboxMessage.created_at))
+    return (OutboxMessage.state == "pending") & ((OutboxMessage.next_attempt_at <= now) | fresh)
 
 
 def template_data(body: dict, now) -> dict[str, str]:

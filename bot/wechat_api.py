@@ -28,6 +28,13 @@ class ApiError(Exception):
         self.errcode = errcode
         self.errmsg = errmsg
 
+    @classmethod
+    def http(cls, status: int) -> ApiError:
+        """The API answered with an HTTP error status instead of a JSON errcode."""
+        error = cls(-status, f"HTTP {status}")
+        error.args = (f"HTTP {status} from the API",)
+        return error
+
     @property
     def retryable(self) -> bool:
         return self.errcode not in NOT_RETRYABLE
@@ -37,8 +44,9 @@ class _Api:
     """A token-holding client: one refresh at a time, refresh once on an expired token."""
 
     def __init__(self, http: aiohttp.ClientSession, base: str, clock: Clock,
-                 store: TokenStore | None = None):
+                 store: TokenStore | None = None, *, timeout: aiohttp.ClientTimeout = TIMEOUT):
         self._http = http
+        self._timeout = timeout  # each call to WeChat gives up after this
         self._base = base.rstrip("/")
         self._clock = clock
         self._store = store  # shared through the database; None: this process alone
@@ -81,10 +89,11 @@ class _Api:
                        params: dict | None = None) -> dict:
         url = f"{self._base}/cgi-bin/{path}"
         body = None if json is None else dumps(json, ensure_ascii=False).encode("utf-8")
-        async with self._http.request(method, url, params=params, data=body, timeout=TIMEOUT,
+        async with self._http.request(method, url, params=params, data=body,
+                                      timeout=self._timeout,
                                       headers=JSON_HEADERS if body else None) as response:
             if response.status >= 400:
-                raise ApiError(-response.status, f"HTTP {response.status}")
+                raise ApiError.http(response.status)
             try:
                 return await response.json(content_type=None)
             except ValueError:
@@ -101,8 +110,8 @@ class MpApi(_Api):
     """The Official Account: stable_token and customer-service messages."""
 
     def __init__(self, http, base: str, clock: Clock, appid: str, secret: str,
-                 store: TokenStore | None = None):
-        super().__init__(http, base, clock, store)
+                 store: TokenStore | None = None, *, timeout: aiohttp.ClientTimeout = TIMEOUT):
+        super().__init__(http, base, clock, store, timeout=timeout)
         self._appid, self._secret = appid, secret
 
     async def _fetch_token(self, force: bool) -> dict:
@@ -124,8 +133,8 @@ class WorkApi(_Api):
     """The WeCom self-built app: gettoken and application messages."""
 
     def __init__(self, http, base: str, clock: Clock, corpid: str, secret: str, agentid: int,
-                 store: TokenStore | None = None):
-        super().__init__(http, base, clock, store)
+                 store: TokenStore | None = None, *, timeout: aiohttp.ClientTimeout = TIMEOUT):
+        super().__init__(http, base, clock, store, timeout=timeout)
         self._corpid, self._secret, self._agentid = corpid, secret, agentid
 
     async def _fetch_token(self, force: bool) -> dict:
@@ -154,9 +163,10 @@ class WorkApi(_Api):
         token = await self.token()
         url = f"{self._base}/cgi-bin/media/upload"
         params = {"access_token": token, "type": "image"}
-        async with self._http.post(url, params=params, data=form, timeout=TIMEOUT) as response:
+        async with self._http.post(url, params=params, data=form,
+                                   timeout=self._timeout) as response:
             if response.status >= 400:
-                raise ApiError(-response.status, f"HTTP {response.status}")
+                raise ApiError.http(response.status)
             return _checked(await response.json(content_type=None))["media_id"]
 
 

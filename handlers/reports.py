@@ -28,14 +28,16 @@ async def submit(session: AsyncSession, resident: Resident, text: str, predictio
                                           ports.policy)
     if same:
         return await duplicates.link(session, same, resident, text, now)
+    asking = not sure and len(prediction.alternatives) > 1
+    # Everything known now goes into the first INSERT: no UPDATE follows for it.
+    placed = None if asking else resident.grid_id
     ticket = await open_ticket(
         session, now, "resident", source="resident", resident_id=resident.id,
         category=prediction.category, text=text, urgent=prediction.urgent,
         must_attend=prediction.must_attend, lat=resident.lat, lon=resident.lon,
-        place=resident.place)
-    unsure = prediction.confidence < ports.policy.choice_threshold and not prediction.urgent
-    if unsure and len(prediction.alternatives) > 1:
-        ticket.category_options = list(prediction.alternatives)
+        place=resident.place, grid_id=placed, unit_id=placed,
+        category_options=list(prediction.alternatives) if asking else None)
+    if asking:
         return _ask_category(ticket.category_options)
     reply = await _dispatch(session, ticket, resident, now, ports.policy)
     return f"{texts.URGENT_FIRST_LINE}\n{reply}" if ticket.urgent else reply

@@ -63,14 +63,13 @@ async def _locate(session: AsyncSession, msg: Inbound, ports: Ports
 
 async def on_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
     resident = await repos.get_or_add_resident(session, msg.sender, ports.clock.now())
-    waiting = await repos.awaiting_choice(session, resident.id)
+    waiting, rated = await repos.awaiting_answer(session, resident.id)
     if waiting:
         number = reports.choice_number(msg.text, len(waiting.category_options))
         if number:
             return await reports.choose(session, waiting, resident, number, ports)
         settled = await reports.settle_choice(session, waiting, resident, ports)
         return settled + "\n\n" + await _understand(session, resident, msg, ports)
-    rated = await repos.awaiting_rating(session, resident.id)
     rating = feedback.rating_of(msg.text) if rated else None
     if rating:
         return await feedback.rate(session, rated, resident, rating, ports)

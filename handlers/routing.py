@@ -44,28 +44,25 @@ async def open_ticket(session: AsyncSession, now: datetime, actor: str, note: st
     return ticket
 
 
-async def find_handler(session: AsyncSession, grid_id: int, category: str,
+async def find_handler(session: AsyncSession, chain: list[OrgUnit], category: str,
                        exclude: Staff | None = None) -> Staff | None:
     """The routed role nearest the grid, else the grid worker, else a supervisor above;
-    never `exclude` (who just gave the ticket back)."""
-    chain = await repos.unit_chain(session, grid_id)
+    never `exclude` (who just gave the ticket back). `chain` is the grid and its ancestors."""
     role = await repos.route_role(session, chain, category)
     roles = ((role,) if role else ()) + FALLBACK_ROLES
-    for wanted in roles:
-        for unit in chain:
-            staff = await repos.least_busy_staff(session, unit.id, wanted, exclude)
-            if staff:
-                return staff
-    return None
+    found = await repos.least_busy(session, [unit.id for unit in chain], roles, exclude)
+    return next((found[unit.id, wanted] for wanted in roles for unit in chain
+                 if (unit.id, wanted) in found), None)
 
 
 async def route(session: AsyncSession, ticket: Ticket, now: datetime, policy: Policy,
                 exclude: Staff | None = None) -> Staff | None:
     """Assign the ticket and tell the assignee on WeCom; None when nobody can take it."""
-    grid = await session.get(OrgUnit, ticket.grid_id)
+    chain = await repos.unit_chain(session, ticket.grid_id)
+    grid = chain[0] if chain else None
     ticket.unit_id = ticket.grid_id
     await propose_change(session, ticket)
-    staff = await find_handler(session, ticket.grid_id, ticket.category, exclude)
+    staff = await find_handler(session, chain, ticket.category, exclude)
     if staff is None:
         log.warning("no staff to route ticket %s in unit %s", ticket.code, ticket.grid_id)
     else:
@@ -74,15 +71,15 @@ async def route(session: AsyncSession, ticket: Ticket, now: datetime, policy: Po
                            policy=policy)
         await tell_staff(session, event, [staff], staff_notice(ticket, grid), now, ticket.grid_id,
                          urgent=ticket.urgent)
-    if ticket.urgent:
-        await alert_centres(session, ticket, grid, staff, now)
+    if ticket.urgent and chain:
+        await alert_centres(session, ticket, chain, staff, now)
     return staff
 
 
-async def alert_centres(session: AsyncSession, ticket: Ticket, grid: OrgUnit,
+async def alert_centres(session: AsyncSession, ticket: Ticket, chain: list[OrgUnit],
                         handler: Staff | None, now: datetime) -> None:
     """An emergency goes at once to the village and township centres' supervisors."""
-    chain = await repos.unit_chain(session, grid.id)
+    grid = chain[0]
     units = [u.id for u in chain if u.level in ("village", "township")]
     supervisors = await repos.supervisors(session, units)
     text = texts.STAFF_URGENT_ALERT.format(

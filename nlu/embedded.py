@@ -154,6 +154,7 @@ def load_or_train(path: Path | None = None) -> Model:
 class EmbeddedClassifier:
     def __init__(self, model: Model | None = None):
         self.model = model or load_or_train()
+        _jieba().initialize()  # load the dictionary now, not while the first resident waits
 
     def predict(self, text: str) -> Prediction:
         urgent = rules.is_urgent(text)

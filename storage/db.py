@@ -18,11 +18,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # One connection per process: SQLite takes one writer at a time, and sessions queued
+        # on the pool wait their turn in order, where competing connections would poll
+        # SQLite's busy handler with growing sleeps (seconds-long stalls under load).
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1,
+                                     max_overflow=0)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow,
-                               pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout): a connection found dead invalidates the pool,
+    # the callback answers 503 and WeChat's retry gets a fresh connection.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

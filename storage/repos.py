@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -23,16 +23,13 @@ OPEN_STATES = ("new", "assigned", "accepted", "on_site")
 
 
 async def unit_chain(session: AsyncSession, unit_id: int) -> list[OrgUnit]:
-    """The unit and its ancestors, nearest first."""
-    chain = []
-    next_id: int | None = unit_id
-    while next_id is not None:
-        unit = await session.get(OrgUnit, next_id)
-        if unit is None:
-            break
-        chain.append(unit)
-        next_id = unit.parent_id
-    return chain
+    """The unit and its ancestors, nearest first (one recursive query)."""
+    chain = (select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth"))
+             .where(OrgUnit.id == unit_id).cte("chain", recursive=True))
+    chain = chain.union_all(select(OrgUnit.id, OrgUnit.parent_id, chain.c.depth + 1)
+                            .where(OrgUnit.id == chain.c.parent_id))
+    query = select(OrgUnit).join(chain, OrgUnit.id == chain.c.id).order_by(chain.c.depth)
+    return list(await session.scalars(query))
 
 
 async def route_role(session: AsyncSession, chain: list[OrgUnit], category: str) -> str | None:
@@ -44,8 +41,10 @@ async def route_role(session: AsyncSession, chain: list[OrgUnit], category: str)
     return next((roles[i] for i in ids if i in roles), None)
 
 
-async def least_busy_staff(session: AsyncSession, unit_id: int, role: str,
-                           exclude: Staff | None = None) -> Staff | None:
+async def least_busy(session: AsyncSession, unit_ids: list[int], roles: tuple[str, ...],
+                     exclude: Staff | None = None) -> dict[tuple[int, str], Staff]:
+    """For each (unit, role), the active member with the fewest open tickets (then by
+    userid), in one query."""
     open_count = (
         select(func.count(Ticket.id))
         .where(Ticket.assignee_id == Staff.id, Ticket.state.in_(OPEN_STATES))
@@ -53,12 +52,16 @@ async def least_busy_staff(session: AsyncSession, unit_id: int, role: str,
     )
     query = (
         select(Staff)
-        .where(Staff.unit_id == unit_id, Staff.role == role, Staff.active.is_(True),
+        .where(Staff.unit_id.in_(unit_ids), Staff.role.in_(roles), Staff.active.is_(True),
                Staff.id != (exclude.id if exclude else -1))
-        .order_by(open_count, Staff.userid)
-        .limit(1)
+        .order_by(open_count.desc(), Staff.userid.desc())
     )
-    return await session.scalar(query)
+    return {(staff.unit_id, staff.role): staff for staff in await session.scalars(query)}
+
+
+async def least_busy_staff(session: AsyncSession, unit_id: int, role: str,
+                           exclude: Staff | None = None) -> Staff | None:
+    return (await least_busy(session, [unit_id], (role,), exclude)).get((unit_id, role))
 
 
 async def staff_by_userid(session: AsyncSession, userid: str) -> Staff | None:
@@ -106,14 +109,6 @@ async def unrouted_tickets(session: AsyncSession, resident_id: int) -> list[Tick
         Ticket.category_options.is_(None),
     )
     return list(await session.scalars(query.order_by(Ticket.created_at)))
-
-
-async def awaiting_choice(session: AsyncSession, resident_id: int) -> Ticket | None:
-    query = ticket_query().where(
-        Ticket.resident_id == resident_id, Ticket.state == "new",
-        Ticket.category_options.is_not(None),
-    )
-    return await session.scalar(query.order_by(Ticket.created_at.desc()).limit(1))
 
 
 async def supervisors(session: AsyncSession, unit_ids: list[int]) -> list[Staff]:
@@ -197,13 +192,24 @@ async def reporters(session: AsyncSession, ticket: Ticket) -> list[Resident]:
     return list(await session.scalars(query))
 
 
-async def awaiting_rating(session: AsyncSession, resident_id: int) -> Ticket | None:
-    """The latest resolved ticket the resident reported or was linked to."""
+async def awaiting_answer(session: AsyncSession, resident_id: int
+                          ) -> tuple[Ticket | None, Ticket | None]:
+    """What the resident's next message may answer, in one query: the latest report waiting
+    for them to pick its kind, and the latest resolved ticket they reported or were linked
+    to (waiting for a rating)."""
     linked = select(TicketReporter.ticket_id).where(TicketReporter.resident_id == resident_id)
-    query = ticket_query().where(
-        (Ticket.resident_id == resident_id) | Ticket.id.in_(linked), Ticket.state == "resolved"
-    )
-    return await session.scalar(query.order_by(Ticket.resolved_at.desc()).limit(1))
+    choosing = ((Ticket.resident_id == resident_id) & (Ticket.state == "new")
+                & Ticket.category_options.is_not(None))
+    resolved = ((Ticket.resident_id == resident_id) | Ticket.id.in_(linked)) & (
+        Ticket.state == "resolved")
+    query = ticket_query().where(choosing | resolved).order_by(Ticket.id)
+    choice = rated = None
+    for ticket in await session.scalars(query):
+        if ticket.state == "new":
+            choice = ticket if choice is None or ticket.created_at >= choice.created_at else choice
+        elif rated is None or ticket.resolved_at >= rated.resolved_at:
+            rated = ticket
+    return choice, rated
 
 
 async def enqueue_once(session: AsyncSession, rows: list[dict]) -> None:

@@ -295,3 +295,17 @@ async def test_chinese_and_emoji_reach_wechat_as_utf8_not_unicode_escapes(delive
         body = request.body.decode("utf-8")
         assert "\\u" not in body, f"{path} escaped the text: {body[:80]}"
         assert json.dumps(TEXT, ensure_ascii=False) in body
+
+
+async def test_clock_set_back_does_not_hold_back_a_queued_notice_nor_resend_it(delivery, clock):
+    await delivery.queue("work", WORKER, "您有一条新工单，请尽快接单")
+    clock.advance(hours=-2)  # an operator or NTP steps the clock back before the relay runs
+    relay = delivery.relay()
+
+    assert await relay.drain() == 1
+    assert await relay.drain() == 0
+    clock.advance(hours=3)
+    assert await relay.drain() == 0
+
+    assert delivery.fake.to(WORKER) == ["您有一条新工单，请尽快接单"]
+    assert [(row.state, row.attempts) for row in await delivery.rows()] == [("sent", 1)]

@@ -25,6 +25,7 @@ import aiohttp
 import asyncpg
 import numpy as np
 from aiohttp import web
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,6 +40,8 @@ from bot.demo import (  # noqa: E402
 )
 from bot.fake_wechat import FakeWeChat  # noqa: E402
 from bot.simulator import simulators  # noqa: E402
+from storage.db import make_engine  # noqa: E402
+from storage.models import InboundMessage  # noqa: E402
 
 TEXTS = ("小区门口垃圾好几天没人清理", "路口红绿灯坏了", "楼道里有人飞线充电", "你好",
          "隔壁邻居装修噪音太大", "我上次反映的事怎么样了")
@@ -57,6 +60,13 @@ def cpu_seconds(pids) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / TICK
     return total
+
+
+def machine_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine so far, all cores."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / TICK, idle / TICK
 
 
 def postgres_pids() -> list[int]:
@@ -105,28 +115,38 @@ async def replicas(settings, count: int):
 RESIDENTS = 500
 
 
-async def drive(bases: list[str], settings, rate: float | None, seconds: float,
-                concurrency: int, located: bool = False) -> dict:
-    """POST messages (at `rate` per second, or as fast as `concurrency` allows). The messages
-    are signed and encrypted beforehand, as WeChat's own servers would do that work; with
-    `located`, every resident first shares a location (untimed), so reports are routed and
-    their grid workers notified on WeCom."""
+async def place_residents(bases: list[str], settings, concurrency: int) -> None:
+    """Every resident shares a location first, so their reports are routed and their grid
+    workers notified on WeCom."""
+    points = list(grid_points().values())
+    gate = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession() as http:
+        sims = [simulators(http, base, settings)[0] for base in bases]
+
+        async def place(n: int) -> None:
+            async with gate:
+                lon, lat = points[n % len(points)]
+                await sims[n % len(sims)].send(sims[0].location(f"o_load_{n}", lon, lat))
+
+        await asyncio.gather(*(place(n) for n in range(RESIDENTS)))
+
+
+def signed_messages(settings, count: int) -> list[tuple[dict, str]]:
+    """Residents' texts as WeChat POSTs them, signed and encrypted beforehand: that work is
+    done on WeChat's servers, not on ours."""
+    sim = simulators(None, "http://unused", settings)[0]
+    return [sim.sign(sim.text(f"o_load_{n % RESIDENTS}", TEXTS[n % len(TEXTS)]))
+            for n in range(count)]
+
+
+async def drive(bases: list[str], settings, signed: list[tuple[dict, str]],
+                rate: float | None, seconds: float, concurrency: int) -> dict:
+    """POST the messages (at `rate` per second, or as fast as `concurrency` allows)."""
     latencies, statuses = [], []
+    count = len(signed)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
         sims = [simulators(http, base, settings)[0] for base in bases]
         gate = asyncio.Semaphore(concurrency)
-        if located:
-            points = list(grid_points().values())
-
-            async def place(n: int) -> None:
-                async with gate:
-                    lon, lat = points[n % len(points)]
-                    await sims[n % len(sims)].send(sims[0].location(f"o_load_{n}", lon, lat))
-
-            await asyncio.gather(*(place(n) for n in range(RESIDENTS)))
-        count = int(seconds * (rate or 800))
-        signed = [sims[0].sign(sims[0].text(f"o_load_{n % RESIDENTS}", TEXTS[n % len(TEXTS)]))
-                  for n in range(count)]
 
         async def one(n: int) -> None:
             sim = sims[n % len(sims)]
@@ -161,13 +181,52 @@ async def bare_handler(settings, rate, seconds, concurrency) -> dict:
     app = web.Application()
     app.router.add_post("/wechat/mp", ok)
     async with serving(app) as base:
-        return await drive([base], settings, rate, seconds, concurrency)
+        signed = signed_messages(settings, int(seconds * (rate or 800)))
+        return await drive([base], settings, signed, rate, seconds, concurrency)
+
+
+async def failed_messages(url: str) -> int:
+    """Messages the service kept as failed (it said sorry): not lost, but not handled."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(
+                select(func.count()).where(InboundMessage.status == "failed"))
+    finally:
+        await engine.dispose()
 
 
 def show(label: str, figures: dict) -> None:
     print(f"{label:<34} {figures['sent']:>6} msgs  {figures['per_second']:7.1f}/s  "
           f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
           f"errors {figures['errors']}")
+    if "cpu_ms" in figures:
+        print(f"    failed (kept, sorry said) {figures['failed']};  CPU ms per message: "
+              + ", ".join(f"{name} {ms:.2f}" for name, ms in figures["cpu_ms"].items())
+              + f";  machine idle {figures['idle']:.0%}")
+
+
+async def measure(url: str, bases: list[str], pids: list[int], settings, rate: float | None,
+                  args) -> dict:
+    """Throughput and latency of the running replicas, and the CPU time each party spent
+    per message (this machine's two cores are shared by all of them)."""
+    await place_residents(bases, settings, args.concurrency)
+    signed = signed_messages(settings, int(args.seconds * (rate or 800)))
+    failed_before = await failed_messages(url)
+    parties = {"bench": lambda: [os.getpid()], "gridbot": lambda: pids,
+               "postgres": postgres_pids if args.postgres else list}
+    before = {pid: cpu_seconds([pid]) for find in parties.values() for pid in find()}
+    busy, idle = machine_seconds()
+    figures = await drive(bases, settings, signed, rate, args.seconds, args.concurrency)
+    busy, idle = (now - then for now, then in zip(machine_seconds(), (busy, idle), strict=True))
+    used = {name: sum(cpu_seconds([pid]) - before.get(pid, 0.0) for pid in find())
+            for name, find in parties.items()}
+    figures["failed"] = await failed_messages(url) - failed_before
+    figures["cpu_ms"] = {name: seconds * 1000 / figures["sent"]
+                         for name, seconds in used.items() if seconds}
+    figures["cpu_ms"]["everything else"] = (busy - sum(used.values())) * 1000 / figures["sent"]
+    figures["idle"] = idle / (busy + idle)
+    return figures
 
 
 async def main(args) -> None:
@@ -186,18 +245,8 @@ async def main(args) -> None:
                 for count in ((1, 2) if args.postgres else (1,)):
                     async with replicas(settings, count) as (bases, pids):
                         kind = "PostgreSQL" if args.postgres else "SQLite"
-                        parties = {"bench": lambda: [os.getpid()], "gridbot": lambda: pids,
-                                   "postgres": postgres_pids if args.postgres else list}
-                        before = {pid: cpu_seconds([pid]) for find in parties.values()
-                                  for pid in find()}
-                        figures = await drive(bases, settings, rate, args.seconds,
-                                              args.concurrency, located=True)
-                        show(f"gridbot, {count} replica(s), {kind}", figures)
-                        used = {name: sum(cpu_seconds([pid]) - before.get(pid, 0.0)
-                                          for pid in find()) for name, find in parties.items()}
-                        print("    CPU ms per message: " + ", ".join(
-                            f"{name} {seconds * 1000 / figures['sent']:.2f}"
-                            for name, seconds in used.items() if seconds))
+                        show(f"gridbot, {count} replica(s), {kind}", await measure(
+                            url, bases, pids, settings, rate, args))
         finally:
             await drop()
 

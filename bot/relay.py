@@ -25,6 +25,7 @@ MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=5)
 MAX_DELAY = timedelta(hours=1)
 IDLE_POLL_SECONDS = 2.0
+GATHER_SECONDS = 0.05  # after a wake-up, let a busy service's messages gather into one batch
 BATCH = 10  # rows claimed at once
 LEASE = timedelta(minutes=2)  # a claimed row is tried again after this if its sender died;
 # it outlasts a whole batch of sends, each bounded by the API client's timeout
@@ -58,6 +59,7 @@ class Relay:
                 log.exception("outbox relay failed; will retry")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                await asyncio.sleep(GATHER_SECONDS)
             self._wake.clear()
 
     async def drain(self) -> int:

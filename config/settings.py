@@ -48,8 +48,8 @@ class Settings:
     mp_api_base: str = "https://api.weixin.qq.com"
     work_api_base: str = "https://qyapi.weixin.qq.com"
     data_key: str = ""
-    db_pool_size: int = 5
-    db_max_overflow: int = 10
+    db_pool_size: int = 10
+    db_max_overflow: int = 0
     nlu_backend: str = "embedded"
     rasa_url: str = ""
     sections: Mapping[str, Any] = field(default_factory=dict)
@@ -96,7 +96,7 @@ DESCRIPTIONS = {
     "mp_api_base": "base URL of the Official Account API",
     "work_api_base": "base URL of the WeCom API",
     "db_pool_size": "PostgreSQL connections each process keeps open",
-    "db_max_overflow": "extra PostgreSQL connections a process may open under load",
+    "db_max_overflow": "extra PostgreSQL connections for bursts (each opened and closed again)",
     "data_key": "32 random bytes in base64 that encrypt the registry (gridbot registry new-key)",
     "nlu_backend": "text classifier: embedded (default), rasa or keywords",
     "rasa_url": "base URL of a running Rasa server (with GRIDBOT_NLU_BACKEND=rasa)",

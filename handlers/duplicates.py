@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
@@ -17,6 +17,14 @@ from storage.models import Resident, Staff, Ticket, TicketReporter
 
 EARTH_RADIUS_M = 6_371_000
 METRES_PER_DEGREE = 111_320
+
+
+NEARBY = select(Ticket).where(  # built once: every sure report asks it
+    Ticket.category == bindparam("category"), Ticket.state.in_(OPEN),
+    Ticket.resident_id != bindparam("resident_id"), Ticket.created_at >= bindparam("since"),
+    Ticket.lat.between(bindparam("south"), bindparam("north")),
+    Ticket.lon.between(bindparam("west"), bindparam("east")),
+)
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -36,14 +44,11 @@ async def find(session: AsyncSession, resident: Resident, category: str, now: da
     radius = policy.duplicate_radius_m
     dlat = radius / METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(resident.lat)), 0.01)
-    query = select(Ticket).where(
-        Ticket.category == category, Ticket.state.in_(OPEN), Ticket.resident_id != resident.id,
-        Ticket.created_at >= now - policy.duplicate_window,
-        Ticket.lat.between(resident.lat - dlat, resident.lat + dlat),
-        Ticket.lon.between(resident.lon - dlon, resident.lon + dlon),
-    )
-    near = [(distance_m(resident.lat, resident.lon, t.lat, t.lon), t.id, t)
-            for t in await session.scalars(query)]
+    found = await session.scalars(NEARBY, {
+        "category": category, "resident_id": resident.id, "since": now - policy.duplicate_window,
+        "south": resident.lat - dlat, "north": resident.lat + dlat,
+        "west": resident.lon - dlon, "east": resident.lon + dlon})
+    near = [(distance_m(resident.lat, resident.lon, t.lat, t.lon), t.id, t) for t in found]
     near = [item for item in near if item[0] <= radius]
     return min(near)[2] if near else None
 

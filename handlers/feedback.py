@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
@@ -74,12 +74,14 @@ def with_earlier_updates(handler: Handler) -> Handler:
     return answer
 
 
+HELD_FOR = (select(OutboxMessage)  # built once: every resident message asks it
+            .where(OutboxMessage.channel == "mp", OutboxMessage.recipient == bindparam("openid"),
+                   OutboxMessage.state == "held")
+            .order_by(OutboxMessage.id))
+
+
 async def _take_held(session: AsyncSession, openid: str) -> list[str]:
-    rows = list(await session.scalars(
-        select(OutboxMessage).where(OutboxMessage.channel == "mp",
-                                    OutboxMessage.recipient == openid,
-                                    OutboxMessage.state == "held")
-        .order_by(OutboxMessage.id)))
+    rows = list(await session.scalars(HELD_FOR, {"openid": openid}))
     for row in rows:
         row.state = "shown"
     return [row.body["text"] for row in rows[-SHOWN_AT_MOST:]]

@@ -6,7 +6,7 @@ import logging
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
@@ -24,12 +24,13 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 5
 FALLBACK_ROLES = ("grid_worker", "supervisor")
 NOTICE_TEXT_CHARS = 400  # a WeCom text message holds at most 2048 bytes
+CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
 
 
 async def new_code(session: AsyncSession) -> str:
     while True:
         code = CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if not await session.scalar(select(Ticket.id).where(Ticket.code == code)):
+        if not await session.scalar(CODE_TAKEN, {"code": code}):
             return code
 
 

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 0) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # One connection per process: SQLite takes one writer at a time, and sessions queued

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -22,21 +22,41 @@ from storage.models import (
 OPEN_STATES = ("new", "assigned", "accepted", "on_site")
 
 
-async def unit_chain(session: AsyncSession, unit_id: int) -> list[OrgUnit]:
-    """The unit and its ancestors, nearest first (one recursive query)."""
+# The statements every message runs are built once, with bound parameters: building and
+# keying a statement anew costs more CPU than PostgreSQL spends running it.
+
+def _unit_chain():
     chain = (select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth"))
-             .where(OrgUnit.id == unit_id).cte("chain", recursive=True))
+             .where(OrgUnit.id == bindparam("unit_id")).cte("chain", recursive=True))
     chain = chain.union_all(select(OrgUnit.id, OrgUnit.parent_id, chain.c.depth + 1)
                             .where(OrgUnit.id == chain.c.parent_id))
-    query = select(OrgUnit).join(chain, OrgUnit.id == chain.c.id).order_by(chain.c.depth)
-    return list(await session.scalars(query))
+    return select(OrgUnit).join(chain, OrgUnit.id == chain.c.id).order_by(chain.c.depth)
+
+
+UNIT_CHAIN = _unit_chain()
+ROUTES = select(Route.unit_id, Route.role).where(
+    Route.unit_id.in_(bindparam("unit_ids", expanding=True)),
+    Route.category == bindparam("category"))
+LEAST_BUSY_FIRST = (
+    select(Staff)
+    .where(Staff.unit_id.in_(bindparam("unit_ids", expanding=True)),
+           Staff.role.in_(bindparam("roles", expanding=True)), Staff.active.is_(True),
+           Staff.id != bindparam("exclude"))
+    .order_by(select(func.count(Ticket.id))
+              .where(Ticket.assignee_id == Staff.id, Ticket.state.in_(OPEN_STATES))
+              .scalar_subquery().desc(), Staff.userid.desc())
+)
+RESIDENT_BY_OPENID = select(Resident).where(Resident.openid == bindparam("openid"))
+
+
+async def unit_chain(session: AsyncSession, unit_id: int) -> list[OrgUnit]:
+    """The unit and its ancestors, nearest first (one recursive query)."""
+    return list(await session.scalars(UNIT_CHAIN, {"unit_id": unit_id}))
 
 
 async def route_role(session: AsyncSession, chain: list[OrgUnit], category: str) -> str | None:
     ids = [unit.id for unit in chain]
-    rows = await session.execute(
-        select(Route.unit_id, Route.role).where(Route.unit_id.in_(ids), Route.category == category)
-    )
+    rows = await session.execute(ROUTES, {"unit_ids": ids, "category": category})
     roles = dict(rows.all())
     return next((roles[i] for i in ids if i in roles), None)
 
@@ -45,18 +65,9 @@ async def least_busy(session: AsyncSession, unit_ids: list[int], roles: tuple[st
                      exclude: Staff | None = None) -> dict[tuple[int, str], Staff]:
     """For each (unit, role), the active member with the fewest open tickets (then by
     userid), in one query."""
-    open_count = (
-        select(func.count(Ticket.id))
-        .where(Ticket.assignee_id == Staff.id, Ticket.state.in_(OPEN_STATES))
-        .scalar_subquery()
-    )
-    query = (
-        select(Staff)
-        .where(Staff.unit_id.in_(unit_ids), Staff.role.in_(roles), Staff.active.is_(True),
-               Staff.id != (exclude.id if exclude else -1))
-        .order_by(open_count.desc(), Staff.userid.desc())
-    )
-    return {(staff.unit_id, staff.role): staff for staff in await session.scalars(query)}
+    found = await session.scalars(LEAST_BUSY_FIRST, {
+        "unit_ids": unit_ids, "roles": list(roles), "exclude": exclude.id if exclude else -1})
+    return {(staff.unit_id, staff.role): staff for staff in found}
 
 
 async def least_busy_staff(session: AsyncSession, unit_id: int, role: str,
@@ -69,7 +80,7 @@ async def staff_by_userid(session: AsyncSession, userid: str) -> Staff | None:
 
 
 async def resident_by_openid(session: AsyncSession, openid: str) -> Resident | None:
-    return await session.scalar(select(Resident).where(Resident.openid == openid))
+    return await session.scalar(RESIDENT_BY_OPENID, {"openid": openid})
 
 
 async def get_or_add_resident(session: AsyncSession, openid: str, now: datetime) -> Resident:
@@ -192,24 +203,35 @@ async def reporters(session: AsyncSession, ticket: Ticket) -> list[Resident]:
     return list(await session.scalars(query))
 
 
+def _awaiting_answer():
+    resident = bindparam("resident_id")
+    linked = select(TicketReporter.ticket_id).where(TicketReporter.resident_id == resident)
+    choosing = ((Ticket.resident_id == resident) & (Ticket.state == "new")
+                & Ticket.category_options.is_not(None))
+    resolved = ((Ticket.resident_id == resident) | Ticket.id.in_(linked)) & (
+        Ticket.state == "resolved")
+    return (select(Ticket.id, Ticket.state, Ticket.created_at, Ticket.resolved_at)
+            .where(choosing | resolved))
+
+
+AWAITING_ANSWER = _awaiting_answer()
+
+
 async def awaiting_answer(session: AsyncSession, resident_id: int
                           ) -> tuple[Ticket | None, Ticket | None]:
-    """What the resident's next message may answer, in one query: the latest report waiting
-    for them to pick its kind, and the latest resolved ticket they reported or were linked
-    to (waiting for a rating)."""
-    linked = select(TicketReporter.ticket_id).where(TicketReporter.resident_id == resident_id)
-    choosing = ((Ticket.resident_id == resident_id) & (Ticket.state == "new")
-                & Ticket.category_options.is_not(None))
-    resolved = ((Ticket.resident_id == resident_id) | Ticket.id.in_(linked)) & (
-        Ticket.state == "resolved")
-    query = ticket_query().where(choosing | resolved).order_by(Ticket.id)
-    choice = rated = None
-    for ticket in await session.scalars(query):
-        if ticket.state == "new":
-            choice = ticket if choice is None or ticket.created_at >= choice.created_at else choice
-        elif rated is None or ticket.resolved_at >= rated.resolved_at:
-            rated = ticket
-    return choice, rated
+    """What the resident's next message may answer: the latest report waiting for them to
+    pick its kind, and the latest resolved ticket they reported or were linked to (waiting
+    for a rating). One light query; the tickets are loaded only when there are some."""
+    rows = (await session.execute(AWAITING_ANSWER, {"resident_id": resident_id})).all()
+    choosing = [row for row in rows if row.state == "new"]
+    resolved = [row for row in rows if row.state == "resolved"]
+    picked = [max(choosing, key=lambda row: (row.created_at, row.id)) if choosing else None,
+              max(resolved, key=lambda row: (row.resolved_at, row.id)) if resolved else None]
+    wanted = [row.id for row in picked if row]
+    if not wanted:
+        return None, None
+    tickets = {t.id: t for t in await session.scalars(ticket_query().where(Ticket.id.in_(wanted)))}
+    return tuple(tickets[row.id] if row else None for row in picked)
 
 
 async def enqueue_once(session: AsyncSession, rows: list[dict]) -> None:

@@ -27,8 +27,10 @@ MAX_DELAY = timedelta(hours=1)
 IDLE_POLL_SECONDS = 2.0
 GATHER_SECONDS = 0.05  # after a wake-up, let a busy service's messages gather into one batch
 BATCH = 10  # rows claimed at once
-LEASE = timedelta(minutes=2)  # a claimed row is tried again after this if its sender died;
-# it outlasts a whole batch of sends, each bounded by the API client's timeout
+LEASE = timedelta(minutes=3)  # a claimed row is tried again after this if its sender died
+SEND_WITHIN = timedelta(minutes=1)  # rows of a batch not begun by then are given back: one
+# send (token refresh, template fallback, each bounded by the API timeout) and the recording
+# of its outcome fit well inside what is left of the lease
 
 
 class Sender(Protocol):
@@ -71,22 +73,26 @@ class Relay:
 
     async def send_batch(self) -> int | None:
         """Claim up to BATCH due rows, send them one by one in order, record each outcome as
-        soon as it is known: the number handled, or None when nothing is due."""
-        rows = await self._claim()
-        if not rows:
+        soon as it is known: the number tried, or None when nothing was due."""
+        claimed = await self._claim()
+        if claimed is None:
             return None
-        for row in rows:
+        started = self._clock.now()
+        for n, row in enumerate(claimed):
+            if self._clock.now() - started >= SEND_WITHIN:  # the rest would outlive their lease
+                await self._release(claimed[n:])
+                return n
             outcome = await self._attempt(row)
             async with self._autocommit() as connection:
-                await connection.execute(
+                recorded = await connection.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts)
                     .values(**outcome))
-            if outcome.get("state") == "dead":
+            if recorded.rowcount == 1 and outcome.get("state") == "dead":
                 async with self._sessionmaker() as session, session.begin():
                     dead = await session.get(OutboxMessage, row.id)
                     await tell_supervisors_of_dead(session, dead, self._clock.now())
-        return len(rows)
+        return len(claimed)
 
     @contextlib.asynccontextmanager
     async def _autocommit(self):
@@ -95,32 +101,46 @@ class Relay:
         async with self._sessionmaker() as session:
             yield await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
-    async def _claim(self) -> list:
-        """Take due rows under a lease in one atomic UPDATE … RETURNING: on PostgreSQL rows
+    async def _claim(self) -> list | None:
+        """Take due rows under a lease in one atomic statement; the rows to send now (quiet
+        hours hold back all but urgent ones), or None when nothing was due. On PostgreSQL rows
         another relay holds are skipped (FOR UPDATE SKIP LOCKED); a claimed row is due again
-        only when its lease runs out, so no other process can take it meanwhile."""
+        only when its lease runs out, so no other process takes it meanwhile. The batch is a
+        MATERIALIZED CTE: as a plain IN (subquery) PostgreSQL may run the LIMIT once per row
+        and claim every due row at once."""
         now = self._clock.now()
         due = (select(OutboxMessage.id)
                .where(_due(now))
                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                .limit(BATCH)
-               .with_for_update(skip_locked=True))
+               .with_for_update(skip_locked=True)
+               .cte("due").prefix_with("MATERIALIZED"))
         async with self._autocommit() as connection:
             rows = sorted((await connection.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(due.scalar_subquery()), _due(now))
+                .where(OutboxMessage.id == due.c.id, _due(now))
                 .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
                 .returning(*OutboxMessage.__table__.c))).all(), key=lambda row: row.id)
+            if not rows:
+                return None
             held_until = self._quiet_end(now)
-            if held_until is None or not rows:
-                return rows
-            quiet = [row.id for row in rows if not row.body.get("urgent")]
+            quiet = [row for row in rows if not row.body.get("urgent")] if held_until else []
             if quiet:  # quiet hours: all but urgent messages wait for the morning
                 await connection.execute(
-                    update(OutboxMessage).where(OutboxMessage.id.in_(quiet))
+                    update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in quiet]))
                     .values(attempts=OutboxMessage.attempts - 1,
                             next_attempt_at=held_until.astimezone(now.tzinfo)))
-        return [row for row in rows if row.id not in quiet]
+        return [row for row in rows if row not in quiet]
+
+    async def _release(self, rows: list) -> None:
+        """Give back claimed rows not tried in time: due again at once, attempt not counted."""
+        async with self._autocommit() as connection:
+            for row in rows:
+                await connection.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts,
+                           OutboxMessage.state == "pending")
+                    .values(attempts=row.attempts - 1, next_attempt_at=self._clock.now()))
 
     async def _attempt(self, row) -> dict:
         """Send once; the columns that record the outcome."""
@@ -171,7 +191,7 @@ def _due(now: datetime):
     even when it was created "after" now: the clock was set back, and a notice must not wait
     for the clock to catch up. Rows held for later (quiet hours, not_before) keep their time."""
     fresh = ((OutboxMessage.attempts == 0) & (OutboxMessage.created_at > now)
-             & (OutboxMessage.next_attempt_at <= OutboxMessage.created_at))
+             & (OutboxMessage.next_attempt_at == OutboxMessage.created_at))
     return (OutboxMessage.state == "pending") & ((OutboxMessage.next_attempt_at <= now) | fresh)
 
 

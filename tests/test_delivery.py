@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.demo import serving
 from bot.fake_wechat import FakeWeChat, Sent
-from bot.relay import BASE_DELAY, MAX_ATTEMPTS, Relay
+from bot.relay import BASE_DELAY, BATCH, MAX_ATTEMPTS, Relay
 from bot.wechat_api import MpApi, WorkApi
 from handlers.ports import Clock
 from storage.models import OutboxMessage
@@ -52,12 +52,13 @@ class Delivery:
     seen: list[Seen] = field(default_factory=list)
     keys: itertools.count = field(default_factory=itertools.count)
 
-    def relay(self, mp_secret: str = MP_SECRET, work_secret: str = WORK_SECRET) -> Relay:
+    def relay(self, mp_secret: str = MP_SECRET, work_secret: str = WORK_SECRET,
+              **options) -> Relay:
         senders = {
             "mp": MpApi(self.http, self.base, self.clock, MP_APPID, mp_secret),
             "work": WorkApi(self.http, self.base, self.clock, CORPID, work_secret, AGENTID),
         }
-        return Relay(self.sessionmaker, senders, self.clock)
+        return Relay(self.sessionmaker, senders, self.clock, **options)
 
     async def queue(self, channel: str, recipient: str, *texts: str) -> None:
         async with self.sessionmaker() as session:
@@ -309,3 +310,65 @@ async def test_clock_set_back_does_not_hold_back_a_queued_notice_nor_resend_it(d
 
     assert delivery.fake.to(WORKER) == ["您有一条新工单，请尽快接单"]
     assert [(row.state, row.attempts) for row in await delivery.rows()] == [("sent", 1)]
+
+
+async def test_a_relay_takes_one_batch_at_a_time_however_many_rows_are_due(delivery):
+    # A fresh table has no planner statistics: the claim must still stop at one batch, or one
+    # relay would hold every row under its lease while the others stood idle.
+    await delivery.queue("work", WORKER, *(f"巡查提醒{n}" for n in range(3 * BATCH)))
+    relay = delivery.relay()
+
+    assert await relay.send_batch() == BATCH
+
+    rows = await delivery.rows()
+    assert [row.state for row in rows].count("sent") == BATCH
+    assert all((row.state, row.attempts) == ("pending", 0) for row in rows[BATCH:])
+    assert await relay.drain() == 2 * BATCH
+    assert len(delivery.fake.to(WORKER)) == 3 * BATCH
+
+
+@dataclass
+class SlowWeCom:
+    """WeCom taking 40 seconds (of the injected clock) per message."""
+
+    clock: Clock
+    received: list[str] = field(default_factory=list)
+
+    async def send(self, recipient: str, body: dict) -> None:
+        self.clock.advance(seconds=40)
+        self.received.append(body["text"])
+
+
+async def test_a_slow_batch_gives_back_what_it_could_not_begin_in_time(delivery, clock):
+    await delivery.queue("work", WORKER, *(f"工单通知{n}" for n in range(5)))
+    slow = SlowWeCom(clock)
+    relay = Relay(delivery.sessionmaker, {"work": slow}, clock)
+
+    tried = await relay.send_batch()  # 40 s, 80 s: past SEND_WITHIN before the third
+
+    assert tried == 2 and slow.received == ["工单通知0", "工单通知1"]
+    rows = await delivery.rows()
+    assert [(row.state, row.attempts) for row in rows] == [("sent", 1)] * 2 + [("pending", 0)] * 3
+    assert all(row.next_attempt_at <= clock.now() for row in rows[2:])  # due again at once
+    await relay.drain()
+    assert slow.received == [f"工单通知{n}" for n in range(5)]  # each once, in order
+
+
+async def test_urgent_message_behind_a_night_of_held_messages_goes_out_in_one_pass(
+    delivery, clock
+):
+    night = clock.now().replace(hour=15)  # 23:00 in Shanghai
+    clock.advance(seconds=(night - clock.now()).total_seconds())
+    await delivery.queue("work", WORKER, *(f"明日走访计划{n}" for n in range(3 * BATCH)))
+    async with delivery.sessionmaker() as session:
+        add_outbox(session, channel="work", recipient=WORKER, text="紧急：东关一网格燃气泄漏",
+                   dedup_key="test:urgent", now=clock.now(), urgent=True)
+        await session.commit()
+    relay = delivery.relay(quiet_end=lambda now: now.replace(hour=23, minute=0))  # 07:00 there
+
+    await relay.drain()
+
+    assert delivery.fake.to(WORKER) == ["紧急：东关一网格燃气泄漏"]
+    held = [row for row in await delivery.rows() if row.state == "pending"]
+    assert len(held) == 3 * BATCH and all(row.attempts == 0 for row in held)
+    assert await relay.drain() == 0

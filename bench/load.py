@@ -41,7 +41,7 @@ from bot.demo import (  # noqa: E402
 from bot.fake_wechat import FakeWeChat  # noqa: E402
 from bot.simulator import simulators  # noqa: E402
 from storage.db import make_engine  # noqa: E402
-from storage.models import InboundMessage  # noqa: E402
+from storage.models import InboundMessage, OutboxMessage  # noqa: E402
 
 TEXTS = ("小区门口垃圾好几天没人清理", "路口红绿灯坏了", "楼道里有人飞线充电", "你好",
          "隔壁邻居装修噪音太大", "我上次反映的事怎么样了")
@@ -82,13 +82,14 @@ def postgres_pids() -> list[int]:
 
 
 @asynccontextmanager
-async def replicas(settings, count: int):
+async def replicas(settings, count: int, config: Path):
     """`count` gridbot serve processes; yields their base URLs once /healthz answers."""
     ports = [free_port() for _ in range(count)]
     processes = [subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, env={**serve_environment(settings), "GRIDBOT_PORT": str(port),
-                                        "GRIDBOT_HOST": "127.0.0.1"}) for port in ports]
+                                        "GRIDBOT_HOST": "127.0.0.1",
+                                        "GRIDBOT_CONFIG": str(config)}) for port in ports]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         async with aiohttp.ClientSession() as http:
@@ -185,6 +186,23 @@ async def bare_handler(settings, rate, seconds, concurrency) -> dict:
         return await drive([base], settings, signed, rate, seconds, concurrency)
 
 
+async def outbox_drained(url: str, seconds: float = 300) -> int:
+    """Wait until every notice the run queued has been sent; how many were sent."""
+    engine = make_engine(url)
+    try:
+        deadline = time.perf_counter() + seconds
+        while True:
+            async with engine.connect() as connection:
+                pending = await connection.scalar(
+                    select(func.count()).where(OutboxMessage.state == "pending"))
+                if not pending or time.perf_counter() > deadline:
+                    return await connection.scalar(
+                        select(func.count()).where(OutboxMessage.state == "sent"))
+            await asyncio.sleep(0.05)
+    finally:
+        await engine.dispose()
+
+
 async def failed_messages(url: str) -> int:
     """Messages the service kept as failed (it said sorry): not lost, but not handled."""
     engine = make_engine(url)
@@ -201,6 +219,8 @@ def show(label: str, figures: dict) -> None:
           f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
           f"errors {figures['errors']}")
     if "cpu_ms" in figures:
+        print(f"    carried {figures['carried_per_second']:.1f}/s: replies given and every one of "
+              f"the {figures['notices']} WeCom notices sent")
         print(f"    failed (kept, sorry said) {figures['failed']};  CPU ms per message: "
               + ", ".join(f"{name} {ms:.2f}" for name, ms in figures["cpu_ms"].items())
               + f";  machine idle {figures['idle']:.0%}")
@@ -217,7 +237,10 @@ async def measure(url: str, bases: list[str], pids: list[int], settings, rate: f
                "postgres": postgres_pids if args.postgres else list}
     before = {pid: cpu_seconds([pid]) for find in parties.values() for pid in find()}
     busy, idle = machine_seconds()
+    started = time.perf_counter()
     figures = await drive(bases, settings, signed, rate, args.seconds, args.concurrency)
+    figures["notices"] = await outbox_drained(url)
+    figures["carried_per_second"] = figures["sent"] / (time.perf_counter() - started)
     busy, idle = (now - then for now, then in zip(machine_seconds(), (busy, idle), strict=True))
     used = {name: sum(cpu_seconds([pid]) - before.get(pid, 0.0) for pid in find())
             for name, find in parties.items()}
@@ -230,23 +253,35 @@ async def measure(url: str, bases: list[str], pids: list[int], settings, rate: f
 
 
 async def main(args) -> None:
+    rate = None if args.postgres else args.rate
+    kind = "PostgreSQL" if args.postgres else "SQLite"
+    async with fresh_service(args.postgres) as (url, settings, _):
+        show("bare aiohttp handler", await bare_handler(settings, rate, args.seconds,
+                                                        args.concurrency))
+    for count in ((1, 2) if args.postgres else (1,)):
+        # every run starts from the same freshly seeded database
+        async with fresh_service(args.postgres) as (url, settings, config), \
+                replicas(settings, count, config) as (bases, pids):
+            figures = await measure(url, bases, pids, settings, rate, args)
+            show(f"gridbot, {count} replica(s), {kind}", figures)
+
+
+@asynccontextmanager
+async def fresh_service(postgres: bool):
+    """A seeded database and the fake WeChat API; yields the URL, the settings and a
+    configuration file without quiet hours (the run may fall at night)."""
     with tempfile.TemporaryDirectory() as folder:
-        url, drop = await database(args.postgres, folder)
+        config = Path(folder) / "gridbot.toml"
+        config.write_text('[quiet]\nfrom = "00:00"\nuntil = "00:00"\n')
+        url, drop = await database(postgres, folder)
         try:
             await seed(url)
             settings = demo_settings(url, "http://127.0.0.1:1")
             fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
                               settings.work_secret)
             async with serving(fake.app()) as fake_base:
-                settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
-                rate = None if args.postgres else args.rate
-                show("bare aiohttp handler", await bare_handler(settings, rate, args.seconds,
-                                                                args.concurrency))
-                for count in ((1, 2) if args.postgres else (1,)):
-                    async with replicas(settings, count) as (bases, pids):
-                        kind = "PostgreSQL" if args.postgres else "SQLite"
-                        show(f"gridbot, {count} replica(s), {kind}", await measure(
-                            url, bases, pids, settings, rate, args))
+                yield (url, replace(settings, mp_api_base=fake_base, work_api_base=fake_base),
+                       config)
         finally:
             await drop()
 

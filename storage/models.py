@@ -99,7 +99,8 @@ class Resident(Base):
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (Index("ix_tickets_assignee_state", "assignee_id", "state"),
-                      Index("ix_tickets_grid_created", "grid_id", "created_at"))
+                      Index("ix_tickets_grid_created", "grid_id", "created_at"),
+                      Index("ix_tickets_category_created", "category", "created_at"))
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     source: Mapped[str] = mapped_column(String(16), default="resident")
@@ -144,7 +145,7 @@ class TicketReporter(Base):
     __table_args__ = (UniqueConstraint("ticket_id", "resident_id"),)
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 

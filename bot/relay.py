@@ -65,23 +65,23 @@ class Relay:
             self._wake.clear()
 
     async def drain(self) -> int:
-        """Send everything due now; the number of rows handled."""
-        handled = 0
-        while (step := await self.send_batch()) is not None:
-            handled += step
+        """Send everything due now; the number of rows tried. A batch that was not full ends
+        the round without one more (empty) claim: a row queued meanwhile wakes the relay."""
+        handled, more = 0, True
+        while more:
+            tried, more = await self.send_batch()
+            handled += tried
         return handled
 
-    async def send_batch(self) -> int | None:
+    async def send_batch(self) -> tuple[int, bool]:
         """Claim up to BATCH due rows, send them one by one in order, record each outcome as
-        soon as it is known: the number tried, or None when nothing was due."""
-        claimed = await self._claim()
-        if claimed is None:
-            return None
+        soon as it is known: the number tried, and whether more may be due at once."""
+        claimed, more = await self._claim()
         started = self._clock.now()
         for n, row in enumerate(claimed):
             if self._clock.now() - started >= SEND_WITHIN:  # the rest would outlive their lease
                 await self._release(claimed[n:])
-                return n
+                return n, True
             outcome = await self._attempt(row)
             async with self._autocommit() as connection:
                 recorded = await connection.execute(
@@ -92,7 +92,8 @@ class Relay:
                 async with self._sessionmaker() as session, session.begin():
                     dead = await session.get(OutboxMessage, row.id)
                     await tell_supervisors_of_dead(session, dead, self._clock.now())
-        return len(claimed)
+                more = True  # the supervisors' notices are due now
+        return len(claimed), more
 
     @contextlib.asynccontextmanager
     async def _autocommit(self):
@@ -101,13 +102,13 @@ class Relay:
         async with self._sessionmaker() as session:
             yield await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
-    async def _claim(self) -> list | None:
-        """Take due rows under a lease in one atomic statement; the rows to send now (quiet
-        hours hold back all but urgent ones), or None when nothing was due. On PostgreSQL rows
-        another relay holds are skipped (FOR UPDATE SKIP LOCKED); a claimed row is due again
-        only when its lease runs out, so no other process takes it meanwhile. The batch is a
-        MATERIALIZED CTE: as a plain IN (subquery) PostgreSQL may run the LIMIT once per row
-        and claim every due row at once."""
+    async def _claim(self) -> tuple[list, bool]:
+        """Take due rows under a lease in one atomic statement: the rows to send now (quiet
+        hours hold back all but urgent ones), and whether the batch was full. On PostgreSQL
+        rows another relay holds are skipped (FOR UPDATE SKIP LOCKED); a claimed row is due
+        again only when its lease runs out, so no other process takes it meanwhile. The batch
+        is a MATERIALIZED CTE: as a plain IN (subquery) PostgreSQL may run the LIMIT once per
+        row and claim every due row at once."""
         now = self._clock.now()
         due = (select(OutboxMessage.id)
                .where(_due(now))
@@ -122,7 +123,7 @@ class Relay:
                 .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
                 .returning(*OutboxMessage.__table__.c))).all(), key=lambda row: row.id)
             if not rows:
-                return None
+                return [], False
             held_until = self._quiet_end(now)
             quiet = [row for row in rows if not row.body.get("urgent")] if held_until else []
             if quiet:  # quiet hours: all but urgent messages wait for the morning
@@ -130,7 +131,7 @@ class Relay:
                     update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in quiet]))
                     .values(attempts=OutboxMessage.attempts - 1,
                             next_attempt_at=held_until.astimezone(now.tzinfo)))
-        return [row for row in rows if row not in quiet]
+        return [row for row in rows if row not in quiet], len(rows) == BATCH
 
     async def _release(self, rows: list) -> None:
         """Give back claimed rows not tried in time: due again at once, attempt not counted."""

@@ -318,7 +318,7 @@ async def test_a_relay_takes_one_batch_at_a_time_however_many_rows_are_due(deliv
     await delivery.queue("work", WORKER, *(f"巡查提醒{n}" for n in range(3 * BATCH)))
     relay = delivery.relay()
 
-    assert await relay.send_batch() == BATCH
+    assert await relay.send_batch() == (BATCH, True)  # a full batch: more may be due
 
     rows = await delivery.rows()
     assert [row.state for row in rows].count("sent") == BATCH
@@ -344,9 +344,9 @@ async def test_a_slow_batch_gives_back_what_it_could_not_begin_in_time(delivery,
     slow = SlowWeCom(clock)
     relay = Relay(delivery.sessionmaker, {"work": slow}, clock)
 
-    tried = await relay.send_batch()  # 40 s, 80 s: past SEND_WITHIN before the third
+    tried, more = await relay.send_batch()  # 40 s, 80 s: past SEND_WITHIN before the third
 
-    assert tried == 2 and slow.received == ["工单通知0", "工单通知1"]
+    assert (tried, more) == (2, True) and slow.received == ["工单通知0", "工单通知1"]
     rows = await delivery.rows()
     assert [(row.state, row.attempts) for row in rows] == [("sent", 1)] * 2 + [("pending", 0)] * 3
     assert all(row.next_attempt_at <= clock.now() for row in rows[2:])  # due again at once

@@ -317,3 +317,4 @@ class AccessToken(Base):
     app: Mapped[str] = mapped_column(String(16), primary_key=True)
     token: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
+    refreshing_until: Mapped[datetime | None]  # one process is fetching a new token until then

@@ -10,6 +10,7 @@ import aiohttp
 from bot.demo import serving
 from bot.fake_wechat import FakeWeChat
 from bot.wechat_api import MpApi, WorkApi
+from storage.repos import add_outbox
 from storage.tokens import TokenStore
 
 APPID, SECRET, CORPID = "wx-test-app", "mp-secret", "ww-test-corp"
@@ -52,3 +53,29 @@ async def test_wecom_token_lives_in_the_database_too(sessionmaker, clock):
                         TokenStore(sessionmaker, "work"))  # a process started afterwards
         await later.send("liminghua", {"msgtype": "text", "text": "又一件"})
         assert fake.token_fetches["work"] == 1 and len(fake.to("liminghua")) == 2
+
+
+async def test_a_slow_token_fetch_does_not_hold_up_the_database(sessionmaker, clock):
+    started, release, fetches = asyncio.Event(), asyncio.Event(), []
+
+    async def slow_fetch(force: bool) -> tuple[str, int]:  # WeChat taking its time to answer
+        fetches.append(force)
+        started.set()
+        await release.wait()
+        return "token-after-a-wait", 7200
+
+    store = TokenStore(sessionmaker, "mp")
+    refreshing = asyncio.create_task(store.token(clock.now(), "", slow_fetch))
+    await started.wait()
+
+    async with asyncio.timeout(5):  # meanwhile a resident's report is stored at once
+        async with sessionmaker() as session:
+            add_outbox(session, channel="work", recipient="liminghua", text="您有一条新工单",
+                       dedup_key="test:during-refresh", now=clock.now())
+            await session.commit()
+        # and a second replica needing the token waits for this fetch, not a second one
+        waiting = asyncio.create_task(TokenStore(sessionmaker, "mp").token(
+            clock.now(), "", slow_fetch))
+        release.set()
+        assert (await refreshing)[0] == (await waiting)[0] == "token-after-a-wait"
+    assert fetches == [False]

@@ -50,16 +50,13 @@ TEXTS = ("小区门口垃圾好几天没人清理", "路口红绿灯坏了", "�
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids) -> float:
-    """User + system CPU time of these processes so far."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICK
-    return total
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process so far (0 once it has ended)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def machine_seconds() -> tuple[float, float]:
@@ -235,14 +232,14 @@ async def measure(url: str, bases: list[str], pids: list[int], settings, rate: f
     failed_before = await failed_messages(url)
     parties = {"bench": lambda: [os.getpid()], "gridbot": lambda: pids,
                "postgres": postgres_pids if args.postgres else list}
-    before = {pid: cpu_seconds([pid]) for find in parties.values() for pid in find()}
+    before = {pid: cpu_seconds(pid) for find in parties.values() for pid in find()}
     busy, idle = machine_seconds()
     started = time.perf_counter()
     figures = await drive(bases, settings, signed, rate, args.seconds, args.concurrency)
     figures["notices"] = await outbox_drained(url)
     figures["carried_per_second"] = figures["sent"] / (time.perf_counter() - started)
     busy, idle = (now - then for now, then in zip(machine_seconds(), (busy, idle), strict=True))
-    used = {name: sum(cpu_seconds([pid]) - before.get(pid, 0.0) for pid in find())
+    used = {name: sum(cpu_seconds(pid) - before.get(pid, 0.0) for pid in find())
             for name, find in parties.items()}
     figures["failed"] = await failed_messages(url) - failed_before
     figures["cpu_ms"] = {name: seconds * 1000 / figures["sent"]

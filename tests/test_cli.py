@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.cli import ROOT, run_gridbot
+
 DEMO = ROOT / "config" / "demo"
 GRIDS, STAFF, ROUTES = DEMO / "grids.geojson", DEMO / "staff.csv", DEMO / "routes.csv"
 CHANNELS = {
@@ -27,13 +26,7 @@ CHANNELS = {
 def gridbot(
     cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
-    environ.update(PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", **(env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd, env=environ, input=stdin, capture_output=True, text=True,
-        encoding="utf-8", timeout=60,
-    )  # fmt: skip
+    return run_gridbot(*args, env=env, cwd=cwd, stdin=stdin, timeout=60)
 
 
 def serving_env(tmp_path: Path, **changes: str) -> dict[str, str]:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -25,10 +22,10 @@ from bot.scheduler import Job, catch_up, jobs, run_job
 from handlers import digests
 from handlers.assessment import GRADES, assess
 from handlers.rhythm import SHANGHAI
+from tests.cli import run_gridbot
 from tests.conftest import embedded_classifier
 from tests.stack import running_stack
 
-ROOT = Path(__file__).resolve().parent.parent
 VILLAGE = {
     "zhouhaitao": "东关社区",
     "wuxiulan": "西苑社区",
@@ -306,17 +303,7 @@ async def assessed_sqlite_url(sqlite_url, clock):
 
 
 def gridbot(url: str, *args: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
-    environ.update(PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", GRIDBOT_DATABASE_URL=url)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "report", "assessment", *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
+    return run_gridbot("report", "assessment", *args, env={"GRIDBOT_DATABASE_URL": url})
 
 
 def test_report_prints_a_table_with_a_grade_for_every_worker(assessed_sqlite_url):

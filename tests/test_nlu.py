@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -16,11 +14,11 @@ from nlu.categories import CATEGORY_IDS, OTHER_INTENTS
 from nlu.commands import evaluate, label_of
 from nlu.embedded import MODEL_VERSION, EmbeddedClassifier, Model, load_or_train, model_path
 from nlu.training import fingerprint, load_examples
+from tests.cli import run_gridbot
 from tests.conftest import embedded_classifier
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def lines(name: str) -> list[str]:
@@ -102,11 +100,6 @@ def test_corrupt_model_file_is_retrained_not_fatal(tmp_path, monkeypatch):
     model = load_or_train()
     assert EmbeddedClassifier(model).predict("小区门口垃圾没人清").category == "environment"
     Model.load(model_path())  # the bad file was replaced by a good one
-
-
-def run_gridbot(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
 
 
 def test_nlu_predict_writes_one_json_object_per_input_line():

@@ -4,21 +4,16 @@ operator can list it and send it again."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from bot.relay import MAX_ATTEMPTS
+from tests.cli import run_gridbot
 
-ROOT = Path(__file__).resolve().parents[1]
 WORKER, VILLAGE = "liminghua", "zhouhaitao"
 
 
 def gridbot(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GRIDBOT_DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "bot.cli", "outbox", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    return run_gridbot("outbox", *args, env={"GRIDBOT_DATABASE_URL": database_url}, timeout=60)
 
 
 async def fail_until_dead(stack, clock) -> int:

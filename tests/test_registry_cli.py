@@ -8,11 +8,8 @@ import asyncio
 import csv
 import io
 import json
-import os
 import socket
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -32,6 +29,7 @@ from storage.models import (
     Staff,
     Ticket,
 )
+from tests.cli import run_gridbot
 from tests.stack import RESIDENT
 from tests.test_registry import (
     BAD_ROWS,
@@ -48,7 +46,6 @@ from tests.test_registry import (
     write_households,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 CHANNELS = {
     "GRIDBOT_MP_APPID": "wx0000000000demo01",
     "GRIDBOT_MP_SECRET": "mp-secret",
@@ -63,17 +60,7 @@ CHANNELS = {
 
 
 def gridbot_now(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
-    environ.update(PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", **env)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=90,
-    )
+    return run_gridbot(*args, env=env, timeout=90)
 
 
 async def gridbot(*args: str, url: str, key: str | None = None, **env: str):

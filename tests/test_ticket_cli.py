@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.cli import run_gridbot
 
 
 def gridbot(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GRIDBOT_DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "bot.cli", "ticket", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    return run_gridbot("ticket", *args, env={"GRIDBOT_DATABASE_URL": database_url}, timeout=60)
 
 
 async def make_tickets(stack) -> tuple[str, str]:

@@ -3,6 +3,8 @@
 
     .venv/bin/python bench/load.py                 # SQLite, one replica, 100 messages/s
     .venv/bin/python bench/load.py --postgres      # PostgreSQL, one then two replicas, flat out
+    .venv/bin/python bench/load.py --postgres --replica-cpus 0.5   # each replica held to half
+                                                   # a core, as a container's CPU limit (root)
 
 Everything listens on 127.0.0.1; the WeChat and WeCom APIs are the local fake.
 """
@@ -78,15 +80,50 @@ def postgres_pids() -> list[int]:
     return pids
 
 
+PERIOD_US = 100_000
+
+
+def cpu_group(name: str, cpus: float) -> Path:
+    """A Linux control group whose processes share at most `cpus` cores, as a container's CPU
+    limit does (cgroup v2 `cpu.max`, or v1 `cpu.cfs_quota_us`); needs root."""
+    quota = str(int(cpus * PERIOD_US))
+    unified = Path("/sys/fs/cgroup")
+    if (unified / "cgroup.controllers").exists():
+        group = unified / name
+        group.mkdir()
+        (group / "cpu.max").write_text(f"{quota} {PERIOD_US}")
+    else:
+        group = unified / "cpu" / name
+        group.mkdir()
+        (group / "cpu.cfs_period_us").write_text(str(PERIOD_US))
+        (group / "cpu.cfs_quota_us").write_text(quota)
+    return group
+
+
+def join(group: Path | None):
+    """For Popen's preexec_fn: the new process enters `group` before it runs anything."""
+    def enter() -> None:
+        if group is not None:
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+    return enter
+
+
 @asynccontextmanager
-async def replicas(settings, count: int, config: Path):
-    """`count` gridbot serve processes; yields their base URLs once /healthz answers."""
+async def replicas(settings, count: int, config: Path, cpus: float | None = None):
+    """`count` gridbot serve processes, each held to `cpus` cores if given; yields their base
+    URLs once /healthz answers."""
     ports = [free_port() for _ in range(count)]
+    try:
+        groups = [cpu_group(f"gridbot-load-{port}", cpus) if cpus else None for port in ports]
+    except OSError as error:
+        raise SystemExit(f"--replica-cpus needs root and the cgroup cpu controller: {error}"
+                         ) from None
     processes = [subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, env={**serve_environment(settings), "GRIDBOT_PORT": str(port),
-                                        "GRIDBOT_HOST": "127.0.0.1",
-                                        "GRIDBOT_CONFIG": str(config)}) for port in ports]
+        stderr=subprocess.DEVNULL, preexec_fn=join(group),
+        env={**serve_environment(settings), "GRIDBOT_PORT": str(port),
+             "GRIDBOT_HOST": "127.0.0.1", "GRIDBOT_CONFIG": str(config)})
+        for port, group in zip(ports, groups, strict=True)]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         async with aiohttp.ClientSession() as http:
@@ -108,6 +145,9 @@ async def replicas(settings, count: int, config: Path):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for group in groups:
+            if group is not None:
+                group.rmdir()
 
 
 RESIDENTS = 500
@@ -212,7 +252,7 @@ async def failed_messages(url: str) -> int:
 
 
 def show(label: str, figures: dict) -> None:
-    print(f"{label:<34} {figures['sent']:>6} msgs  {figures['per_second']:7.1f}/s  "
+    print(f"{label:<46} {figures['sent']:>6} msgs  {figures['per_second']:7.1f}/s  "
           f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
           f"errors {figures['errors']}")
     if "cpu_ms" in figures:
@@ -258,9 +298,10 @@ async def main(args) -> None:
     for count in ((1, 2) if args.postgres else (1,)):
         # every run starts from the same freshly seeded database
         async with fresh_service(args.postgres) as (url, settings, config), \
-                replicas(settings, count, config) as (bases, pids):
+                replicas(settings, count, config, args.replica_cpus) as (bases, pids):
             figures = await measure(url, bases, pids, settings, rate, args)
-            show(f"gridbot, {count} replica(s), {kind}", figures)
+            budget = f", {args.replica_cpus:g} core each" if args.replica_cpus else ""
+            show(f"gridbot, {count} replica(s){budget}, {kind}", figures)
 
 
 @asynccontextmanager
@@ -306,4 +347,7 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--replica-cpus", type=float, default=None,
+                        help="hold each replica to this many cores (a CPU limit, as in a "
+                             "container); needs root")
     asyncio.run(main(parser.parse_args()))

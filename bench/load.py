@@ -2,9 +2,9 @@
 `gridbot serve` at a set rate, next to a bare aiohttp handler in the same run.
 
     .venv/bin/python bench/load.py                 # SQLite, one replica, 100 messages/s
-    .venv/bin/python bench/load.py --postgres      # PostgreSQL, one then two replicas, flat out
-    .venv/bin/python bench/load.py --postgres --replica-cpus 0.5   # each replica held to half
-                                                   # a core, as a container's CPU limit (root)
+    .venv/bin/python bench/load.py --postgres      # PostgreSQL, one then two replicas, flat out,
+                                                   # first unlimited, then each replica held to
+                                                   # half a core as a container's CPU limit (root)
 
 Everything listens on 127.0.0.1; the WeChat and WeCom APIs are the local fake.
 """
@@ -100,6 +100,15 @@ def cpu_group(name: str, cpus: float) -> Path:
     return group
 
 
+def cpu_limit_refused() -> str | None:
+    """Why this process may not hold others to a CPU budget, or None if it may."""
+    try:
+        cpu_group(f"gridbot-load-probe-{os.getpid()}", 1).rmdir()
+    except OSError as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
 def join(group: Path | None):
     """For Popen's preexec_fn: the new process enters `group` before it runs anything."""
     def enter() -> None:
@@ -113,11 +122,7 @@ async def replicas(settings, count: int, config: Path, cpus: float | None = None
     """`count` gridbot serve processes, each held to `cpus` cores if given; yields their base
     URLs once /healthz answers."""
     ports = [free_port() for _ in range(count)]
-    try:
-        groups = [cpu_group(f"gridbot-load-{port}", cpus) if cpus else None for port in ports]
-    except OSError as error:
-        raise SystemExit(f"--replica-cpus needs root and the cgroup cpu controller: {error}"
-                         ) from None
+    groups = [cpu_group(f"gridbot-load-{port}", cpus) if cpus else None for port in ports]
     processes = [subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, preexec_fn=join(group),
@@ -252,7 +257,7 @@ async def failed_messages(url: str) -> int:
 
 
 def show(label: str, figures: dict) -> None:
-    print(f"{label:<46} {figures['sent']:>6} msgs  {figures['per_second']:7.1f}/s  "
+    print(f"{label:<50} {figures['sent']:>6} msgs  {figures['per_second']:7.1f}/s  "
           f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
           f"errors {figures['errors']}")
     if "cpu_ms" in figures:
@@ -293,15 +298,29 @@ async def main(args) -> None:
     rate = None if args.postgres else args.rate
     kind = "PostgreSQL" if args.postgres else "SQLite"
     async with fresh_service(args.postgres) as (url, settings, _):
-        show("bare aiohttp handler", await bare_handler(settings, rate, args.seconds,
-                                                        args.concurrency))
-    for count in ((1, 2) if args.postgres else (1,)):
-        # every run starts from the same freshly seeded database
-        async with fresh_service(args.postgres) as (url, settings, config), \
-                replicas(settings, count, config, args.replica_cpus) as (bases, pids):
-            figures = await measure(url, bases, pids, settings, rate, args)
-            budget = f", {args.replica_cpus:g} core each" if args.replica_cpus else ""
-            show(f"gridbot, {count} replica(s){budget}, {kind}", figures)
+        bare = await bare_handler(settings, rate, args.seconds, args.concurrency)
+        show("bare aiohttp handler", bare)
+    budgets = args.replica_cpus or ([0.0, 0.5] if args.postgres else [0.0])
+    for cpus in budgets:
+        label = f"{cpus:g} core each" if cpus else "no CPU limit"
+        refused = cpu_limit_refused() if cpus else None
+        if refused:
+            print(f"replicas held to {label}: skipped, it needs root and the cgroup cpu "
+                  f"controller ({refused})")
+            continue
+        carried = []
+        for count in ((1, 2) if args.postgres else (1,)):
+            # every run starts from the same freshly seeded database
+            async with fresh_service(args.postgres) as (url, settings, config), \
+                    replicas(settings, count, config, cpus) as (bases, pids):
+                figures = await measure(url, bases, pids, settings, rate, args)
+            show(f"gridbot, {count} replica(s), {label}, {kind}", figures)
+            print(f"    next to the bare handler: {figures['per_second'] / bare['per_second']:.1%}"
+                  f" of its throughput, p99 {figures['p99_ms'] / bare['p99_ms']:.1f}× its p99")
+            carried.append(figures["carried_per_second"])
+        if len(carried) == 2:
+            print(f"==> {label}: two replicas carry {carried[1] / carried[0]:.2f}× what one "
+                  f"carries (target: at least 1.5×)")
 
 
 @asynccontextmanager
@@ -347,7 +366,8 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--replica-cpus", type=float, default=None,
-                        help="hold each replica to this many cores (a CPU limit, as in a "
-                             "container); needs root")
+    parser.add_argument("--replica-cpus", type=float, nargs="+", metavar="CORES",
+                        help="hold each replica to this many cores (a CPU limit, as a "
+                             "container's; needs root), 0 for none; one run per value "
+                             "(default: 0 0.5 on PostgreSQL, 0 on SQLite)")
     asyncio.run(main(parser.parse_args()))

@@ -74,13 +74,25 @@ class Relay:
         return handled
 
     async def send_batch(self) -> tuple[int, bool]:
-        """Claim up to BATCH due rows, send them one by one in order, record each outcome as
-        soon as it is known: the number tried, and whether more may be due at once."""
+        """Claim up to BATCH due rows and send them: each recipient's rows one by one in order,
+        different recipients' at the same time, each outcome recorded as soon as it is known.
+        The number tried, and whether more may be due at once."""
         claimed, more = await self._claim()
         started = self._clock.now()
-        for n, row in enumerate(claimed):
+        queues: dict[tuple[str, str], list] = {}
+        for row in claimed:
+            queues.setdefault((row.channel, row.recipient), []).append(row)
+        rounds = await asyncio.gather(*(self._send_in_order(rows, started)
+                                        for rows in queues.values()))
+        return sum(tried for tried, _ in rounds), more or any(due for _, due in rounds)
+
+    async def _send_in_order(self, rows: list, started: datetime) -> tuple[int, bool]:
+        """One recipient's rows in order: the number tried, and whether more is due at once
+        (rows given back, or supervisors told of a dead one)."""
+        more = False
+        for n, row in enumerate(rows):
             if self._clock.now() - started >= SEND_WITHIN:  # the rest would outlive their lease
-                await self._release(claimed[n:])
+                await self._release(rows[n:])
                 return n, True
             outcome = await self._attempt(row)
             async with self._autocommit() as connection:
@@ -93,7 +105,7 @@ class Relay:
                     dead = await session.get(OutboxMessage, row.id)
                     await tell_supervisors_of_dead(session, dead, self._clock.now())
                 more = True  # the supervisors' notices are due now
-        return len(claimed), more
+        return len(rows), more
 
     @contextlib.asynccontextmanager
     async def _autocommit(self):

@@ -276,7 +276,8 @@ async def test_resident_and_worker_receive_exact_text_and_wecom_carries_agentid(
 
     assert await delivery.relay().drain() == 2
 
-    assert delivery.fake.sent == [Sent("mp", RESIDENT, TEXT), Sent("work", WORKER, TEXT)]
+    sent = sorted(delivery.fake.sent, key=lambda sent: sent.channel)  # sent side by side
+    assert sent == [Sent("mp", RESIDENT, TEXT), Sent("work", WORKER, TEXT)]
     [mp_request] = delivery.requests_to("message/custom/send")
     [work_request] = delivery.requests_to("message/send")
     expected_text = {"msgtype": "text", "text": {"content": TEXT}}
@@ -352,6 +353,40 @@ async def test_a_slow_batch_gives_back_what_it_could_not_begin_in_time(delivery,
     assert all(row.next_attempt_at <= clock.now() for row in rows[2:])  # due again at once
     await relay.drain()
     assert slow.received == [f"工单通知{n}" for n in range(5)]  # each once, in order
+
+
+@dataclass
+class Rendezvous:
+    """WeCom holding its answer to `first` until a message to `second` has arrived."""
+
+    first: str
+    second: str
+    received: list[tuple[str, str]] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, recipient: str, body: dict) -> None:
+        self.received.append((recipient, body["text"]))
+        if recipient == self.second:
+            self.arrived.set()
+        elif recipient == self.first:
+            await self.arrived.wait()
+
+    def to(self, recipient: str) -> list[str]:
+        return [text for to, text in self.received if to == recipient]
+
+
+async def test_messages_to_different_people_go_side_by_side_each_persons_in_order(delivery):
+    await delivery.queue("work", WORKER, "工单通知1", "工单通知2")
+    await delivery.queue("work", "wangfang", "巡查提醒1", "巡查提醒2")
+    wecom = Rendezvous(first=WORKER, second="wangfang")
+    relay = Relay(delivery.sessionmaker, {"work": wecom}, delivery.clock)
+
+    # one message after another, the first would wait for ever on the second person's
+    assert await asyncio.wait_for(relay.drain(), timeout=30) == 4
+
+    assert wecom.to(WORKER) == ["工单通知1", "工单通知2"]
+    assert wecom.to("wangfang") == ["巡查提醒1", "巡查提醒2"]
+    assert [row.state for row in await delivery.rows()] == ["sent"] * 4
 
 
 async def test_urgent_message_behind_a_night_of_held_messages_goes_out_in_one_pass(

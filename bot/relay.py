@@ -82,15 +82,31 @@ class Relay:
         queues: dict[tuple[str, str], list] = {}
         for row in claimed:
             queues.setdefault((row.channel, row.recipient), []).append(row)
-        rounds = await asyncio.gather(*(self._send_in_order(rows, started)
-                                        for rows in queues.values()))
+        halt = asyncio.Event()  # set by a recipient's queue that failed (a dead database)
+        rounds = await asyncio.gather(*(self._send_in_order(rows, started, halt)
+                                        for rows in queues.values()), return_exceptions=True)
+        for failure in rounds:  # raised once every queue has stopped: none runs on unwatched
+            if isinstance(failure, BaseException):
+                raise failure
         return sum(tried for tried, _ in rounds), more or any(due for _, due in rounds)
 
-    async def _send_in_order(self, rows: list, started: datetime) -> tuple[int, bool]:
+    async def _send_in_order(self, rows: list, started: datetime,
+                             halt: asyncio.Event) -> tuple[int, bool]:
         """One recipient's rows in order: the number tried, and whether more is due at once
-        (rows given back, or supervisors told of a dead one)."""
+        (rows given back, or supervisors told of a dead one). Once another queue has failed
+        no new send begins; rows not begun wait for their lease to end."""
+        try:
+            return await self._send_rows(rows, started, halt)
+        except Exception:
+            halt.set()
+            raise
+
+    async def _send_rows(self, rows: list, started: datetime,
+                         halt: asyncio.Event) -> tuple[int, bool]:
         more = False
         for n, row in enumerate(rows):
+            if halt.is_set():
+                return n, True
             if self._clock.now() - started >= SEND_WITHIN:  # the rest would outlive their lease
                 await self._release(rows[n:])
                 return n, True

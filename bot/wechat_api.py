@@ -53,20 +53,38 @@ class _Api:
         self._token = ""
         self._expires = datetime.min.replace(tzinfo=UTC)
         self._lock = asyncio.Lock()
+        self._fetched = 0  # token fetches this process has finished, well or not
+        self._failure: Exception | None = None  # how the last one failed, if it did
 
     async def token(self, stale: str = "") -> str:
-        """The app's access token; `stale` is one WeChat just refused (40001/42001)."""
+        """The app's access token; `stale` is one WeChat just refused (40001/42001). Callers
+        that waited while a fetch failed share its failure instead of each trying again: a
+        burst of sends to an unreachable API costs one timeout, not one each."""
+        fetched = self._fetched
         async with self._lock:
             now = self._clock.now()
             if self._token and self._token != stale and now < self._expires:
                 return self._token
-            if self._store:
-                self._token, self._expires = await self._store.token(now, stale, self._fetch)
+            if self._fetched != fetched and self._failure is not None:
+                raise self._failure.with_traceback(None)
+            try:
+                await self._renew(now, stale)
+            except Exception as error:
+                self._failure = error
+                raise
             else:
-                token, lifetime = await self._fetch(bool(stale))
-                self._token = token
-                self._expires = now + timedelta(seconds=max(lifetime - 300, 60))
+                self._failure = None
+            finally:
+                self._fetched += 1
             return self._token
+
+    async def _renew(self, now: datetime, stale: str) -> None:
+        if self._store:
+            self._token, self._expires = await self._store.token(now, stale, self._fetch)
+        else:
+            token, lifetime = await self._fetch(bool(stale))
+            self._token = token
+            self._expires = now + timedelta(seconds=max(lifetime - 300, 60))
 
     async def _fetch(self, force: bool) -> tuple[str, int]:
         data = await self._fetch_token(force=force)

@@ -138,6 +138,23 @@ async def test_wrong_app_secret_keeps_message_waiting_until_secret_is_fixed(
     assert (row.state, row.attempts, row.last_error) == ("sent", 2, None)
 
 
+async def test_token_endpoint_failing_costs_a_batch_one_try_not_one_per_person(delivery, clock):
+    residents = [f"o_resident_{n:04}" for n in range(5)]
+    for resident in residents:
+        await delivery.queue("mp", resident, "您反映的问题已受理")
+    broken = delivery.relay(mp_secret="wrong")
+
+    assert await broken.drain() == 5
+
+    assert len(delivery.requests_to("stable_token")) == 1  # the others shared its failure
+    rows = await delivery.rows()
+    assert all((row.state, row.attempts) == ("pending", 1) for row in rows)
+    assert all("errcode" in row.last_error for row in rows)
+    clock.advance(minutes=5)
+    assert await delivery.relay().drain() == 5
+    assert all(delivery.fake.to(resident) == ["您反映的问题已受理"] for resident in residents)
+
+
 async def test_burst_of_twenty_messages_fetches_one_token_per_app(delivery):
     texts = [f"第{n}条通知" for n in range(20)]
     await delivery.queue("mp", RESIDENT, *texts)
@@ -387,6 +404,48 @@ async def test_messages_to_different_people_go_side_by_side_each_persons_in_orde
     assert wecom.to(WORKER) == ["工单通知1", "工单通知2"]
     assert wecom.to("wangfang") == ["巡查提醒1", "巡查提醒2"]
     assert [row.state for row in await delivery.rows()] == ["sent"] * 4
+
+
+class Blip(Relay):
+    """A relay whose database refuses the next statement once `blip` is set."""
+
+    blip = False
+
+    def _autocommit(self):
+        if self.blip:
+            self.blip = False
+            raise ConnectionResetError("the database went away")
+        return super()._autocommit()
+
+
+async def test_database_failing_mid_batch_stops_every_queue_before_the_failure_is_told(
+        delivery, clock):
+    await delivery.queue("work", "wangfang", "巡查提醒1", "巡查提醒2")
+    await delivery.queue("work", WORKER, "工单通知1")
+    got, gate = [], asyncio.Event()
+
+    class WeCom:
+        async def send(self, recipient: str, body: dict) -> None:
+            if recipient == WORKER and not got:  # the first outcome cannot be recorded
+                relay.blip = True
+                asyncio.get_running_loop().call_soon(gate.set)
+            else:
+                await gate.wait()
+            got.append(body["text"])
+
+    relay = Blip(delivery.sessionmaker, {"work": WeCom()}, clock)
+    with pytest.raises(ConnectionResetError):
+        await relay.send_batch()
+
+    # told only once wangfang's send under way was done and recorded; no new one began
+    assert got == ["工单通知1", "巡查提醒1"]
+    states = {row.body["text"]: (row.state, row.attempts) for row in await delivery.rows()}
+    assert states == {"巡查提醒1": ("sent", 1), "巡查提醒2": ("pending", 1),
+                      "工单通知1": ("pending", 1)}
+    clock.advance(minutes=4)  # their lease is over
+    assert await relay.drain() == 2
+    # 工单通知1 goes again: its first sending was never recorded
+    assert sorted(got[2:]) == sorted(["巡查提醒2", "工单通知1"])
 
 
 async def test_urgent_message_behind_a_night_of_held_messages_goes_out_in_one_pass(

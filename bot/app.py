@@ -32,7 +32,7 @@ from nlu.classifier import Classifier
 from storage import repos
 from storage.crypto import DataKey, check_registry_key
 from storage.db import make_engine, make_sessionmaker, upgrade
-from storage.geo import GridIndex
+from storage.geo import LiveGrids
 from storage.tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class Services:
     sessionmaker: object = None
     relay: Relay | None = None
     dispatcher: Dispatcher | None = None
-    grids: GridIndex | None = None
+    grids: LiveGrids = field(default_factory=LiveGrids)
     policy: Policy | None = None
     rhythm: Rhythm | None = None
     run_scheduler: bool = False
@@ -110,7 +110,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     async with sessionmaker() as session:
         await check_registry_key(session, data_key, services.clock.now())
         await session.commit()
-        services.grids = GridIndex((g.id, g.boundary) for g in await repos.grids(session))
+        await services.grids.load(session)
     log.info("loaded %d grid boundaries", len(services.grids))
     http = aiohttp.ClientSession()
     senders = {

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.policy import Policy
 from handlers.rhythm import Rhythm
 from nlu.classifier import Classifier
@@ -22,7 +24,7 @@ class SystemClock:
 
 
 class GridLocator(Protocol):
-    def locate(self, lon: float, lat: float) -> int | None: ...
+    async def locate(self, session: AsyncSession, lon: float, lat: float) -> int | None: ...
 
 
 @dataclass

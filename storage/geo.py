@@ -8,6 +8,8 @@ import shapely
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
+from storage import repos
+
 
 class GridIndex:
     def __init__(self, boundaries: Iterable[tuple[int, dict]]):
@@ -28,3 +30,28 @@ class GridIndex:
         point = Point(lon, lat)
         hits = self._tree.query(point, predicate="intersects")
         return self._ids[int(min(hits))] if len(hits) else None
+
+
+class LiveGrids:
+    """The grid index as the database has it now: each lookup first reads the boundaries'
+    version, one small query, and rebuilds the index when an import has changed them, in
+    this process or any other."""
+
+    def __init__(self) -> None:
+        self._index = GridIndex([])
+        self._version: int | None = None
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    async def load(self, session) -> None:
+        version = await repos.data_version(session, "grids")
+        self._index = GridIndex((grid.id, grid.boundary) for grid in await repos.grids(session)
+                                if grid.boundary)
+        self._version = version
+
+    async def locate(self, session, lon: float, lat: float) -> int | None:
+        """The id of the grid containing the point, by the boundaries imported last."""
+        if await repos.data_version(session, "grids") != self._version:
+            await self.load(session)
+        return self._index.locate(lon, lat)

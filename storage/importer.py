@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlu.categories import CATEGORY_IDS
+from storage import repos
 from storage.models import OrgUnit, Route, Staff
 
 ROLES = (
@@ -237,6 +238,8 @@ async def apply(session: AsyncSession, plan: ImportPlan) -> ImportSummary:
         summary.routes += 1
     if plan.problems:
         raise ImportFailed(plan.problems)
+    if plan.grids:  # running servers rebuild their grid index when they see this change
+        await repos.raise_data_version(session, "grids")
     summary.grids = len(plan.grids)
     return summary
 

@@ -57,6 +57,15 @@ class OrgUnit(Base):
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], lazy="raise")
 
 
+class DataVersion(Base):
+    """A counter raised whenever shared reference data changes (`grids`: the grid boundaries),
+    so that every running process rebuilds what it keeps in memory."""
+
+    __tablename__ = "data_versions"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class Staff(Base):
     __tablename__ = "staff"
     id: Mapped[int] = mapped_column(ID, primary_key=True)

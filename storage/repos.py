@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.db import insert_ignoring
 from storage.models import (
+    DataVersion,
     OrgUnit,
     OutboxMessage,
     Resident,
@@ -134,6 +135,22 @@ async def grid_worker(session: AsyncSession, grid_id: int) -> Staff | None:
 
 async def grids(session: AsyncSession) -> list[OrgUnit]:
     return list(await session.scalars(select(OrgUnit).where(OrgUnit.level == "grid")))
+
+
+VERSION = select(DataVersion.version).where(DataVersion.name == bindparam("name"))
+
+
+async def data_version(session: AsyncSession, name: str) -> int:
+    """How many times this kind of reference data has changed (0: never)."""
+    return await session.scalar(VERSION, {"name": name}) or 0
+
+
+async def raise_data_version(session: AsyncSession, name: str) -> None:
+    """Record, in the caller's transaction, that this kind of reference data changed."""
+    await session.execute(insert_ignoring(session, DataVersion, "name"),
+                          {"name": name, "version": 0})
+    await session.execute(update(DataVersion).where(DataVersion.name == name)
+                          .values(version=DataVersion.version + 1))
 
 
 def add_outbox(

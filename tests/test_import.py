@@ -267,3 +267,39 @@ async def test_file_that_is_not_utf8_is_refused_naming_it(database_url, tmp_path
 
     assert raised.value.problems == [f"{bad}: not UTF-8 text"]
     assert await counts(database_url) == (0, 0, 0)
+
+
+# A running service and grids imported after it started
+
+EAST = (116.42, 36.535)  # east of 东关一网格, outside every demo grid
+
+
+def with_grid(collection: dict, code: str, name: str, ring: list) -> dict:
+    """The collection plus one grid of 东关社区 with this outer ring."""
+    grown = copy.deepcopy(collection)
+    properties = {**collection["features"][0]["properties"], "code": code, "name": name}
+    grown["features"].append({"type": "Feature", "properties": properties,
+                              "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    return grown
+
+
+async def test_running_service_places_residents_in_grids_imported_after_it_started(
+        stack, seeded_url, tmp_path):
+    async def share_east() -> str | None:
+        reply = await stack.mp.send(stack.mp.location("o_test_east_01", *EAST))
+        assert reply.status == 200, reply.body
+        return reply.text
+
+    assert "不在我们服务的网格范围内" in await share_east()
+
+    ring = [[116.40, 36.52], [116.44, 36.52], [116.44, 36.55], [116.40, 36.55], [116.40, 36.52]]
+    grown = with_grid(DEMO_COLLECTION, "QH-QQ-DG-03", "东关三网格", ring)
+    await run_import(seeded_url, write_grids(tmp_path, grown), None, None)  # as `gridbot import`
+
+    assert "东关社区/东关三网格" in await share_east()
+
+    moved = [[116.43, 36.52], [116.44, 36.52], [116.44, 36.55], [116.43, 36.55], [116.43, 36.52]]
+    shrunk = with_grid(DEMO_COLLECTION, "QH-QQ-DG-03", "东关三网格", moved)
+    await run_import(seeded_url, write_grids(tmp_path, shrunk), None, None)
+
+    assert "不在我们服务的网格范围内" in await share_east()  # the boundary moved away from it

@@ -121,6 +121,9 @@ class Relay:
                     dead = await session.get(OutboxMessage, row.id)
                     await tell_supervisors_of_dead(session, dead, self._clock.now())
                 more = True  # the supervisors' notices are due now
+            if "next_attempt_at" in outcome:  # tried again later, and this person's next with it
+                await self._release(rows[n + 1:], until=outcome["next_attempt_at"])
+                return n + 1, more
         return len(rows), more
 
     @contextlib.asynccontextmanager
@@ -161,15 +164,17 @@ class Relay:
                             next_attempt_at=held_until.astimezone(now.tzinfo)))
         return [row for row in rows if row not in quiet], len(rows) == BATCH
 
-    async def _release(self, rows: list) -> None:
-        """Give back claimed rows not tried in time: due again at once, attempt not counted."""
+    async def _release(self, rows: list, until: datetime | None = None) -> None:
+        """Give back claimed rows not tried: due again at `until` (at once if not given), the
+        attempt not counted."""
         async with self._autocommit() as connection:
             for row in rows:
                 await connection.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts,
                            OutboxMessage.state == "pending")
-                    .values(attempts=row.attempts - 1, next_attempt_at=self._clock.now()))
+                    .values(attempts=row.attempts - 1,
+                            next_attempt_at=until or self._clock.now()))
 
     async def _attempt(self, row) -> dict:
         """Send once; the columns that record the outcome."""

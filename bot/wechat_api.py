@@ -58,15 +58,16 @@ class _Api:
 
     async def token(self, stale: str = "") -> str:
         """The app's access token; `stale` is one WeChat just refused (40001/42001). Callers
-        that waited while a fetch failed share its failure instead of each trying again: a
-        burst of sends to an unreachable API costs one timeout, not one each."""
+        that waited while a fetch failed are told of that failure instead of each trying
+        again: a burst of sends to an unreachable API costs one timeout, not one each."""
         fetched = self._fetched
         async with self._lock:
             now = self._clock.now()
             if self._token and self._token != stale and now < self._expires:
                 return self._token
             if self._fetched != fetched and self._failure is not None:
-                raise self._failure.with_traceback(None)
+                raise ApiError(-1, f"access token not available: {self._failure}")
+            self._failure = None
             try:
                 await self._renew(now, stale)
             except Exception as error:

@@ -138,21 +138,39 @@ async def test_wrong_app_secret_keeps_message_waiting_until_secret_is_fixed(
     assert (row.state, row.attempts, row.last_error) == ("sent", 2, None)
 
 
-async def test_token_endpoint_failing_costs_a_batch_one_try_not_one_per_person(delivery, clock):
-    residents = [f"o_resident_{n:04}" for n in range(5)]
+async def test_token_endpoint_failing_costs_a_batch_one_try_not_one_per_message(delivery, clock):
+    residents = [f"o_resident_{n:04}" for n in range(BATCH // 2)]
     for resident in residents:
-        await delivery.queue("mp", resident, "您反映的问题已受理")
+        await delivery.queue("mp", resident, "您反映的问题已受理", "网格员已到现场")
     broken = delivery.relay(mp_secret="wrong")
 
-    assert await broken.drain() == 5
+    assert await broken.drain() == BATCH // 2  # each person's first; their second waits with it
 
     assert len(delivery.requests_to("stable_token")) == 1  # the others shared its failure
     rows = await delivery.rows()
-    assert all((row.state, row.attempts) == ("pending", 1) for row in rows)
-    assert all("errcode" in row.last_error for row in rows)
+    first, second = rows[::2], rows[1::2]
+    assert all((row.state, row.attempts) == ("pending", 1) for row in first)
+    assert all("errcode" in row.last_error for row in first)
+    assert all((row.state, row.attempts) == ("pending", 0) for row in second)  # not counted
+    assert [row.next_attempt_at for row in second] == [row.next_attempt_at for row in first]
     clock.advance(minutes=5)
-    assert await delivery.relay().drain() == 5
-    assert all(delivery.fake.to(resident) == ["您反映的问题已受理"] for resident in residents)
+    assert await delivery.relay().drain() == BATCH
+    assert all(delivery.fake.to(resident) == ["您反映的问题已受理", "网格员已到现场"]
+               for resident in residents)
+
+
+async def test_a_message_to_be_retried_is_not_overtaken_by_the_next_to_the_same_person(
+        delivery, clock):
+    await delivery.queue("work", WORKER, "【新工单】GB-0001", "【催办】GB-0001")
+    delivery.fake.fail_next.append(SYSTEM_ERROR)
+    relay = delivery.relay()
+
+    assert await relay.drain() == 1
+    assert delivery.fake.to(WORKER) == []
+    clock.advance(minutes=1)
+    assert await relay.drain() == 2
+
+    assert delivery.fake.to(WORKER) == ["【新工单】GB-0001", "【催办】GB-0001"]
 
 
 async def test_burst_of_twenty_messages_fetches_one_token_per_app(delivery):

@@ -38,6 +38,7 @@ from storage.tokens import TokenStore
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 DEADLINE_CHECK_SECONDS = 15
+GRIDS_CHECK_SECONDS = 10  # an import reaches every running server within this
 RETENTION_EVERY_ROUNDS = 240  # an hour of deadline checks
 
 
@@ -110,7 +111,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     async with sessionmaker() as session:
         await check_registry_key(session, data_key, services.clock.now())
         await session.commit()
-        await services.grids.load(session)
+    await services.grids.refresh(sessionmaker)
     log.info("loaded %d grid boundaries", len(services.grids))
     http = aiohttp.ClientSession()
     senders = {
@@ -132,7 +133,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
     _add_webhooks(services)
     background = [asyncio.create_task(services.relay.run()),
-                  asyncio.create_task(_watch_deadlines(services))] if services.run_relay else []
+                  asyncio.create_task(_watch_deadlines(services)),
+                  asyncio.create_task(_watch_grids(services))] if services.run_relay else []
     if services.run_scheduler:
         services.scheduler = Scheduler(services)
         services.scheduler.start()
@@ -167,6 +169,17 @@ async def _watch_deadlines(services: Services) -> None:
             log.exception("deadline check failed; will retry")
         rounds += 1
         await asyncio.sleep(DEADLINE_CHECK_SECONDS)
+
+
+async def _watch_grids(services: Services) -> None:
+    """Take up grid boundaries imported while this server runs, by whichever process."""
+    while True:
+        await asyncio.sleep(GRIDS_CHECK_SECONDS)
+        try:
+            if await services.grids.refresh(services.sessionmaker):
+                log.info("grid boundaries changed; %d now", len(services.grids))
+        except Exception:  # a dead database must not end the watch
+            log.exception("grid boundary check failed; will retry")
 
 
 async def _apply_retention(services: Services) -> None:

@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.policy import Policy
 from handlers.rhythm import Rhythm
 from nlu.classifier import Classifier
@@ -24,7 +22,7 @@ class SystemClock:
 
 
 class GridLocator(Protocol):
-    async def locate(self, session: AsyncSession, lon: float, lat: float) -> int | None: ...
+    def locate(self, lon: float, lat: float) -> int | None: ...
 
 
 @dataclass

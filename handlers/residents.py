@@ -52,7 +52,7 @@ async def _locate(session: AsyncSession, msg: Inbound, ports: Ports
         return resident, []
     resident.lat, resident.lon, resident.located_at = msg.lat, msg.lon, now
     resident.place = msg.label or resident.place
-    resident.grid_id = await ports.grids.locate(session, msg.lon, msg.lat)
+    resident.grid_id = ports.grids.locate(msg.lon, msg.lat)
     if resident.grid_id is None:
         return resident, []
     pending = await repos.unrouted_tickets(session, resident.id)

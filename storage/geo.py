@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable
 
 import shapely
@@ -34,27 +35,31 @@ class GridIndex:
 
 
 class LiveGrids:
-    """The grid index as the database has it now: each lookup first reads the boundaries'
-    version, one small query, and rebuilds the index when an import has changed them, in
-    this process or any other."""
+    """The grid index of a running server, rebuilt when an import has changed the boundaries,
+    in this process or any other. Lookups use the index as it is; `refresh` (at start, then
+    every few seconds in the background) reads one version number and rebuilds on a change."""
 
     def __init__(self) -> None:
         self._index = GridIndex([])
         self._version: int | None = None
+        self._lock = asyncio.Lock()  # one rebuild at a time
 
     def __len__(self) -> int:
         return len(self._index)
 
-    async def load(self, session) -> None:
-        version = await repos.data_version(session, "grids")
-        boundaries = [(grid.id, grid.boundary) for grid in await repos.grids(session)
-                      if grid.boundary]
-        # 10,000 grids take about 0.2 s to index: on a thread, not in the way of other messages
-        self._index = await asyncio.to_thread(GridIndex, boundaries)
-        self._version = version
-
-    async def locate(self, session, lon: float, lat: float) -> int | None:
-        """The id of the grid containing the point, by the boundaries imported last."""
-        if await repos.data_version(session, "grids") != self._version:
-            await self.load(session)
+    def locate(self, lon: float, lat: float) -> int | None:
         return self._index.locate(lon, lat)
+
+    async def refresh(self, sessionmaker) -> bool:
+        """Rebuild the index if the boundaries changed since it was built; whether it was."""
+        async with self._lock:
+            async with sessionmaker() as session:
+                version = await repos.data_version(session, "grids")
+                if version == self._version:
+                    return False
+                rows = await repos.grid_boundaries(session)
+            # decoding and indexing 10,000 grids takes about half a second: off the event loop
+            self._index = await asyncio.to_thread(
+                GridIndex, ((grid_id, json.loads(text)) for grid_id, text in rows if text))
+            self._version = version
+            return True

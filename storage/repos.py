@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, literal, select, update
+from sqlalchemy import Text, bindparam, cast, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -133,8 +133,11 @@ async def grid_worker(session: AsyncSession, grid_id: int) -> Staff | None:
     return await least_busy_staff(session, grid_id, "grid_worker")
 
 
-async def grids(session: AsyncSession) -> list[OrgUnit]:
-    return list(await session.scalars(select(OrgUnit).where(OrgUnit.level == "grid")))
+async def grid_boundaries(session: AsyncSession) -> list[tuple[int, str | None]]:
+    """Every grid's id and boundary as GeoJSON text, left for the caller to decode."""
+    rows = await session.execute(select(OrgUnit.id, cast(OrgUnit.boundary, Text))
+                                 .where(OrgUnit.level == "grid"))
+    return [(grid_id, text) for grid_id, text in rows]
 
 
 VERSION = select(DataVersion.version).where(DataVersion.name == bindparam("name"))

@@ -283,7 +283,7 @@ def with_grid(collection: dict, code: str, name: str, ring: list) -> dict:
     return grown
 
 
-async def test_running_service_places_residents_in_grids_imported_after_it_started(
+async def test_running_service_takes_up_grids_imported_after_it_started(
         stack, seeded_url, tmp_path):
     async def share_east() -> str | None:
         reply = await stack.mp.send(stack.mp.location("o_test_east_01", *EAST))
@@ -295,11 +295,14 @@ async def test_running_service_places_residents_in_grids_imported_after_it_start
     ring = [[116.40, 36.52], [116.44, 36.52], [116.44, 36.55], [116.40, 36.55], [116.40, 36.52]]
     grown = with_grid(DEMO_COLLECTION, "QH-QQ-DG-03", "东关三网格", ring)
     await run_import(seeded_url, write_grids(tmp_path, grown), None, None)  # as `gridbot import`
+    assert await stack.services.grids.refresh(stack.services.sessionmaker)  # every few seconds
+    assert not await stack.services.grids.refresh(stack.services.sessionmaker)  # once
 
     assert "东关社区/东关三网格" in await share_east()
 
     moved = [[116.43, 36.52], [116.44, 36.52], [116.44, 36.55], [116.43, 36.55], [116.43, 36.52]]
     shrunk = with_grid(DEMO_COLLECTION, "QH-QQ-DG-03", "东关三网格", moved)
     await run_import(seeded_url, write_grids(tmp_path, shrunk), None, None)
+    assert await stack.services.grids.refresh(stack.services.sessionmaker)
 
     assert "不在我们服务的网格范围内" in await share_east()  # the boundary moved away from it

@@ -27,7 +27,7 @@ class GridsByName:
     def __init__(self, ids: dict[tuple[float, float], int]):
         self.ids = ids
 
-    async def locate(self, session, lon: float, lat: float) -> int | None:
+    def locate(self, lon: float, lat: float) -> int | None:
         return self.ids.get((lon, lat))
 
 

@@ -93,37 +93,34 @@ class Relay:
     async def _send_in_order(self, rows: list, started: datetime,
                              halt: asyncio.Event) -> tuple[int, bool]:
         """One recipient's rows in order: the number tried, and whether more is due at once
-        (rows given back, or supervisors told of a dead one). Once another queue has failed
-        no new send begins; rows not begun wait for their lease to end."""
+        (rows given back, or supervisors told of a dead one). A row to be tried again later
+        holds back the recipient's later rows with it. Once another queue has failed no new
+        send begins; rows not begun wait for their lease to end."""
+        more = False
         try:
-            return await self._send_rows(rows, started, halt)
+            for n, row in enumerate(rows):
+                if halt.is_set():
+                    return n, True
+                if self._clock.now() - started >= SEND_WITHIN:  # the rest would outlive the lease
+                    await self._release(rows[n:])
+                    return n, True
+                outcome = await self._attempt(row)
+                async with self._autocommit() as connection:
+                    recorded = await connection.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts)
+                        .values(**outcome))
+                if recorded.rowcount == 1 and outcome.get("state") == "dead":
+                    async with self._sessionmaker() as session, session.begin():
+                        dead = await session.get(OutboxMessage, row.id)
+                        await tell_supervisors_of_dead(session, dead, self._clock.now())
+                    more = True  # the supervisors' notices are due now
+                if "next_attempt_at" in outcome:
+                    await self._release(rows[n + 1:], until=outcome["next_attempt_at"])
+                    return n + 1, more
         except Exception:
             halt.set()
             raise
-
-    async def _send_rows(self, rows: list, started: datetime,
-                         halt: asyncio.Event) -> tuple[int, bool]:
-        more = False
-        for n, row in enumerate(rows):
-            if halt.is_set():
-                return n, True
-            if self._clock.now() - started >= SEND_WITHIN:  # the rest would outlive their lease
-                await self._release(rows[n:])
-                return n, True
-            outcome = await self._attempt(row)
-            async with self._autocommit() as connection:
-                recorded = await connection.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts)
-                    .values(**outcome))
-            if recorded.rowcount == 1 and outcome.get("state") == "dead":
-                async with self._sessionmaker() as session, session.begin():
-                    dead = await session.get(OutboxMessage, row.id)
-                    await tell_supervisors_of_dead(session, dead, self._clock.now())
-                more = True  # the supervisors' notices are due now
-            if "next_attempt_at" in outcome:  # tried again later, and this person's next with it
-                await self._release(rows[n + 1:], until=outcome["next_attempt_at"])
-                return n + 1, more
         return len(rows), more
 
     @contextlib.asynccontextmanager

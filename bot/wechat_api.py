@@ -73,8 +73,6 @@ class _Api:
             except Exception as error:
                 self._failure = error
                 raise
-            else:
-                self._failure = None
             finally:
                 self._fetched += 1
             return self._token

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.simulator import WeChatSimulator
+from handlers import texts
 
 HELP = """\
 命令 / commands:
@@ -113,8 +114,8 @@ class Console:
         await self.settle()
 
     def say(self, text: str) -> None:
-        """Show a line, remembering the latest ticket code in it for `#`."""
-        codes = CODE.findall(text)
+        """Show a line, remembering the latest ticket code in it for `#` (not an example's)."""
+        codes = [code for code in CODE.findall(text) if code != texts.EXAMPLE_CODE]
         if codes:
             self.last_code = codes[-1]
         self.show(text)

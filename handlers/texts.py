@@ -276,7 +276,8 @@ CHANNEL_NAMES = {"mp": "公众号", "work": "企业微信"}
 # Refusals
 TICKET_NOT_FOUND = "没有找到工单 {code}，请核对工单号。"
 NOT_YOUR_TICKET = "工单 {code} 不是派给您的，无法操作。"
-NEED_CODE = "请在指令后写上工单号，例如“{verb} GB-7K3PQ”。"
+EXAMPLE_CODE = "GB-7K3PQ"  # stands in for a ticket number in examples
+NEED_CODE = "请在指令后写上工单号，例如“{verb} " + EXAMPLE_CODE + "”。"
 NEED_NOTE = "请写上处理情况，例如“办结 {code} 已清理完毕”。"
 REFUSED = "工单 {code} 当前状态为“{state}”，不能{action}。"
 NEED_ON_SITE = "工单 {code} 属于“六必到”情形，请先到现场并回复“到场 {code}”，再办结。"

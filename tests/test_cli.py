@@ -118,3 +118,15 @@ def test_demo_shows_resident_reply_staff_notice_and_the_workers_ticket_list(tmp_
     ticket_list = out.partition("李明华（企业微信）> 我的工单")[2]
     assert code in ticket_list and "网格通 ⇒" in ticket_list
     assert "演示结束" in out
+
+
+def test_demo_console_hash_stands_for_the_ticket_not_for_an_example_in_a_reply():
+    from bot.console import Console
+    from handlers import texts
+
+    shown: list[str] = []
+    console = Console(None, None, "o_console", {}, {}, show=shown.append)
+    console.say("【新工单】GB-4BWS8")
+    console.say(texts.NEED_CODE.format(verb="工单"))
+
+    assert console.last_code == "GB-4BWS8" and texts.EXAMPLE_CODE in shown[-1]

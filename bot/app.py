@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot import wire
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, Unavailable
 from bot.logs import request_ids
 from bot.metrics import Metrics
 from bot.relay import Relay
@@ -22,22 +22,23 @@ from bot.webhooks import REPLY_DEADLINE_SECONDS, Webhook
 from bot.wechat_api import MpApi, WorkApi
 from config.settings import Settings
 from handlers.deadlines import act_on_due
-from handlers.inbound import Inbound
 from handlers.policy import Policy
 from handlers.ports import Clock, Ports, SystemClock
 from handlers.retention import anonymise_old_tickets
 from handlers.rhythm import Rhythm
 from nlu.backends import make_classifier
 from nlu.classifier import Classifier
-from storage import repos
 from storage.crypto import DataKey, check_registry_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.geo import LiveGrids
+from storage.inbox import Inbox
 from storage.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 DEADLINE_CHECK_SECONDS = 15
+INBOX_CHECK_SECONDS = 2  # messages a dead process left pending are taken up this often
+HEALTH_SECONDS = 2  # /healthz answers within this, 503 when the database does not
 GRIDS_CHECK_SECONDS = 10  # an import reaches every running server within this
 RETENTION_EVERY_ROUNDS = 240  # an hour of deadline checks
 
@@ -54,6 +55,7 @@ class Services:
     sessionmaker: object = None
     relay: Relay | None = None
     dispatcher: Dispatcher | None = None
+    inbox: Inbox | None = None
     grids: LiveGrids = field(default_factory=LiveGrids)
     policy: Policy | None = None
     rhythm: Rhythm | None = None
@@ -102,12 +104,12 @@ def _route(name: str, method: str):
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     settings = services.settings
-    engine = services.engine = make_engine(settings.database_url, settings.db_pool_size,
-                                           settings.db_max_overflow)
-    await upgrade(engine)
-    services.sessionmaker = sessionmaker = make_sessionmaker(engine)
     data_key = services.data_key = (DataKey.from_text(settings.data_key)
                                     if settings.data_key else None)
+    engine = services.engine = make_engine(settings.database_url, settings.db_pool_size,
+                                           settings.db_max_overflow, data_key)
+    await upgrade(engine)
+    services.sessionmaker = sessionmaker = make_sessionmaker(engine)
     async with sessionmaker() as session:
         await check_registry_key(session, data_key, services.clock.now())
         await session.commit()
@@ -129,11 +131,14 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                            on_failure=lambda channel: services.metrics.send_failures.labels(
                                channel).inc())
     ports = Ports(classifier=services.classifier, clock=services.clock, grids=services.grids,
-                  policy=services.policy, data_key=data_key, rhythm=services.rhythm)
+                  policy=services.policy, data_key=data_key, rhythm=services.rhythm,
+                  count=services.metrics.count)
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
+    services.inbox = Inbox(sessionmaker)
     _add_webhooks(services)
     background = [asyncio.create_task(services.relay.run()),
                   asyncio.create_task(_watch_deadlines(services)),
+                  asyncio.create_task(_watch_inbox(services)),
                   asyncio.create_task(_watch_grids(services))] if services.run_relay else []
     if services.run_scheduler:
         services.scheduler = Scheduler(services)
@@ -171,6 +176,45 @@ async def _watch_deadlines(services: Services) -> None:
         await asyncio.sleep(DEADLINE_CHECK_SECONDS)
 
 
+async def _watch_inbox(services: Services) -> None:
+    """Handle what a dead process left in the journal, and send by API the replies no webhook
+    took; on start, and every few seconds."""
+    while True:
+        try:
+            await take_up_journal(services)
+        except Exception:  # a dead database must not end the watch
+            log.exception("inbox check failed; will retry")
+        await asyncio.sleep(INBOX_CHECK_SECONDS)
+
+
+MAX_ATTEMPTS = 10  # a message that ended its handler's process this often is put aside
+
+
+async def take_up_journal(services: Services) -> int:
+    """One round of the inbox watch; the number of messages handled."""
+    inbox, now = services.inbox, services.clock.now()
+    rows = await inbox.claim_due(now)
+    for row in rows:
+        try:
+            msg = wire.inbound(row.channel, row.content or "")
+        except wire.Refused:
+            msg = None
+        if msg is None or row.attempts > MAX_ATTEMPTS:
+            log.error("journal row %s cannot be handled; marked failed", row.id)
+            await inbox.give_up(row.id, now)
+            continue
+        try:
+            await services.dispatcher.handle(row.id, msg, waiting=None)
+        except Unavailable:
+            log.error("journal row %s: database unavailable; will retry", row.id)
+            break
+    for reply in await inbox.unanswered_replies(now):
+        await services.dispatcher.queue_reply(reply.id, reply.channel, reply.sender,
+                                              reply.msg_key, reply.reply)
+    await inbox.forget_answered_replies(now)
+    return len(rows)
+
+
 async def _watch_grids(services: Services) -> None:
     """Take up grid boundaries imported while this server runs, by whichever process."""
     while True:
@@ -199,17 +243,9 @@ def _add_webhooks(services: Services) -> None:
                              settings.work_corpid),
     }
 
-    async def late_reply(msg: Inbound, reply: str) -> None:
-        async with services.sessionmaker() as session:
-            repos.add_outbox(session, channel=msg.channel, recipient=msg.sender, text=reply,
-                             dedup_key=f"reply:{msg.channel}:{msg.key}"[:200],
-                             now=services.clock.now(), urgent=True)  # they are waiting
-            await session.commit()
-        services.relay.wake()
-
     for name, channel in channels.items():
-        services.webhooks[name] = Webhook(channel, services.dispatcher, late_reply,
-                                          services.reply_deadline)
+        services.webhooks[name] = Webhook(channel, services.inbox, services.dispatcher,
+                                          services.clock, services.reply_deadline)
 
 
 async def metrics_page(request: web.Request) -> web.Response:
@@ -224,12 +260,16 @@ async def metrics_page(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     try:
-        async with services.sessionmaker() as session:
-            await session.execute(text("SELECT 1"))
+        await asyncio.wait_for(_ping(services.sessionmaker), HEALTH_SECONDS)
     except Exception as error:  # any failure means unhealthy; the reason goes to the log
         log.error("health check failed: %s", type(error).__name__)
         return web.json_response({"status": "error", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok", "grids": len(services.grids)})
+
+
+async def _ping(sessionmaker) -> None:
+    async with sessionmaker() as session:
+        await session.execute(text("SELECT 1"))
 
 
 async def run_without_http(settings: Settings) -> None:

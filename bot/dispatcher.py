@@ -1,9 +1,12 @@
-"""Records each inbound message once and hands it to one handler, in one transaction."""
+"""Handles each journalled message once, in one transaction that also keeps its reply: on the
+journal row for the webhook still waiting to answer with it, or in the outbox."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -12,32 +15,45 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers import residents, staff, texts
 from handlers.feedback import with_earlier_updates
 from handlers.inbound import Inbound
+from handlers.limits import rate_limited
 from handlers.ports import Ports
-from storage.models import InboundMessage
+from storage import inbox, repos
 
 log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, Inbound, Ports], Awaitable[str | None]]
 
 HANDLERS: dict[tuple[str, str], Handler] = {
-    ("mp", "text"): with_earlier_updates(residents.on_text),
-    ("mp", "image"): with_earlier_updates(residents.on_image),
-    ("mp", "location"): with_earlier_updates(residents.on_location),
+    ("mp", "text"): rate_limited(with_earlier_updates(residents.on_text)),
+    ("mp", "image"): rate_limited(with_earlier_updates(residents.on_image)),
+    ("mp", "location"): rate_limited(with_earlier_updates(residents.on_location)),
     ("mp", "location_event"): residents.on_location_event,
     ("mp", "subscribe"): residents.on_subscribe,
     ("mp", "unsubscribe"): residents.on_unsubscribe,
-    ("mp", "unknown"): residents.on_unsupported,
+    ("mp", "unknown"): rate_limited(residents.on_unsupported),
     ("work", "text"): staff.on_staff_text,
     ("work", "image"): staff.on_staff_image,
     ("work", "location"): staff.on_staff_location,
 }
 
 
-class Duplicate(Exception):
-    pass
-
-
 class Unavailable(Exception):
-    """The database cannot be reached: answer so that WeChat retries."""
+    """The database cannot be reached: the message stays pending, answer so WeChat retries."""
+
+
+class AlreadyHandled(Exception):
+    """Another transaction handled the message first (a retry raced a recovery)."""
+
+
+@dataclass
+class Waiting:
+    """The webhooks waiting to answer WeChat with a message's reply (WeChat's retry may join
+    the first); once none waits, the reply goes to the outbox."""
+
+    webhooks: int = 1
+
+    @property
+    def gave_up(self) -> bool:
+        return self.webhooks <= 0
 
 
 class Dispatcher:
@@ -47,56 +63,89 @@ class Dispatcher:
         self._ports = ports
         self._on_commit = on_commit
 
-    async def handle(self, msg: Inbound) -> str | None:
-        """The passive reply, or None; a duplicate changes nothing and gets None."""
+    async def handle(self, row_id: int, msg: Inbound, waiting: Waiting | None) -> str | None:
+        """Handle the journalled message; the reply the waiting webhook may answer with (it is
+        kept on the row until the webhook takes it), or None when there is none for it."""
         try:
-            return await self._handle_once(msg)
-        except Duplicate:
-            log.info("duplicate %s message %s ignored", msg.channel, msg.key)
+            return await self._handle_once(row_id, msg, waiting)
+        except AlreadyHandled:
+            log.info("%s message %s was handled elsewhere", msg.channel, row_id)
             return None
         except (DBAPIError, PoolTimeout, OSError) as error:
-            if not _is_outage(error):
-                log.exception("handler failed for %s message %s", msg.channel, msg.key)
-                return await self._keep_failed(msg)
-            raise Unavailable(type(error).__name__) from error
+            if _is_outage(error):
+                raise Unavailable(type(error).__name__) from error
+            log.exception("handler failed for %s message %s", msg.channel, row_id)
         except Exception:
-            log.exception("handler failed for %s message %s", msg.channel, msg.key)
-            return await self._keep_failed(msg)
+            log.exception("handler failed for %s message %s", msg.channel, row_id)
+        return await self._keep_failed(row_id, msg, waiting)
 
-    async def _handle_once(self, msg: Inbound) -> str | None:
+    async def _handle_once(self, row_id: int, msg: Inbound, waiting: Waiting | None):
         handler = HANDLERS.get((msg.channel, msg.kind))
         async with self._sessionmaker() as session:
-            _record(session, msg, self._ports)
-            try:
-                await session.flush()
-            except IntegrityError:
-                raise Duplicate() from None
-            # The reply is not kept: a registry answer would put personal data at rest in clear.
             reply = await handler(session, msg, self._ports) if handler else None
+            state = await self._finish(session, row_id, msg, "done", reply, waiting)
             await session.commit()
         self._on_commit()
+        return await self._after_commit(row_id, msg, reply, state, waiting)
+
+    async def _finish(self, session: AsyncSession, row_id: int, msg: Inbound, status: str,
+                      reply: str | None, waiting: Waiting | None) -> str | None:
+        """Mark the row handled and keep the reply: for the webhook while one waits, else
+        in the outbox, in this same transaction."""
+        now = self._ports.clock.now()
+        state = None if not reply else "waiting" if waiting and not waiting.gave_up else "queued"
+        if state == "queued":
+            _queue(session, msg.channel, msg.sender, reply, _reply_key(msg.channel, msg.key),
+                   now)
+        kept = reply if state == "waiting" else None
+        if not await inbox.finish(session, row_id, status, now, kept, state):
+            raise AlreadyHandled()
+        return state
+
+    async def _after_commit(self, row_id: int, msg: Inbound, reply: str | None,
+                            state: str | None, waiting: Waiting | None) -> str | None:
+        if state != "waiting":
+            return None
+        if waiting.gave_up:  # the webhook answered WeChat while the commit was under way
+            await self.queue_reply(row_id, msg.channel, msg.sender, msg.key, reply)
+            return None
         return reply
 
-    async def _keep_failed(self, msg: Inbound) -> str:
+    async def queue_reply(self, row_id: int, channel: str, sender: str, key: str,
+                          reply: str) -> None:
+        """A reply no webhook answered with goes to the outbox, unless one just did."""
         async with self._sessionmaker() as session:
-            row = _record(session, msg, self._ports)
-            row.status, row.reply = "failed", texts.SORRY_FAILED
-            try:
+            if await inbox.queue_waiting_reply(session, row_id):
+                _queue(session, channel, sender, reply, _reply_key(channel, key),
+                       self._ports.clock.now())
+            await session.commit()
+        self._on_commit()
+
+    async def _keep_failed(self, row_id: int, msg: Inbound, waiting: Waiting | None):
+        """A handler that failed: the message stays (failed) and the sender hears sorry."""
+        try:
+            async with self._sessionmaker() as session:
+                state = await self._finish(session, row_id, msg, "failed", texts.SORRY_FAILED,
+                                           waiting)
                 await session.commit()
-            except IntegrityError:
-                return texts.SORRY_FAILED
-        return texts.SORRY_FAILED
+        except AlreadyHandled:
+            return None
+        except (DBAPIError, PoolTimeout, OSError) as error:
+            raise Unavailable(type(error).__name__) from error
+        self._on_commit()
+        return await self._after_commit(row_id, msg, texts.SORRY_FAILED, state, waiting)
+
+
+def _reply_key(channel: str, key: str) -> str:
+    return f"reply:{channel}:{key}"[:200]
+
+
+def _queue(session: AsyncSession, channel: str, sender: str, reply: str, dedup_key: str,
+           now: datetime) -> None:
+    repos.add_outbox(session, channel=channel, recipient=sender, text=reply,
+                     dedup_key=dedup_key, now=now, urgent=True)  # they are waiting for it
 
 
 def _is_outage(error: Exception) -> bool:
     """A database we cannot reach, as opposed to a statement it refused."""
     return not isinstance(error, IntegrityError | DataError | ProgrammingError)
-
-
-def _record(session: AsyncSession, msg: Inbound, ports: Ports) -> InboundMessage:
-    row = InboundMessage(channel=msg.channel, msg_key=msg.key[:200], sender=msg.sender,
-                         kind=msg.kind, content=msg.content, status="done",
-                         received_at=ports.clock.now())
-    session.add(row)
-    return row
-

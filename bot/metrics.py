@@ -39,6 +39,14 @@ class Metrics:
                                      ["channel"], registry=self.registry)
         self.job_runs = Counter("gridbot_scheduler_runs", "Scheduled job runs", ["job"],
                                 registry=self.registry)
+        self.rate_limited = Counter("gridbot_rate_limited",
+                                    "Messages over their sender's limit (no ticket opened)",
+                                    registry=self.registry)
+        self.events = {"rate_limited": self.rate_limited}
+
+    def count(self, event: str) -> None:
+        """What a use case reports through its `count` port."""
+        self.events[event].inc()
 
     def middleware(self):
         @web.middleware

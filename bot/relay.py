@@ -28,6 +28,7 @@ IDLE_POLL_SECONDS = 2.0
 GATHER_SECONDS = 0.05  # after a wake-up, let a busy service's messages gather into one batch
 BATCH = 10  # rows claimed at once
 LEASE = timedelta(minutes=3)  # a claimed row is tried again after this if its sender died
+SENT_REPLY_BODY = {"msgtype": "text", "text": ""}
 SEND_WITHIN = timedelta(minutes=1)  # rows of a batch not begun by then are given back: one
 # send (token refresh, template fallback, each bounded by the API timeout) and the recording
 # of its outcome fit well inside what is left of the lease
@@ -188,7 +189,10 @@ class Relay:
             problem, retryable = f"{type(error).__name__}: {error}", True
         else:
             log.info("outbox %s sent on %s", row.id, row.channel)
-            return {"state": "sent", "sent_at": self._clock.now(), "last_error": None}
+            sent = {"state": "sent", "sent_at": self._clock.now(), "last_error": None}
+            if row.dedup_key.startswith("reply:"):  # an answer, maybe from the registry:
+                sent["body"] = SENT_REPLY_BODY  # nothing else needs it once delivered
+            return sent
         return self._failed(row, problem, retryable)
 
     async def _send(self, row: OutboxMessage) -> None:

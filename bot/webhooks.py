@@ -1,4 +1,6 @@
-"""The two webhooks: verify, decrypt, parse, hand to the dispatcher, answer within 5 seconds."""
+"""The two webhooks: verify, decrypt and parse; journal the message in its own commit; answer
+within 5 seconds, with the reply when it is ready in time. A 200 means the message is stored:
+when even the journal cannot commit in time, WeChat is told 503 and retries."""
 
 from __future__ import annotations
 
@@ -7,25 +9,31 @@ import logging
 import time
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot import wire
-from bot.dispatcher import Dispatcher, Unavailable
+from bot.dispatcher import Dispatcher, Unavailable, Waiting
 from handlers.inbound import Inbound
+from handlers.ports import Clock
+from storage.inbox import Entry, Inbox, Replayed
 
 log = logging.getLogger(__name__)
 REPLY_DEADLINE_SECONDS = 4.5  # WeChat waits 5 s before it retries
 FRESH_SECONDS = 300  # a signed request older (or newer) than this is a replay
+OUTAGE = (DBAPIError, PoolTimeout, OSError, Unavailable)
 
 
 class Webhook:
-    def __init__(self, channel: wire.Channel, dispatcher: Dispatcher, late_reply,
-                 deadline: float = REPLY_DEADLINE_SECONDS):
+    def __init__(self, channel: wire.Channel, inbox: Inbox, dispatcher: Dispatcher,
+                 clock: Clock, deadline: float = REPLY_DEADLINE_SECONDS):
         self.channel = channel
+        self.inbox = inbox
         self.dispatcher = dispatcher
-        self.late_reply = late_reply
+        self.clock = clock
         self.deadline = deadline
         self.tasks: set[asyncio.Task] = set()
-        self.seen: dict[tuple[str, str], float] = {}  # (timestamp, nonce) -> when first seen
+        self._handling: dict[int, tuple[asyncio.Task, Waiting]] = {}  # journal row id → work
 
     async def verify(self, request: web.Request) -> web.Response:
         try:
@@ -35,69 +43,103 @@ class Webhook:
         return web.Response(text=echo)
 
     async def receive(self, request: web.Request) -> web.Response:
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.deadline
         try:
-            body = await request.read()
+            body = await asyncio.wait_for(request.read(), self.deadline)
             xml = self.channel.open(request.query, body)
             self._check_fresh(request.query)
             msg = wire.inbound(self.channel.name, xml)
         except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413, text="request body too large")
+        except TimeoutError:
+            return web.Response(status=408, text="request body too slow")
         except wire.Refused as refusal:
             return _refusal(refusal)
-        if self._replayed(request.query):
-            return web.Response(text="success")
         try:
-            reply = await self._reply_in_time(msg)
-        except Unavailable:
-            log.error("database unavailable; %s message %s left for WeChat to retry",
-                      msg.channel, msg.key)
-            return web.Response(status=503, text="try again")
-        self._remember(request.query)
-        if not reply:
+            entry = await self._journal(msg, request.query, until - loop.time())
+        except Replayed:
+            log.warning("%s query replayed with another message; ignored", msg.channel)
             return web.Response(text="success")
-        xml_reply = wire.reply_xml(reply, xml, self.channel.name)
-        query = request.query
-        sealed = self.channel.seal(xml_reply, query.get("nonce", ""),
-                                   query.get("timestamp", "") or str(int(time.time())))
-        return web.Response(text=sealed, content_type="application/xml")
+        except (*OUTAGE, TimeoutError) as error:
+            log.error("%s message not stored (%s); left for WeChat to retry", msg.channel,
+                      type(error).__name__)
+            return web.Response(status=503, text="try again")
+        return await self._answer(request, msg, xml, entry, until - loop.time())
 
     def _check_fresh(self, query) -> None:
         stamp = query.get("timestamp", "")
         if not stamp.isdigit() or abs(time.time() - int(stamp)) > FRESH_SECONDS:
             raise wire.Refused(403, "timestamp outside the 5-minute window")
 
-    def _replayed(self, query) -> bool:
-        """The same (timestamp, nonce) again inside the window, after it was handled, is a
-        duplicate. Per process; across replicas the MsgId dedup in the database stops a replay
-        all the same. A request answered 503 is not remembered, so WeChat's retry goes through."""
-        key = (query.get("timestamp", ""), query.get("nonce", ""))
-        seen = self.seen.get(key)
-        return seen is not None and time.time() - seen < FRESH_SECONDS
+    async def _journal(self, msg: Inbound, query, seconds: float) -> Entry:
+        """The message stored in a commit of its own, within `seconds`. The store goes on if
+        time runs out (WeChat's retry then finds the row), but WeChat is told to retry."""
+        nonce = f"{query.get('timestamp', '')}:{query.get('nonce', '')}"
+        task = self._keep(self.inbox.journal(
+            channel=msg.channel, key=msg.key, sender=msg.sender, kind=msg.kind,
+            content=msg.raw, nonce=nonce, now=self.clock.now()))
+        return await asyncio.wait_for(asyncio.shield(task), max(seconds, 0.001))
 
-    def _remember(self, query) -> None:
-        now = time.time()
-        if len(self.seen) > 10_000:
-            self.seen = {k: t for k, t in self.seen.items() if now - t < FRESH_SECONDS}
-        self.seen[(query.get("timestamp", ""), query.get("nonce", ""))] = now
+    async def _answer(self, request: web.Request, msg: Inbound, xml: str, entry: Entry,
+                      seconds: float) -> web.Response:
+        if entry.status == "pending":
+            try:
+                reply = await self._handled_in_time(entry.id, msg, seconds)
+            except Unavailable:
+                return web.Response(status=503, text="try again")
+        else:  # WeChat retried a message already handled: the reply again, if it waits
+            reply = entry.reply if entry.reply_state in ("waiting", "passive") else None
+        if not reply or not await self._take_reply(entry.id):
+            return web.Response(text="success")
+        query = request.query
+        sealed = self.channel.seal(wire.reply_xml(reply, xml, self.channel.name),
+                                   query.get("nonce", ""),
+                                   query.get("timestamp", "") or str(int(time.time())))
+        return web.Response(text=sealed, content_type="application/xml")
 
-    async def _reply_in_time(self, msg: Inbound) -> str | None:
-        task = asyncio.create_task(self.dispatcher.handle(msg))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+    async def _handled_in_time(self, row_id: int, msg: Inbound, seconds: float) -> str | None:
+        """The reply, when handling ends within `seconds`; else None, and the reply goes
+        through the API once it is ready."""
+        task, waiting = self._handling.get(row_id) or self._start(row_id, msg)
+        waiting.webhooks += 1
         try:
-            return await asyncio.wait_for(asyncio.shield(task), self.deadline)
+            return await asyncio.wait_for(asyncio.shield(task), max(seconds, 0.001))
         except TimeoutError:
-            log.warning("%s message %s slower than %ss; replying later", msg.channel, msg.key,
+            log.warning("%s message %s slower than %ss; replying later", msg.channel, row_id,
                         self.deadline)
-            task.add_done_callback(lambda done: self._after_deadline(msg, done))
+            waiting.webhooks -= 1
             return None
 
-    def _after_deadline(self, msg: Inbound, task: asyncio.Task) -> None:
-        if task.cancelled() or task.exception() or not task.result():
-            return
-        later = asyncio.create_task(self.late_reply(msg, task.result()))
-        self.tasks.add(later)
-        later.add_done_callback(self.tasks.discard)
+    def _start(self, row_id: int, msg: Inbound) -> tuple[asyncio.Task, Waiting]:
+        waiting = Waiting(webhooks=0)
+        task = self._keep(self.dispatcher.handle(row_id, msg, waiting))
+        self._handling[row_id] = (task, waiting)
+        task.add_done_callback(lambda _: self._handling.pop(row_id, None))
+        return task, waiting
+
+    async def _take_reply(self, row_id: int) -> bool:
+        try:
+            return await self.inbox.hand_to_webhook(row_id)
+        except OUTAGE as error:  # the reply stays waiting, and goes through the API
+            log.error("reply of message %s not taken (%s); sent later", row_id,
+                      type(error).__name__)
+            return False
+
+    def _keep(self, work) -> asyncio.Task:
+        """A task that outlives the request that started it (aiogram's habit)."""
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(_note_failure)
+        return task
+
+
+def _note_failure(task: asyncio.Task) -> None:
+    """A task whose request was answered already: its failure is logged, not lost."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("webhook work ended with %s; the journal keeps the message",
+                    type(task.exception()).__name__)
 
 
 def _refusal(refusal: wire.Refused) -> web.Response:

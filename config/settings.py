@@ -19,7 +19,7 @@ PREFIX = "GRIDBOT_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gridbot.db"
 # Sections of the TOML file that belong to later features and are passed through as they are.
 OPEN_SECTIONS = frozenset(
-    {"sla", "quiet", "patrol", "visits", "digest", "retention", "nlu", "templates"}
+    {"sla", "quiet", "patrol", "visits", "digest", "retention", "nlu", "templates", "limits"}
 )
 
 
@@ -76,7 +76,7 @@ class Settings:
 
 REQUIRED_TO_SERVE = (
     "mp_appid", "mp_secret", "mp_token",
-    "work_corpid", "work_agentid", "work_secret", "work_token", "work_aes_key",
+    "work_corpid", "work_agentid", "work_secret", "work_token", "work_aes_key", "data_key",
 )
 
 DESCRIPTIONS = {
@@ -97,7 +97,8 @@ DESCRIPTIONS = {
     "work_api_base": "base URL of the WeCom API",
     "db_pool_size": "PostgreSQL connections each process keeps open",
     "db_max_overflow": "extra PostgreSQL connections for bursts (each opened and closed again)",
-    "data_key": "32 random bytes in base64 that encrypt the registry (gridbot registry new-key)",
+    "data_key": "32 random bytes in base64 that encrypt personal data: the registry, report "
+    "texts, notes and messages (make one with `gridbot registry new-key`)",
     "nlu_backend": "text classifier: embedded (default), rasa or keywords",
     "rasa_url": "base URL of a running Rasa server (with GRIDBOT_NLU_BACKEND=rasa)",
 }

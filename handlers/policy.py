@@ -43,6 +43,29 @@ URGENT_SLA = Sla(accept=timedelta(minutes=10), on_site=timedelta(minutes=30),
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Each resident's token bucket: `burst` messages at once, `per_minute` on average."""
+
+    per_minute: float = 10.0
+    burst: int = 5
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> Limits:
+        unknown = set(table) - {"per_minute", "burst"}
+        if unknown:
+            raise SettingsError("GRIDBOT_CONFIG", f"[limits] has unknown keys: {sorted(unknown)}")
+        per_minute, burst = table.get("per_minute", cls.per_minute), table.get("burst", cls.burst)
+        if not isinstance(per_minute, int | float) or isinstance(per_minute, bool) \
+                or per_minute <= 0:
+            raise SettingsError("GRIDBOT_CONFIG", f"[limits] per_minute: {per_minute!r} is not "
+                                "a positive number of messages")
+        if not isinstance(burst, int) or isinstance(burst, bool) or burst < 1:
+            raise SettingsError("GRIDBOT_CONFIG", f"[limits] burst: {burst!r} is not a whole "
+                                "number of messages, at least 1")
+        return cls(per_minute=float(per_minute), burst=burst)
+
+
+@dataclass(frozen=True)
 class Policy:
     # Below this confidence the resident is asked to pick the category among the top three.
     choice_threshold: float = 0.45
@@ -54,6 +77,8 @@ class Policy:
     duplicate_radius_m: float = 200.0  # same category this near and this recent is linked
     duplicate_window: timedelta = timedelta(hours=48)
     retention_days: int = 1095  # closed tickets keep personal details this long
+    limits: Limits = Limits()
+    alert_gap: timedelta = timedelta(minutes=1)  # one emergency alert per resident this often
 
     def sla_for(self, category: str, urgent: bool) -> Sla:
         return self.urgent_sla if urgent else self.category_sla.get(category, self.sla)
@@ -74,4 +99,5 @@ class Policy:
             raise SettingsError("GRIDBOT_CONFIG", f"[retention] ticket_days: {days!r} is not a "
                                 "whole number of days")
         return cls(choice_threshold=float(nlu.get("threshold", cls.choice_threshold)),
-                   sla=base, urgent_sla=urgent, category_sla=categories, retention_days=days)
+                   sla=base, urgent_sla=urgent, category_sla=categories, retention_days=days,
+                   limits=Limits.from_table(settings.section("limits")))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from handlers.policy import Policy
 from handlers.rhythm import Rhythm
 from nlu.classifier import Classifier
 from storage.crypto import DataKey
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from handlers.inbound import Inbound
 
 
 class Clock(Protocol):
@@ -33,3 +39,7 @@ class Ports:
     policy: Policy = field(default_factory=Policy)
     data_key: DataKey | None = None  # reads and writes the registry; None: it stays locked
     rhythm: Rhythm = field(default_factory=Rhythm)
+    count: Callable[[str], None] = lambda event: None  # counts what /metrics shows
+
+
+Handler = Callable[["AsyncSession", "Inbound", Ports], Awaitable[str | None]]

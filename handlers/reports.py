@@ -93,7 +93,18 @@ async def _place_and_route(session: AsyncSession, ticket: Ticket, resident: Resi
     ticket.grid_id = resident.grid_id
     ticket.lat, ticket.lon = ticket.lat or resident.lat, ticket.lon or resident.lon
     ticket.place = ticket.place or resident.place
-    return await route(session, ticket, now, policy)
+    return await route(session, ticket, now, policy, alert=_may_alert(ticket, resident, now,
+                                                                        policy))
+
+
+def _may_alert(ticket: Ticket, resident: Resident, now: datetime, policy: Policy) -> bool:
+    """At most one emergency alert to the centres per resident and `alert_gap`."""
+    if not ticket.urgent:
+        return False
+    if resident.alerted_at is not None and now - resident.alerted_at < policy.alert_gap:
+        return False
+    resident.alerted_at = now
+    return True
 
 
 def _ask_category(options: list[str]) -> str:

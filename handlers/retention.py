@@ -35,7 +35,7 @@ async def anonymise(session: AsyncSession, ticket_ids: list[int]) -> None:
             .execution_options(synchronize_session=False))
     await session.execute(update(Ticket).where(Ticket.id.in_(ticket_ids)).values(
         text=ANONYMISED, place=None, lat=None, lon=None, resolution=None, resident_id=None,
-        category_options=None).execution_options(synchronize_session=False))
+        category_options=None, anonymised=True).execution_options(synchronize_session=False))
     await session.execute(update(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids))
                           .values(note=None).execution_options(synchronize_session=False))
     for table in (Attachment, TicketReporter):
@@ -45,7 +45,7 @@ async def anonymise(session: AsyncSession, ticket_ids: list[int]) -> None:
 async def anonymise_old_tickets(session: AsyncSession, now: datetime, days: int) -> int:
     cutoff = now - timedelta(days=days)
     ids = list(await session.scalars(select(Ticket.id).where(
-        Ticket.state == "closed", Ticket.closed_at < cutoff, Ticket.text != ANONYMISED)))
+        Ticket.state == "closed", Ticket.closed_at < cutoff, Ticket.anonymised.is_(False))))
     await anonymise(session, ids)
     await session.execute(update(InboundMessage).where(
         InboundMessage.received_at < cutoff, InboundMessage.content.is_not(None))

@@ -57,8 +57,10 @@ async def find_handler(session: AsyncSession, chain: list[OrgUnit], category: st
 
 
 async def route(session: AsyncSession, ticket: Ticket, now: datetime, policy: Policy,
-                exclude: Staff | None = None) -> Staff | None:
-    """Assign the ticket and tell the assignee on WeCom; None when nobody can take it."""
+                exclude: Staff | None = None, alert: bool = True) -> Staff | None:
+    """Assign the ticket and tell the assignee on WeCom; None when nobody can take it. An
+    urgent ticket also alerts the centres, unless `alert` is false (its reporter's emergency
+    alerted them a moment ago)."""
     chain = await repos.unit_chain(session, ticket.grid_id)
     grid = chain[0] if chain else None
     ticket.unit_id = ticket.grid_id
@@ -72,7 +74,7 @@ async def route(session: AsyncSession, ticket: Ticket, now: datetime, policy: Po
                            policy=policy)
         await tell_staff(session, event, [staff], staff_notice(ticket, grid), now, ticket.grid_id,
                          urgent=ticket.urgent)
-    if ticket.urgent and chain:
+    if ticket.urgent and chain and alert:
         await alert_centres(session, ticket, chain, staff, now)
     return staff
 

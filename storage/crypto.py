@@ -11,7 +11,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Text, TypeDecorator
 
 from config.settings import SettingsError
 
@@ -69,6 +72,10 @@ class DataKey:
         """`context` (table.column) is bound in, so a value cannot be moved to another field."""
         if value is None or value == "":
             return None
+        return self.seal(value, context)
+
+    def seal(self, value: str, context: str) -> str:
+        """Like `encrypt`, for a value that may be empty: "" stays "" once opened again."""
         nonce = secrets.token_bytes(NONCE_BYTES)
         sealed = self._aead.encrypt(nonce, value.encode(), context.encode())
         return f"{self.key_id}:{base64.b64encode(nonce + sealed).decode()}"
@@ -79,7 +86,10 @@ class DataKey:
         key_id, _, body = token.partition(":")
         if key_id != self.key_id:
             raise DataKeyError(f"data was written with key {key_id}, this key is {self.key_id}")
-        raw = base64.b64decode(body)
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise DataKeyError("a stored value is not one this key wrote") from None
         try:
             return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
                                       context.encode()).decode()
@@ -116,3 +126,71 @@ async def check_registry_key(session, key: DataKey | None, now) -> None:
     elif stored.key_id != key.key_id:
         raise DataKeyError(f"is not the key the registry was written with "
                            f"(key id {key.key_id}, registry {stored.key_id})")
+
+
+# Personal free text at rest (report texts, notes, resolutions, message bodies) is sealed with
+# the same key and scheme as the registry. The key travels with the engine: make_engine puts it
+# on the engine's dialect, the one object a column type is handed when it binds or reads.
+
+class KeyMissing(DataKeyError):
+    def __init__(self):
+        super().__init__("missing; personal data is stored encrypted and cannot be read or "
+                         "written without it (make one with `gridbot registry new-key`)")
+
+
+def attach_key(dialect, key: DataKey | None) -> None:
+    dialect.gridbot_data_key = key
+
+
+def key_of_dialect(dialect) -> DataKey:
+    key = getattr(dialect, "gridbot_data_key", None)
+    if key is None:
+        raise KeyMissing()
+    return key
+
+
+class SealedText(TypeDecorator):
+    """Text encrypted with AES-GCM, bound to its column (`context`, e.g. "tickets.text")."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, context: str):
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        if value is None:
+            return None
+        return key_of_dialect(dialect).seal(self._dump(value), self.context)
+
+    def process_result_value(self, value: str | None, dialect):
+        if value is None:
+            return None
+        return self._load(key_of_dialect(dialect).decrypt(value, self.context))
+
+    def _dump(self, value) -> str:
+        return value
+
+    def _load(self, text: str):
+        return text
+
+
+class SealedJSON(SealedText):
+    """A JSON document (an outbox message body) encrypted like SealedText."""
+
+    cache_ok = True
+
+    def _dump(self, value) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def _load(self, text: str):
+        return json.loads(text)
+
+
+def is_sealed(value: str) -> bool:
+    """Whether a stored value has the shape of a sealed one (`<key id>:<base64>`)."""
+    return bool(SEALED_SHAPE.match(value))
+
+
+SEALED_SHAPE = re.compile(r"^[0-9a-f]{8}:[A-Za-z0-9+/]+={0,2}$")

@@ -7,15 +7,21 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Text, event, select, type_coerce
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from storage.crypto import DataKey, KeyMissing, SealedText, attach_key, is_sealed
+from storage.models import Base, DataVersion
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, pool_size: int = 10, max_overflow: int = 0) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 0,
+                data_key: DataKey | None = None) -> AsyncEngine:
+    """An engine that seals and opens personal text with `data_key` (without one, such text
+    can be neither written nor read)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # One connection per process: SQLite takes one writer at a time, and sessions queued
@@ -24,10 +30,12 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 0) -> AsyncEn
         engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1,
                                      max_overflow=0)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    # No pre-ping (a round trip per checkout): a connection found dead invalidates the pool,
-    # the callback answers 503 and WeChat's retry gets a fresh connection.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    else:
+        # No pre-ping (a round trip per checkout): a connection found dead invalidates the
+        # pool, the callback answers 503 and WeChat's retry gets a fresh connection.
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    attach_key(engine.sync_engine.dialect, data_key)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -53,9 +61,12 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
 
 
 async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the schema up to date (alembic upgrade head)."""
+    """Bring the schema up to date (alembic upgrade head), then seal what an older gridbot
+    left in clear."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+    async with engine.begin() as connection:
+        await connection.run_sync(seal_plaintext)
 
 
 def _upgrade(connection: Connection) -> None:
@@ -63,3 +74,34 @@ def _upgrade(connection: Connection) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+SEALED_MARK = "sealed"  # a data version: every sealed column holds only sealed values
+
+
+def seal_plaintext(connection: Connection) -> None:
+    """Once per database: seal the personal text written in clear before it was sealed. A new
+    database has none; an old one needs the key."""
+    mark = select(DataVersion.version).where(DataVersion.name == SEALED_MARK)
+    if connection.execute(mark).scalar():
+        return
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, SealedText):
+                _seal_column(connection, table, column)
+    connection.execute(DataVersion.__table__.insert().values(name=SEALED_MARK, version=1))
+
+
+def _seal_column(connection: Connection, table, column) -> None:
+    raw = type_coerce(column, Text)
+    plain = [(row_id, value) for row_id, value in connection.execute(
+        select(table.c.id, raw).where(column.is_not(None))) if not is_sealed(value)]
+    if not plain:
+        return
+    key = getattr(connection.dialect, "gridbot_data_key", None)
+    if key is None:
+        raise KeyMissing()
+    log.info("sealing %d values of %s.%s written in clear", len(plain), table.name, column.name)
+    for row_id, value in plain:
+        connection.execute(table.update().where(table.c.id == row_id).values(
+            {column.name: type_coerce(key.seal(value, column.type.context), Text)}))

@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.crypto import SealedJSON, SealedText
+
 ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -97,12 +99,18 @@ class Resident(Base):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    place: Mapped[str | None] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(SealedText("residents.place"))
     located_at: Mapped[datetime | None]
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     consent_version: Mapped[str | None] = mapped_column(String(16))
     consent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # The sender's token bucket ([limits]): tokens left at `bucket_at`; when they were last
+    # told they write too often, and when an emergency of theirs last alerted the centres.
+    bucket_tokens: Mapped[float | None] = mapped_column(Float)
+    bucket_at: Mapped[datetime | None]
+    limited_told_at: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]
 
 
 class Ticket(Base):
@@ -115,7 +123,7 @@ class Ticket(Base):
     source: Mapped[str] = mapped_column(String(16), default="resident")
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     category: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText("tickets.text"))
     state: Mapped[str] = mapped_column(String(16), index=True)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     must_attend: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -124,12 +132,12 @@ class Ticket(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    place: Mapped[str | None] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(SealedText("tickets.place"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
-    resolution: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(SealedText("tickets.resolution"))
     # Set while the resident is asked to pick the category among these ids.
     category_options: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     level: Mapped[int] = mapped_column(Integer, default=0)  # 0 grid … 3 county
@@ -138,6 +146,7 @@ class Ticket(Base):
     on_site_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rating: Mapped[str | None] = mapped_column(String(24))
+    anonymised: Mapped[bool] = mapped_column(Boolean, default=False)  # retention has run
     version: Mapped[int] = mapped_column(Integer, default=1)  # concurrent changes fail, not merge
 
     __mapper_args__ = {"version_id_col": version}
@@ -155,7 +164,7 @@ class TicketReporter(Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText("ticket_reporters.text"))
     created_at: Mapped[datetime]
 
 
@@ -169,7 +178,7 @@ class TicketEvent(Base):
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(32))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(SealedText("ticket_events.note"))
 
 
 class Attachment(Base):
@@ -183,19 +192,32 @@ class Attachment(Base):
 
 
 class InboundMessage(Base):
-    """Every message received, once: the unique key stops WeChat's retries."""
+    """The inbox journal: every message received, committed before WeChat hears 200, once
+    (the unique key stops WeChat's retries; the unique nonce stops a replayed query). It is
+    `pending` until one transaction handles it (`done`, `failed`, or `limited` when its sender
+    wrote too often); a pending row whose lease ran out is handled by any process. The reply
+    waits on the row (`reply_state` waiting) until the webhook hands it to WeChat (passive) or
+    it goes to the outbox (queued)."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "msg_key"),)
+    __table_args__ = (UniqueConstraint("channel", "msg_key"),
+                      UniqueConstraint("channel", "nonce", name="uq_inbound_messages_nonce"),
+                      Index("ix_inbound_messages_pending", "status", "lease_until"),
+                      Index("ix_inbound_messages_reply", "reply_state", "processed_at"))
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     channel: Mapped[str] = mapped_column(String(8))
     msg_key: Mapped[str] = mapped_column(String(200))
+    nonce: Mapped[str | None] = mapped_column(String(80))  # the signed query's timestamp:nonce
     sender: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
-    content: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="done")
-    reply: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(SealedText("inbound_messages.content"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    reply: Mapped[str | None] = mapped_column(SealedText("inbound_messages.reply"))
+    reply_state: Mapped[str | None] = mapped_column(String(16))
     received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):
@@ -206,7 +228,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     channel: Mapped[str] = mapped_column(String(8))
     recipient: Mapped[str] = mapped_column(String(64))
-    body: Mapped[dict] = mapped_column(JSON)
+    body: Mapped[dict] = mapped_column(SealedJSON("outbox.body"))
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     state: Mapped[str] = mapped_column(String(16), default="pending")
@@ -300,7 +322,7 @@ class Patrol(Base):
     state: Mapped[str] = mapped_column(String(16))  # started, done, missed
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
-    finding: Mapped[str | None] = mapped_column(Text)
+    finding: Mapped[str | None] = mapped_column(SealedText("patrols.finding"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     track: Mapped[list] = mapped_column(JSON, default=list)
 

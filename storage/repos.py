@@ -81,7 +81,11 @@ async def staff_by_userid(session: AsyncSession, userid: str) -> Staff | None:
 
 
 async def resident_by_openid(session: AsyncSession, openid: str) -> Resident | None:
-    return await session.scalar(RESIDENT_BY_OPENID, {"openid": openid})
+    """Asked once per unit of work: the limiter and the handler share what it found."""
+    known = session.info.setdefault("residents", {})
+    if openid not in known:
+        known[openid] = await session.scalar(RESIDENT_BY_OPENID, {"openid": openid})
+    return known[openid]
 
 
 async def get_or_add_resident(session: AsyncSession, openid: str, now: datetime) -> Resident:
@@ -90,6 +94,7 @@ async def get_or_add_resident(session: AsyncSession, openid: str, now: datetime)
         resident = Resident(openid=openid, created_at=now, subscribed=True)
         session.add(resident)
         await session.flush()
+        session.info["residents"][openid] = resident
     return resident
 
 

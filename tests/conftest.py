@@ -102,9 +102,17 @@ async def sqlite_url(tmp_path):
     return url
 
 
+def data_key():
+    """The key the test service seals personal text with (the demo's, made for this run)."""
+    from bot.demo import DEMO_DATA_KEY
+    from storage.crypto import DataKey
+
+    return DataKey.from_text(DEMO_DATA_KEY)
+
+
 @pytest.fixture
 async def sessionmaker(database_url):
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, data_key=data_key())
     yield make_sessionmaker(engine)
     await engine.dispose()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import aiohttp
 from sqlalchemy import select
 
-from bot.app import SERVICES, Services, create_app
+from bot.app import SERVICES, Services, create_app, take_up_journal
 from bot.demo import demo_settings, grid_points, serving
 from bot.fake_wechat import FakeWeChat
 from bot.simulator import WeChatSimulator, simulators
@@ -17,6 +17,9 @@ from handlers.deadlines import act_on_due
 from storage.models import OutboxMessage, Ticket
 
 RESIDENT = "o_test_resident_01"
+# The clock stands still in these tests, so no sender's bucket refills: tests of other things
+# get room; the rate-limit tests set [limits] themselves.
+UNLIMITED = {"per_minute": 10_000, "burst": 10_000}
 POINTS = grid_points()
 
 
@@ -30,6 +33,10 @@ class Stack:
 
     async def drain(self) -> int:
         return await self.services.relay.drain()
+
+    async def take_up_journal(self) -> int:
+        """What the service's inbox watch does every few seconds, at the fake clock's time."""
+        return await take_up_journal(self.services)
 
     async def check_deadlines(self) -> int:
         """What the service's deadline watch does every few seconds, at the fake clock's time."""
@@ -65,7 +72,7 @@ class Stack:
 async def running_stack(database_url: str, clock, sections: dict | None = None,
                         **app_options) -> AsyncIterator[Stack]:
     settings = replace(demo_settings(database_url, "http://127.0.0.1:1"),
-                       sections=sections or {})
+                       sections={"limits": UNLIMITED, **(sections or {})})
     fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
                       settings.work_secret)
     async with serving(fake.app()) as fake_base:

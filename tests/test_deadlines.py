@@ -12,7 +12,7 @@ from config.settings import Settings, SettingsError
 from handlers.deadlines import act_on_due
 from handlers.policy import Policy
 from storage.db import make_engine, make_sessionmaker
-from tests.conftest import embedded_classifier
+from tests.conftest import data_key, embedded_classifier
 from tests.stack import RESIDENT, running_stack
 
 FAST = {"sla": {"accept": "1m", "resolve": "1h", "on_site": "2h"}}
@@ -83,7 +83,7 @@ async def test_deadline_missed_while_down_is_acted_on_once_after_restart(seeded_
 async def test_two_processes_checking_at_once_escalate_once(fast_stack, clock, seeded_url):
     await report(fast_stack)
     clock.advance(minutes=2)
-    engines = [make_engine(seeded_url) for _ in range(2)]
+    engines = [make_engine(seeded_url, data_key=data_key()) for _ in range(2)]
     policy = fast_stack.services.policy
     try:
         acted = await asyncio.gather(*(act_on_due(make_sessionmaker(e), clock.now(), policy)

@@ -12,8 +12,6 @@ import contextlib
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
@@ -24,7 +22,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.demo import demo_settings, free_port, serve_environment, serving
+from bot.demo import demo_settings, serve_environment, serving
 from bot.fake_wechat import FakeWeChat
 from bot.relay import BASE_DELAY, Relay
 from bot.simulator import simulators
@@ -32,6 +30,8 @@ from bot.wechat_api import TIMEOUT, MpApi, WorkApi
 from storage.db import make_engine, make_sessionmaker
 from storage.models import OutboxMessage, Ticket
 from storage.tokens import TokenStore
+from tests.conftest import data_key
+from tests.serve import ended, gridbot_serve, poll
 from tests.stack import POINTS, RESIDENT, Stack
 
 # Every test here runs on PostgreSQL only: skipped without a server, failing under CI=true.
@@ -201,60 +201,7 @@ async def test_wechat_hanging_past_the_timeout_is_retried_later_and_delivered_on
 
 # 3. SIGKILL between storing the ticket and sending its notice ----------------------------------
 
-SERVE_START_SECONDS = 60
 DELIVERY_SECONDS = 30  # the first retry is due at most 7.5 s after the failure, polled every 2 s
-
-
-@dataclass
-class Served:
-    base: str
-    process: subprocess.Popen
-
-
-@contextlib.asynccontextmanager
-async def gridbot_serve(env: dict[str, str], log: Path) -> AsyncIterator[Served]:
-    """A real `gridbot serve` process; yields once /healthz answers."""
-    port = free_port()
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=output, stderr=output,
-            env={**env, "GRIDBOT_HOST": "127.0.0.1", "GRIDBOT_PORT": str(port)})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVE_START_SECONDS
-        async with aiohttp.ClientSession() as http:
-            while True:
-                assert process.poll() is None, f"gridbot serve exited:\n{log.read_text()}"
-                assert time.monotonic() < deadline, f"gridbot serve not up:\n{log.read_text()}"
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(f"{base}/healthz") as response:
-                        if response.status == 200:
-                            break
-                await asyncio.sleep(0.1)
-        yield Served(base, process)
-    finally:
-        if process.poll() is None:
-            process.terminate()  # it may still call the fake API, served by this event loop
-        if await ended(process, 30) is None:
-            process.kill()
-            process.wait()
-
-
-async def ended(process: subprocess.Popen, seconds: float) -> int | None:
-    """The process's exit status once it has ended, None if still running after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while process.poll() is None and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    return process.returncode
-
-
-async def poll(check: Callable, seconds: float, what: str):
-    """Ask `check` until it answers something true; bounded by `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not (answer := await check()):
-        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
-        await asyncio.sleep(0.1)
-    return answer
 
 
 async def test_sigkill_between_ticket_and_notice_delivers_the_notice_once_after_restart(
@@ -266,7 +213,7 @@ async def test_sigkill_between_ticket_and_notice_delivers_the_notice_once_after_
     trouble = Trouble(outage=503)  # every send fails: the notice stays in the outbox
     config = tmp_path / "gridbot.toml"
     config.write_text('[quiet]\nfrom = "00:00"\nuntil = "00:00"\n')  # whatever the hour
-    engine = make_engine(seeded_url)
+    engine = make_engine(seeded_url, data_key=data_key())
     sessionmaker = make_sessionmaker(engine)
 
     async def notices() -> list[OutboxMessage]:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from storage.db import make_engine, make_sessionmaker
 from storage.importer import ImportFailed, run_import
 from storage.models import OrgUnit, Route, Staff
+from tests.conftest import data_key
 
 DEMO = Path(__file__).resolve().parent.parent / "config" / "demo"
 GRIDS, STAFF, ROUTES = DEMO / "grids.geojson", DEMO / "staff.csv", DEMO / "routes.csv"
@@ -22,7 +23,7 @@ BOW_TIE = [[[116.34, 36.48], [116.38, 36.52], [116.38, 36.48], [116.34, 36.52], 
 
 
 async def read_all(url: str) -> tuple[list[OrgUnit], list[Staff], list[Route]]:
-    engine = make_engine(url)
+    engine = make_engine(url, data_key=data_key())
     try:
         async with make_sessionmaker(engine)() as session:
             units = list(await session.scalars(select(OrgUnit).order_by(OrgUnit.path)))
@@ -34,7 +35,7 @@ async def read_all(url: str) -> tuple[list[OrgUnit], list[Staff], list[Route]]:
 
 
 async def counts(url: str) -> tuple[int, int, int]:
-    engine = make_engine(url)
+    engine = make_engine(url, data_key=data_key())
     try:
         async with engine.connect() as connection:
             return tuple(

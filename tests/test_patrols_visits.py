@@ -24,7 +24,7 @@ from handlers.rhythm import SHANGHAI
 from storage.crypto import DataKey
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Household, Patrol, Staff, Visit
-from tests.conftest import embedded_classifier
+from tests.conftest import data_key, embedded_classifier
 from tests.stack import running_stack
 
 WORKERS = ("lijunwei", "liminghua", "sunjianguo", "wanglifang", "zhaoxiaoyan")
@@ -290,7 +290,7 @@ async def test_patrol_record_shows_the_last_seven_days(stack, clock):
 @pytest.fixture
 async def registry_stack(seeded_url, clock):
     """The demo county with its registry imported on 2026-11-01, before the FakeClock's day."""
-    engine = make_engine(seeded_url)
+    engine = make_engine(seeded_url, data_key=data_key())
     try:
         async with make_sessionmaker(engine)() as session:
             await session.execute(update(Household).values(created_at=IMPORTED))

@@ -35,6 +35,7 @@ from storage.models import (
     Ticket,
     TicketEvent,
 )
+from tests.conftest import data_key
 
 DEMO = Path(__file__).resolve().parent.parent / "config" / "demo"
 GRIDS, STAFF, ROUTES = DEMO / "grids.geojson", DEMO / "staff.csv", DEMO / "routes.csv"
@@ -53,7 +54,7 @@ ONLY_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 @contextlib.asynccontextmanager
 async def session_for(url: str):
-    engine = make_engine(url)
+    engine = make_engine(url, data_key=data_key())
     try:
         async with make_sessionmaker(engine)() as session:
             yield session

@@ -1,0 +1,160 @@
+"""The inbox journal, its one writer: a message is stored in its own commit before WeChat
+hears 200, handled once from there, and its reply waits on the row until it is handed over."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from storage.models import InboundMessage
+
+LEASE = timedelta(seconds=10)  # a pending row nobody finished by then is anyone's to handle
+REPLY_GRACE = timedelta(seconds=30)  # a reply nobody handed to WeChat by then is sent by API
+KEY_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A message's row in the journal, as the webhook needs it."""
+
+    id: int
+    status: str
+    reply: str | None = None
+    reply_state: str | None = None
+    fresh: bool = False  # stored by this call (not a retry of a message already there)
+
+
+class Replayed(Exception):
+    """The signed query's timestamp and nonce came before with another message."""
+
+
+def _insert_ignoring(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(InboundMessage).on_conflict_do_nothing().returning(InboundMessage.id)
+
+
+ROW = (select(InboundMessage.id, InboundMessage.status, InboundMessage.reply,
+              InboundMessage.reply_state)
+       .where(InboundMessage.channel == bindparam("channel"),
+              InboundMessage.msg_key == bindparam("msg_key")))
+FINISH = (update(InboundMessage)
+          .where(InboundMessage.id == bindparam("row_id"), InboundMessage.status == "pending")
+          .values(status=bindparam("status"), processed_at=bindparam("now"),
+                  reply=bindparam("reply"), reply_state=bindparam("reply_state"))
+          .execution_options(synchronize_session=False))
+QUEUE_WAITING = (update(InboundMessage)
+                 .where(InboundMessage.id == bindparam("row_id"),
+                        InboundMessage.reply_state == "waiting")
+                 .values(reply_state="queued", reply=None)
+                 .execution_options(synchronize_session=False))
+HAND_OVER = (update(InboundMessage)
+             .where(InboundMessage.id == bindparam("row_id"),
+                    InboundMessage.reply_state.in_(bindparam("from_states", expanding=True)))
+             .values(reply_state=bindparam("to_state")))
+
+
+class Inbox:
+    def __init__(self, sessionmaker: async_sessionmaker):
+        self._sessionmaker = sessionmaker
+        self._insert = None
+
+    @contextlib.asynccontextmanager
+    async def _autocommit(self):
+        async with self._sessionmaker() as session:
+            yield await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+    async def journal(self, *, channel: str, key: str, sender: str, kind: str, content: str,
+                      nonce: str, now: datetime) -> Entry:
+        """Store the message in one commit of its own, or find it when WeChat retries it."""
+        params = {"channel": channel, "msg_key": key[:KEY_CHARS], "sender": sender,
+                  "kind": kind, "content": content, "nonce": nonce[:80] or None,
+                  "status": "pending", "attempts": 0, "received_at": now,
+                  "lease_until": now + LEASE}
+        async with self._autocommit() as connection:
+            new_id = await connection.scalar(self._insert_for(connection), params)
+            if new_id is not None:
+                return Entry(new_id, "pending", fresh=True)
+            row = (await connection.execute(ROW, params)).first()
+        if row is None:
+            raise Replayed()
+        return Entry(row.id, row.status, row.reply, row.reply_state)
+
+    def _insert_for(self, connection: AsyncConnection):
+        if self._insert is None:
+            self._insert = _insert_ignoring(connection.dialect.name)
+        return self._insert
+
+    async def hand_to_webhook(self, row_id: int) -> bool:
+        """Take the waiting reply to answer WeChat with (before answering, so that it is not
+        also sent by the API). False: it was already queued for the API."""
+        return await self._move_reply(row_id, ("waiting", "passive"), "passive")
+
+    async def _move_reply(self, row_id: int, from_states: tuple[str, ...], to: str) -> bool:
+        async with self._autocommit() as connection:
+            moved = await connection.execute(HAND_OVER, {
+                "row_id": row_id, "from_states": list(from_states), "to_state": to})
+        return moved.rowcount == 1
+
+
+    async def claim_due(self, now: datetime, limit: int = 20) -> list:
+        """Pending rows whose lease ran out (their process died, or it gave up): taken under a
+        new lease, oldest first; each with its id, channel, content and attempts."""
+        due = (select(InboundMessage.id)
+               .where(InboundMessage.status == "pending", InboundMessage.lease_until < now)
+               .order_by(InboundMessage.id).limit(limit)
+               .with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED"))
+        claim = (update(InboundMessage)
+                 .where(InboundMessage.id == due.c.id, InboundMessage.status == "pending")
+                 .values(lease_until=now + LEASE, attempts=InboundMessage.attempts + 1)
+                 .returning(InboundMessage.id, InboundMessage.channel, InboundMessage.content,
+                            InboundMessage.attempts))
+        async with self._autocommit() as connection:
+            return sorted((await connection.execute(claim)).all(), key=lambda row: row.id)
+
+    async def give_up(self, row_id: int, now: datetime) -> None:
+        """A message that cannot be handled at all (unreadable, or it failed every time)."""
+        async with self._autocommit() as connection:
+            await connection.execute(FINISH, {"row_id": row_id, "status": "failed", "now": now,
+                                              "reply": None, "reply_state": None})
+
+    async def unanswered_replies(self, now: datetime, limit: int = 50) -> list:
+        """Replies kept for a webhook that never took them (it died, or its answer stalled)."""
+        query = (select(InboundMessage.id, InboundMessage.channel, InboundMessage.sender,
+                        InboundMessage.msg_key, InboundMessage.reply)
+                 .where(InboundMessage.reply_state == "waiting",
+                        InboundMessage.processed_at < now - REPLY_GRACE)
+                 .order_by(InboundMessage.id).limit(limit))
+        async with self._autocommit() as connection:
+            return (await connection.execute(query)).all()
+
+    async def forget_answered_replies(self, now: datetime) -> None:
+        """A reply answered passively is kept a little while, so that WeChat's retry of the
+        message gets it again; then it is cleared."""
+        async with self._autocommit() as connection:
+            await connection.execute(
+                update(InboundMessage)
+                .where(InboundMessage.reply_state == "passive",
+                       InboundMessage.processed_at < now - REPLY_GRACE,
+                       InboundMessage.reply.is_not(None))
+                .values(reply=None))
+
+
+async def queue_waiting_reply(session: AsyncSession, row_id: int) -> bool:
+    """Take a waiting reply for the outbox, in the caller's transaction; False when a webhook
+    took it first."""
+    return (await session.execute(QUEUE_WAITING, {"row_id": row_id})).rowcount == 1
+
+
+async def finish(session: AsyncSession, row_id: int, status: str, now: datetime,
+                 reply: str | None, reply_state: str | None) -> bool:
+    """Mark the row handled, in the handling transaction; False when someone else did."""
+    done = await session.execute(FINISH, {"row_id": row_id, "status": status, "now": now,
+                                          "reply": reply, "reply_state": reply_state})
+    return done.rowcount == 1

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import hmac
 import math
+import re
+import time
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
-from wechatpy import create_reply
 from wechatpy import parse_message as parse_mp
 from wechatpy.crypto import PrpCrypto as MpPrpCrypto
 from wechatpy.crypto import WeChatCrypto
@@ -22,6 +23,8 @@ from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.utils import WeChatSigner
 
 from handlers.inbound import Inbound
+
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Refused(Exception):
@@ -169,5 +172,21 @@ def _coordinates(lat: object, lon: object) -> tuple[float | None, float | None]:
 
 
 def reply_xml(text: str, xml: str, channel: str) -> str:
-    message = (parse_mp if channel == "mp" else parse_work)(xml)
-    return create_reply(text, message, render=True)
+    """The passive text reply to the message `xml`, on either channel: every reply is rendered
+    here, each field as text whatever it contains."""
+    fields = parse_xml(xml.encode("utf-8"))
+    return (f"<xml><ToUserName>{cdata(fields.get('FromUserName', '').strip())}</ToUserName>"
+            f"<FromUserName>{cdata(fields.get('ToUserName', '').strip())}</FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>"
+            f"<MsgType>{cdata('text')}</MsgType><Content>{cdata(text)}</Content></xml>")
+
+
+def cdata(text: str) -> str:
+    """`text` as a CDATA section: a `]]>` inside is split across two sections."""
+    return "<![CDATA[" + xml_chars(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def xml_chars(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot carry: control characters other than tab,
+    newline and carriage return, U+FFFE, U+FFFF and lone surrogates."""
+    return NOT_XML.sub("", text)

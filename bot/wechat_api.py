@@ -9,6 +9,7 @@ from json import dumps
 
 import aiohttp
 
+from bot.wire import clip_to_bytes
 from handlers.ports import Clock
 from storage.tokens import TokenStore
 
@@ -20,6 +21,11 @@ WINDOW_CLOSED = 45015
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 # WeChat shows \uXXXX escapes literally: send UTF-8, as wechatpy does.
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+# WeCom documents a text message's content as at most 2048 bytes ("Send application messages",
+# developer.work.weixin.qq.com/document/path/90236). The Official Account's customer-service
+# API documents no figure, only errcode 45002 "content size out of limit": 2048 bytes as well.
+WORK_TEXT_BYTES = 2048
+MP_TEXT_BYTES = 2048
 
 
 class ApiError(Exception):
@@ -137,7 +143,8 @@ class MpApi(_Api):
         return _checked(await self._request("POST", "stable_token", json=payload))
 
     async def send(self, openid: str, body: dict) -> None:
-        await self._post("message/custom/send", {"touser": openid, **_message(body)})
+        await self._post("message/custom/send",
+                         {"touser": openid, **_text(body, MP_TEXT_BYTES)})
 
     async def send_template(self, openid: str, template_id: str, data: dict) -> None:
         """A template message: reaches a resident even after the 48-hour window."""
@@ -163,7 +170,7 @@ class WorkApi(_Api):
             message = {"msgtype": "image",
                        "image": {"media_id": await self.upload_image(body["png"])}}
         else:
-            message = _message(body)
+            message = _text(body, WORK_TEXT_BYTES)
         payload = {"touser": userid, "agentid": self._agentid, **message}
         data = await self._post("message/send", payload)
         if data.get("invaliduser"):
@@ -187,5 +194,6 @@ class WorkApi(_Api):
             return _checked(await response.json(content_type=None))["media_id"]
 
 
-def _message(body: dict) -> dict:
-    return {"msgtype": "text", "text": {"content": body["text"]}}
+def _text(body: dict, limit: int) -> dict:
+    """A text message of the row's text, clipped to `limit` bytes; the row keeps it whole."""
+    return {"msgtype": "text", "text": {"content": clip_to_bytes(body["text"], limit)}}

@@ -24,6 +24,10 @@ from wechatpy.utils import WeChatSigner
 
 from handlers.inbound import Inbound
 
+ELLIPSIS = "…"
+# Neither platform documents a limit for a passive reply's Content; a WeCom text message holds
+# 2048 bytes (developer.work.weixin.qq.com/document/path/90236), and a reply is held to that.
+REPLY_BYTES = 2048
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -178,7 +182,8 @@ def reply_xml(text: str, xml: str, channel: str) -> str:
     return (f"<xml><ToUserName>{cdata(fields.get('FromUserName', '').strip())}</ToUserName>"
             f"<FromUserName>{cdata(fields.get('ToUserName', '').strip())}</FromUserName>"
             f"<CreateTime>{int(time.time())}</CreateTime>"
-            f"<MsgType>{cdata('text')}</MsgType><Content>{cdata(text)}</Content></xml>")
+            f"<MsgType>{cdata('text')}</MsgType>"
+            f"<Content>{cdata(clip_to_bytes(xml_chars(text), REPLY_BYTES))}</Content></xml>")
 
 
 def cdata(text: str) -> str:
@@ -190,3 +195,13 @@ def xml_chars(text: str) -> str:
     """`text` without the characters XML 1.0 cannot carry: control characters other than tab,
     newline and carriage return, U+FFFE, U+FFFF and lone surrogates."""
     return NOT_XML.sub("", text)
+
+
+def clip_to_bytes(text: str, limit: int) -> str:
+    """`text` in at most `limit` bytes of UTF-8: if longer, cut after a whole character and
+    ended with "…", which counts towards the limit."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    room = limit - len(ELLIPSIS.encode("utf-8"))
+    return encoded[:room].decode("utf-8", errors="ignore") + ELLIPSIS

@@ -36,7 +36,7 @@ class ApiError(Exception):
 
     @classmethod
     def http(cls, status: int) -> ApiError:
-        """The API answered with an HTTP error status instead of a JSON errcode."""
+        """The API answered with an HTTP status other than 2xx instead of a JSON errcode."""
         error = cls(-status, f"HTTP {status}")
         error.args = (f"HTTP {status} from the API",)
         return error
@@ -113,14 +113,20 @@ class _Api:
         url = f"{self._base}/cgi-bin/{path}"
         body = None if json is None else dumps(json, ensure_ascii=False).encode("utf-8")
         async with self._http.request(method, url, params=params, data=body,
-                                      timeout=self._timeout,
+                                      timeout=self._timeout, allow_redirects=False,
                                       headers=JSON_HEADERS if body else None) as response:
-            if response.status >= 400:
-                raise ApiError.http(response.status)
+            _check_status(response)
             try:
                 return await response.json(content_type=None)
             except ValueError:
                 raise ApiError(-1, "response is not JSON") from None
+
+
+def _check_status(response: aiohttp.ClientResponse) -> None:
+    """Only a 2xx carries WeChat's answer. Redirects are not followed (a POST would go on as a
+    GET and its answer pass for a delivery): a 3xx fails like a 5xx, to be tried again."""
+    if not 200 <= response.status < 300:
+        raise ApiError.http(response.status)
 
 
 def _checked(data: dict) -> dict:
@@ -187,10 +193,9 @@ class WorkApi(_Api):
         token = await self.token()
         url = f"{self._base}/cgi-bin/media/upload"
         params = {"access_token": token, "type": "image"}
-        async with self._http.post(url, params=params, data=form,
-                                   timeout=self._timeout) as response:
-            if response.status >= 400:
-                raise ApiError.http(response.status)
+        async with self._http.post(url, params=params, data=form, timeout=self._timeout,
+                                   allow_redirects=False) as response:
+            _check_status(response)
             return _checked(await response.json(content_type=None))["media_id"]
 
 

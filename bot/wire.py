@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import math
 import re
@@ -24,6 +25,9 @@ from wechatpy.utils import WeChatSigner
 
 from handlers.inbound import Inbound
 
+SENDER_CHARS = 64  # what the sender and recipient columns hold
+KEY_CHARS = 200  # what the message key column holds
+MSG_ID_LIMIT = 2**64  # WeChat's MsgId is a 64-bit integer
 ELLIPSIS = "…"
 # Neither platform documents a limit for a passive reply's Content; a WeCom text message holds
 # 2048 bytes (developer.work.weixin.qq.com/document/path/90236), and a reply is held to that.
@@ -139,13 +143,8 @@ def inbound(channel: str, xml: str) -> Inbound:
 
 
 def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbound:
-    sender = message.source
-    if not sender:
-        raise Refused(400, "message has no sender")
-    key = f"msg:{message.id}" if fields.get("MsgId") else ":".join(
-        ("evt", sender, fields.get("CreateTime", ""), fields.get("Event", ""),
-         fields.get("EventKey", ""))
-    )
+    sender = _sender(message)
+    key = _key(message, fields)
     common = {"channel": channel, "key": key, "sender": sender, "raw": xml}
     kind = message.type
     if kind == "text":
@@ -165,6 +164,27 @@ def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbo
         lat, lon = _coordinates(message.latitude, message.longitude)
         return Inbound(kind="location_event", lat=lat, lon=lon, **common)
     return Inbound(kind="event" if kind == "event" else "unknown", **common)
+
+
+def _sender(message) -> str:
+    sender = message.source
+    if not sender:
+        raise Refused(400, "message has no sender")
+    if len(sender) > SENDER_CHARS:
+        raise Refused(400, f"FromUserName longer than {SENDER_CHARS} characters")
+    return sender
+
+
+def _key(message, fields: dict[str, str]) -> str:
+    """What makes the message one of a kind: its MsgId, or for an event who sent which event
+    when; a key too long to store is replaced by its hash."""
+    if fields.get("MsgId"):
+        if not 0 <= message.id < MSG_ID_LIMIT:
+            raise Refused(400, "MsgId is not a 64-bit integer")
+        return f"msg:{message.id}"
+    key = ":".join(("evt", message.source, fields.get("CreateTime", ""),
+                    fields.get("Event", ""), fields.get("EventKey", "")))
+    return key if len(key) <= KEY_CHARS else "evt:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _coordinates(lat: object, lon: object) -> tuple[float | None, float | None]:

@@ -9,6 +9,7 @@ from json import dumps
 
 import aiohttp
 
+from bot.wire import clip_to_bytes
 from handlers.ports import Clock
 from storage.tokens import TokenStore
 
@@ -20,6 +21,11 @@ WINDOW_CLOSED = 45015
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 # WeChat shows \uXXXX escapes literally: send UTF-8, as wechatpy does.
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+# WeCom documents a text message's content as at most 2048 bytes ("Send application messages",
+# developer.work.weixin.qq.com/document/path/90236). The Official Account's customer-service
+# API documents no figure, only errcode 45002 "content size out of limit": 2048 bytes as well.
+WORK_TEXT_BYTES = 2048
+MP_TEXT_BYTES = 2048
 
 
 class ApiError(Exception):
@@ -30,7 +36,7 @@ class ApiError(Exception):
 
     @classmethod
     def http(cls, status: int) -> ApiError:
-        """The API answered with an HTTP error status instead of a JSON errcode."""
+        """The API answered with an HTTP status other than 2xx instead of a JSON errcode."""
         error = cls(-status, f"HTTP {status}")
         error.args = (f"HTTP {status} from the API",)
         return error
@@ -107,14 +113,20 @@ class _Api:
         url = f"{self._base}/cgi-bin/{path}"
         body = None if json is None else dumps(json, ensure_ascii=False).encode("utf-8")
         async with self._http.request(method, url, params=params, data=body,
-                                      timeout=self._timeout,
+                                      timeout=self._timeout, allow_redirects=False,
                                       headers=JSON_HEADERS if body else None) as response:
-            if response.status >= 400:
-                raise ApiError.http(response.status)
+            _check_status(response)
             try:
                 return await response.json(content_type=None)
             except ValueError:
                 raise ApiError(-1, "response is not JSON") from None
+
+
+def _check_status(response: aiohttp.ClientResponse) -> None:
+    """Only a 2xx carries WeChat's answer. Redirects are not followed (a POST would go on as a
+    GET and its answer pass for a delivery): a 3xx fails like a 5xx, to be tried again."""
+    if not 200 <= response.status < 300:
+        raise ApiError.http(response.status)
 
 
 def _checked(data: dict) -> dict:
@@ -137,7 +149,8 @@ class MpApi(_Api):
         return _checked(await self._request("POST", "stable_token", json=payload))
 
     async def send(self, openid: str, body: dict) -> None:
-        await self._post("message/custom/send", {"touser": openid, **_message(body)})
+        await self._post("message/custom/send",
+                         {"touser": openid, **_text(body, MP_TEXT_BYTES)})
 
     async def send_template(self, openid: str, template_id: str, data: dict) -> None:
         """A template message: reaches a resident even after the 48-hour window."""
@@ -163,7 +176,7 @@ class WorkApi(_Api):
             message = {"msgtype": "image",
                        "image": {"media_id": await self.upload_image(body["png"])}}
         else:
-            message = _message(body)
+            message = _text(body, WORK_TEXT_BYTES)
         payload = {"touser": userid, "agentid": self._agentid, **message}
         data = await self._post("message/send", payload)
         if data.get("invaliduser"):
@@ -180,12 +193,12 @@ class WorkApi(_Api):
         token = await self.token()
         url = f"{self._base}/cgi-bin/media/upload"
         params = {"access_token": token, "type": "image"}
-        async with self._http.post(url, params=params, data=form,
-                                   timeout=self._timeout) as response:
-            if response.status >= 400:
-                raise ApiError.http(response.status)
+        async with self._http.post(url, params=params, data=form, timeout=self._timeout,
+                                   allow_redirects=False) as response:
+            _check_status(response)
             return _checked(await response.json(content_type=None))["media_id"]
 
 
-def _message(body: dict) -> dict:
-    return {"msgtype": "text", "text": {"content": body["text"]}}
+def _text(body: dict, limit: int) -> dict:
+    """A text message of the row's text, clipped to `limit` bytes; the row keeps it whole."""
+    return {"msgtype": "text", "text": {"content": clip_to_bytes(body["text"], limit)}}

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import math
+import re
+import time
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
-from wechatpy import create_reply
 from wechatpy import parse_message as parse_mp
 from wechatpy.crypto import PrpCrypto as MpPrpCrypto
 from wechatpy.crypto import WeChatCrypto
@@ -22,6 +24,15 @@ from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.utils import WeChatSigner
 
 from handlers.inbound import Inbound
+
+SENDER_CHARS = 64  # what the sender and recipient columns hold
+KEY_CHARS = 200  # what the message key column holds
+MSG_ID_LIMIT = 2**64  # WeChat's MsgId is a 64-bit integer
+ELLIPSIS = "…"
+# Neither platform documents a limit for a passive reply's Content; a WeCom text message holds
+# 2048 bytes (developer.work.weixin.qq.com/document/path/90236), and a reply is held to that.
+REPLY_BYTES = 2048
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Refused(Exception):
@@ -132,13 +143,8 @@ def inbound(channel: str, xml: str) -> Inbound:
 
 
 def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbound:
-    sender = message.source
-    if not sender:
-        raise Refused(400, "message has no sender")
-    key = f"msg:{message.id}" if fields.get("MsgId") else ":".join(
-        ("evt", sender, fields.get("CreateTime", ""), fields.get("Event", ""),
-         fields.get("EventKey", ""))
-    )
+    sender = _sender(message)
+    key = _key(message, fields)
     common = {"channel": channel, "key": key, "sender": sender, "raw": xml}
     kind = message.type
     if kind == "text":
@@ -160,6 +166,27 @@ def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbo
     return Inbound(kind="event" if kind == "event" else "unknown", **common)
 
 
+def _sender(message) -> str:
+    sender = message.source
+    if not sender:
+        raise Refused(400, "message has no sender")
+    if len(sender) > SENDER_CHARS:
+        raise Refused(400, f"FromUserName longer than {SENDER_CHARS} characters")
+    return sender
+
+
+def _key(message, fields: dict[str, str]) -> str:
+    """What makes the message one of a kind: its MsgId, or for an event who sent which event
+    when; a key too long to store is replaced by its hash."""
+    if fields.get("MsgId"):
+        if not 0 <= message.id < MSG_ID_LIMIT:
+            raise Refused(400, "MsgId is not a 64-bit integer")
+        return f"msg:{message.id}"
+    key = ":".join(("evt", message.source, fields.get("CreateTime", ""),
+                    fields.get("Event", ""), fields.get("EventKey", "")))
+    return key if len(key) <= KEY_CHARS else "evt:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def _coordinates(lat: object, lon: object) -> tuple[float | None, float | None]:
     """WGS-84 latitude and longitude, or (None, None) for anything impossible."""
     lat, lon = float(lat), float(lon)
@@ -169,5 +196,32 @@ def _coordinates(lat: object, lon: object) -> tuple[float | None, float | None]:
 
 
 def reply_xml(text: str, xml: str, channel: str) -> str:
-    message = (parse_mp if channel == "mp" else parse_work)(xml)
-    return create_reply(text, message, render=True)
+    """The passive text reply to the message `xml`, on either channel: every reply is rendered
+    here, each field as text whatever it contains."""
+    fields = parse_xml(xml.encode("utf-8"))
+    return (f"<xml><ToUserName>{cdata(fields.get('FromUserName', '').strip())}</ToUserName>"
+            f"<FromUserName>{cdata(fields.get('ToUserName', '').strip())}</FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>"
+            f"<MsgType>{cdata('text')}</MsgType>"
+            f"<Content>{cdata(clip_to_bytes(xml_chars(text), REPLY_BYTES))}</Content></xml>")
+
+
+def cdata(text: str) -> str:
+    """`text` as a CDATA section: a `]]>` inside is split across two sections."""
+    return "<![CDATA[" + xml_chars(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def xml_chars(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot carry: control characters other than tab,
+    newline and carriage return, U+FFFE, U+FFFF and lone surrogates."""
+    return NOT_XML.sub("", text)
+
+
+def clip_to_bytes(text: str, limit: int) -> str:
+    """`text` in at most `limit` bytes of UTF-8: if longer, cut after a whole character and
+    ended with "…", which counts towards the limit."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    room = limit - len(ELLIPSIS.encode("utf-8"))
+    return encoded[:room].decode("utf-8", errors="ignore") + ELLIPSIS

@@ -39,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     try:
-        return args.run(args) or 0
+        status = args.run(args) or 0
+        sys.stdout.flush()  # a reader that has gone (`| head`) shows here at the latest
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     except SettingsError as error:
         print(f"gridbot: configuration error: {error}", file=sys.stderr)
         return 2
@@ -51,6 +55,12 @@ def _run(args) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _reader_gone() -> int:
+    """End as a program stopped by SIGPIPE does: silent, status 128 + 13."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the exit's flush
+    return 141
 
 
 def _database_trouble(error: DBAPIError | OSError) -> str | None:

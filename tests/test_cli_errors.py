@@ -1,16 +1,20 @@
 """What the operator sees when the `gridbot` command cannot do its work: a database that is not
-there. One line, never a traceback."""
+there, or a reader that stopped reading (`| head`). One line, or nothing; never a traceback."""
 
 from __future__ import annotations
 
+import csv
+import os
 import socket
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from bot.demo import DEMO_DATA_KEY
 from storage.crypto import new_key
-from tests.cli import run_gridbot
+from tests.cli import ROOT, run_gridbot
 from tests.test_cli import CHANNELS
 from tests.test_registry import GRIDS, HOUSEHOLDS, ROUTES, STAFF
 
@@ -72,3 +76,40 @@ def test_an_sqlite_file_in_a_folder_that_does_not_exist_is_named_in_one_line(com
     assert result.returncode == 1
     assert line.startswith(f"gridbot: database unreachable: {missing}: ")
     assert f"folder {missing.parent} does not exist" in line
+
+
+# A reader that stops reading --------------------------------------------------------------
+
+
+def many_households(path: Path, count: int) -> Path:
+    """`count` households of one grid, with addresses long enough to fill a pipe quickly."""
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["code", "grid", "address", "head_name", "phone", "id_number",
+                         "members", "tags", "note"])
+        for n in range(count):
+            writer.writerow([f"H{n:05d}", "QH-QQ-DG-01", f"清泉街道东关路{n}号" + "东" * 60,
+                             "张建明", "", "", "1", "", ""])
+    return path
+
+
+def test_export_read_by_a_reader_that_stops_after_one_line_ends_quietly(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gridbot.db'}"
+    households = many_households(tmp_path / "households.csv", 2000)  # far more than a pipe holds
+    imported = gridbot(url, "import", "--grids", str(GRIDS), "--staff", str(STAFF), "--routes",
+                       str(ROUTES), "--households", str(households))
+    assert imported.returncode == 0, imported.stderr
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
+    environ.update(PYTHONPATH=str(ROOT), GRIDBOT_DATABASE_URL=url, GRIDBOT_DATA_KEY=DEMO_DATA_KEY)
+
+    export = subprocess.Popen([sys.executable, "-m", "bot.cli", "export", "households"],
+                              cwd=ROOT, env=environ, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    first = export.stdout.readline()
+    export.stdout.close()  # as `| head -1` does
+    errors = export.stderr.read().decode()
+    status = export.wait(timeout=60)
+
+    assert first.startswith(b"code,grid,address")
+    assert errors == ""
+    assert status == 141  # what a shell reports for a program stopped by SIGPIPE

@@ -43,9 +43,14 @@ def free_port() -> str:
 
 
 def gridbot(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**CHANNELS, "GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY,
-           "GRIDBOT_NEW_DATA_KEY": new_key(), "GRIDBOT_HOST": "127.0.0.1",
-           "GRIDBOT_PORT": free_port()}
+    env = {
+        **CHANNELS,
+        "GRIDBOT_DATABASE_URL": url,
+        "GRIDBOT_DATA_KEY": DEMO_DATA_KEY,
+        "GRIDBOT_NEW_DATA_KEY": new_key(),
+        "GRIDBOT_HOST": "127.0.0.1",
+        "GRIDBOT_PORT": free_port(),
+    }
     return run_gridbot(*args, env=env, stdin="", timeout=90)
 
 
@@ -85,26 +90,62 @@ def many_households(path: Path, count: int) -> Path:
     """`count` households of one grid, with addresses long enough to fill a pipe quickly."""
     with path.open("w", encoding="utf-8", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["code", "grid", "address", "head_name", "phone", "id_number",
-                         "members", "tags", "note"])
+        writer.writerow(
+            [
+                "code",
+                "grid",
+                "address",
+                "head_name",
+                "phone",
+                "id_number",
+                "members",
+                "tags",
+                "note",
+            ]
+        )
         for n in range(count):
-            writer.writerow([f"H{n:05d}", "QH-QQ-DG-01", f"清泉街道东关路{n}号" + "东" * 60,
-                             "张建明", "", "", "1", "", ""])
+            writer.writerow(
+                [
+                    f"H{n:05d}",
+                    "QH-QQ-DG-01",
+                    f"清泉街道东关路{n}号" + "东" * 60,
+                    "张建明",
+                    "",
+                    "",
+                    "1",
+                    "",
+                    "",
+                ]
+            )
     return path
 
 
 def test_export_read_by_a_reader_that_stops_after_one_line_ends_quietly(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'gridbot.db'}"
     households = many_households(tmp_path / "households.csv", 2000)  # far more than a pipe holds
-    imported = gridbot(url, "import", "--grids", str(GRIDS), "--staff", str(STAFF), "--routes",
-                       str(ROUTES), "--households", str(households))
+    imported = gridbot(
+        url,
+        "import",
+        "--grids",
+        str(GRIDS),
+        "--staff",
+        str(STAFF),
+        "--routes",
+        str(ROUTES),
+        "--households",
+        str(households),
+    )
     assert imported.returncode == 0, imported.stderr
     environ = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
     environ.update(PYTHONPATH=str(ROOT), GRIDBOT_DATABASE_URL=url, GRIDBOT_DATA_KEY=DEMO_DATA_KEY)
 
-    export = subprocess.Popen([sys.executable, "-m", "bot.cli", "export", "households"],
-                              cwd=ROOT, env=environ, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
+    export = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "export", "households"],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     first = export.stdout.readline()
     export.stdout.close()  # as `| head -1` does
     errors = export.stderr.read().decode()

@@ -54,14 +54,30 @@ def formula_like(values) -> list:
 def registry(tmp_path_factory) -> dict[str, str]:
     """The demo county whose households H0001-H0003 were imported with formula-like text."""
     folder = tmp_path_factory.mktemp("formulas")
-    changes = {"H0001": {"address": EVIL_ADDRESS}, "H0002": {"head_name": EVIL_HEAD},
-               "H0003": {"note": EVIL_NOTE}}
-    households = write_csv(folder / "households.csv",
-                           [{**row, **changes.get(row["code"], {})} for row in DEMO_ROWS])
-    env = {"GRIDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'gridbot.db'}",
-           "GRIDBOT_DATA_KEY": DEMO_DATA_KEY}
-    gridbot(env, "import", "--grids", str(GRIDS), "--staff", str(STAFF), "--routes",
-            str(ROUTES), "--households", str(households))
+    changes = {
+        "H0001": {"address": EVIL_ADDRESS},
+        "H0002": {"head_name": EVIL_HEAD},
+        "H0003": {"note": EVIL_NOTE},
+    }
+    households = write_csv(
+        folder / "households.csv", [{**row, **changes.get(row["code"], {})} for row in DEMO_ROWS]
+    )
+    env = {
+        "GRIDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'gridbot.db'}",
+        "GRIDBOT_DATA_KEY": DEMO_DATA_KEY,
+    }
+    gridbot(
+        env,
+        "import",
+        "--grids",
+        str(GRIDS),
+        "--staff",
+        str(STAFF),
+        "--routes",
+        str(ROUTES),
+        "--households",
+        str(households),
+    )
     return env
 
 
@@ -70,8 +86,10 @@ def county(tmp_path_factory) -> dict[str, str]:
     """The demo county whose staff list gave two workers formula-like names."""
     folder = tmp_path_factory.mktemp("names")
     with STAFF.open(encoding="utf-8") as file:
-        rows = [{**row, "name": EVIL_NAMES.get(row["userid"], row["name"])}
-                for row in csv.DictReader(file)]
+        rows = [
+            {**row, "name": EVIL_NAMES.get(row["userid"], row["name"])}
+            for row in csv.DictReader(file)
+        ]
     staff = write_csv(folder / "staff.csv", rows)
     env = {"GRIDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'gridbot.db'}"}
     gridbot(env, "import", "--grids", str(GRIDS), "--staff", str(staff), "--routes", str(ROUTES))
@@ -119,8 +137,17 @@ def test_assessment_csv_writes_formula_like_staff_names_as_text(county):
 def test_assessment_xlsx_holds_formula_like_staff_names_as_text(county, tmp_path):
     out = tmp_path / "考核.xlsx"
 
-    gridbot(county, "report", "assessment", "--quarter", "2026Q4", "--format", "xlsx",
-            "--out", str(out))
+    gridbot(
+        county,
+        "report",
+        "assessment",
+        "--quarter",
+        "2026Q4",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+    )
 
     cells = {row[0].value: row for row in sheet_cells(out)}
     name = cells["liminghua"][1]

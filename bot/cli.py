@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 import sys
+import threading
+import traceback
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.logs import configure
@@ -29,17 +33,75 @@ def main(argv: list[str] | None = None) -> int:
               "json" if os.environ.get("GRIDBOT_LOG_FORMAT") == "json" else "text")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("aiosqlite").setLevel(logging.INFO)  # its DEBUG lines carry parameters
+    threading.excepthook = _unless_loop_closed
+    return _run(args)
+
+
+def _run(args) -> int:
     try:
-        return args.run(args) or 0
+        status = args.run(args) or 0
+        sys.stdout.flush()  # a reader that has gone (`| head`) shows here at the latest
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     except SettingsError as error:
         print(f"gridbot: configuration error: {error}", file=sys.stderr)
         return 2
-    except DBAPIError as error:  # one line, without the statement and its parameters
-        reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
-        print(f"gridbot: database error: {reason}", file=sys.stderr)
+    except (DBAPIError, OSError) as error:
+        trouble = _database_trouble(error)
+        if trouble is None:
+            raise
+        print(f"gridbot: {trouble}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _reader_gone() -> int:
+    """End as a program stopped by SIGPIPE does: silent, status 128 + 13."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the exit's flush
+    return 141
+
+
+def _database_trouble(error: DBAPIError | OSError) -> str | None:
+    """One line, without the URL's password, the statement or its parameters."""
+    if not _while_connecting(error):
+        if isinstance(error, DBAPIError):
+            return f"database error: {_reason(error)}"
+        return None
+    url = make_url(load_settings().database_url)
+    if url.get_backend_name() == "sqlite":
+        folder = Path(url.database or ".").parent
+        missing = "" if folder.is_dir() else f" (folder {folder} does not exist)"
+        return f"database unreachable: {url.database}: {_reason(error)}{missing}"
+    where = f"{url.host or url.query.get('host') or 'localhost'}:{url.port or 5432}/{url.database}"
+    return f"database unreachable: {where}: {_reason(error)}"
+
+
+def _while_connecting(error: BaseException) -> bool:
+    """Raised on the way out of SQLAlchemy's pool: no connection could be made."""
+    return any(frame.f_globals.get("__name__", "").startswith("sqlalchemy.pool")
+               for frame, _ in traceback.walk_tb(error.__traceback__))
+
+
+def _reason(error: DBAPIError | OSError) -> str:
+    if isinstance(error, DBAPIError):
+        lines = str(error.orig).splitlines() if error.orig is not None else []
+        return lines[0] if lines else type(error).__name__
+    if error.errno in errno.errorcode:  # says more than "Connect call failed ('127.0.0.1', 1)"
+        return os.strerror(error.errno).lower()
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    return error.strerror.lower() if error.strerror else str(error) or type(error).__name__
+
+
+def _unless_loop_closed(hook: threading.ExceptHookArgs) -> None:
+    """Drop aiosqlite's report that its worker could not hand the result of a failed connect to
+    the loop asyncio.run had already closed: nothing is lost, and the failure is told once."""
+    worker = hook.thread.name if hook.thread else ""
+    if not (hook.exc_type is RuntimeError and "_connection_worker_thread" in worker
+            and "Event loop is closed" in str(hook.exc_value)):
+        threading.__excepthook__(hook)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
 import sys
 from datetime import UTC, datetime
@@ -13,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.spreadsheets import csv_text, save_xlsx
 from bot.tickets_cli import NotFound
 from handlers.registry import mask_id, mask_name, mask_phone
 from handlers.retention import forget_resident
@@ -119,20 +118,13 @@ async def refuse_export(session: AsyncSession, unit: str | None) -> None:
 
 def write_export(rows: list[list[str]], fmt: str, out: Path | None) -> str:
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("households")
-        for row in [EXPORT_HEADER, *rows]:
-            sheet.append(row)
-        book.save(out)
+        save_xlsx([EXPORT_HEADER, *rows], "households", out)
         return f"wrote {len(rows)} households to {out}"
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([EXPORT_HEADER, *rows])
+    text = csv_text([EXPORT_HEADER, *rows])
     if out:
-        out.write_text(buffer.getvalue(), encoding="utf-8-sig")
+        out.write_text(text, encoding="utf-8-sig")
         return f"wrote {len(rows)} households to {out}"
-    return buffer.getvalue().rstrip("\n")
+    return text.rstrip("\n")
 
 
 async def audit_list(session: AsyncSession, actor: str | None, as_json: bool) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.spreadsheets import csv_text, save_xlsx
 from config.settings import Settings
 from handlers.assessment import assess, quarter_bounds
 from handlers.policy import Policy
@@ -40,21 +39,14 @@ async def assessment(session: AsyncSession, settings: Settings, quarter: str, fm
     rows = [[_score(s.score) if c == "score" else _cell(s.row()[c]) for c in COLUMNS]
             for s in scores]
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(quarter)
-        for row in [list(HEADINGS), *rows]:
-            sheet.append(row)
-        book.save(out)
+        save_xlsx([list(HEADINGS), *rows], quarter, out)
         return f"wrote {len(rows)} workers to {out}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows([list(HEADINGS), *rows])
+        text = csv_text([list(HEADINGS), *rows])
         if out:
-            out.write_text(buffer.getvalue(), encoding="utf-8-sig")
+            out.write_text(text, encoding="utf-8-sig")
             return f"wrote {len(rows)} workers to {out}"
-        return buffer.getvalue().rstrip("\n")
+        return text.rstrip("\n")
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(HEADINGS)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(HEADINGS, widths, strict=True))]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import texts
 from handlers.commands import Command
 from handlers.errors import BadCommand, NotYourTicket
+from handlers.masking import mask_id, mask_name, mask_phone
 from handlers.ports import Ports
 from handlers.scope import covers_grid, ticket_for
 from storage import repos
@@ -21,20 +22,6 @@ from storage.models import AuditEntry, ChangeRequest, Household, HouseholdChange
 FULL_VIEW_ROLES = frozenset({"grid_worker", "supervisor", "population", "corrections"})
 SEARCH_LIMIT = 10
 MEMBER_CHANGE = {"birth": 1, "move_in": 1, "tenant": 1, "death": -1, "move_out": -1}
-
-
-def mask_name(name: str | None) -> str:
-    if not name:
-        return "（未登记）"
-    return name[0] + "*" if len(name) <= 2 else name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str | None) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else "（未登记）"
-
-
-def mask_id(number: str | None) -> str:
-    return f"尾号 {number[-4:]}" if number else "（未登记）"
 
 
 def audit(session: AsyncSession, staff: Staff, action: str, target: str, purpose: str,

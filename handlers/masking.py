@@ -23,7 +23,8 @@ NUMBERS = re.compile(
     rf"|(?P<id15>[1-9][0-9]{{7}}{DATE}[0-9]{{3}})"
     rf"|(?:(?:\+86|0086|86(?=1[3-9])){SEP})?(?P<mobile>1{SEP}[3-9](?:{SEP}[0-9]){{9}})"
     rf"|(?P<landline>(?:\(0[1-9][0-9]{{1,2}}\)|0[1-9][0-9]{{1,2}}){SEP}[0-9](?:{SEP}[0-9]){{6,7}})"
-    r")(?![0-9])")
+    r")(?![0-9])"
+    rf"|(?<![0-9])(?P<cut>[0-9](?:{SEP}[0-9]){{4,17}})(?=…)")  # a number cut short by a clip
 
 
 def mask_name(name: str | None) -> str:
@@ -46,11 +47,16 @@ def mask_text(text: str) -> str:
     folded = text.translate(FOLD)
     out, done = [], 0
     for found in NUMBERS.finditer(folded):
-        digits = re.sub(r"[^0-9X]", "", found.group(found.lastgroup))
-        masked = mask_id(digits) if found.lastgroup.startswith("id") else mask_phone(digits)
-        out += [text[done:found.start()], masked]
+        out += [text[done:found.start()], _masked(found)]
         done = found.end()
     return "".join([*out, text[done:]])
+
+
+def _masked(found: re.Match) -> str:
+    digits = re.sub(r"[^0-9X]", "", found.group(found.lastgroup))
+    if found.lastgroup == "cut":
+        return digits[:3] + "****"
+    return mask_id(digits) if found.lastgroup.startswith("id") else mask_phone(digits)
 
 
 async def sees_as_written(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:

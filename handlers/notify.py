@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
-from handlers.masking import mask_text
+from handlers.masking import mask_text, sees_as_written
 from storage import repos
 from storage.models import Staff, Ticket, TicketEvent
 
@@ -16,10 +16,13 @@ MAX_BYTES = 2048  # a WeCom text message
 
 async def tell_staff(session: AsyncSession, event: TicketEvent, people: list[Staff], text: str,
                      now: datetime, unit_id: int | None, urgent: bool = False) -> None:
+    """Each person hears `text`; whoever does not handle the ticket, with numbers masked."""
     session.add(event)
     await session.flush()
+    ticket = await session.get(Ticket, event.ticket_id)
     for person in people:
-        repos.add_outbox(session, channel="work", recipient=person.userid, text=text,
+        shown = text if await sees_as_written(session, person, ticket) else mask_text(text)
+        repos.add_outbox(session, channel="work", recipient=person.userid, text=shown,
                          dedup_key=f"event:{event.id}:{person.userid}", now=now, unit_id=unit_id,
                          urgent=urgent)
 

@@ -83,6 +83,8 @@ LINKED_PROGRESS = {
     "escalate": "已上报上级协调处理",
 }
 LINKED_STATE = "当前状态：{state}"
+# To staff who see a ticket without handling it
+TICKET_MASKED = "（电话、身份证号已脱敏）"
 
 # To staff, through WeCom
 STAFF_NEW_TICKET = (

@@ -6,13 +6,17 @@ cover the grid without handling it, zhouhaitao, chenzhiqiang and huangwenjie sup
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
+from bot.demo import DEMO_DATA_KEY
 from handlers.lifecycle import record
 from handlers.notify import tell_staff
 from storage import repos
 from storage.models import AuditEntry, OutboxMessage
+from tests.cli import run_gridbot
 from tests.test_case_desk import GARBAGE, GARBAGE_AGAIN, NEIGHBOUR, report
 
 PHONE, NEIGHBOURS_PHONE, ID_NUMBER = "13900000001", "139-0000-0003", "371501195003120018"
@@ -118,3 +122,48 @@ async def test_emergency_alert_reaches_the_centres_supervisors_with_the_number_a
     for supervisor in ("zhouhaitao", "chenzhiqiang"):
         [alert] = stack.fake.to(supervisor)
         assert "紧急" in alert and PHONE in alert
+
+
+# gridbot ticket show
+
+
+def gridbot(url: str, *args: str):
+    return run_gridbot("ticket", "show", *args,
+                       env={"GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY},
+                       timeout=60)
+
+
+async def test_ticket_show_masks_numbers_unless_unmasked_with_a_purpose(stack, seeded_url):
+    code = await worked_ticket(stack)
+
+    table = gridbot(seeded_url, code)
+    as_json = json.loads(gridbot(seeded_url, code, "--json").stdout)
+    purpose = "回访居民 2026-11"
+    unmasked = gridbot(seeded_url, code, "--unmasked", "--purpose", purpose)
+
+    assert table.returncode == 0, table.stderr
+    everything = table.stdout + json.dumps(as_json, ensure_ascii=False)
+    for typed in (PHONE, "0000-0003", ID_NUMBER):
+        assert typed not in everything, typed
+    assert "139****0001" in as_json["text"] and "139****0001" in table.stdout
+    assert any("尾号 0018" in (step["note"] or "") for step in as_json["trail"])
+    assert unmasked.returncode == 0, unmasked.stderr
+    assert PHONE in unmasked.stdout and ID_NUMBER in unmasked.stdout
+    actions = [(action, target, why, outcome) for actor, action, target, why, outcome
+               in await audit_rows(stack) if actor.startswith("cli:")]
+    assert actions == [("view_ticket", code, "cli: ticket show", "allowed")] * 2 + [
+        ("view_ticket_unmasked", code, purpose, "allowed")]
+
+
+async def test_ticket_show_unmasked_without_a_purpose_is_refused_and_audited(stack, seeded_url):
+    code = await report(stack, "东关一网格", REPORT)
+
+    refused = gridbot(seeded_url, code, "--unmasked")
+    missing = gridbot(seeded_url, "GB-ZZZZZ")
+
+    assert refused.returncode == 2 and "--purpose" in refused.stderr and refused.stdout == ""
+    assert missing.returncode == 1
+    outcomes = [(action, target, outcome) for actor, action, target, _, outcome
+                in await audit_rows(stack) if actor.startswith("cli:")]
+    assert outcomes == [("view_ticket_unmasked", code, "refused"),
+                        ("view_ticket", "GB-ZZZZZ", "refused")]

@@ -34,12 +34,13 @@ async def show_household(session: AsyncSession, staff: Staff, command: Command,
                          ports: Ports) -> str:
     now, wants_all = ports.clock.now(), command.rest.strip() in ("全部", "all")
     purpose = f"chat: 户 {command.code} {command.rest}".strip()
+    action = "view_full" if wants_all else "view"  # what was asked for, allowed or not
     household = await session.scalar(select(Household).where(Household.code == command.code))
     if household is None or not await _covers_household(session, staff, household):
-        audit(session, staff, "view", command.code or "-", purpose, now, "refused")
+        audit(session, staff, action, command.code or "-", purpose, now, "refused")
         return texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code)
     if wants_all and staff.role not in FULL_VIEW_ROLES:
-        audit(session, staff, "view_full", household.code, purpose, now, "refused")
+        audit(session, staff, action, household.code, purpose, now, "refused")
         return texts.HOUSEHOLD_FULL_REFUSED
     audit(session, staff, "view_full" if wants_all else "view_masked", household.code,
           purpose, now)

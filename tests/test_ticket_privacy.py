@@ -167,3 +167,19 @@ async def test_ticket_show_unmasked_without_a_purpose_is_refused_and_audited(sta
                 in await audit_rows(stack) if actor.startswith("cli:")]
     assert outcomes == [("view_ticket_unmasked", code, "refused"),
                         ("view_ticket", "GB-ZZZZZ", "refused")]
+
+
+# The registry
+
+
+async def test_refused_full_household_view_is_audited_as_a_full_view_whatever_the_reason(stack):
+    await stack.staff_says("zhaoxiaoyan", "户 H0001 全部")  # another grid's household
+    await stack.staff_says("liminghua", "户 H9999 全部")  # no such household
+    await stack.staff_says("gaoshufen", "户 H0001 全部")  # a role that sees only masked
+
+    assert [(actor, action, target, outcome)
+            for actor, action, target, _, outcome in await audit_rows(stack)] == [
+        ("staff:zhaoxiaoyan", "view_full", "H0001", "refused"),
+        ("staff:liminghua", "view_full", "H9999", "refused"),
+        ("staff:gaoshufen", "view_full", "H0001", "refused"),
+    ]

@@ -298,6 +298,10 @@ def _ticket_parser(commands) -> None:
     show = verbs.add_parser("show", help="one ticket with its trail")
     show.add_argument("code")
     show.add_argument("--json", action="store_true")
+    show.add_argument("--unmasked", action="store_true",
+                      help="phone and ID numbers as residents typed them (needs --purpose; "
+                           "audited)")
+    show.add_argument("--purpose", default="", help="why the ticket is looked at")
     show.set_defaults(run=_ticket_show)
     listing = verbs.add_parser("list", help="tickets as a table")
     listing.add_argument("--unit", help="a unit path like 青禾县/清泉街道, or a grid code")
@@ -311,7 +315,14 @@ def _ticket_parser(commands) -> None:
 def _ticket_show(args) -> int:
     from bot import tickets_cli
 
-    return _in_session(lambda s: tickets_cli.show(s, args.code, args.json), "gridbot ticket")
+    purpose = args.purpose.strip()
+    if args.unmasked and not purpose:
+        _in_session(lambda s: tickets_cli.refuse_unmasked(s, args.code))
+        print("gridbot ticket: --unmasked needs --purpose \"why\" (the refusal is audited)",
+              file=sys.stderr)
+        return 2
+    return _in_session(lambda s: tickets_cli.show(s, args.code, args.json, args.unmasked,
+                                                  purpose), "gridbot ticket")
 
 
 def _ticket_list(args) -> int:

@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import texts
 from handlers.commands import normalize_code
 from handlers.lifecycle import is_overdue
+from handlers.masking import mask_text
 from handlers.ports import SystemClock
-from handlers.views import local, trail_lines
+from handlers.views import local, trail_events, trail_lines
 from nlu.categories import category_name
 from storage import repos
 from storage.db import make_engine, make_sessionmaker, upgrade
-from storage.models import OrgUnit, Ticket, TicketEvent
+from storage.models import AuditEntry, OrgUnit, Ticket
 
 COLUMNS = ("code", "state", "category", "level", "assignee", "grid", "created", "deadline")
 
@@ -47,20 +48,45 @@ def as_row(ticket: Ticket) -> dict:
     }
 
 
-async def show(session: AsyncSession, code: str, as_json: bool) -> str:
+async def show(session: AsyncSession, code: str, as_json: bool, unmasked: bool = False,
+               purpose: str = "") -> str:
+    """Phone and ID numbers masked unless `unmasked` (given with a purpose); every show, of a
+    ticket found or not, is audited."""
     ticket = await repos.ticket_by_code(session, normalize_code(code))
+    await _audit(session, "view_ticket_unmasked" if unmasked else "view_ticket",
+                 ticket.code if ticket else normalize_code(code), purpose,
+                 "allowed" if ticket else "refused")
     if ticket is None:
         raise NotFound(f"no ticket {code}")
-    if not as_json:
-        return "\n".join([f"{ticket.code}  {texts.STATE_NAMES[ticket.state]}  "
-                          f"{category_name(ticket.category)}", ticket.text,
-                          *await trail_lines(session, ticket)])
-    events = await session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-                                   .order_by(TicketEvent.at, TicketEvent.id))
-    trail = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "note": e.note}
-             for e in events]
-    return json.dumps({**as_row(ticket), "text": ticket.text, "trail": trail},
+    shown = str if unmasked else mask_text
+    if as_json:
+        return await _as_json(session, ticket, shown)
+    return "\n".join([f"{ticket.code}  {texts.STATE_NAMES[ticket.state]}  "
+                      f"{category_name(ticket.category)}", shown(ticket.text),
+                      *await trail_lines(session, ticket, masked=not unmasked)])
+
+
+async def _as_json(session: AsyncSession, ticket: Ticket, shown) -> str:
+    trail = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+              "note": shown(e.note) if e.note else e.note}
+             for e in await trail_events(session, ticket)]
+    return json.dumps({**as_row(ticket), "text": shown(ticket.text), "trail": trail},
                       ensure_ascii=False, indent=2)
+
+
+async def refuse_unmasked(session: AsyncSession, code: str) -> None:
+    await _audit(session, "view_ticket_unmasked", normalize_code(code), "(none given)",
+                 "refused")
+
+
+async def _audit(session: AsyncSession, action: str, target: str, purpose: str,
+                 outcome: str) -> None:
+    from bot.registry_cli import operator  # it imports this module
+
+    session.add(AuditEntry(at=SystemClock().now(), actor=operator(), action=action,
+                           target=target, purpose=purpose or "cli: ticket show",
+                           outcome=outcome))
+    await session.commit()
 
 
 async def listing(session: AsyncSession, unit: str | None, state: str | None, overdue: bool,

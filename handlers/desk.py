@@ -118,7 +118,19 @@ async def my_tickets(session: AsyncSession, staff: Staff, command: Command, port
 
 
 async def show(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+    """工单 CODE: numbers masked unless the viewer handles it; every look is audited."""
+    from handlers.errors import NotYourTicket, TicketNotFound
+    from handlers.masking import sees_as_written
+    from handlers.registry import audit
     from handlers.views import ticket_detail
 
-    ticket = await ticket_for(session, staff, command, "工单")
-    return await ticket_detail(session, ticket)
+    now, purpose = ports.clock.now(), f"chat: 工单 {command.code}".strip()
+    try:
+        ticket = await ticket_for(session, staff, command, "工单")
+    except (TicketNotFound, NotYourTicket):
+        audit(session, staff, "view_ticket", command.code, purpose, now, "refused")
+        raise
+    as_written = await sees_as_written(session, staff, ticket)
+    audit(session, staff, "view_ticket_unmasked" if as_written else "view_ticket", ticket.code,
+          purpose, now)
+    return await ticket_detail(session, ticket, masked=not as_written)

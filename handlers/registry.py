@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import texts
 from handlers.commands import Command
 from handlers.errors import BadCommand, NotYourTicket
+from handlers.masking import mask_id, mask_name, mask_phone
 from handlers.ports import Ports
 from handlers.scope import covers_grid, ticket_for
 from storage import repos
@@ -23,20 +24,6 @@ SEARCH_LIMIT = 10
 MEMBER_CHANGE = {"birth": 1, "move_in": 1, "tenant": 1, "death": -1, "move_out": -1}
 
 
-def mask_name(name: str | None) -> str:
-    if not name:
-        return "（未登记）"
-    return name[0] + "*" if len(name) <= 2 else name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str | None) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else "（未登记）"
-
-
-def mask_id(number: str | None) -> str:
-    return f"尾号 {number[-4:]}" if number else "（未登记）"
-
-
 def audit(session: AsyncSession, staff: Staff, action: str, target: str, purpose: str,
           now: datetime, outcome: str = "allowed") -> None:
     session.add(AuditEntry(at=now, actor=f"staff:{staff.userid}", action=action, target=target,
@@ -47,12 +34,13 @@ async def show_household(session: AsyncSession, staff: Staff, command: Command,
                          ports: Ports) -> str:
     now, wants_all = ports.clock.now(), command.rest.strip() in ("全部", "all")
     purpose = f"chat: 户 {command.code} {command.rest}".strip()
+    action = "view_full" if wants_all else "view"  # what was asked for, allowed or not
     household = await session.scalar(select(Household).where(Household.code == command.code))
     if household is None or not await _covers_household(session, staff, household):
-        audit(session, staff, "view", command.code or "-", purpose, now, "refused")
+        audit(session, staff, action, command.code or "-", purpose, now, "refused")
         return texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code)
     if wants_all and staff.role not in FULL_VIEW_ROLES:
-        audit(session, staff, "view_full", household.code, purpose, now, "refused")
+        audit(session, staff, action, household.code, purpose, now, "refused")
         return texts.HOUSEHOLD_FULL_REFUSED
     audit(session, staff, "view_full" if wants_all else "view_masked", household.code,
           purpose, now)

@@ -76,6 +76,20 @@ RESIDENT_RESOLVED = (
     "您反映的问题（工单 {code}）已办结。\n处理情况：{note}\n感谢您对社区工作的支持！"
 )
 
+# To households linked to another household's ticket: its code and progress, never its notes
+LINKED_UPDATE = "您反映的问题已有其他居民反映，工单 {code} {progress}，感谢您的关注。"
+LINKED_PROGRESS = {
+    "accept": "已受理，正在办理中",
+    "arrive": "已有工作人员到现场处理",
+    "resolve": "已办结",
+    "transfer": "已转交其他工作人员处理",
+    "assign": "已安排工作人员处理",
+    "escalate": "已上报上级协调处理",
+}
+LINKED_STATE = "当前状态：{state}"
+# To staff who see a ticket without handling it
+TICKET_MASKED = "（电话、身份证号已脱敏）"
+
 # To staff, through WeCom
 STAFF_NEW_TICKET = (
     "【新工单】{code}{urgent}\n类别：{category}\n地点：{place}\n内容：{text}\n{attend}"

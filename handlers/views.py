@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
+from handlers.masking import mask_text
 from handlers.rhythm import SHANGHAI
 from nlu.categories import category_name
 from storage.models import Staff, Ticket, TicketEvent
@@ -26,7 +27,10 @@ def lateness(delta: timedelta) -> str:
     return f"{minutes // (60 * 24)} 天"
 
 
-async def ticket_detail(session: AsyncSession, ticket: Ticket) -> str:
+async def ticket_detail(session: AsyncSession, ticket: Ticket, masked: bool = True) -> str:
+    """The ticket as staff read it; `masked`: phone and ID numbers in what residents and staff
+    wrote are masked, for whoever does not handle it."""
+    shown = mask_text if masked else str
     assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     deadline = (f"{texts.DEADLINE_NAMES[ticket.deadline_kind]} {local(ticket.deadline_at)} 前"
                 if ticket.deadline_at else texts.NO_DEADLINE)
@@ -37,16 +41,23 @@ async def ticket_detail(session: AsyncSession, ticket: Ticket) -> str:
         level=texts.LEVEL_NAMES[ticket.level],
         handler=f"{assignee.name}（{assignee.userid}）" if assignee else texts.NOBODY_YET,
         place=" ".join(filter(None, (ticket.grid.path if ticket.grid else "", ticket.place))),
-        text=ticket.text[:300], deadline=deadline)
-    return "\n".join([head, *await trail_lines(session, ticket)])
+        text=shown(ticket.text)[:300], deadline=deadline)
+    lines = [head, *await trail_lines(session, ticket, masked)]
+    return "\n".join([*lines, texts.TICKET_MASKED] if masked else lines)
 
 
-async def trail_lines(session: AsyncSession, ticket: Ticket) -> list[str]:
-    events = await session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-                                   .order_by(TicketEvent.at, TicketEvent.id))
+async def trail_lines(session: AsyncSession, ticket: Ticket, masked: bool = True) -> list[str]:
+    shown = mask_text if masked else str
     return [texts.TRAIL_LINE.format(at=local(e.at), actor=_actor(e.actor),
                                     action=texts.TRAIL_ACTIONS.get(e.action, e.action),
-                                    note=f"：{e.note}" if e.note else "") for e in events]
+                                    note=f"：{shown(e.note)}" if e.note else "")
+            for e in await trail_events(session, ticket)]
+
+
+async def trail_events(session: AsyncSession, ticket: Ticket) -> list[TicketEvent]:
+    return list(await session.scalars(select(TicketEvent)
+                                      .where(TicketEvent.ticket_id == ticket.id)
+                                      .order_by(TicketEvent.at, TicketEvent.id)))
 
 
 def _actor(actor: str) -> str:

@@ -229,14 +229,12 @@ async def reporters(session: AsyncSession, ticket: Ticket) -> list[Resident]:
 
 
 def _awaiting_answer():
-    resident = bindparam("resident_id")
-    linked = select(TicketReporter.ticket_id).where(TicketReporter.resident_id == resident)
-    choosing = ((Ticket.resident_id == resident) & (Ticket.state == "new")
-                & Ticket.category_options.is_not(None))
-    resolved = ((Ticket.resident_id == resident) | Ticket.id.in_(linked)) & (
-        Ticket.state == "resolved")
+    """Only the ticket's own resident picks its kind or rates it: a household linked to it
+    later neither reopens nor closes another household's ticket."""
+    own = Ticket.resident_id == bindparam("resident_id")
+    choosing = (Ticket.state == "new") & Ticket.category_options.is_not(None)
     return (select(Ticket.id, Ticket.state, Ticket.created_at, Ticket.resolved_at)
-            .where(choosing | resolved))
+            .where(own & (choosing | (Ticket.state == "resolved"))))
 
 
 AWAITING_ANSWER = _awaiting_answer()
@@ -245,8 +243,8 @@ AWAITING_ANSWER = _awaiting_answer()
 async def awaiting_answer(session: AsyncSession, resident_id: int
                           ) -> tuple[Ticket | None, Ticket | None]:
     """What the resident's next message may answer: the latest report waiting for them to
-    pick its kind, and the latest resolved ticket they reported or were linked to (waiting
-    for a rating). One light query; the tickets are loaded only when there are some."""
+    pick its kind, and the latest resolved ticket they reported (waiting for a rating).
+    One light query; the tickets are loaded only when there are some."""
     rows = (await session.execute(AWAITING_ANSWER, {"resident_id": resident_id})).all()
     choosing = [row for row in rows if row.state == "new"]
     resolved = [row for row in rows if row.state == "resolved"]

@@ -1,6 +1,9 @@
-"""Who may touch which ticket: staff act only on tickets in their own units."""
+"""Who may touch which ticket: staff act only on tickets in their own units, and passing a
+ticket on is for the people `MAY` names."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +41,43 @@ async def ticket_for(session: AsyncSession, staff: Staff, command: Command, verb
     if not await covers(session, staff, ticket):
         raise NotYourTicket(texts.OUTSIDE_YOUR_UNITS.format(code=ticket.code))
     return ticket
+
+
+@dataclass(frozen=True)
+class May:
+    """Who may do something to a ticket: its assignee (when `assignee`), and staff of `roles`
+    whose unit covers the ticket."""
+
+    assignee: bool
+    roles: tuple[str, ...]
+
+
+MAY = {
+    "transfer": May(assignee=True, roles=("supervisor",)),  # 转派
+    "escalate": May(assignee=True, roles=("supervisor",)),  # 上报
+    "assign": May(assignee=False, roles=("supervisor",)),  # 指派
+}
+
+
+async def ticket_to(session: AsyncSession, staff: Staff, command: Command, action: str,
+                    verb: str) -> Ticket:
+    """The command's ticket, when `staff` may do `action` to it; else a refusal naming who
+    may."""
+    rule = MAY[action]
+    if not rule.assignee and staff.role not in rule.roles:
+        raise NotYourTicket(who_may(rule, verb))
+    ticket = await ticket_for(session, staff, command, verb)
+    if rule.assignee and ticket.assignee_id == staff.id:
+        return ticket
+    if staff.role in rule.roles and await covers(session, staff, ticket):
+        return ticket
+    raise NotYourTicket(who_may(rule, verb))
+
+
+def who_may(rule: May, verb: str) -> str:
+    who = [texts.WHO_MAY_ASSIGNEE] if rule.assignee else []
+    who += [texts.ROLE_NAMES[role] for role in rule.roles]
+    return texts.ONLY_WHO_MAY.format(who=texts.WHO_MAY_OR.join(who), verb=verb)
 
 
 def require_supervisor(staff: Staff) -> None:

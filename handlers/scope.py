@@ -108,6 +108,14 @@ async def _near(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:
                                                             (village, unit.path)))
 
 
+async def overseers(session: AsyncSession, ticket: Ticket) -> list[Staff]:
+    """The supervisors of the nearest centre over the ticket, at its level or above."""
+    chain = (await repos.unit_chain(session, ticket.grid_id))[ticket.level:]
+    found = await repos.supervisors(session, [unit.id for unit in chain])
+    nearest = next((unit.id for unit in chain if any(s.unit_id == unit.id for s in found)), None)
+    return [person for person in found if person.unit_id == nearest]
+
+
 def require_text(command: Command, template: str, verb: str) -> str:
     if not command.rest:
         raise BadCommand(template.format(verb=verb, code=command.code))

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     quiet = args.command in ("demo", "nlu", "ticket", "export", "audit", "registry",
-                             "resident", "report", "outbox")
+                             "resident", "report", "outbox", "staff")
     configure(logging.WARNING if quiet else logging.INFO,
               "json" if os.environ.get("GRIDBOT_LOG_FORMAT") == "json" else "text")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=_import)
     _nlu_parser(commands)
     _ticket_parser(commands)
+    _staff_parser(commands)
     _registry_parsers(commands)
     outbox = commands.add_parser("outbox", help="messages waiting, held or dead")
     outbox_verbs = outbox.add_subparsers(dest="verb", required=True)
@@ -333,6 +334,41 @@ def _ticket_list(args) -> int:
         "gridbot ticket")
 
 
+def _staff_parser(commands) -> None:
+    staff = commands.add_parser("staff", help="the roster: who is on duty")
+    verbs = staff.add_subparsers(dest="verb", required=True)
+    listing = verbs.add_parser("list", help="everyone, with unit and duty state")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_staff_list)
+    off = verbs.add_parser("off-duty", help="take off duty (until on-duty, whatever imports "
+                           "list); their open tickets go to someone else")
+    off.add_argument("userid")
+    off.set_defaults(run=_staff_off_duty)
+    on = verbs.add_parser("on-duty", help="bring back on duty")
+    on.add_argument("userid")
+    on.set_defaults(run=_staff_on_duty)
+
+
+def _staff_list(args) -> int:
+    from bot import staff_cli
+
+    return _in_session(lambda s: staff_cli.listing(s, args.json), "gridbot staff")
+
+
+def _staff_off_duty(args) -> int:
+    from bot import staff_cli
+    from handlers.policy import Policy
+
+    policy = Policy.from_settings(load_settings())
+    return _in_session(lambda s: staff_cli.off_duty(s, args.userid, policy), "gridbot staff")
+
+
+def _staff_on_duty(args) -> int:
+    from bot import staff_cli
+
+    return _in_session(lambda s: staff_cli.on_duty(s, args.userid), "gridbot staff")
+
+
 def _nlu_parser(commands) -> None:
     nlu = commands.add_parser("nlu", help="the text classifier: train, predict, evaluate, export")
     verbs = nlu.add_subparsers(dest="verb", required=True)
@@ -426,6 +462,8 @@ def _import(args) -> int:
         print("gridbot import: give at least one of --grids, --staff, --routes, --households",
               file=sys.stderr)
         return 2
+    from bot.staff_cli import passing_on
+    from handlers.policy import Policy
     from storage.importer import ImportFailed, run_import
 
     settings = load_settings()
@@ -433,10 +471,13 @@ def _import(args) -> int:
         if args.households:  # checked before anything is written, against the grids too
             _check_households(settings, args.households, args.grids)
         if args.grids or args.staff or args.routes:
+            on_leave = passing_on(Policy.from_settings(settings))
             summary = asyncio.run(run_import(settings.database_url, args.grids, args.staff,
-                                             args.routes))
+                                             args.routes, on_leave))
+            left = (f"; {summary.off_duty} taken off duty (no longer listed), "
+                    f"{summary.rerouted} open ticket(s) re-routed") if args.staff else ""
             print(f"导入完成 / imported: {summary.grids} grids ({summary.units_added} new "
-                  f"units), {summary.staff} staff, {summary.routes} routes")
+                  f"units), {summary.staff} staff, {summary.routes} routes{left}")
         if args.households:
             counts = _import_households(settings, args.households)
             print(f"住户导入完成 / households: {counts['added']} added, {counts['updated']} "

@@ -12,7 +12,7 @@ from handlers.lifecycle import transition
 from handlers.notify import tell_reporters, tell_staff
 from handlers.ports import Ports
 from handlers.routing import clip, route, staff_notice
-from handlers.scope import require_text, successor, ticket_for
+from handlers.scope import require_text, successor, ticket_for, ticket_to
 from nlu.categories import category_name
 from storage import repos
 from storage.models import OrgUnit, Staff, Ticket
@@ -58,35 +58,40 @@ async def resolve(session: AsyncSession, staff: Staff, command: Command, ports: 
 
 
 async def transfer(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    ticket = await ticket_for(session, staff, command, "转派")
+    ticket = await ticket_to(session, staff, command, "transfer", "转派")
     who = require_text(command, texts.NEED_WHO, "转派")
     target = await successor(session, ticket, who, ticket.code)
-    await hand_over(session, ticket, target, "transfer", actor(staff), ports)
+    await hand_over(session, ticket, target, "transfer", staff, ports)
     return texts.STAFF_TRANSFERRED.format(code=ticket.code, name=target.name)
 
 
 async def hand_over(session: AsyncSession, ticket: Ticket, target: Staff, action: str,
-                    by: str, ports: Ports) -> None:
-    """Give the ticket to `target`, who is told on WeCom; the residents hear of it."""
+                    by: Staff, ports: Ports) -> None:
+    """Give the ticket to `target`, who is told on WeCom, as is the one it is taken from
+    (unless they passed it on themselves); the residents hear of it."""
     now = ports.clock.now()
-    event = transition(ticket, action, actor=by, now=now, policy=ports.policy,
+    previous = ticket.assignee
+    event = transition(ticket, action, actor=actor(by), now=now, policy=ports.policy,
                        note=target.userid)
     ticket.assignee_id, ticket.accepted_at = target.id, None
     grid = await session.get(OrgUnit, ticket.grid_id)
     await tell_staff(session, event, [target], staff_notice(ticket, grid), now, ticket.grid_id)
+    if previous is not None and previous.id not in (by.id, target.id):
+        await tell_staff(session, event, [previous], texts.TAKEN_FROM_YOU.format(
+            by=by.name, code=ticket.code, name=target.name), now, ticket.grid_id)
     await tell_reporters(session, ticket, event, texts.RESIDENT_TRANSFERRED.format(
         code=ticket.code, handler=title(target)), now)
 
 
 async def escalate_up(session: AsyncSession, staff: Staff, command: Command,
                       ports: Ports) -> str:
-    ticket = await ticket_for(session, staff, command, "上报")
+    ticket = await ticket_to(session, staff, command, "escalate", "上报")
     reason = require_text(command, texts.NEED_REASON, "上报")
     if at_top(ticket):
         raise TransitionRefused(texts.AT_TOP_LEVEL.format(code=ticket.code))
     level = await escalate(session, ticket, now=ports.clock.now(), policy=ports.policy,
                            actor=actor(staff), template=texts.ESCALATION_BY_STAFF,
-                           note=reason, reason=reason)
+                           note=reason, reason=reason, name=staff.name)
     return texts.STAFF_ESCALATED.format(code=ticket.code, level=level)
 
 
@@ -101,7 +106,8 @@ async def give_back(session: AsyncSession, staff: Staff, command: Command, ports
     target = await route(session, ticket, now, ports.policy, exclude=staff)
     if target is None:
         level = await escalate(session, ticket, now=now, policy=ports.policy, actor=actor(staff),
-                               template=texts.ESCALATION_BY_STAFF, note=reason, reason=reason)
+                               template=texts.ESCALATION_BY_STAFF, note=reason, reason=reason,
+                               name=staff.name)
         return texts.STAFF_ESCALATED.format(code=ticket.code, level=level)
     return texts.STAFF_RETURNED.format(code=ticket.code, name=target.name)
 

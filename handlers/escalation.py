@@ -30,7 +30,8 @@ async def escalate(
     **extra: str,
 ) -> str:
     """Move the ticket one level up (the county is the top), tell that level's supervisors
-    with `template` and the residents; the name of the new level is returned."""
+    with `template` (filled with `extra` too: a `name` there, who escalated it, replaces the
+    assignee's) and the residents; the name of the new level is returned."""
     event = transition(ticket, "escalate", actor=actor, now=now, policy=policy, note=note)
     chain = await repos.unit_chain(session, ticket.grid_id)
     ticket.level = min(ticket.level + 1, TOP_LEVEL, len(chain) - 1)
@@ -38,14 +39,14 @@ async def escalate(
     ticket.unit_id = unit.id
     assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     level = texts.LEVEL_NAMES[ticket.level]
+    named = {"name": assignee.name if assignee else "无", **extra}  # or who escalated it
     text = template.format(
         code=ticket.code,
         category=category_name(ticket.category),
         level=level,
         place=" ".join(filter(None, (chain[0].path, ticket.place))),
         text=clip(ticket.text),
-        name=assignee.name if assignee else "无",
-        **extra,
+        **named,
     )
     await tell_staff(
         session, event, await repos.supervisors(session, [unit.id]), text, now, unit.id

@@ -1,6 +1,9 @@
-"""Who may touch which ticket: staff act only on tickets in their own units."""
+"""Who may touch which ticket: staff act only on tickets in their own units, and passing a
+ticket on is for the people `MAY` names."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +43,43 @@ async def ticket_for(session: AsyncSession, staff: Staff, command: Command, verb
     return ticket
 
 
+@dataclass(frozen=True)
+class May:
+    """Who may do something to a ticket: its assignee (when `assignee`), and staff of `roles`
+    whose unit covers the ticket."""
+
+    assignee: bool
+    roles: tuple[str, ...]
+
+
+MAY = {
+    "transfer": May(assignee=True, roles=("supervisor",)),  # 转派
+    "escalate": May(assignee=True, roles=("supervisor",)),  # 上报
+    "assign": May(assignee=False, roles=("supervisor",)),  # 指派
+}
+
+
+async def ticket_to(session: AsyncSession, staff: Staff, command: Command, action: str,
+                    verb: str) -> Ticket:
+    """The command's ticket, when `staff` may do `action` to it; else a refusal naming who
+    may."""
+    rule = MAY[action]
+    if not rule.assignee and staff.role not in rule.roles:
+        raise NotYourTicket(who_may(rule, verb))
+    ticket = await ticket_for(session, staff, command, verb)
+    if rule.assignee and ticket.assignee_id == staff.id:
+        return ticket
+    if staff.role in rule.roles and await covers(session, staff, ticket):
+        return ticket
+    raise NotYourTicket(who_may(rule, verb))
+
+
+def who_may(rule: May, verb: str) -> str:
+    who = [texts.WHO_MAY_ASSIGNEE] if rule.assignee else []
+    who += [texts.ROLE_NAMES[role] for role in rule.roles]
+    return texts.ONLY_WHO_MAY.format(who=texts.WHO_MAY_OR.join(who), verb=verb)
+
+
 def require_supervisor(staff: Staff) -> None:
     if staff.role != "supervisor":
         raise NotYourTicket(texts.NOT_SUPERVISOR)
@@ -66,6 +106,14 @@ async def _near(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:
     unit = await session.get(OrgUnit, staff.unit_id)
     return any(a == b or a.startswith(b + "/") for a, b in ((unit.path, village),
                                                             (village, unit.path)))
+
+
+async def overseers(session: AsyncSession, ticket: Ticket) -> list[Staff]:
+    """The supervisors of the nearest centre over the ticket, at its level or above."""
+    chain = (await repos.unit_chain(session, ticket.grid_id))[ticket.level:]
+    found = await repos.supervisors(session, [unit.id for unit in chain])
+    nearest = next((unit.id for unit in chain if any(s.unit_id == unit.id for s in found)), None)
+    return [person for person in found if person.unit_id == nearest]
 
 
 def require_text(command: Command, template: str, verb: str) -> str:

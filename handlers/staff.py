@@ -1,6 +1,9 @@
-"""Staff on WeCom: chat commands, and the photos and locations that follow them."""
+"""Staff on WeCom: chat commands, and the photos and locations that follow them; and staff
+going off duty, whose open tickets go to someone else."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,11 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import desk, patrols, registry, supervise, texts, visits
 from handlers.commands import parse
 from handlers.errors import DomainError
+from handlers.escalation import escalate
 from handlers.inbound import Inbound
-from handlers.lifecycle import record
+from handlers.lifecycle import record, transition
+from handlers.notify import tell_staff
+from handlers.policy import Policy
 from handlers.ports import Ports
+from handlers.routing import route
+from handlers.scope import overseers
+from nlu.categories import category_name
 from storage import repos
-from storage.models import Attachment, Staff, Ticket
+from storage.models import Attachment, Staff, Ticket, TicketEvent
 
 COMMANDS = {
     "accept": desk.accept,
@@ -40,7 +49,7 @@ COMMANDS = {
 async def on_staff_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
     staff = await repos.staff_by_userid(session, msg.sender)
     if staff is None:
-        return texts.STAFF_NOT_REGISTERED
+        return await not_on_duty(session, msg.sender)
     command = parse(msg.text)
     if command is None:
         return texts.NOT_UNDERSTOOD + help_for(staff)
@@ -52,6 +61,12 @@ async def on_staff_text(session: AsyncSession, msg: Inbound, ports: Ports) -> st
         return str(refusal)
 
 
+async def not_on_duty(session: AsyncSession, userid: str) -> str:
+    """What someone not on duty hears, whatever they asked: nothing of tickets or the registry."""
+    known = await repos.staff_by_userid(session, userid, off_duty_too=True)
+    return texts.STAFF_OFF_DUTY if known else texts.STAFF_NOT_REGISTERED
+
+
 def help_for(staff: Staff) -> str:
     extra = texts.SUPERVISOR_HELP if staff.role == "supervisor" else ""
     return texts.STAFF_HELP + extra
@@ -61,7 +76,7 @@ async def on_staff_image(session: AsyncSession, msg: Inbound, ports: Ports) -> s
     """A photo joins the resolution or the visit just recorded (within the window)."""
     staff = await repos.staff_by_userid(session, msg.sender)
     if staff is None:
-        return texts.STAFF_NOT_REGISTERED
+        return await not_on_duty(session, msg.sender)
     now = ports.clock.now()
     ticket = await _latest(session, staff, "resolved", Ticket.resolved_at)
     if ticket is not None and now - ticket.resolved_at <= ports.policy.photo_window:
@@ -99,3 +114,48 @@ async def _latest(session: AsyncSession, staff: Staff, state: str, column) -> Ti
     query = select(Ticket).where(Ticket.assignee_id == staff.id, Ticket.state == state)
     return await session.scalar(query.order_by(column.desc()).limit(1))
 
+
+
+async def go_off_duty(session: AsyncSession, person: Staff, by: str, now: datetime,
+                      policy: Policy) -> list[Ticket]:
+    """`person` goes off duty (`by` Staff.BY_OPERATOR or BY_IMPORT); their open tickets,
+    returned, go to someone else."""
+    person.active, person.off_duty_by = False, by
+    await session.flush()
+    return await pass_on_tickets(session, person, now, policy)
+
+
+def come_on_duty(person: Staff) -> None:
+    person.active, person.off_duty_by = True, None
+
+
+async def pass_on_tickets(session: AsyncSession, person: Staff, now: datetime,
+                          policy: Policy) -> list[Ticket]:
+    """Each open ticket of someone now off duty is routed again without them, or escalated
+    when nobody can take it; they and the ticket's supervisors hear where it went."""
+    tickets = await repos.tickets_of_staff(session, person.id)
+    for ticket in tickets:
+        event = transition(ticket, "transfer", actor="system", now=now, policy=policy,
+                           note=texts.OFF_DUTY_NOTE.format(userid=person.userid))
+        session.add(event)  # on the trail before what routing or escalation adds
+        ticket.assignee_id, ticket.accepted_at = None, None
+        told = await _route_again(session, ticket, person, event, now, policy)
+        await tell_staff(session, event, [person], told, now, ticket.grid_id)
+    return tickets
+
+
+async def _route_again(session: AsyncSession, ticket: Ticket, person: Staff,
+                       event: TicketEvent, now: datetime, policy: Policy) -> str:
+    unit_id = ticket.unit_id
+    target = await route(session, ticket, now, policy, exclude=person)
+    ticket.unit_id = unit_id  # it keeps the level it had reached
+    if target is None:
+        level = await escalate(session, ticket, now=now, policy=policy, actor="system",
+                               template=texts.ESCALATION_OFF_DUTY, note=event.note,
+                               name=person.name)
+        return texts.OFF_DUTY_ESCALATED.format(code=ticket.code, level=level)
+    moved = texts.OFF_DUTY_MOVED.format(old=person.name, code=ticket.code, new=target.name,
+                                        category=category_name(ticket.category))
+    await tell_staff(session, event, await overseers(session, ticket), moved, now,
+                     ticket.grid_id)
+    return texts.OFF_DUTY_TAKEN.format(code=ticket.code, name=target.name)

@@ -12,7 +12,7 @@ from handlers.desk import actor, hand_over
 from handlers.lifecycle import is_overdue, transition
 from handlers.notify import tell_staff
 from handlers.ports import Ports
-from handlers.scope import require_supervisor, require_text, successor, ticket_for
+from handlers.scope import require_supervisor, require_text, successor, ticket_for, ticket_to
 from handlers.views import lateness
 from nlu.categories import category_name
 from storage import repos
@@ -67,9 +67,8 @@ async def urge(session: AsyncSession, staff: Staff, command: Command, ports: Por
 
 
 async def assign(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    require_supervisor(staff)
-    ticket = await ticket_for(session, staff, command, "指派")
+    ticket = await ticket_to(session, staff, command, "assign", "指派")
     who = require_text(command, texts.NEED_WHO, "指派")
     target = await successor(session, ticket, who, ticket.code)
-    await hand_over(session, ticket, target, "assign", actor(staff), ports)
+    await hand_over(session, ticket, target, "assign", staff, ports)
     return texts.STAFF_ASSIGNED_BY.format(code=ticket.code, name=target.name)

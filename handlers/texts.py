@@ -140,6 +140,22 @@ STAFF_ESCALATED = "工单 {code} 已上报{level}。"
 STAFF_RETURNED = "工单 {code} 已退回，已重新分派给 {name}。"
 STAFF_URGED = "已督办工单 {code}，已通知 {name}。"
 STAFF_ASSIGNED_BY = "工单 {code} 已指派给 {name}。"
+# Who may pass a ticket on, the person it is taken from, and staff off duty
+ONLY_WHO_MAY = "只有{who}可以{verb}工单。"
+WHO_MAY_ASSIGNEE = "工单的当前处理人"
+WHO_MAY_OR = "或"
+TAKEN_FROM_YOU = "【工单改派】{by} 已把工单 {code} 改派给 {name}，您不用再办理了。"
+STAFF_OFF_DUTY = (
+    "您目前不在网格通的在岗人员名单中，不能再查看或办理工单和住户信息。如有疑问，请联系管理员。"
+)
+OFF_DUTY_NOTE = "{userid} 不在岗"
+OFF_DUTY_TAKEN = "【工单改派】您已不在岗，工单 {code} 已改由 {name} 办理。"
+OFF_DUTY_ESCALATED = "【工单改派】您已不在岗，工单 {code} 已上报{level}另行安排。"
+OFF_DUTY_MOVED = "【工单改派】{old} 已不在岗，工单 {code}（{category}）已改由 {new} 办理。"
+ESCALATION_OFF_DUTY = (
+    "【无人接手】工单 {code}（{category}）的处理人 {name} 已不在岗，辖区内暂无可接手的人员，"
+    "已上报到{level}。\n地点：{place}\n内容：{text}\n可回复“指派 {code} 账号”安排处理。"
+)
 STAFF_PHOTO_ATTACHED = "照片已附在工单 {code} 的办结记录上。"
 STAFF_PHOTO_UNMATCHED = "照片已收到，但没有附到工单上：办结后 10 分钟内发送的照片才会附上。"
 STAFF_LOCATION_NOTED = "位置已记在工单 {code} 的到场记录上。"

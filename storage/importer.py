@@ -1,4 +1,5 @@
-"""`gridbot import`: grids (GeoJSON), staff and routes (CSV), all or nothing."""
+"""`gridbot import`: grids (GeoJSON), staff and routes (CSV), all or nothing. A staff file is
+the whole roster: whoever it leaves out goes off duty."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +52,7 @@ class ImportPlan:
     staff: list[dict] = field(default_factory=list)
     routes: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    roster: bool = False  # a staff file was given: everyone it leaves out goes off duty
 
 
 @dataclass
@@ -58,6 +61,13 @@ class ImportSummary:
     grids: int = 0
     staff: int = 0
     routes: int = 0
+    off_duty: int = 0  # on duty before, left out of the staff file now
+    rerouted: int = 0  # their open tickets, passed on by `on_leave`
+
+
+# Given the people an import took off duty, passes their open tickets on (in the import's
+# transaction) and says how many it passed.
+OnLeave = Callable[[AsyncSession, list[Staff]], Awaitable[int]]
 
 
 def read_grids(path: Path, plan: ImportPlan) -> None:
@@ -177,7 +187,9 @@ def _read_text(path: Path, plan: ImportPlan) -> str | None:
 
 def check_staff(path: Path, plan: ImportPlan) -> None:
     seen: set[str] = set()
-    for line, row in read_csv(path, STAFF_HEADER, plan):
+    known_problems = len(plan.problems)
+    rows = read_csv(path, STAFF_HEADER, plan)
+    for line, row in rows:
         where = f"{path}: line {line}"
         problem = _staff_problem(row, seen)
         if problem:
@@ -185,6 +197,10 @@ def check_staff(path: Path, plan: ImportPlan) -> None:
         else:
             seen.add(row["userid"])
             plan.staff.append({**row, "where": where})
+    plan.roster = True
+    if not rows and len(plan.problems) == known_problems:
+        plan.problems.append(f"{path}: lists nobody; a staff file is the whole roster, and "
+                             "everyone it leaves out would go off duty")
 
 
 def _staff_problem(row: dict, seen: set[str]) -> str | None:
@@ -214,8 +230,10 @@ def check_routes(path: Path, plan: ImportPlan) -> None:
             plan.routes.append({**row, "where": where})
 
 
-async def apply(session: AsyncSession, plan: ImportPlan) -> ImportSummary:
-    """Write the plan; raises ImportFailed (and the caller rolls back) on any problem."""
+async def apply(session: AsyncSession, plan: ImportPlan,
+                on_leave: OnLeave | None = None) -> ImportSummary:
+    """Write the plan; raises ImportFailed (and the caller rolls back) on any problem. With a
+    staff file, everyone it leaves out goes off duty and `on_leave` passes their tickets on."""
     summary = ImportSummary()
     units = _UnitCache(session, summary)
     await units.load()
@@ -238,10 +256,25 @@ async def apply(session: AsyncSession, plan: ImportPlan) -> ImportSummary:
         summary.routes += 1
     if plan.problems:
         raise ImportFailed(plan.problems)
+    if plan.roster:  # after the routes: the tickets passed on follow the new ones
+        await _take_off_the_unlisted(session, plan, summary, on_leave)
     if plan.grids:  # running servers rebuild their grid index when they see this change
         await repos.raise_data_version(session, "grids")
     summary.grids = len(plan.grids)
     return summary
+
+
+async def _take_off_the_unlisted(session: AsyncSession, plan: ImportPlan,
+                                 summary: ImportSummary, on_leave: OnLeave | None) -> None:
+    listed = [row["userid"] for row in plan.staff]
+    leaving = list(await session.scalars(select(Staff).where(
+        Staff.active.is_(True), Staff.userid.not_in(listed)).order_by(Staff.userid)))
+    for person in leaving:
+        person.active, person.off_duty_by = False, Staff.BY_IMPORT
+    await session.flush()
+    summary.off_duty = len(leaving)
+    if on_leave and leaving:
+        summary.rerouted = await on_leave(session, leaving)
 
 
 class _UnitCache:
@@ -298,7 +331,9 @@ async def _upsert_staff(session: AsyncSession, row: dict, unit: OrgUnit) -> None
         staff = Staff(userid=row["userid"])
         session.add(staff)
     staff.name, staff.phone, staff.role = row["name"], row["phone"].replace(" ", ""), row["role"]
-    staff.unit_id, staff.active = unit.id, True
+    staff.unit_id = unit.id
+    if staff.off_duty_by != Staff.BY_OPERATOR:  # listed again: back on duty
+        staff.active, staff.off_duty_by = True, None
 
 
 async def _upsert_route(session: AsyncSession, unit: OrgUnit, row: dict) -> None:
@@ -323,7 +358,7 @@ def plan_import(grids: Path | None, staff: Path | None, routes: Path | None) -> 
 
 
 async def run_import(database_url: str, grids: Path | None, staff: Path | None,
-                     routes: Path | None) -> ImportSummary:
+                     routes: Path | None, on_leave: OnLeave | None = None) -> ImportSummary:
     """Check everything, then write everything in one transaction, or nothing."""
     from storage.db import make_engine, make_sessionmaker, upgrade
 
@@ -334,7 +369,7 @@ async def run_import(database_url: str, grids: Path | None, staff: Path | None,
     try:
         await upgrade(engine)
         async with make_sessionmaker(engine)() as session:
-            summary = await apply(session, plan)
+            summary = await apply(session, plan, on_leave)
             await session.commit()
         return summary
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -69,6 +70,14 @@ class DataVersion(Base):
 
 
 class Staff(Base):
+    """Someone on the roster. Off duty (`active` false) they are never found by a lookup,
+    routed to or reminded; `off_duty_by` says who took them off: an import that no longer
+    listed them (a later import listing them brings them back) or an operator (only
+    `gridbot staff on-duty` brings them back)."""
+
+    BY_IMPORT: ClassVar[str] = "import"
+    BY_OPERATOR: ClassVar[str] = "operator"
+
     __tablename__ = "staff"
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     userid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -76,7 +85,8 @@ class Staff(Base):
     phone: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(32))
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # on duty
+    off_duty_by: Mapped[str | None] = mapped_column(String(16))  # BY_IMPORT or BY_OPERATOR
 
     unit: Mapped[OrgUnit] = relationship(lazy="raise")
 

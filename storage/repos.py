@@ -76,8 +76,22 @@ async def least_busy_staff(session: AsyncSession, unit_id: int, role: str,
     return (await least_busy(session, [unit_id], (role,), exclude)).get((unit_id, role))
 
 
-async def staff_by_userid(session: AsyncSession, userid: str) -> Staff | None:
-    return await session.scalar(select(Staff).where(Staff.userid == userid))
+ON_DUTY_BY_USERID = select(Staff).where(Staff.userid == bindparam("userid"),
+                                         Staff.active.is_(True))
+ANY_BY_USERID = select(Staff).where(Staff.userid == bindparam("userid"))
+
+
+async def staff_by_userid(session: AsyncSession, userid: str, *,
+                          off_duty_too: bool = False) -> Staff | None:
+    """The staff member on duty with this WeCom userid (or off duty too, for operators)."""
+    query = ANY_BY_USERID if off_duty_too else ON_DUTY_BY_USERID
+    return await session.scalar(query, {"userid": userid})
+
+
+async def roster(session: AsyncSession) -> list[Staff]:
+    """Everyone on the roster, on duty or not, with their units."""
+    query = select(Staff).options(selectinload(Staff.unit)).order_by(Staff.userid)
+    return list(await session.scalars(query))
 
 
 async def resident_by_openid(session: AsyncSession, openid: str) -> Resident | None:

@@ -223,7 +223,8 @@ def _in_session(work, command: str = "gridbot") -> int:
     from bot.tickets_cli import NotFound, with_session
 
     try:
-        result = asyncio.run(with_session(load_settings().database_url, work))
+        settings = load_settings()
+        result = asyncio.run(with_session(settings.database_url, work, settings.data_key))
     except NotFound as missing:
         print(f"{command}: {missing}", file=sys.stderr)
         return 1
@@ -473,7 +474,7 @@ def _import(args) -> int:
         if args.grids or args.staff or args.routes:
             on_leave = passing_on(Policy.from_settings(settings))
             summary = asyncio.run(run_import(settings.database_url, args.grids, args.staff,
-                                             args.routes, on_leave))
+                                             args.routes, on_leave, _data_key(settings)))
             left = (f"; {summary.off_duty} taken off duty (no longer listed), "
                     f"{summary.rerouted} open ticket(s) re-routed") if args.staff else ""
             print(f"导入完成 / imported: {summary.grids} grids ({summary.units_added} new "
@@ -498,7 +499,8 @@ def _check_households(settings, path: Path, grids: Path | None) -> None:
     planned = {row.code for row in plan_import(grids, None, None).grids} if grids else set()
     registry_cli.require_key(settings.data_key)
     asyncio.run(with_session(settings.database_url,
-                             lambda s: registry_cli.precheck(s, path, planned)))
+                             lambda s: registry_cli.precheck(s, path, planned),
+                             settings.data_key))
 
 
 def _import_households(settings, path: Path) -> dict:
@@ -507,7 +509,14 @@ def _import_households(settings, path: Path) -> dict:
 
     key = registry_cli.require_key(settings.data_key)
     return asyncio.run(with_session(
-        settings.database_url, lambda s: registry_cli.import_households(s, path, key)))
+        settings.database_url, lambda s: registry_cli.import_households(s, path, key),
+        settings.data_key))
+
+
+def _data_key(settings):
+    from storage.crypto import DataKey
+
+    return DataKey.from_text(settings.data_key) if settings.data_key else None
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from handlers.ports import SystemClock
 from handlers.views import local, trail_events, trail_lines
 from nlu.categories import category_name
 from storage import repos
+from storage.crypto import DataKey
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.models import AuditEntry, OrgUnit, Ticket
 
@@ -26,8 +27,9 @@ class NotFound(Exception):
     pass
 
 
-async def with_session(database_url: str, work):
-    engine = make_engine(database_url)
+async def with_session(database_url: str, work, data_key: str = ""):
+    """Run `work(session)` on the database; personal text opens with `data_key`."""
+    engine = make_engine(database_url, data_key=DataKey.from_text(data_key) if data_key else None)
     try:
         await upgrade(engine)
         async with make_sessionmaker(engine)() as session:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlu.categories import CATEGORY_IDS
 from storage import repos
+from storage.crypto import DataKey
 from storage.models import OrgUnit, Route, Staff
 
 ROLES = (
@@ -358,14 +359,15 @@ def plan_import(grids: Path | None, staff: Path | None, routes: Path | None) -> 
 
 
 async def run_import(database_url: str, grids: Path | None, staff: Path | None,
-                     routes: Path | None, on_leave: OnLeave | None = None) -> ImportSummary:
+                     routes: Path | None, on_leave: OnLeave | None = None,
+                     data_key: DataKey | None = None) -> ImportSummary:
     """Check everything, then write everything in one transaction, or nothing."""
     from storage.db import make_engine, make_sessionmaker, upgrade
 
     plan = plan_import(grids, staff, routes)
     if plan.problems:
         raise ImportFailed(plan.problems)
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, data_key=data_key)
     try:
         await upgrade(engine)
         async with make_sessionmaker(engine)() as session:

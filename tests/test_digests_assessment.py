@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from bot.demo import seed
+from bot.demo import DEMO_DATA_KEY, seed
 from bot.scheduler import Job, catch_up, jobs, run_job
 from handlers import digests
 from handlers.assessment import GRADES, assess
@@ -303,7 +303,8 @@ async def assessed_sqlite_url(sqlite_url, clock):
 
 
 def gridbot(url: str, *args: str) -> subprocess.CompletedProcess:
-    return run_gridbot("report", "assessment", *args, env={"GRIDBOT_DATABASE_URL": url})
+    return run_gridbot("report", "assessment", *args, env={"GRIDBOT_DATABASE_URL": url,
+                       "GRIDBOT_DATA_KEY": DEMO_DATA_KEY})
 
 
 def test_report_prints_a_table_with_a_grade_for_every_worker(assessed_sqlite_url):

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 
 from bot import staff_cli
+from bot.demo import DEMO_DATA_KEY
 from handlers import patrols
 from handlers.policy import Policy
 from storage.importer import ImportFailed, run_import
 from tests.cli import run_gridbot
+from tests.conftest import data_key
 from tests.test_case_desk import GARBAGE, assignee_of, new_messages, report, ticket_of, trail
 
 DEMO = Path(__file__).resolve().parent.parent / "config" / "demo"
@@ -29,7 +31,8 @@ SECRETS = ("王志刚", "37150119880205003X", "社区矫正", "13900000003", "�
 
 
 def gridbot(url: str, *args: str) -> subprocess.CompletedProcess:
-    return run_gridbot(*args, env={"GRIDBOT_DATABASE_URL": url}, timeout=60)
+    return run_gridbot(*args, env={"GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY},
+                       timeout=60)
 
 
 def roster_without(tmp_path: Path, *userids: str) -> Path:
@@ -151,7 +154,7 @@ async def test_ticket_nobody_on_duty_can_take_is_escalated(stack, seeded_url, tm
     worker_heard = await heard(stack, "liminghua")
 
     summary = await run_import(seeded_url, None, roster_without(tmp_path, *leaving), None,
-                               staff_cli.passing_on(Policy()))
+                               staff_cli.passing_on(Policy()), data_key())
 
     assert (summary.off_duty, summary.rerouted) == (4, 1)
     ticket = await ticket_of(stack, code)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+from bot.demo import DEMO_DATA_KEY
 from bot.relay import MAX_ATTEMPTS
 from tests.cli import run_gridbot
 
@@ -13,7 +14,8 @@ WORKER, VILLAGE = "liminghua", "zhouhaitao"
 
 
 def gridbot(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    return run_gridbot("outbox", *args, env={"GRIDBOT_DATABASE_URL": database_url}, timeout=60)
+    return run_gridbot("outbox", *args, env={"GRIDBOT_DATABASE_URL": database_url,
+                       "GRIDBOT_DATA_KEY": DEMO_DATA_KEY}, timeout=60)
 
 
 async def fail_until_dead(stack, clock) -> int:

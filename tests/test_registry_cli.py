@@ -379,7 +379,7 @@ async def test_forgotten_resident_is_gone_but_their_tickets_stay_for_statistics(
     before = await reported(stack)
     url = stack.services.settings.database_url
 
-    result = await gridbot("resident", "forget", RESIDENT, url=url)
+    result = await gridbot("resident", "forget", RESIDENT, url=url, key=DEMO_DATA_KEY)
 
     assert result.returncode == 0, result.stderr
     assert "1 tickets kept anonymously" in result.stdout
@@ -397,7 +397,7 @@ async def test_forgotten_residents_words_are_not_kept_in_messages_sent_to_staff(
     await reported(stack)
     url = stack.services.settings.database_url
 
-    await gridbot("resident", "forget", RESIDENT, url=url)
+    await gridbot("resident", "forget", RESIDENT, url=url, key=DEMO_DATA_KEY)
 
     async with stack.services.sessionmaker() as session:
         bodies = [
@@ -410,7 +410,7 @@ async def test_forgotten_residents_words_are_not_kept_in_messages_sent_to_staff(
 
 @ONLY_SQLITE
 async def test_forgetting_an_unknown_resident_says_so_in_one_line(seeded_url):
-    result = await gridbot("resident", "forget", "o_nobody", url=seeded_url)
+    result = await gridbot("resident", "forget", "o_nobody", url=seeded_url, key=DEMO_DATA_KEY)
 
     assert result.returncode == 1
     assert "o_nobody" in one_line(result)

@@ -21,6 +21,7 @@ CHANNELS = {
     "GRIDBOT_WORK_SECRET": "work-secret",
     "GRIDBOT_WORK_TOKEN": "work-token",
     "GRIDBOT_WORK_AES_KEY": AES_KEY,
+    "GRIDBOT_DATA_KEY": "q2vdTGN1p0yxvnWzc8bQ0hLtkI6oeQmQ3Yj5p7H1xZ8=",
 }
 
 
@@ -216,6 +217,15 @@ def test_serving_with_all_channels_set_is_allowed_and_mp_aes_key_is_optional():
 
     settings.require_channels()
     assert not settings.mp_safe_mode  # plain mode on the Official Account
+
+
+def test_serving_without_a_data_key_says_how_to_make_one():
+    settings = load_settings({k: v for k, v in CHANNELS.items() if k != "GRIDBOT_DATA_KEY"})
+
+    with pytest.raises(SettingsError) as error:
+        settings.require_channels()
+    assert_one_line_naming(error.value, "GRIDBOT_DATA_KEY")
+    assert "gridbot registry new-key" in str(error.value)
 
 
 def test_connection_pool_sizes_are_settings():

@@ -7,11 +7,13 @@ import re
 import subprocess
 from datetime import UTC, datetime
 
+from bot.demo import DEMO_DATA_KEY
 from tests.cli import run_gridbot
 
 
 def gridbot(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    return run_gridbot("ticket", *args, env={"GRIDBOT_DATABASE_URL": database_url}, timeout=60)
+    return run_gridbot("ticket", *args, env={"GRIDBOT_DATABASE_URL": database_url,
+                       "GRIDBOT_DATA_KEY": DEMO_DATA_KEY}, timeout=60)
 
 
 async def make_tickets(stack) -> tuple[str, str]:

@@ -3,16 +3,16 @@
 Who took a staff member off duty: an import that no longer listed them, or an operator with
 `gridbot staff off-duty` (then only `gridbot staff on-duty` brings them back).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -329,7 +329,8 @@ async def fresh_service(postgres: bool):
     configuration file without quiet hours (the run may fall at night)."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "gridbot.toml"
-        config.write_text('[quiet]\nfrom = "00:00"\nuntil = "00:00"\n')
+        config.write_text('[quiet]\nfrom = "00:00"\nuntil = "00:00"\n'
+                          '[limits]\nper_minute = 100000\nburst = 100000\n')  # nothing held
         url, drop = await database(postgres, folder)
         try:
             await seed(url)

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.demo import seed  # noqa: E402
 from handlers import digests, patrols  # noqa: E402
 from handlers.rhythm import Rhythm  # noqa: E402
+from storage.crypto import DataKey, new_key  # noqa: E402
 from storage.db import make_engine, make_sessionmaker  # noqa: E402
 from storage.models import OrgUnit, OutboxMessage  # noqa: E402
 
@@ -43,7 +44,7 @@ INSERT INTO tickets (code, source, category, text, state, urgent, must_attend, g
 SELECT 'B-' || n, 'resident',
        (ARRAY['environment','traffic','public_security','dispute_mediation','info_collection',
               'special_population','legal_service','public_service'])[1 + n % 8],
-       '虚构的反映内容', (ARRAY['assigned','accepted','resolved','closed'])[1 + n % 4],
+       :text, (ARRAY['assigned','accepted','resolved','closed'])[1 + n % 4],
        false, false, g.id, g.id,
        TIMESTAMP '2026-11-26 10:00' - (n % 720) * INTERVAL '1 hour',
        TIMESTAMP '2026-11-26 10:00' - (n % 720) * INTERVAL '1 hour',
@@ -69,12 +70,14 @@ async def run(server: str) -> None:
     admin = await asyncpg.connect(server)
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = "postgresql+asyncpg://" + server.split("://", 1)[1].rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
+    key = DataKey.from_text(new_key())
+    engine = make_engine(url, data_key=key)
     try:
         await seed(url)
+        sealed = key.seal("虚构的反映内容", "tickets.text")  # one sealed text for every row
         async with engine.begin() as connection:
             await connection.execute(text(FILL_STAFF), {"count": WORKERS})
-            await connection.execute(text(FILL_TICKETS), {"count": TICKETS})
+            await connection.execute(text(FILL_TICKETS), {"count": TICKETS, "text": sealed})
             await connection.execute(text("ANALYZE"))
         sessions = make_sessionmaker(engine)
 

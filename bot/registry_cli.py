@@ -19,6 +19,7 @@ from handlers.views import local
 from storage import households as registry
 from storage import repos
 from storage.crypto import DataKey, DataKeyError, check_registry_key
+from storage.db import reseal
 from storage.importer import ImportFailed
 from storage.models import AuditEntry, Household, OrgUnit, RegistryKey
 
@@ -143,7 +144,8 @@ async def audit_list(session: AsyncSession, actor: str | None, as_json: bool) ->
 
 
 async def rotate_key(session: AsyncSession, old: DataKey, new: DataKey) -> int:
-    """Re-encrypt every household with the new key and re-hash its lookups."""
+    """Re-encrypt every household with the new key and re-hash its lookups, and seal every
+    report text, note and message again with it, in one transaction."""
     await check_registry_key(session, old, now())
     count = 0
     for household in await session.scalars(select(Household)):
@@ -155,6 +157,7 @@ async def rotate_key(session: AsyncSession, old: DataKey, new: DataKey) -> int:
         number = new.decrypt(household.id_number, "households.id_number")
         household.phone_hash, household.id_hash = new.lookup_hash(phone), new.lookup_hash(number)
         count += 1
+    await session.run_sync(lambda sync: reseal(sync.connection(), old, new))
     stored = await session.get(RegistryKey, 1)
     stored.key_id, stored.set_at = new.key_id, now()
     await session.commit()

@@ -85,11 +85,29 @@ def seal_plaintext(connection: Connection) -> None:
     mark = select(DataVersion.version).where(DataVersion.name == SEALED_MARK)
     if connection.execute(mark).scalar():
         return
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            if isinstance(column.type, SealedText):
-                _seal_column(connection, table, column)
+    for table, column in _sealed_columns():
+        _seal_column(connection, table, column)
     connection.execute(DataVersion.__table__.insert().values(name=SEALED_MARK, version=1))
+
+
+def reseal(connection: Connection, old: DataKey, new: DataKey) -> int:
+    """Open every sealed value with `old` and seal it again with `new` (a key rotation, in
+    the caller's transaction); the number of values."""
+    count = 0
+    for table, column in _sealed_columns():
+        raw = type_coerce(column, Text)
+        for row_id, value in connection.execute(
+                select(table.c.id, raw).where(column.is_not(None))).all():
+            plain = old.decrypt(value, column.type.context)
+            connection.execute(table.update().where(table.c.id == row_id).values(
+                {column.name: type_coerce(new.seal(plain, column.type.context), Text)}))
+            count += 1
+    return count
+
+
+def _sealed_columns():
+    return [(table, column) for table in Base.metadata.sorted_tables
+            for column in table.columns if isinstance(column.type, SealedText)]
 
 
 def _seal_column(connection: Connection, table, column) -> None:

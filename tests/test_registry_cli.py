@@ -414,3 +414,18 @@ async def test_forgetting_an_unknown_resident_says_so_in_one_line(seeded_url):
 
     assert result.returncode == 1
     assert "o_nobody" in one_line(result)
+
+
+async def test_rotation_seals_reports_again_so_they_read_with_the_new_key_only(stack):
+    ticket = await reported(stack)
+    url, new = stack.services.settings.database_url, new_key()
+
+    rotated = await gridbot(
+        "registry", "rotate-key", url=url, key=DEMO_DATA_KEY, GRIDBOT_NEW_DATA_KEY=new
+    )
+    with_new = await gridbot("ticket", "show", ticket.code, url=url, key=new)
+    with_old = await gridbot("ticket", "show", ticket.code, url=url, key=DEMO_DATA_KEY)
+
+    assert rotated.returncode == 0, rotated.stderr
+    assert with_new.returncode == 0 and REPORT in with_new.stdout, with_new.stderr
+    assert with_old.returncode != 0 and "GRIDBOT_DATA_KEY" in one_line(with_old)

@@ -8,11 +8,13 @@ from dataclasses import replace
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from bot.app import SERVICES, create_app
 from bot.demo import demo_settings, seed, serving
 from bot.fake_wechat import FakeWeChat
 from bot.simulator import simulators
+from storage.models import Ticket
 from tests.conftest import _create_pg_database, _drop_pg_database, embedded_classifier
 from tests.stack import POINTS
 
@@ -58,3 +60,29 @@ async def test_same_message_at_two_replicas_at_once_makes_one_ticket_and_one_not
 
                 assert await session.scalar(select(func.count(Ticket.id))) == 1
             assert len(fake.to("liminghua")) == 1
+
+
+async def test_captured_plain_query_replayed_to_another_replica_with_a_forged_body_is_refused(
+    shared_pg, clock
+):
+    """In plain mode the signature covers only timestamp and nonce, not the body: whoever
+    captured one request could post any message with it. Every replica remembers the pairs it
+    has seen through the database."""
+    settings = replace(demo_settings(shared_pg, "http://127.0.0.1:1"), mp_aes_key="")
+    apps = [create_app(settings, clock=clock, run_relay=False,
+                       classifier=embedded_classifier()) for _ in range(2)]
+    async with serving(apps[0]) as one, serving(apps[1]) as two, \
+            aiohttp.ClientSession() as http:
+        (mp_one, _), (mp_two, _) = simulators(http, one, settings), \
+            simulators(http, two, settings)
+        lon, lat = POINTS["东关一网格"]
+        await mp_one.send(mp_one.location(RESIDENT, lon, lat))
+        query, body = mp_one.sign(mp_one.text(RESIDENT, "小区门口垃圾好几天没人清理"))
+        assert "工单号" in (await mp_one.post(query, body.encode())).text
+
+        _, forged = mp_two.sign(mp_two.text(RESIDENT, "着火了！快来人，三楼有人被困"))
+        replayed = await mp_two.post(query, forged.encode())  # the captured query, reused
+        assert replayed.status == 200 and replayed.body == "success"
+        async with apps[0][SERVICES].sessionmaker() as session:
+            texts = list(await session.scalars(select(Ticket.text)))
+        assert texts == ["小区门口垃圾好几天没人清理"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 
@@ -13,7 +14,7 @@ from bot.simulator import WeChatSimulator, to_xml
 from bot.wire import parse_xml, signature
 from handlers import texts
 from storage.models import InboundMessage
-from tests.stack import RESIDENT
+from tests.stack import RESIDENT, running_stack
 
 GRID_WORKER = "liminghua"  # 李明华, grid worker of 东关一网格 in the demo county
 CHANNELS = ["mp", "work"]
@@ -244,6 +245,22 @@ async def test_body_over_64_kib_is_refused_as_too_large(stack, channel):
     reply = await sim.post(_signed_query(sim, "A" * MAX_BODY_BYTES), body)
     assert reply.status == 413
     await _assert_nothing_stored(stack)
+
+
+async def test_body_sent_slowly_is_timed_out_within_the_reply_deadline(seeded_url, clock):
+    """A sender that starts a request and then trickles (or holds back) its body gets 408 in
+    time; it does not hold a connection and a handler for ever."""
+    async with running_stack(seeded_url, clock, reply_deadline=0.5) as slow:
+        host, port = slow.base.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"POST /wechat/mp?timestamp=1&nonce=n&signature=s HTTP/1.1\r\n"
+                     b"Host: gridbot\r\nContent-Length: 4000\r\n\r\n<xml><ToUserName>")
+        await writer.drain()
+        started = time.monotonic()
+        status = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+        assert status.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 2
+        await _assert_nothing_stored(slow)
 
 
 @pytest.mark.parametrize("field", ["MsgType", "Event"])

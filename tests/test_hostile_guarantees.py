@@ -32,6 +32,7 @@ from tests.hostile import (
     settle,
     statuses_seen,
 )
+from tests.serve import BlackHole
 from tests.stack import POINTS, RESIDENT
 
 ONLY_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -188,6 +189,36 @@ async def test_healthz_answers_within_two_seconds_while_a_message_waits_on_a_loc
             await waiting
         assert status in (200, 503)
         assert took < HEALTH_BUDGET, f"/healthz took {took:.2f} s"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.xfail(strict=True, reason=(
+    "PostgreSQL black-holed (packets dropped, nothing closed): /healthz answers 503 only "
+    "after 4.0 s the first time and 2.01 s after that, over the 2 s budget; a message "
+    "posted meanwhile gets its 503 in 4.5 s as it should"))
+async def test_healthz_answers_within_two_seconds_when_postgresql_stops_answering(
+    seeded_url, clock
+):
+    user_and_host, name = seeded_url.split("://", 1)[1].rsplit("/", 1)
+    user, host = user_and_host.rsplit("@", 1)
+    server, _, port = host.partition(":")
+    hole = BlackHole((server, int(port or 5432)))
+    await hole.start()
+    through_hole = f"postgresql+asyncpg://{user}@127.0.0.1:{hole.port}/{name}"
+    try:
+        async with hostile_stacks(through_hole, clock) as [stack]:
+            await stack.locate("东关一网格")
+            assert (await get(stack.base, "/healthz"))[0] == 200
+            hole.hole()
+            checks = [await get(stack.base, "/healthz") for _ in range(2)]
+            posted = await stack.mp.send(stack.mp.text(RESIDENT, TRAFFIC))
+            hole.restore()
+    finally:
+        await hole.close()
+
+    assert posted.status == 503
+    for status, _, took in checks:
+        assert status == 503 and took < HEALTH_BUDGET, f"/healthz took {took:.2f} s"
 
 
 @pytest.mark.parametrize("database_url", [

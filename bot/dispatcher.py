@@ -17,6 +17,7 @@ from handlers.feedback import with_earlier_updates
 from handlers.inbound import Inbound
 from handlers.limits import rate_limited
 from handlers.ports import Ports
+from nlu.classifier import classify
 from storage import inbox, repos
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ class Dispatcher:
 
     async def _handle_once(self, row_id: int, msg: Inbound, waiting: Waiting | None):
         handler = HANDLERS.get((msg.channel, msg.kind))
+        if msg.channel == "mp" and msg.kind == "text":  # understood before a connection is
+            await classify(self._ports.classifier, msg.text)  # held: the backend may be slow
         async with self._sessionmaker() as session:
             reply = await handler(session, msg, self._ports) if handler else None
             state = await self._finish(session, row_id, msg, "done", reply, waiting)

@@ -54,6 +54,8 @@ class Webhook:
             return web.Response(status=413, text="request body too large")
         except TimeoutError:
             return web.Response(status=408, text="request body too slow")
+        except web.RequestPayloadError:  # e.g. a Content-Encoding it does not have
+            return web.Response(status=400, text="request body cannot be decoded")
         except wire.Refused as refusal:
             return _refusal(refusal)
         try:

@@ -44,9 +44,10 @@ class Refused(Exception):
 
 
 def parse_xml(body: bytes) -> dict[str, str]:
-    """A flat <xml> document as a dict; DTDs, entities, nesting and duplicates are refused."""
+    """A flat <xml> document as a dict; DTDs, entities, nesting and duplicates are refused.
+    Characters XML cannot carry (a control character a resident typed) are dropped first."""
     try:
-        text = body.decode("utf-8").replace("\x00", "")
+        text = xml_chars(body.decode("utf-8"))
         root = SafeTree.fromstring(text, forbid_dtd=True)
     except UnicodeDecodeError:
         raise Refused(400, "body is not UTF-8") from None
@@ -105,11 +106,11 @@ class Channel:
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
         if not self.encrypted:
             self._check(query.get("signature", ""), timestamp, nonce)
-            return body.decode("utf-8").replace("\x00", "")
+            return xml_chars(body.decode("utf-8"))
         if "Encrypt" not in outer:
             raise Refused(403, "plaintext message while safe mode is configured")
         self._check(query.get("msg_signature", ""), timestamp, nonce, outer["Encrypt"])
-        return self._decrypt(outer["Encrypt"]).replace("\x00", "")  # NUL is not XML
+        return xml_chars(self._decrypt(outer["Encrypt"]))
 
     def seal(self, reply_xml: str, nonce: str, timestamp: str) -> str:
         if not self.encrypted:

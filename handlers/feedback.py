@@ -16,6 +16,7 @@ from handlers.inbound import Inbound
 from handlers.lifecycle import transition
 from handlers.notify import tell_staff
 from handlers.ports import Ports
+from handlers.routing import route
 from storage.models import OutboxMessage, Resident, Ticket
 
 Handler = Callable[[AsyncSession, Inbound, Ports], Awaitable[str | None]]
@@ -47,11 +48,17 @@ async def rate(session: AsyncSession, ticket: Ticket, resident: Resident, rating
 
 
 async def _reopen(session: AsyncSession, ticket: Ticket, now: datetime, ports: Ports) -> str:
-    """不满意: the ticket opens again at its assignee and climbs one level."""
+    """不满意: the ticket opens again at its assignee (routed anew if they are now off duty)
+    and climbs one level."""
     event = transition(ticket, "reopen", actor="resident", now=now, policy=ports.policy,
                        note="不满意")
     session.add(event)
     ticket.accepted_at = ticket.resolved_at = None
+    if ticket.assignee and not ticket.assignee.active:
+        unit_id, gone = ticket.unit_id, ticket.assignee
+        ticket.assignee_id, ticket.assignee = None, None
+        await route(session, ticket, now, ports.policy, exclude=gone)
+        ticket.unit_id = unit_id
     level = await escalate(session, ticket, now=now, policy=ports.policy, actor="resident",
                            template=texts.ESCALATION_DISSATISFIED, note="居民不满意")
     if ticket.assignee:

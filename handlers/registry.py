@@ -58,8 +58,8 @@ async def find_households(session: AsyncSession, staff: Staff, command: Command,
         select(Household).where(Household.grid_id.in_(grids),
                                 Household.address.contains(fragment, autoescape=True))
         .order_by(Household.code).limit(SEARCH_LIMIT + 1)))
-    audit(session, staff, "search", f"address:{len(found)} found", f"chat: 查户 {fragment}",
-          ports.clock.now())
+    audit(session, staff, "search", f"address:{len(found)} found",  # never what they typed:
+          f"chat: 查户 ({len(fragment)} 字)", ports.clock.now())  # audit rows stay for ever
     if not found:
         return texts.HOUSEHOLD_NONE_FOUND.format(fragment=fragment)
     key = registry_key(ports)

@@ -122,6 +122,7 @@ async def go_off_duty(session: AsyncSession, person: Staff, by: str, now: dateti
     returned, go to someone else."""
     person.active, person.off_duty_by = False, by
     await session.flush()
+    await repos.withdraw_messages(session, "work", person.userid)  # they see nothing more
     return await pass_on_tickets(session, person, now, policy)
 
 
@@ -132,30 +133,27 @@ def come_on_duty(person: Staff) -> None:
 async def pass_on_tickets(session: AsyncSession, person: Staff, now: datetime,
                           policy: Policy) -> list[Ticket]:
     """Each open ticket of someone now off duty is routed again without them, or escalated
-    when nobody can take it; they and the ticket's supervisors hear where it went."""
+    when nobody can take it; the ticket's supervisors hear where it went."""
     tickets = await repos.tickets_of_staff(session, person.id)
     for ticket in tickets:
         event = transition(ticket, "transfer", actor="system", now=now, policy=policy,
                            note=texts.OFF_DUTY_NOTE.format(userid=person.userid))
         session.add(event)  # on the trail before what routing or escalation adds
         ticket.assignee_id, ticket.accepted_at = None, None
-        told = await _route_again(session, ticket, person, event, now, policy)
-        await tell_staff(session, event, [person], told, now, ticket.grid_id)
+        await _route_again(session, ticket, person, event, now, policy)
     return tickets
 
 
 async def _route_again(session: AsyncSession, ticket: Ticket, person: Staff,
-                       event: TicketEvent, now: datetime, policy: Policy) -> str:
+                       event: TicketEvent, now: datetime, policy: Policy) -> None:
     unit_id = ticket.unit_id
     target = await route(session, ticket, now, policy, exclude=person)
     ticket.unit_id = unit_id  # it keeps the level it had reached
     if target is None:
-        level = await escalate(session, ticket, now=now, policy=policy, actor="system",
-                               template=texts.ESCALATION_OFF_DUTY, note=event.note,
-                               name=person.name)
-        return texts.OFF_DUTY_ESCALATED.format(code=ticket.code, level=level)
+        await escalate(session, ticket, now=now, policy=policy, actor="system",
+                       template=texts.ESCALATION_OFF_DUTY, note=event.note, name=person.name)
+        return
     moved = texts.OFF_DUTY_MOVED.format(old=person.name, code=ticket.code, new=target.name,
                                         category=category_name(ticket.category))
     await tell_staff(session, event, await overseers(session, ticket), moved, now,
                      ticket.grid_id)
-    return texts.OFF_DUTY_TAKEN.format(code=ticket.code, name=target.name)

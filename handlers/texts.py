@@ -149,8 +149,6 @@ STAFF_OFF_DUTY = (
     "您目前不在网格通的在岗人员名单中，不能再查看或办理工单和住户信息。如有疑问，请联系管理员。"
 )
 OFF_DUTY_NOTE = "{userid} 不在岗"
-OFF_DUTY_TAKEN = "【工单改派】您已不在岗，工单 {code} 已改由 {name} 办理。"
-OFF_DUTY_ESCALATED = "【工单改派】您已不在岗，工单 {code} 已上报{level}另行安排。"
 OFF_DUTY_MOVED = "【工单改派】{old} 已不在岗，工单 {code}（{category}）已改由 {new} 办理。"
 ESCALATION_OFF_DUTY = (
     "【无人接手】工单 {code}（{category}）的处理人 {name} 已不在岗，辖区内暂无可接手的人员，"

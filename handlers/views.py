@@ -10,8 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import texts
 from handlers.masking import mask_text
 from handlers.rhythm import SHANGHAI
+from handlers.routing import clip
 from nlu.categories import category_name
 from storage.models import Staff, Ticket, TicketEvent
+
+DETAIL_TEXT_CHARS = 300  # of the report, in `工单 CODE`; the trail follows
 
 
 def local(moment: datetime) -> str:
@@ -41,7 +44,7 @@ async def ticket_detail(session: AsyncSession, ticket: Ticket, masked: bool = Tr
         level=texts.LEVEL_NAMES[ticket.level],
         handler=f"{assignee.name}（{assignee.userid}）" if assignee else texts.NOBODY_YET,
         place=" ".join(filter(None, (ticket.grid.path if ticket.grid else "", ticket.place))),
-        text=shown(ticket.text)[:300], deadline=deadline)
+        text=clip(shown(ticket.text), DETAIL_TEXT_CHARS), deadline=deadline)
     lines = [head, *await trail_lines(session, ticket, masked)]
     return "\n".join([*lines, texts.TICKET_MASKED] if masked else lines)
 

@@ -30,3 +30,29 @@ async def classify(classifier: Classifier, text: str) -> Prediction:
     """Ask the classifier without blocking the event loop when it calls out (Rasa)."""
     apredict = getattr(classifier, "apredict", None)
     return await apredict(text) if apredict else classifier.predict(text)
+
+
+class Remembered:
+    """A classifier that keeps its answers for the last texts it was asked about. The service
+    asks it once before a message's transaction opens, so a slow backend (a Rasa server timing
+    out) holds no database connection; the handler's own question is then answered at once."""
+
+    def __init__(self, inner: Classifier, size: int = 256):
+        self.inner = inner
+        self._size = size
+        self._known: dict[str, Prediction] = {}
+
+    def predict(self, text: str) -> Prediction:
+        if text not in self._known:
+            self._keep(text, self.inner.predict(text))
+        return self._known[text]
+
+    async def apredict(self, text: str) -> Prediction:
+        if text not in self._known:
+            self._keep(text, await classify(self.inner, text))
+        return self._known[text]
+
+    def _keep(self, text: str, prediction: Prediction) -> None:
+        if len(self._known) >= self._size:
+            del self._known[next(iter(self._known))]  # the oldest
+        self._known[text] = prediction

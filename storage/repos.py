@@ -47,7 +47,11 @@ LEAST_BUSY_FIRST = (
               .where(Ticket.assignee_id == Staff.id, Ticket.state.in_(OPEN_STATES))
               .scalar_subquery().desc(), Staff.userid.desc())
 )
-RESIDENT_BY_OPENID = select(Resident).where(Resident.openid == bindparam("openid"))
+# The resident's row is locked for the message's transaction (PostgreSQL; SQLite has one
+# writer): one resident's messages at once are handled one after another, so their rate
+# limit and emergency alerts count every one.
+RESIDENT_BY_OPENID = (select(Resident).where(Resident.openid == bindparam("openid"))
+                      .with_for_update())
 
 
 async def unit_chain(session: AsyncSession, unit_id: int) -> list[OrgUnit]:
@@ -103,12 +107,13 @@ async def resident_by_openid(session: AsyncSession, openid: str) -> Resident | N
 
 
 async def get_or_add_resident(session: AsyncSession, openid: str, now: datetime) -> Resident:
+    """The resident, added if new; two first messages at once add one."""
     resident = await resident_by_openid(session, openid)
     if resident is None:
-        resident = Resident(openid=openid, created_at=now, subscribed=True)
-        session.add(resident)
-        await session.flush()
-        session.info["residents"][openid] = resident
+        await session.execute(insert_ignoring(session, Resident, "openid"),
+                              {"openid": openid, "created_at": now, "subscribed": True})
+        del session.info["residents"][openid]
+        resident = await resident_by_openid(session, openid)
     return resident
 
 
@@ -291,3 +296,14 @@ def outbox_row(*, channel: str, recipient: str, text: str, dedup_key: str, now: 
 async def grid_workers(session: AsyncSession) -> list[Staff]:
     query = select(Staff).where(Staff.role == "grid_worker", Staff.active.is_(True))
     return list(await session.scalars(query.order_by(Staff.userid)))
+
+
+async def withdraw_messages(session: AsyncSession, channel: str, recipient: str) -> None:
+    """Messages not yet sent to `recipient` are not sent (someone gone off duty): kept as
+    `withdrawn`, their text cleared."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.recipient == recipient,
+               OutboxMessage.state.in_(("pending", "held")))
+        .values(state="withdrawn", body={"msgtype": "text", "text": ""})
+        .execution_options(synchronize_session=False))

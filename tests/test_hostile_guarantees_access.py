@@ -158,11 +158,6 @@ async def test_staff_taken_off_see_nothing_however_they_type_it(
         assert_shows_nothing(text, code)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a new-ticket notice queued for a grid worker before she was taken off duty (here held "
-    "back by WeChat answering 'system busy') is still delivered to her afterwards, with the "
-    "report and the resident's phone 13900000011 in full (the relay sends rows queued for "
-    "staff without checking they are still on duty)"))
 @ONLY_SQLITE
 async def test_notice_still_queued_when_staff_go_off_duty_is_not_delivered_to_them(
     stack, seeded_url, tmp_path
@@ -180,10 +175,6 @@ async def test_notice_still_queued_when_staff_go_off_duty_is_not_delivered_to_th
         assert_shows_nothing(text, code)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "when the resident answers 3 (不满意) on a ticket resolved by a worker who has since gone "
-    "off duty, the reopened ticket is assigned back to her (assignee liminghua, off duty) and "
-    "she is sent '【重新办理】…工单 GB-… 请重新处理'; nobody on duty holds it"))
 @ONLY_SQLITE
 async def test_ticket_reopened_after_its_worker_went_off_duty_goes_to_someone_on_duty(
     stack, seeded_url, tmp_path

@@ -239,10 +239,6 @@ async def test_personal_free_text_is_nowhere_in_the_sqlite_files_bytes(seeded_ur
     assert [kind for kind, mark in MARKS.items() if mark.encode("utf-8") in raw] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "what staff type after 查户 is written in clear to audit_log.purpose: a resident's name "
-    "(欧阳志远) or phone (13900000077) searched for stays readable in the database, in rows "
-    "the README says triggers keep from UPDATE and DELETE, so nothing can scrub it later"))
 async def test_what_staff_search_the_registry_for_is_not_kept_in_clear(seeded_url, clock):
     async with hostile_stacks(seeded_url, clock) as [stack]:
         for searched in (NAME, PHONE):

@@ -78,10 +78,7 @@ async def test_bucket_refills_at_ten_a_minute_and_never_holds_more_than_the_burs
 
 @pytest.mark.parametrize("database_url", [
     "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.xfail(strict=True, reason=(
-        "PostgreSQL: 20 messages of one sender posted at once all get through (20 tickets "
-        "where the burst allows 4 after the location); concurrent messages each see the "
-        "bucket before the others have taken from it"))),
+    "postgresql",
 ], indirect=True)
 async def test_flood_of_one_sender_posted_all_at_once_is_held_to_the_burst(seeded_url, clock):
     async with hostile_stacks(seeded_url, clock, sections={"limits": PRODUCT_DEFAULTS}) as [stack]:
@@ -149,10 +146,7 @@ async def test_urgent_messages_over_the_limit_are_all_kept_with_one_alert_a_minu
 
 @pytest.mark.parametrize("database_url", [
     "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.xfail(strict=True, reason=(
-        "PostgreSQL: 10 urgent messages of one sender posted at once send 10 '紧急警情' "
-        "alerts to each supervisor (zhouhaitao, chenzhiqiang) instead of at most one a "
-        "minute: the once-a-minute check races"))),
+    "postgresql",
 ], indirect=True)
 async def test_urgent_messages_posted_all_at_once_send_one_alert(seeded_url, clock):
     async with hostile_stacks(seeded_url, clock, sections={"limits": PRODUCT_DEFAULTS}) as [stack]:
@@ -222,10 +216,6 @@ async def test_long_report_reaches_the_worker_clipped_and_stays_whole_on_the_tic
 
 
 @ONLY_SQLITE
-@pytest.mark.xfail(strict=True, reason=(
-    "'工单 CODE' shows only the first 300 characters of a 2,800-character report and marks "
-    "nothing: the line '内容：…' ends mid-text with no …, in a reply of 1,286 bytes, so the "
-    "worker cannot tell the report goes on"))
 async def test_ticket_detail_marks_a_clipped_report_with_an_ellipsis(stack):
     code = await long_ticket(stack)
 

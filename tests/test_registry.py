@@ -358,7 +358,7 @@ async def test_every_look_and_refusal_is_in_the_audit_log(stack):
         ("staff:liminghua", "view_full", "H0001", "chat: 户 H0001 全部", "allowed"),
         ("staff:zhaoxiaoyan", "view", "H0001", "chat: 户 H0001", "refused"),
         ("staff:gaoshufen", "view_full", "H0001", "chat: 户 H0001 全部", "refused"),
-        ("staff:zhouhaitao", "search", "address:3 found", "chat: 查户 东关路", "allowed"),
+        ("staff:zhouhaitao", "search", "address:3 found", "chat: 查户 (3 字)", "allowed"),
     ]
 
 

@@ -357,7 +357,7 @@ async def test_audit_list_shows_every_chat_look_and_refusal_as_json(stack):
         ("staff:liminghua", "view_full", "H0001", "allowed", "chat: 户 H0001 全部"),
         ("staff:zhaoxiaoyan", "view", "H0001", "refused", "chat: 户 H0001"),
         ("staff:gaoshufen", "view_full", "H0003", "refused", "chat: 户 H0003 全部"),
-        ("staff:zhouhaitao", "search", "address:3 found", "allowed", "chat: 查户 东关路"),
+        ("staff:zhouhaitao", "search", "address:3 found", "allowed", "chat: 查户 (3 字)"),
     ]
     assert [e["action"] for e in json.loads(mediator.stdout)] == ["view_full"]
 

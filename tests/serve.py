@@ -27,9 +27,11 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def gridbot_serve(env: dict[str, str], log: Path) -> AsyncIterator[Served]:
-    """A real `gridbot serve` process; yields once /healthz answers."""
-    port = free_port()
+async def gridbot_serve(env: dict[str, str], log: Path,
+                        port: int | None = None) -> AsyncIterator[Served]:
+    """A real `gridbot serve` process (on `port`, or a free one); yields once /healthz
+    answers."""
+    port = port or free_port()
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=output, stderr=output,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ class FakeWeChat:
     media: dict[str, bytes] = field(default_factory=dict)  # uploaded files by media_id
     _tokens: dict[str, str] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
+    _requests: dict[str, float] = field(default_factory=dict)  # message/send JSON → first seen
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -130,6 +132,8 @@ class FakeWeChat:
         invalid = [u for u in users if self.work_users and u not in self.work_users]
         if users and len(invalid) == len(users):
             return _error(81013, "user & party & tag all invalid")
+        if self._seen_before(body):  # WeCom's duplicate check: accepted, not delivered again
+            return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": ""})
         text = body.get("text", {}).get("content", "")
         if body.get("msgtype") == "image":
             text = f"[image {body.get('image', {}).get('media_id', '')}]"
@@ -138,6 +142,16 @@ class FakeWeChat:
                 self._keep(Sent("work", user, text))
         return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid),
                                   "msgid": f"msg{next(self._counter)}"})
+
+    def _seen_before(self, body: dict) -> bool:
+        """With `enable_duplicate_check`, the same request JSON within the interval (default
+        1800 s) is not delivered again, as WeCom documents for message/send."""
+        if body.get("enable_duplicate_check") != 1:
+            return False
+        key, now = json.dumps(body, sort_keys=True, ensure_ascii=False), time.monotonic()
+        seen = self._requests.get(key)
+        self._requests[key] = now if seen is None else seen
+        return seen is not None and now - seen < int(body.get("duplicate_check_interval", 1800))
 
     def _check(self, request: web.Request, channel: str) -> web.Response | None:
         if self.fail_next:

@@ -51,6 +51,10 @@ class Relay:
         self._template_id = template_id  # stands in when the 48-hour window has closed
         self._wake = asyncio.Event()
 
+    @property
+    def senders(self) -> Mapping[str, Sender]:
+        return self._senders
+
     def wake(self) -> None:
         self._wake.set()
 

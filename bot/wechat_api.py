@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from datetime import UTC, datetime, timedelta
 from json import dumps
@@ -18,6 +19,9 @@ TOKEN_EXPIRED = frozenset({40001, 40014, 42001})
 # Retrying cannot help: window closed, unsubscribed, bad openid, no such WeCom user.
 NOT_RETRYABLE = frozenset({45015, 43004, 40003, 81013})
 WINDOW_CLOSED = 45015
+# WeCom drops a message/send whose request JSON it received within the interval (at most 4 h):
+# a message sent again because the process died before recording it is not shown twice.
+DUPLICATE_CHECK = {"enable_duplicate_check": 1, "duplicate_check_interval": 4 * 3600}
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 # WeChat shows \uXXXX escapes literally: send UTF-8, as wechatpy does.
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -177,16 +181,13 @@ class WorkApi(_Api):
                        "image": {"media_id": await self.upload_image(body["png"])}}
         else:
             message = _text(body, WORK_TEXT_BYTES)
-        payload = {"touser": userid, "agentid": self._agentid, **message}
+        payload = {"touser": userid, "agentid": self._agentid, **message, **DUPLICATE_CHECK}
         data = await self._post("message/send", payload)
         if data.get("invaliduser"):
             raise ApiError(81013, f"invalid user {data['invaliduser']}")
 
-
     async def upload_image(self, png_base64: str) -> str:
         """media/upload: a temporary image for a message; its media_id."""
-        import base64
-
         form = aiohttp.FormData()
         form.add_field("media", base64.b64decode(png_base64), filename="chart.png",
                        content_type="image/png")

@@ -56,7 +56,10 @@ class Findings:
                 if codes]
 
     def failing(self) -> dict[str, list[str]]:
-        """Each invariant, and the residents it does not hold for."""
+        """Each invariant, and the residents it does not hold for. A report WeChat gave up on
+        (no attempt answered 200) may have a ticket without its reply: the process died after
+        taking the reply for its answer and before writing it, and none of WeChat's retries
+        reached a server; WeChat showed the resident that the service failed."""
         ticketed = {resident for resident, codes in self.tickets.items() if codes}
         return {
             "answered 200 but no ticket": self.lost(),
@@ -64,8 +67,10 @@ class Findings:
             "not exactly one 【新工单】 notice": sorted(
                 r for r, codes in self.tickets.items()
                 if any(self.notices[code] != 1 for code in codes)),
-            "not exactly one reply with the code": sorted(
-                r for r in ticketed if self.replies.get(r, 0) != 1),
+            "answered 200 but not exactly one reply with the code": sorted(
+                r.resident for r in self.answered if self.replies.get(r.resident, 0) != 1),
+            "more than one reply with the code": sorted(
+                r for r in ticketed if self.replies.get(r, 0) > 1),
             "a reply with a code but no ticket": sorted(
                 r for r, n in self.replies.items() if n and r not in ticketed),
         }

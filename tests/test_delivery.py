@@ -317,7 +317,9 @@ async def test_resident_and_worker_receive_exact_text_and_wecom_carries_agentid(
     [work_request] = delivery.requests_to("message/send")
     expected_text = {"msgtype": "text", "text": {"content": TEXT}}
     assert mp_request.json() == {"touser": RESIDENT, **expected_text}
-    assert work_request.json() == {"touser": WORKER, "agentid": AGENTID, **expected_text}
+    assert work_request.json() == {"touser": WORKER, "agentid": AGENTID, **expected_text,
+                                   "enable_duplicate_check": 1,  # WeCom drops a re-send
+                                   "duplicate_check_interval": 14400}
 
 
 async def test_chinese_and_emoji_reach_wechat_as_utf8_not_unicode_escapes(delivery):
@@ -484,3 +486,18 @@ async def test_urgent_message_behind_a_night_of_held_messages_goes_out_in_one_pa
     held = [row for row in await delivery.rows() if row.state == "pending"]
     assert len(held) == 3 * BATCH and all(row.attempts == 0 for row in held)
     assert await relay.drain() == 0
+
+
+async def test_a_notice_sent_again_after_its_sender_died_reaches_the_worker_once(stack):
+    """The relay died after WeCom took a notice and before the row said so: the row is sent
+    again when its lease ends, and WeCom's duplicate check keeps the worker from seeing it
+    twice (the fake honours it as WeCom documents)."""
+    await stack.locate("东关一网格")
+    await stack.say("小区门口垃圾堆了好几天没人清理")
+    [row] = [r for r in await stack.outbox() if r.recipient == WORKER]
+    sender = stack.services.relay.senders["work"]
+    await sender.send(row.recipient, row.body)  # WeCom took it; then the process died
+    await stack.drain()  # the row was still pending: sent again
+
+    assert [r.state for r in await stack.outbox() if r.recipient == WORKER] == ["sent"]
+    assert len(stack.fake.to(WORKER)) == 1

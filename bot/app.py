@@ -181,8 +181,8 @@ async def _watch_deadlines(services: Services) -> None:
 
 
 async def _watch_inbox(services: Services) -> None:
-    """Handle what a dead process left in the journal, and send by API the replies no webhook
-    took; on start, and every few seconds."""
+    """Handle what a dead process left in the journal, and clear the passive replies kept
+    for WeChat's retries; on start, and every few seconds."""
     while True:
         try:
             await take_up_journal(services)
@@ -212,9 +212,6 @@ async def take_up_journal(services: Services) -> int:
         except Unavailable:
             log.error("journal row %s: database unavailable; will retry", row.id)
             break
-    for reply in await inbox.unanswered_replies(now):
-        await services.dispatcher.queue_reply(reply.id, reply.channel, reply.sender,
-                                              reply.msg_key, reply.reply)
     await inbox.forget_answered_replies(now)
     return len(rows)
 

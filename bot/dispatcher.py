@@ -1,8 +1,9 @@
 """Handles each journalled message once, in one transaction that also keeps its reply: on the
-journal row for the webhook still waiting to answer with it, or in the outbox."""
+journal row as the passive answer of the webhook still waiting, or in the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -48,13 +49,20 @@ class AlreadyHandled(Exception):
 @dataclass
 class Waiting:
     """The webhooks waiting to answer WeChat with a message's reply (WeChat's retry may join
-    the first); once none waits, the reply goes to the outbox."""
+    the first). While one waits, the reply is committed as theirs to give (`claimed`: they now
+    wait for that commit); once none waits, it goes to the outbox instead."""
 
-    webhooks: int = 1
+    webhooks: int = 0
+    heard_until: float = 0.0  # loop time by which WeChat still hears the latest one's answer
+    claimed: bool = False
 
     @property
     def gave_up(self) -> bool:
         return self.webhooks <= 0
+
+    def join(self, heard_until: float) -> None:
+        self.webhooks += 1
+        self.heard_until = max(self.heard_until, heard_until)
 
 
 class Dispatcher:
@@ -65,8 +73,8 @@ class Dispatcher:
         self._on_commit = on_commit
 
     async def handle(self, row_id: int, msg: Inbound, waiting: Waiting | None) -> str | None:
-        """Handle the journalled message; the reply the waiting webhook may answer with (it is
-        kept on the row until the webhook takes it), or None when there is none for it."""
+        """Handle the journalled message; the reply the waiting webhooks answer with (kept on
+        the row a little while for WeChat's retries), or None when it is not theirs to give."""
         try:
             return await self._handle_once(row_id, msg, waiting)
         except AlreadyHandled:
@@ -93,33 +101,35 @@ class Dispatcher:
 
     async def _finish(self, session: AsyncSession, row_id: int, msg: Inbound, status: str,
                       reply: str | None, waiting: Waiting | None) -> str | None:
-        """Mark the row handled and keep the reply: for the webhook while one waits, else
-        in the outbox, in this same transaction."""
+        """Mark the row handled and keep the reply, in this same transaction: as the waiting
+        webhooks' passive answer while one waits, else in the outbox."""
         now = self._ports.clock.now()
-        state = None if not reply else "waiting" if waiting and not waiting.gave_up else "queued"
+        state = None if not reply else "passive" if waiting and not waiting.gave_up else "queued"
         if state == "queued":
             _queue(session, msg.channel, msg.sender, reply, _reply_key(msg.channel, msg.key),
                    now)
-        kept = reply if state == "waiting" else None
+        else:
+            waiting.claimed = state == "passive"
+        kept = reply if state == "passive" else None
         if not await inbox.finish(session, row_id, status, now, kept, state):
             raise AlreadyHandled()
         return state
 
     async def _after_commit(self, row_id: int, msg: Inbound, reply: str | None,
                             state: str | None, waiting: Waiting | None) -> str | None:
-        if state != "waiting":
+        if state != "passive":
             return None
-        if waiting.gave_up:  # the webhook answered WeChat while the commit was under way
-            await self.queue_reply(row_id, msg.channel, msg.sender, msg.key, reply)
+        if asyncio.get_running_loop().time() > waiting.heard_until:  # stored too late for
+            await self._queue_late(row_id, msg, reply)  # WeChat to hear any webhook's answer
             return None
         return reply
 
-    async def queue_reply(self, row_id: int, channel: str, sender: str, key: str,
-                          reply: str) -> None:
-        """A reply no webhook answered with goes to the outbox, unless one just did."""
+    async def _queue_late(self, row_id: int, msg: Inbound, reply: str) -> None:
+        """A reply stored after WeChat stopped listening goes to the outbox, unless WeChat's
+        retry was answered with it first."""
         async with self._sessionmaker() as session:
-            if await inbox.queue_waiting_reply(session, row_id):
-                _queue(session, channel, sender, reply, _reply_key(channel, key),
+            if await inbox.queue_passive_reply(session, row_id):
+                _queue(session, msg.channel, msg.sender, reply, _reply_key(msg.channel, msg.key),
                        self._ports.clock.now())
             await session.commit()
         self._on_commit()

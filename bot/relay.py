@@ -18,6 +18,7 @@ from bot.wechat_api import WINDOW_CLOSED, ApiError
 from handlers import texts
 from handlers.ports import Clock
 from storage import repos
+from storage.db import committing
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -128,12 +129,9 @@ class Relay:
             raise
         return len(rows), more
 
-    @contextlib.asynccontextmanager
-    async def _autocommit(self):
-        """A connection whose every statement commits on its own: one round trip each, no
-        BEGIN/COMMIT around a single atomic UPDATE."""
-        async with self._sessionmaker() as session:
-            yield await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    def _autocommit(self):
+        """A connection whose statements commit at once (storage.db.committing)."""
+        return committing(self._sessionmaker)
 
     async def _claim(self) -> tuple[list, bool]:
         """Take due rows under a lease in one atomic statement: the rows to send now (quiet

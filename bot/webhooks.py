@@ -19,7 +19,8 @@ from handlers.ports import Clock
 from storage.inbox import Entry, Inbox, Replayed
 
 log = logging.getLogger(__name__)
-REPLY_DEADLINE_SECONDS = 4.5  # WeChat waits 5 s before it retries
+REPLY_DEADLINE_SECONDS = 4.5  # we answer within this; WeChat waits 5 s before it retries
+WECHAT_LISTENS_SECONDS = 5.0
 FRESH_SECONDS = 300  # a signed request older (or newer) than this is a replay
 OUTAGE = (DBAPIError, PoolTimeout, OSError, Unavailable)
 
@@ -44,7 +45,7 @@ class Webhook:
 
     async def receive(self, request: web.Request) -> web.Response:
         loop = asyncio.get_running_loop()
-        until = loop.time() + self.deadline
+        until, heard_until = loop.time() + self.deadline, loop.time() + WECHAT_LISTENS_SECONDS
         try:
             body = await asyncio.wait_for(request.read(), self.deadline)
             xml = self.channel.open(request.query, body)
@@ -67,7 +68,7 @@ class Webhook:
             log.error("%s message not stored (%s); left for WeChat to retry", msg.channel,
                       type(error).__name__)
             return web.Response(status=503, text="try again")
-        return await self._answer(request, msg, xml, entry, until - loop.time())
+        return await self._answer(request, msg, xml, entry, until - loop.time(), heard_until)
 
     def _check_fresh(self, query) -> None:
         stamp = query.get("timestamp", "")
@@ -84,15 +85,16 @@ class Webhook:
         return await asyncio.wait_for(asyncio.shield(task), max(seconds, 0.001))
 
     async def _answer(self, request: web.Request, msg: Inbound, xml: str, entry: Entry,
-                      seconds: float) -> web.Response:
+                      seconds: float, heard_until: float) -> web.Response:
         if entry.status == "pending":
             try:
-                reply = await self._handled_in_time(entry.id, msg, seconds)
+                reply = await self._handled_in_time(entry.id, msg, seconds, heard_until)
             except Unavailable:
                 return web.Response(status=503, text="try again")
-        else:  # WeChat retried a message already handled: the reply again, if it waits
-            reply = entry.reply if entry.reply_state in ("waiting", "passive") else None
-        if not reply or not await self._take_reply(entry.id):
+        else:  # WeChat's retry of a message already handled: its passive reply again
+            reply = entry.reply if entry.reply_state == "passive" and \
+                await self._may_answer_again(entry.id) else None
+        if not reply:
             return web.Response(text="success")
         query = request.query
         sealed = self.channel.seal(wire.reply_xml(reply, xml, self.channel.name),
@@ -100,32 +102,34 @@ class Webhook:
                                    query.get("timestamp", "") or str(int(time.time())))
         return web.Response(text=sealed, content_type="application/xml")
 
-    async def _handled_in_time(self, row_id: int, msg: Inbound, seconds: float) -> str | None:
-        """The reply, when handling ends within `seconds`; else None, and the reply goes
-        through the API once it is ready."""
+    async def _handled_in_time(self, row_id: int, msg: Inbound, seconds: float,
+                               heard_until: float) -> str | None:
+        """The reply, when handling ends within `seconds`, or when its reply was already being
+        stored for this answer; else None, and the reply goes through the API."""
         task, waiting = self._handling.get(row_id) or self._start(row_id, msg)
-        waiting.webhooks += 1
+        waiting.join(heard_until)
         try:
             return await asyncio.wait_for(asyncio.shield(task), max(seconds, 0.001))
         except TimeoutError:
+            if waiting.claimed:  # the reply is being committed as ours to give: not lost
+                return await asyncio.shield(task)  # if we said success now
             log.warning("%s message %s slower than %ss; replying later", msg.channel, row_id,
                         self.deadline)
             waiting.webhooks -= 1
             return None
 
     def _start(self, row_id: int, msg: Inbound) -> tuple[asyncio.Task, Waiting]:
-        waiting = Waiting(webhooks=0)
+        waiting = Waiting()
         task = self._keep(self.dispatcher.handle(row_id, msg, waiting))
         self._handling[row_id] = (task, waiting)
         task.add_done_callback(lambda _: self._handling.pop(row_id, None))
         return task, waiting
 
-    async def _take_reply(self, row_id: int) -> bool:
+    async def _may_answer_again(self, row_id: int) -> bool:
         try:
-            return await self.inbox.hand_to_webhook(row_id)
-        except OUTAGE as error:  # the reply stays waiting, and goes through the API
-            log.error("reply of message %s not taken (%s); sent later", row_id,
-                      type(error).__name__)
+            return await self.inbox.answer_again(row_id)
+        except OUTAGE as error:
+            log.error("reply of message %s not given again (%s)", row_id, type(error).__name__)
             return False
 
     def _keep(self, work) -> asyncio.Task:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Text, event, select, type_coerce
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from storage.crypto import DataKey, KeyMissing, SealedText, attach_key, is_sealed
 from storage.models import Base, DataVersion
@@ -54,6 +61,19 @@ def insert_ignoring(session, table, key: str):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table).on_conflict_do_nothing(index_elements=[key])
+
+
+@contextlib.asynccontextmanager
+async def committing(sessionmaker: async_sessionmaker) -> AsyncIterator[AsyncConnection]:
+    """A connection for a statement or two that commit at once, as cheaply as the database
+    allows: PostgreSQL in autocommit (no BEGIN/COMMIT round trips), SQLite in one short
+    transaction (switching aiosqlite's isolation level costs more thread hops than it saves)."""
+    async with sessionmaker() as session:
+        if session.bind.dialect.name == "postgresql":
+            yield await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            return
+        async with session.begin():
+            yield await session.connection()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

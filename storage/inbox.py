@@ -3,17 +3,17 @@ hears 200, handled once from there, and its reply waits on the row until it is h
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from storage.db import committing
 from storage.models import InboundMessage
 
 LEASE = timedelta(seconds=10)  # a pending row nobody finished by then is anyone's to handle
-REPLY_GRACE = timedelta(seconds=30)  # a reply nobody handed to WeChat by then is sent by API
+REPLY_GRACE = timedelta(seconds=30)  # a passive reply is kept this long for WeChat's retries
 KEY_CHARS = 200
 
 
@@ -49,15 +49,15 @@ FINISH = (update(InboundMessage)
           .values(status=bindparam("status"), processed_at=bindparam("now"),
                   reply=bindparam("reply"), reply_state=bindparam("reply_state"))
           .execution_options(synchronize_session=False))
-QUEUE_WAITING = (update(InboundMessage)
+QUEUE_PASSIVE = (update(InboundMessage)
                  .where(InboundMessage.id == bindparam("row_id"),
-                        InboundMessage.reply_state == "waiting")
+                        InboundMessage.reply_state == "passive")
                  .values(reply_state="queued", reply=None)
                  .execution_options(synchronize_session=False))
-HAND_OVER = (update(InboundMessage)
-             .where(InboundMessage.id == bindparam("row_id"),
-                    InboundMessage.reply_state.in_(bindparam("from_states", expanding=True)))
-             .values(reply_state=bindparam("to_state")))
+ANSWER_AGAIN = (update(InboundMessage)
+                .where(InboundMessage.id == bindparam("row_id"),
+                       InboundMessage.reply_state == "passive")
+                .values(reply_state="passive"))
 
 
 class Inbox:
@@ -65,10 +65,8 @@ class Inbox:
         self._sessionmaker = sessionmaker
         self._insert = None
 
-    @contextlib.asynccontextmanager
-    async def _autocommit(self):
-        async with self._sessionmaker() as session:
-            yield await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    def _autocommit(self):
+        return committing(self._sessionmaker)
 
     async def journal(self, *, channel: str, key: str, sender: str, kind: str, content: str,
                       nonce: str, now: datetime) -> Entry:
@@ -91,16 +89,12 @@ class Inbox:
             self._insert = _insert_ignoring(connection.dialect.name)
         return self._insert
 
-    async def hand_to_webhook(self, row_id: int) -> bool:
-        """Take the waiting reply to answer WeChat with (before answering, so that it is not
-        also sent by the API). False: it was already queued for the API."""
-        return await self._move_reply(row_id, ("waiting", "passive"), "passive")
-
-    async def _move_reply(self, row_id: int, from_states: tuple[str, ...], to: str) -> bool:
+    async def answer_again(self, row_id: int) -> bool:
+        """Whether WeChat's retry of a handled message may be answered with the reply kept on
+        its row; False when it was queued for the API meanwhile (one or the other, never
+        both: the row decides)."""
         async with self._autocommit() as connection:
-            moved = await connection.execute(HAND_OVER, {
-                "row_id": row_id, "from_states": list(from_states), "to_state": to})
-        return moved.rowcount == 1
+            return (await connection.execute(ANSWER_AGAIN, {"row_id": row_id})).rowcount == 1
 
 
     async def claim_due(self, now: datetime, limit: int = 20) -> list:
@@ -124,32 +118,21 @@ class Inbox:
             await connection.execute(FINISH, {"row_id": row_id, "status": "failed", "now": now,
                                               "reply": None, "reply_state": None})
 
-    async def unanswered_replies(self, now: datetime, limit: int = 50) -> list:
-        """Replies kept for a webhook that never took them (it died, or its answer stalled)."""
-        query = (select(InboundMessage.id, InboundMessage.channel, InboundMessage.sender,
-                        InboundMessage.msg_key, InboundMessage.reply)
-                 .where(InboundMessage.reply_state == "waiting",
-                        InboundMessage.processed_at < now - REPLY_GRACE)
-                 .order_by(InboundMessage.id).limit(limit))
-        async with self._autocommit() as connection:
-            return (await connection.execute(query)).all()
-
     async def forget_answered_replies(self, now: datetime) -> None:
-        """A reply answered passively is kept a little while, so that WeChat's retry of the
-        message gets it again; then it is cleared."""
+        """A passive reply is kept a little while, so that WeChat's retry of the message gets
+        it again; then it is cleared (and its row leaves the set this looks at)."""
         async with self._autocommit() as connection:
             await connection.execute(
                 update(InboundMessage)
                 .where(InboundMessage.reply_state == "passive",
-                       InboundMessage.processed_at < now - REPLY_GRACE,
-                       InboundMessage.reply.is_not(None))
-                .values(reply=None))
+                       InboundMessage.processed_at < now - REPLY_GRACE)
+                .values(reply=None, reply_state="answered"))
 
 
-async def queue_waiting_reply(session: AsyncSession, row_id: int) -> bool:
-    """Take a waiting reply for the outbox, in the caller's transaction; False when a webhook
-    took it first."""
-    return (await session.execute(QUEUE_WAITING, {"row_id": row_id})).rowcount == 1
+async def queue_passive_reply(session: AsyncSession, row_id: int) -> bool:
+    """Take a passive reply for the outbox, in the caller's transaction; False when WeChat's
+    retry was answered with it first."""
+    return (await session.execute(QUEUE_PASSIVE, {"row_id": row_id})).rowcount == 1
 
 
 async def finish(session: AsyncSession, row_id: int, status: str, now: datetime,

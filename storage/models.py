@@ -205,9 +205,10 @@ class InboundMessage(Base):
     """The inbox journal: every message received, committed before WeChat hears 200, once
     (the unique key stops WeChat's retries; the unique nonce stops a replayed query). It is
     `pending` until one transaction handles it (`done`, `failed`, or `limited` when its sender
-    wrote too often); a pending row whose lease ran out is handled by any process. The reply
-    waits on the row (`reply_state` waiting) until the webhook hands it to WeChat (passive) or
-    it goes to the outbox (queued)."""
+    wrote too often); a pending row whose lease ran out is handled by any process. The same
+    transaction keeps the reply: on the row as the waiting webhook's answer (`reply_state`
+    passive, kept 30 s for WeChat's retries, then cleared: answered), or in the outbox
+    (queued). `content` is the message as WeChat sent it (decrypted XML), sealed."""
 
     __tablename__ = "inbound_messages"
     __table_args__ = (UniqueConstraint("channel", "msg_key"),

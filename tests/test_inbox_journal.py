@@ -121,36 +121,53 @@ async def test_message_left_by_a_dead_process_is_handled_once_when_its_lease_end
     assert await notices_to_worker(stack) == 1
 
 
-@pytest.mark.parametrize("retry_first", [True, False])
-async def test_reply_kept_for_a_webhook_that_died_reaches_the_resident_exactly_once(
-    stack, retry_first
-):
-    """The reply is committed with the ticket, waiting for the webhook to answer with it; the
-    webhook's process dies before it does. WeChat's retry gets it, or, if none comes, the API
-    sends it after a grace period; never both."""
+async def _journalled(stack: Stack) -> tuple[int, object, dict, str]:
+    """A report stored as the webhook stores it: its row id, the message, and the signed
+    query and body WeChat would post again."""
     await stack.locate("东关一网格")
     fields = stack.mp.text(RESIDENT, GARBAGE)
     query, body = stack.mp.sign(fields)
-    services = stack.services
-    entry = await services.inbox.journal(
+    entry = await stack.services.inbox.journal(
         channel="mp", key=f"msg:{fields['MsgId']}", sender=RESIDENT, kind="text",
         content=_text_xml(RESIDENT, GARBAGE, fields["MsgId"]),
-        nonce=f"{query['timestamp']}:{query['nonce']}", now=services.clock.now())
-    msg = _inbound(RESIDENT, GARBAGE, fields["MsgId"])
-    reply = await services.dispatcher.handle(entry.id, msg, Waiting(webhooks=1))
+        nonce=f"{query['timestamp']}:{query['nonce']}", now=stack.services.clock.now())
+    return entry.id, _inbound(RESIDENT, GARBAGE, fields["MsgId"]), query, body
+
+
+def waiting_until(seconds_from_now: float) -> Waiting:
+    """A webhook waiting, whose answer WeChat hears until this many seconds from now."""
+    waiting = Waiting()
+    waiting.join(asyncio.get_running_loop().time() + seconds_from_now)
+    return waiting
+
+
+async def test_reply_committed_for_a_webhook_that_died_goes_to_wechats_retry_only(stack):
+    """The reply is committed with the ticket as the waiting webhook's answer; its process
+    dies before answering. WeChat's retry is answered with it; it is not also sent by API."""
+    row_id, msg, query, body = await _journalled(stack)
+    reply = await stack.services.dispatcher.handle(row_id, msg, waiting_until(5))
     assert CODE.search(reply)  # ...and here the process dies, before answering WeChat
 
-    if retry_first:
-        retried = await stack.mp.post(query, body.encode())
-        assert retried.status == 200 and retried.text == reply
-    services.clock.advance(seconds=REPLY_GRACE.total_seconds() + 1)
+    retried = await stack.mp.post(query, body.encode())
+    assert retried.status == 200 and retried.text == reply
+    stack.services.clock.advance(seconds=REPLY_GRACE.total_seconds() + 1)
     await stack.take_up_journal()
-    by_api = await replies_by_api(stack)
-    assert by_api == ([] if retry_first else [reply])
-    if not retry_first:  # WeChat's retry, too late: the reply went by API, not again
-        retried = await stack.mp.post(query, body.encode())
-        assert retried.status == 200 and retried.body == "success"
+    assert await replies_by_api(stack) == []
+    late = await stack.mp.post(query, body.encode())  # after the grace: cleared
+    assert late.status == 200 and late.body == "success"
     assert len(await stack.tickets()) == 1
+
+
+async def test_reply_stored_after_wechat_stopped_listening_goes_by_api_once(stack):
+    """The commit of the reply ended after WeChat's 5 seconds: no passive answer can reach
+    WeChat, so the reply is queued; WeChat's retry then hears `success`, not the reply."""
+    row_id, msg, query, body = await _journalled(stack)
+    assert await stack.services.dispatcher.handle(row_id, msg, waiting_until(-1)) is None
+
+    retried = await stack.mp.post(query, body.encode())
+    assert retried.status == 200 and retried.body == "success"
+    [by_api] = await replies_by_api(stack)
+    assert CODE.search(by_api).group(0) == (await stack.tickets())[0].code
 
 
 async def test_reply_is_committed_with_the_ticket_when_the_webhook_gave_up_first(stack):

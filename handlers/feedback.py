@@ -16,7 +16,7 @@ from handlers.inbound import Inbound
 from handlers.lifecycle import transition
 from handlers.notify import tell_staff
 from handlers.ports import Ports
-from handlers.routing import route
+from handlers.routing import CODE_PREFIX, route
 from storage.models import OutboxMessage, Resident, Ticket
 
 Handler = Callable[[AsyncSession, Inbound, Ports], Awaitable[str | None]]
@@ -24,6 +24,8 @@ SHOWN_AT_MOST = 3
 
 
 RATING = re.compile(r"^(?:([123])\s*)?(非常满意|很满意|基本满意|不满意|满意)?[。.!！~～\s]*$")
+# `GB-7K3PQ 3`, `7k3pq 不满意`, `评价 GB-7K3PQ 1`: a rating that names its ticket.
+CODED = re.compile(r"^(?:评价\s*)?(?:GB-?)?([0-9A-Z]{5})[\s:：,，]+(.+)$")
 WORDS = {"非常满意": "1", "很满意": "1", "满意": "1", "基本满意": "2", "不满意": "3"}
 
 
@@ -34,6 +36,13 @@ def rating_of(text: str) -> str | None:
         return None
     number = match.group(1) or WORDS[match.group(2)]
     return texts.RATING_LABELS[number]
+
+
+def coded_rating_of(text: str) -> tuple[str, str] | None:
+    """(ticket code, rating) when the whole message rates a ticket it names."""
+    match = CODED.match(unicodedata.normalize("NFKC", text).strip().upper())
+    rating = rating_of(match.group(2)) if match else None
+    return (CODE_PREFIX + match.group(1), rating) if rating else None
 
 
 async def rate(session: AsyncSession, ticket: Ticket, resident: Resident, rating: str,

@@ -70,10 +70,27 @@ async def on_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
             return await reports.choose(session, waiting, resident, number, ports)
         settled = await reports.settle_choice(session, waiting, resident, ports)
         return settled + "\n\n" + await _understand(session, resident, msg, ports)
+    coded = feedback.coded_rating_of(msg.text)
+    if coded:
+        return await _rate_by_code(session, resident, *coded, ports)
     rating = feedback.rating_of(msg.text) if rated else None
     if rating:
         return await feedback.rate(session, rated, resident, rating, ports)
     return await _understand(session, resident, msg, ports)
+
+
+async def _rate_by_code(session: AsyncSession, resident: Resident, code: str, rating: str,
+                        ports: Ports) -> str:
+    """Only the ticket's own resident rates it, and only once it is resolved; a household
+    linked to it later hears how it goes but neither closes nor reopens it."""
+    ticket = await repos.ticket_by_code(session, code)
+    if ticket is None or not await repos.is_reporter(session, ticket, resident.id):
+        return texts.RATING_CODE_UNKNOWN.format(code=code)
+    if ticket.resident_id != resident.id:
+        return texts.RATING_BY_FIRST_REPORTER.format(code=code)
+    if ticket.state != "resolved":
+        return texts.RATING_NOT_DUE.format(code=code, state=texts.STATE_NAMES[ticket.state])
+    return await feedback.rate(session, ticket, resident, rating, ports)
 
 
 async def _understand(session: AsyncSession, resident: Resident, msg: Inbound,

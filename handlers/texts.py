@@ -214,6 +214,12 @@ RESIDENT_TRANSFERRED = "您反映的问题（工单 {code}）已转交{handler}�
 RESIDENT_ESCALATED = "您反映的问题（工单 {code}）已上报到{level}协调处理，请您耐心等待。"
 RESIDENT_ASK_RATING = "请您对处理结果评价，回复数字：\n1 满意\n2 基本满意\n3 不满意"
 RESIDENT_RATED = "感谢您的评价！工单 {code} 已结束。有事随时找我们。"
+RATING_CODE_UNKNOWN = "没有找到您反映的工单 {code}，请核对工单号。回复“查询”可以查看您的工单。"
+RATING_BY_FIRST_REPORTER = (
+    "工单 {code} 由最先反映这个问题的居民评价。您的情况已一并转告处理人，进展也会告诉您；"
+    "如果问题在您这里还没解决，请直接把情况发给我们。"
+)
+RATING_NOT_DUE = "工单 {code} 现在的状态是“{state}”，办结后再请您评价。"
 RESIDENT_REOPENED = "抱歉让您不满意。工单 {code} 已重新打开，并上报到{level}督促处理。"
 RESIDENT_DUPLICATE = (
     "谢谢您！这个问题已有邻居反映过，正在处理中（工单 {code}，{state}）。"

@@ -247,6 +247,15 @@ async def reporters(session: AsyncSession, ticket: Ticket) -> list[Resident]:
     return list(await session.scalars(query))
 
 
+async def is_reporter(session: AsyncSession, ticket: Ticket, resident_id: int) -> bool:
+    """Whether the resident reported the ticket or was linked to it as the same problem."""
+    if ticket.resident_id == resident_id:
+        return True
+    linked = select(TicketReporter.id).where(TicketReporter.ticket_id == ticket.id,
+                                             TicketReporter.resident_id == resident_id)
+    return await session.scalar(linked) is not None
+
+
 def _awaiting_answer():
     """Only the ticket's own resident picks its kind or rates it: a household linked to it
     later neither reopens nor closes another household's ticket."""

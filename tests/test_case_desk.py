@@ -142,6 +142,36 @@ async def test_rating_typed_full_width_or_in_words_closes_the_ticket(stack, answ
     ]
 
 
+@pytest.mark.parametrize("answer", ["{code} 1", "评价 {code} 满意", "{bare} 1", "{lower}：满意"])
+async def test_rating_that_names_its_ticket_closes_it_and_opens_nothing(stack, answer):
+    code = await report(stack, "东关一网格", GARBAGE)
+    await stack.staff_says("liminghua", f"接单 {code}")
+    await stack.staff_says("liminghua", f"办结 {code} 已清运")
+    bare = code.removeprefix("GB-")
+
+    reply = await stack.say(answer.format(code=code, bare=bare, lower=bare.lower()))
+
+    assert "感谢您的评价" in reply and code in reply
+    assert [(t.code, t.state, t.rating) for t in await stack.tickets()] == [
+        (code, "closed", "satisfied")
+    ]
+
+
+async def test_rating_a_ticket_still_in_hand_or_someone_elses_files_nothing(stack):
+    code = await report(stack, "东关一网格", GARBAGE)
+    await stack.staff_says("liminghua", f"接单 {code}")
+
+    early = await stack.say(f"{code} 3")
+    await stack.locate("东关二网格", NEIGHBOUR)
+    stranger = await stack.say(f"{code} 不满意", NEIGHBOUR)
+
+    assert "办结后再请您评价" in early and "办理中" in early
+    assert "没有找到您反映的工单" in stranger and code in stranger
+    assert [(t.code, t.state, t.rating) for t in await stack.tickets()] == [
+        (code, "accepted", None)
+    ]
+
+
 async def test_new_report_starting_with_a_digit_after_resolution_is_not_taken_as_a_rating(
     stack,
 ):

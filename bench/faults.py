@@ -29,7 +29,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.demo import DEMO_DATA_KEY, seed  # noqa: E402
+from bot.devkit.demo import DEMO_DATA_KEY, seed  # noqa: E402
 from storage.crypto import DataKey  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from tests.kill_findings import Findings  # noqa: E402

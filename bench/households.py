@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.demo import seed  # noqa: E402
-from bot.registry_cli import import_households  # noqa: E402
+from bot.cli.registry import import_households  # noqa: E402
+from bot.devkit.demo import seed  # noqa: E402
 from storage.crypto import DataKey, new_key  # noqa: E402
 from storage.db import make_engine, make_sessionmaker  # noqa: E402
 from storage.households import CARE_TAGS, HEADER, ID_CHECK, ID_WEIGHTS  # noqa: E402

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.demo import (  # noqa: E402
+from bot.devkit.demo import (  # noqa: E402
     demo_settings,
     free_port,
     grid_points,
@@ -40,8 +40,8 @@ from bot.demo import (  # noqa: E402
     serve_environment,
     serving,
 )
-from bot.fake_wechat import FakeWeChat  # noqa: E402
-from bot.simulator import simulators  # noqa: E402
+from bot.devkit.fake_wechat import FakeWeChat  # noqa: E402
+from bot.devkit.simulator import simulators  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import InboundMessage, OutboxMessage  # noqa: E402
 

@@ -58,8 +58,8 @@ def cross_validated_f1() -> float:
     from sklearn.model_selection import StratifiedKFold
 
     from nlu.categories import CATEGORY_IDS
-    from nlu.commands import label_of
     from nlu.embedded import EmbeddedClassifier, train
+    from nlu.evaluation import label_of
     from nlu.training import load_examples
 
     examples = load_examples()
@@ -73,8 +73,8 @@ def cross_validated_f1() -> float:
 
 
 def main() -> None:
-    from nlu.commands import evaluate, read_labelled
     from nlu.embedded import EmbeddedClassifier
+    from nlu.evaluation import evaluate, read_labelled
 
     figures = load_figures()
     classifier = EmbeddedClassifier()

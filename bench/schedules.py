@@ -20,9 +20,12 @@ from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.demo import seed  # noqa: E402
-from handlers import digests, patrols  # noqa: E402
-from handlers.rhythm import Rhythm  # noqa: E402
+from bot.devkit.demo import seed  # noqa: E402
+from handlers.calendar import Rhythm  # noqa: E402
+from handlers.rhythm import (
+    digests,  # noqa: E402
+    patrols,  # noqa: E402
+)
 from storage.crypto import DataKey, new_key  # noqa: E402
 from storage.db import make_engine, make_sessionmaker  # noqa: E402
 from storage.models import OrgUnit, OutboxMessage  # noqa: E402

@@ -21,11 +21,11 @@ from bot.scheduler import Scheduler
 from bot.webhooks import REPLY_DEADLINE_SECONDS, Webhook
 from bot.wechat_api import MpApi, WorkApi
 from config.settings import Settings
-from handlers.deadlines import act_on_due
+from handlers.calendar import Rhythm
 from handlers.policy import Policy
 from handlers.ports import Clock, Ports, SystemClock
-from handlers.retention import anonymise_old_tickets
-from handlers.rhythm import Rhythm
+from handlers.registry.retention import anonymise_old_tickets
+from handlers.tickets.deadlines import act_on_due
 from nlu.backends import make_classifier
 from nlu.classifier import Classifier, Remembered
 from storage.crypto import DataKey, check_registry_key

@@ -13,11 +13,12 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import residents, staff, texts
-from handlers.feedback import with_earlier_updates
+from handlers import texts
+from handlers.chat import residents, staff
+from handlers.chat.limits import rate_limited
 from handlers.inbound import Inbound
-from handlers.limits import rate_limited
 from handlers.ports import Ports
+from handlers.tickets.feedback import with_earlier_updates
 from nlu.classifier import classify
 from storage import inbox, repos
 

@@ -234,7 +234,7 @@ def _due(now: datetime):
 
 def template_data(body: dict, now) -> dict[str, str]:
     """The classic ticket-update template: first, keyword1 (ticket), keyword2 (time), remark."""
-    from handlers.views import local
+    from handlers.tickets.views import local
 
     first, _, rest = body["text"].partition("\n")
     return {"first": first[:100], "keyword1": body["ticket"], "keyword2": local(now),

@@ -20,9 +20,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select, text
 
-from handlers import digests, patrols, texts, visits
-from handlers.assessment import assess
-from handlers.rhythm import SHANGHAI, Rhythm, local
+from handlers import texts
+from handlers.calendar import SHANGHAI, Rhythm, local
+from handlers.rhythm import digests, patrols, visits
+from handlers.rhythm.assessment import assess
 from storage import repos
 from storage.models import OrgUnit, Staff
 

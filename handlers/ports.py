@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from handlers.calendar import Rhythm
 from handlers.policy import Policy
-from handlers.rhythm import Rhythm
 from nlu.classifier import Classifier
 from storage.crypto import DataKey
 

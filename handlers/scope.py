@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
-from handlers.commands import Command
+from handlers.chat.verbs import Command
 from handlers.errors import BadCommand, NotYourTicket, TicketNotFound
 from storage import repos
 from storage.models import OrgUnit, Staff, Ticket

@@ -104,7 +104,7 @@ async def sqlite_url(tmp_path):
 
 def data_key():
     """The key the test service seals personal text with (the demo's, made for this run)."""
-    from bot.demo import DEMO_DATA_KEY
+    from bot.devkit.demo import DEMO_DATA_KEY
     from storage.crypto import DataKey
 
     return DataKey.from_text(DEMO_DATA_KEY)
@@ -120,7 +120,7 @@ async def sessionmaker(database_url):
 @pytest.fixture
 async def seeded_url(database_url):
     """The demo county (config/demo) imported into a fresh database."""
-    from bot.demo import seed
+    from bot.devkit.demo import seed
 
     await seed(database_url)
     return database_url

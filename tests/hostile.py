@@ -18,9 +18,9 @@ import defusedxml.ElementTree as SafeTree
 from sqlalchemy import select
 
 from bot.app import SERVICES, create_app
-from bot.demo import demo_settings, serving
-from bot.fake_wechat import FakeWeChat
-from bot.simulator import WeChatSimulator, simulators
+from bot.devkit.demo import demo_settings, serving
+from bot.devkit.fake_wechat import FakeWeChat
+from bot.devkit.simulator import WeChatSimulator, simulators
 from storage.models import InboundMessage
 from tests.conftest import embedded_classifier
 from tests.stack import UNLIMITED, Stack

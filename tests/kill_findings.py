@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.fake_wechat import FakeWeChat
+from bot.devkit.fake_wechat import FakeWeChat
 from storage.db import make_sessionmaker
 from storage.models import Resident, Ticket
 from tests.kill_state import Kill

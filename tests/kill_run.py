@@ -14,10 +14,10 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.demo import demo_settings, free_port, serve_environment, serving
-from bot.fake_wechat import FakeWeChat
+from bot.devkit.demo import demo_settings, free_port, serve_environment, serving
+from bot.devkit.fake_wechat import FakeWeChat
+from bot.devkit.simulator import simulators
 from bot.relay import LEASE as RELAY_LEASE
-from bot.simulator import simulators
 from storage.crypto import DataKey
 from storage.db import make_engine
 from tests.kill_findings import Findings, read_findings

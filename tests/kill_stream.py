@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from shapely.geometry import Point, shape
 
-from bot.demo import DEMO_DATA
-from bot.simulator import WeChatSimulator
+from bot.devkit.demo import DEMO_DATA
+from bot.devkit.simulator import WeChatSimulator
 from nlu.keywords import KeywordClassifier
 from tests.wechat_retries import RETRY_SECONDS, Delivery, push
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.demo import free_port
+from bot.devkit.demo import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVE_START_SECONDS = 60

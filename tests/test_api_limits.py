@@ -8,10 +8,10 @@ import aiohttp
 import defusedxml.ElementTree as SafeTree
 import pytest
 
-from bot.demo import serving
-from bot.fake_wechat import FakeWeChat
+from bot.devkit.demo import serving
+from bot.devkit.fake_wechat import FakeWeChat
+from bot.devkit.simulator import to_xml
 from bot.relay import Relay
-from bot.simulator import to_xml
 from bot.wechat_api import MpApi, WorkApi
 from bot.wire import clip_to_bytes, reply_xml
 from storage.repos import add_outbox

@@ -10,8 +10,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.demo import serving
-from bot.fake_wechat import FakeWeChat
+from bot.devkit.demo import serving
+from bot.devkit.fake_wechat import FakeWeChat
 from bot.relay import Relay
 from bot.wechat_api import MpApi, WorkApi
 from storage.models import OutboxMessage

@@ -121,7 +121,7 @@ def test_demo_shows_resident_reply_staff_notice_and_the_workers_ticket_list(tmp_
 
 
 def test_demo_console_hash_stands_for_the_ticket_not_for_an_example_in_a_reply():
-    from bot.console import Console
+    from bot.devkit.console import Console
     from handlers import texts
 
     shown: list[str] = []

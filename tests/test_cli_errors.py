@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import DEMO_DATA_KEY
+from bot.devkit.demo import DEMO_DATA_KEY
 from storage.crypto import new_key
 from tests.cli import ROOT, run_gridbot
 from tests.test_cli import CHANNELS

@@ -14,8 +14,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.demo import serving
-from bot.fake_wechat import FakeWeChat, Sent
+from bot.devkit.demo import serving
+from bot.devkit.fake_wechat import FakeWeChat, Sent
 from bot.relay import BASE_DELAY, BATCH, MAX_ATTEMPTS, Relay
 from bot.wechat_api import MpApi, WorkApi
 from handlers.ports import Clock

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from bot.demo import DEMO_DATA_KEY, seed
+from bot.devkit.demo import DEMO_DATA_KEY, seed
 from bot.scheduler import Job, catch_up, jobs, run_job
-from handlers import digests
-from handlers.assessment import GRADES, assess
-from handlers.rhythm import SHANGHAI
+from handlers.calendar import SHANGHAI
+from handlers.rhythm import digests
+from handlers.rhythm.assessment import GRADES, assess
 from tests.cli import run_gridbot
 from tests.conftest import embedded_classifier
 from tests.stack import running_stack

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.demo import DEMO_DATA_KEY
+from bot.devkit.demo import DEMO_DATA_KEY
 from tests.cli import run_gridbot
 from tests.test_registry import DEMO_ROWS, GRIDS, ROUTES, STAFF
 

@@ -22,10 +22,10 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.demo import demo_settings, serve_environment, serving
-from bot.fake_wechat import FakeWeChat
+from bot.devkit.demo import demo_settings, serve_environment, serving
+from bot.devkit.fake_wechat import FakeWeChat
+from bot.devkit.simulator import simulators
 from bot.relay import BASE_DELAY, Relay
-from bot.simulator import simulators
 from bot.wechat_api import TIMEOUT, MpApi, WorkApi
 from storage.db import make_engine, make_sessionmaker
 from storage.models import OutboxMessage, Ticket

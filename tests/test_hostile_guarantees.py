@@ -19,8 +19,8 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from bot.demo import serving
-from bot.simulator import to_xml
+from bot.devkit.demo import serving
+from bot.devkit.simulator import to_xml
 from bot.wire import signature
 from tests.hostile import (
     code_in,

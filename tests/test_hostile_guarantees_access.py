@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.demo import DEMO_DATA_KEY
+from bot.devkit.demo import DEMO_DATA_KEY
 from storage.models import Staff, Ticket, TicketEvent
 from tests.cli import run_gridbot
 from tests.hostile import code_in

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.demo import DEMO_DATA_KEY
+from bot.devkit.demo import DEMO_DATA_KEY
 from tests.cli import run_gridbot
 from tests.hostile import CODE, DEFAULT_LIMITS, code_in, hostile_stacks, inbound_rows
 from tests.stack import RESIDENT

@@ -12,7 +12,7 @@ import asyncio
 import pytest
 from aiohttp import web
 
-from bot.demo import serving
+from bot.devkit.demo import serving
 from tests.hostile import code_in, hostile_stacks, inbound_rows, metric, settle
 from tests.stack import RESIDENT
 

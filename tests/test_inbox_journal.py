@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import wire
+from bot.devkit.simulator import to_xml
 from bot.dispatcher import Waiting
-from bot.simulator import to_xml
 from nlu.keywords import KeywordClassifier
 from storage.inbox import LEASE, REPLY_GRACE
 from storage.models import OutboxMessage
@@ -38,7 +38,7 @@ class GatedClassifier:
 
 @pytest.fixture
 async def seeded_sqlite(sqlite_url):
-    from bot.demo import seed
+    from bot.devkit.demo import seed
 
     await seed(sqlite_url)
     return sqlite_url

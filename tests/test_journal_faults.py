@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.demo import demo_settings, serve_environment, serving
-from bot.fake_wechat import FakeWeChat
-from bot.simulator import simulators
+from bot.devkit.demo import demo_settings, serve_environment, serving
+from bot.devkit.fake_wechat import FakeWeChat
+from bot.devkit.simulator import simulators
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Ticket
 from tests.conftest import data_key

@@ -11,8 +11,8 @@ import yaml
 
 from nlu import rules
 from nlu.categories import CATEGORY_IDS, OTHER_INTENTS
-from nlu.commands import evaluate, label_of
 from nlu.embedded import MODEL_VERSION, EmbeddedClassifier, Model, load_or_train, model_path
+from nlu.evaluation import evaluate, label_of
 from nlu.training import fingerprint, load_examples
 from tests.cli import run_gridbot
 from tests.conftest import embedded_classifier

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import staff_cli
-from bot.demo import DEMO_DATA_KEY
-from handlers import patrols
+from bot.cli import staff
+from bot.devkit.demo import DEMO_DATA_KEY
 from handlers.policy import Policy
+from handlers.rhythm import patrols
 from storage.importer import ImportFailed, run_import
 from tests.cli import run_gridbot
 from tests.conftest import data_key
@@ -125,7 +125,7 @@ async def test_worker_left_out_by_one_import_and_listed_by_the_next_is_back_on_d
 async def test_off_duty_staff_cannot_be_named_for_assign_or_transfer(stack):
     code = await report(stack, "东关二网格", "最近小区里总有陌生人挨家挨户敲门推销，感觉不对劲")
     async with stack.services.sessionmaker() as session:
-        await staff_cli.off_duty(session, "zhaoxiaoyan", Policy())
+        await staff.off_duty(session, "zhaoxiaoyan", Policy())
 
     for who in ("zhaoxiaoyan", "赵小燕"):
         assert "没有找到工作人员" in await stack.staff_says("zhouhaitao", f"指派 {code} {who}")
@@ -136,7 +136,7 @@ async def test_off_duty_staff_cannot_be_named_for_assign_or_transfer(stack):
 @ONLY_SQLITE
 async def test_off_duty_worker_gets_no_patrol_reminder(stack, clock):
     async with stack.services.sessionmaker() as session:
-        await staff_cli.off_duty(session, "liminghua", Policy())
+        await staff.off_duty(session, "liminghua", Policy())
     async with stack.services.sessionmaker() as session:
         reminded = await patrols.remind(session, clock.now(), 0)
         await session.commit()
@@ -153,7 +153,7 @@ async def test_ticket_nobody_on_duty_can_take_is_escalated(stack, seeded_url, tm
     worker_heard = await heard(stack, "liminghua")
 
     summary = await run_import(seeded_url, None, roster_without(tmp_path, *leaving), None,
-                               staff_cli.passing_on(Policy()), data_key())
+                               staff.passing_on(Policy()), data_key())
 
     assert (summary.off_duty, summary.rerouted) == (4, 1)
     ticket = await ticket_of(stack, code)
@@ -203,7 +203,7 @@ def test_staff_list_shows_unit_and_duty_and_unknown_userids_fail_in_one_line(see
 
 @pytest.fixture
 async def seeded_sqlite(sqlite_url):
-    from bot.demo import seed
+    from bot.devkit.demo import seed
 
     await seed(sqlite_url)
     return sqlite_url

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from bot.demo import DEMO_DATA_KEY
+from bot.devkit.demo import DEMO_DATA_KEY
 from bot.relay import MAX_ATTEMPTS
 from tests.cli import run_gridbot
 

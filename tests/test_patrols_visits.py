@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.demo import DEMO_DATA_KEY
-from bot.registry_cli import import_households
+from bot.cli.registry import import_households
+from bot.devkit.demo import DEMO_DATA_KEY
 from bot.scheduler import Job, Scheduler, catch_up, jobs, run_job
-from handlers.rhythm import SHANGHAI
+from handlers.calendar import SHANGHAI
 from storage.crypto import DataKey
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Household, Patrol, Staff, Visit

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from handlers import texts
-from handlers.limits import take_token
+from handlers.chat.limits import take_token
 from handlers.policy import Limits
 from nlu.keywords import KeywordClassifier
 from storage.models import Resident

@@ -17,9 +17,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.demo import DEMO_DATA_KEY
-from bot.registry_cli import import_households
-from handlers.retention import ANONYMISED, anonymise_old_tickets
+from bot.cli.registry import import_households
+from bot.devkit.demo import DEMO_DATA_KEY
+from handlers.registry.retention import ANONYMISED, anonymise_old_tickets
 from storage.crypto import DataKey, new_key
 from storage.db import make_engine, make_sessionmaker
 from storage.importer import ImportFailed, run_import

@@ -15,9 +15,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.demo import DEMO_DATA_KEY
-from bot.registry_cli import EXPORT_HEADER
-from handlers.retention import ANONYMISED
+from bot.cli.registry import EXPORT_HEADER
+from bot.devkit.demo import DEMO_DATA_KEY
+from handlers.registry.retention import ANONYMISED
 from storage.crypto import DataKey, key_of, new_key
 from storage.models import (
     AuditEntry,

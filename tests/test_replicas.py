@@ -15,9 +15,9 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.app import SERVICES, create_app
-from bot.demo import demo_settings, seed, serving
-from bot.fake_wechat import FakeWeChat
-from bot.simulator import WeChatSimulator, simulators
+from bot.devkit.demo import demo_settings, seed, serving
+from bot.devkit.fake_wechat import FakeWeChat
+from bot.devkit.simulator import WeChatSimulator, simulators
 from config.settings import Settings
 from storage.models import Ticket
 from tests.conftest import _create_pg_database, _drop_pg_database, embedded_classifier

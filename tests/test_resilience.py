@@ -19,7 +19,7 @@ class BrokenClassifier:
 
 @pytest.fixture
 async def seeded_sqlite(sqlite_url):
-    from bot.demo import seed
+    from bot.devkit.demo import seed
 
     await seed(sqlite_url)
     return sqlite_url
@@ -41,7 +41,7 @@ async def test_failing_step_keeps_the_message_and_says_sorry(seeded_sqlite, cloc
 async def test_database_outage_answers_503_so_wechat_retries_and_nothing_is_lost(
     pg_server, clock
 ):
-    from bot.demo import seed
+    from bot.devkit.demo import seed
     from tests.conftest import _create_pg_database, _drop_pg_database
 
     name = await _create_pg_database(pg_server)

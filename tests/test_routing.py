@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
+from handlers.chat.residents import on_location, on_text
 from handlers.inbound import Inbound
 from handlers.ports import Ports
-from handlers.residents import on_location, on_text
 from nlu.classifier import Prediction
 from storage.models import OrgUnit, OutboxMessage, Staff, Ticket
 from tests.stack import POINTS

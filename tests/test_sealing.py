@@ -15,8 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from bot import wire
+from bot.devkit.simulator import to_xml
 from bot.dispatcher import Waiting
-from bot.simulator import to_xml
 from storage.crypto import KeyMissing, is_sealed
 from storage.db import MIGRATIONS, make_engine, make_sessionmaker, upgrade
 from storage.models import OutboxMessage, Ticket

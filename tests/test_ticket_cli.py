@@ -7,7 +7,7 @@ import re
 import subprocess
 from datetime import UTC, datetime
 
-from bot.demo import DEMO_DATA_KEY
+from bot.devkit.demo import DEMO_DATA_KEY
 from tests.cli import run_gridbot
 
 

@@ -11,9 +11,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.demo import DEMO_DATA_KEY
-from handlers.lifecycle import record
-from handlers.notify import tell_staff
+from bot.devkit.demo import DEMO_DATA_KEY
+from handlers.tickets.lifecycle import record
+from handlers.tickets.notify import tell_staff
 from storage import repos
 from storage.models import AuditEntry, OutboxMessage
 from tests.cli import run_gridbot

@@ -7,8 +7,8 @@ import asyncio
 
 import aiohttp
 
-from bot.demo import serving
-from bot.fake_wechat import FakeWeChat
+from bot.devkit.demo import serving
+from bot.devkit.fake_wechat import FakeWeChat
 from bot.wechat_api import MpApi, WorkApi
 from storage.repos import add_outbox
 from storage.tokens import TokenStore

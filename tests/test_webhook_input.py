@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import wire
-from bot.simulator import WeChatSimulator, to_xml
+from bot.devkit.simulator import WeChatSimulator, to_xml
 from bot.wire import parse_xml, signature
 from handlers import texts
 from storage.models import InboundMessage

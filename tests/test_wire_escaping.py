@@ -9,7 +9,7 @@ import defusedxml.ElementTree as SafeTree
 import pytest
 from sqlalchemy import select
 
-from bot.simulator import WeChatSimulator, to_xml
+from bot.devkit.simulator import WeChatSimulator, to_xml
 from bot.wire import reply_xml
 from storage.models import Staff, Ticket
 from tests.stack import RESIDENT

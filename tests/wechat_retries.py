@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bot.simulator import WeChatSimulator
+from bot.devkit.simulator import WeChatSimulator
 
 ANSWER_SECONDS = 5.0  # WeChat stops waiting for an answer after this
 RETRIES = 3

@@ -1,0 +1,79 @@
+"""`gridbot staff list|off-duty|on-duty`: the roster, and taking people off duty and back."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cli.tickets import NotFound
+from handlers.chat.staff import come_on_duty, go_off_duty, pass_on_tickets
+from handlers.policy import Policy
+from handlers.ports import SystemClock
+from storage import repos
+from storage.importer import OnLeave
+from storage.models import Staff
+
+COLUMNS = ("userid", "name", "role", "unit", "duty")
+
+
+def duty(person: Staff) -> str:
+    return "on duty" if person.active else f"off duty ({person.off_duty_by or 'unknown'})"
+
+
+async def listing(session: AsyncSession, as_json: bool) -> str:
+    people = await repos.roster(session)
+    if as_json:
+        return json.dumps([{"userid": p.userid, "name": p.name, "role": p.role,
+                            "unit": p.unit.path, "on_duty": p.active,
+                            "off_duty_by": p.off_duty_by} for p in people],
+                          ensure_ascii=False, indent=2)
+    if not people:
+        return "(no staff)"
+    cells = [[p.userid, p.name, p.role, p.unit.path, duty(p)] for p in people]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+                     for row in [list(COLUMNS), *cells])
+
+
+async def off_duty(session: AsyncSession, userid: str, policy: Policy) -> str:
+    """Off duty until `gridbot staff on-duty`, whatever later imports list."""
+    person = await _person(session, userid)
+    was_on = person.active
+    tickets = await go_off_duty(session, person, Staff.BY_OPERATOR, SystemClock().now(), policy)
+    await session.commit()
+    if not was_on:
+        return f"{person.userid} ({person.name}) was already off duty; it now stays so until " \
+               "`gridbot staff on-duty`"
+    escalated = sum(ticket.assignee_id is None for ticket in tickets)
+    unowned = f", {escalated} of them escalated: nobody could take them" if escalated else ""
+    return (f"{person.userid} ({person.name}) is off duty: {len(tickets)} open ticket(s) "
+            f"re-routed{unowned}")
+
+
+async def on_duty(session: AsyncSession, userid: str) -> str:
+    person = await _person(session, userid)
+    was_on = person.active
+    come_on_duty(person)
+    await session.commit()
+    state = "was already on duty" if was_on else "is back on duty"
+    return f"{person.userid} ({person.name}) {state}"
+
+
+async def _person(session: AsyncSession, userid: str) -> Staff:
+    person = await repos.staff_by_userid(session, userid, off_duty_too=True)
+    if person is None:
+        raise NotFound(f"no staff member with userid {userid}")
+    return person
+
+
+def passing_on(policy: Policy) -> OnLeave:
+    """What an import does with the people it takes off duty: passes their tickets on."""
+
+    async def on_leave(session: AsyncSession, people: list[Staff]) -> int:
+        now, moved = SystemClock().now(), 0
+        for person in people:
+            moved += len(await pass_on_tickets(session, person, now, policy))
+        return moved
+
+    return on_leave

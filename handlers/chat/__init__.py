@@ -1,0 +1,1 @@
+"""The conversations: what residents and staff write, read as verbs and answered."""

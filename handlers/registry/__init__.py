@@ -1,0 +1,1 @@
+"""民情档案: household lookup, information collection, retention."""

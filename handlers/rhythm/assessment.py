@@ -1,0 +1,132 @@
+"""考核: the quarterly assessment of every worker, from the record of their work."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.calendar import SHANGHAI, Rhythm
+from handlers.policy import Policy
+from storage.models import Household, OrgUnit, Patrol, Staff, Ticket, Visit
+
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+SATISFIED = ("satisfied", "basically_satisfied", "satisfied_by_default")
+GRADES = ("优秀", "合格", "不合格")
+NOT_RATED = "-"  # nothing measurable this quarter
+
+
+def quarter_bounds(text: str) -> tuple[datetime, datetime]:
+    match = QUARTER.match(text.strip().upper())
+    if not match:
+        raise ValueError(f"{text!r} is not a quarter like 2026Q4")
+    year, quarter = int(match.group(1)), int(match.group(2))
+    start = datetime(year, 3 * quarter - 2, 1, tzinfo=SHANGHAI)
+    end = datetime(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1,
+                   tzinfo=SHANGHAI)
+    return start, end
+
+
+@dataclass
+class Score:
+    userid: str
+    name: str
+    unit: str
+    tickets: int
+    accept_rate: float | None
+    resolve_rate: float | None
+    satisfaction: float | None
+    patrol_rate: float | None
+    visit_rate: float | None
+    score: float | None  # None: nothing could be measured
+    grade: str
+
+    def row(self) -> dict:
+        return asdict(self)
+
+
+async def assess(session: AsyncSession, quarter: str, now: datetime, policy: Policy,
+                 rhythm: Rhythm) -> list[Score]:
+    start, end = quarter_bounds(quarter)
+    if start > now:
+        raise ValueError(f"{quarter} has not begun yet")
+    end = min(end, now)
+    units = dict((await session.execute(select(OrgUnit.id, OrgUnit.path))).all())
+    scores = []
+    for staff in await session.scalars(select(Staff).where(Staff.role != "supervisor")
+                                       .order_by(Staff.userid)):
+        tickets = list(await session.scalars(select(Ticket).where(
+            Ticket.assignee_id == staff.id, Ticket.created_at >= start, Ticket.created_at < end)))
+        rates = {"accept": _on_time(tickets, policy, "accept"),
+                 "resolve": _on_time(tickets, policy, "resolve"),
+                 "satisfaction": _satisfaction(tickets)}
+        if staff.role == "grid_worker":
+            rates["patrol"] = await _patrol_rate(session, staff, start, end, rhythm)
+            rates["visit"] = await _visit_rate(session, staff, start, end)
+        if not tickets and staff.role != "grid_worker":
+            continue
+        score = weighted(rates, rhythm)
+        scores.append(Score(staff.userid, staff.name, units.get(staff.unit_id, ""), len(tickets),
+                            rates["accept"], rates["resolve"], rates["satisfaction"],
+                            rates.get("patrol"), rates.get("visit"), score,
+                            grade(score, rhythm)))
+    return scores
+
+
+def _on_time(tickets: list[Ticket], policy: Policy, kind: str) -> float | None:
+    if kind == "accept":
+        done = [t for t in tickets if t.accepted_at]
+        ok = [t for t in done if t.accepted_at - t.created_at <= policy.sla_for(
+            t.category, t.urgent).accept]
+    else:
+        done = [t for t in tickets if t.resolved_at and t.accepted_at]
+        ok = [t for t in done if t.resolved_at - t.accepted_at <= policy.sla_for(
+            t.category, t.urgent).resolve]
+    return len(ok) / len(done) if done else None
+
+
+def _satisfaction(tickets: list[Ticket]) -> float | None:
+    rated = [t for t in tickets if t.rating]
+    return sum(t.rating in SATISFIED for t in rated) / len(rated) if rated else None
+
+
+async def _patrol_rate(session: AsyncSession, staff: Staff, start: datetime, end: datetime,
+                       rhythm: Rhythm) -> float | None:
+    days = max((end - start) // timedelta(days=1), 0)
+    expected = days * len(rhythm.patrol_times)
+    if not expected:
+        return None
+    done = await session.scalar(select(func.count(Patrol.id)).where(
+        Patrol.staff_id == staff.id, Patrol.state == "done",
+        Patrol.day >= start.date().isoformat(), Patrol.day < end.date().isoformat()))
+    return min(done / expected, 1.0)
+
+
+async def _visit_rate(session: AsyncSession, staff: Staff, start: datetime,
+                      end: datetime) -> float | None:
+    done = await session.scalar(select(func.count(Visit.id)).where(
+        Visit.staff_id == staff.id, Visit.at >= start, Visit.at < end))
+    households = await session.scalar(select(func.count(Household.id)).where(
+        Household.grid_id == staff.unit_id,
+        (Household.tags != "") | Household.sensitive_tags.is_not(None)))
+    return min(done / households, 1.0) if households else None
+
+
+def weighted(rates: dict[str, float | None], rhythm: Rhythm) -> float | None:
+    """The weighted mean of the rates that could be measured, out of 100."""
+    known = {k: v for k, v in rates.items() if v is not None}
+    total = sum(rhythm.weights[k] for k in known)
+    if not total:
+        return None
+    return round(100 * sum(rhythm.weights[k] * v for k, v in known.items()) / total, 1)
+
+
+def grade(score: float | None, rhythm: Rhythm) -> str:
+    if score is None:
+        return NOT_RATED
+    if score >= rhythm.excellent:
+        return GRADES[0]
+    return GRADES[1] if score >= rhythm.passing else GRADES[2]

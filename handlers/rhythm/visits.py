@@ -1,0 +1,130 @@
+"""五必访: each tag has a cadence, a change of members or tenants makes a visit due within three
+days; every Monday each worker gets the week's plan; `走访 户号 情况` records a visit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.calendar import Rhythm, local
+from handlers.chat.verbs import Command
+from handlers.errors import BadCommand, NotYourTicket
+from handlers.inbound import Inbound
+from handlers.ports import Ports
+from handlers.registry.lookup import audit, mask_name, registry_key
+from handlers.scope import covers_grid
+from handlers.tickets.notify import chunks
+from storage import repos
+from storage.crypto import DataKey
+from storage.models import Household, Staff, Visit
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Due:
+    household: Household
+    due_at: datetime
+    tags: list[str]
+
+
+def tags_of(household: Household, key: DataKey) -> list[str]:
+    secret = key.decrypt(household.sensitive_tags, "households.sensitive_tags") or ""
+    return [t for t in (household.tags or "").split(";") + secret.split(";") if t]
+
+
+async def due_visits(session: AsyncSession, grid_ids: list[int], rhythm: Rhythm, key: DataKey,
+                     until: datetime) -> list[Due]:
+    """Households whose next visit falls before `until`, soonest first."""
+    last = dict((await session.execute(
+        select(Visit.household_id, func.max(Visit.at)).group_by(Visit.household_id))).all())
+    due = []
+    for household in await session.scalars(
+            select(Household).where(Household.grid_id.in_(grid_ids))):
+        tags = tags_of(household, key)
+        when = next_visit(household, tags, last.get(household.id), rhythm)
+        if when is not None and when < until:
+            due.append(Due(household, when, tags))
+    return sorted(due, key=lambda d: d.due_at)
+
+
+def next_visit(household: Household, tags: list[str], last: datetime | None,
+               rhythm: Rhythm) -> datetime | None:
+    """Never visited: due at once; else the shortest cadence of its tags after the last visit;
+    a change of members or tenants may bring it forward."""
+    cadences = [rhythm.cadence[t] for t in tags if t in rhythm.cadence]
+    by_cadence = None
+    if cadences:
+        by_cadence = last + min(cadences) if last else household.created_at
+    candidates = [d for d in (by_cadence, household.visit_due_by) if d is not None]
+    return min(candidates) if candidates else None
+
+
+async def send_plans(session: AsyncSession, now: datetime, rhythm: Rhythm, key: DataKey) -> int:
+    """Monday's plan to every grid worker: the week's due and overdue visits, names masked."""
+    week = local(now).strftime("%G-W%V")
+    rows, workers = [], await repos.grid_workers(session)
+    for worker in workers:
+        due = await due_visits(session, [worker.unit_id], rhythm, key, now + WEEK)
+        rows += [repos.outbox_row(
+            channel="work", recipient=worker.userid, text=part, now=now, unit_id=worker.unit_id,
+            dedup_key=f"visit-plan:{worker.userid}:{week}:{n}")
+            for n, part in enumerate(chunks(plan_lines(worker, due, now, key)))]
+    await repos.enqueue_once(session, rows)
+    return len(workers)
+
+
+def plan_lines(worker: Staff, due: list[Due], now: datetime, key: DataKey) -> list[str]:
+    """Every due household, one line each (the sender splits them into messages)."""
+    if not due:
+        return [texts.VISIT_PLAN_EMPTY.format(name=worker.name)]
+    lines = [texts.VISIT_PLAN_HEADER.format(name=worker.name, count=len(due))]
+    for item in due:
+        h = item.household
+        when = (texts.VISIT_OVERDUE if item.due_at <= now else
+                texts.VISIT_DUE_ON.format(date=local(item.due_at).strftime("%m-%d")))
+        shown = "、".join(t for t in item.tags if t in texts.PLAN_TAGS)
+        reason = shown or (texts.VISIT_KEY_PERSON if item.tags else texts.VISIT_CHANGED)
+        lines.append(texts.VISIT_PLAN_LINE.format(
+            code=h.code, head=mask_name(key.decrypt(h.head_name, "households.head_name")),
+            address=h.address, tags=reason, when=when))
+    return lines
+
+
+async def record_visit(session: AsyncSession, staff: Staff, command: Command,
+                       ports: Ports) -> str:
+    household = await session.scalar(select(Household).where(Household.code == command.code))
+    if household is None or not await covers_grid(session, staff, household.grid_id):
+        raise NotYourTicket(texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code))
+    if not command.rest:
+        raise BadCommand(texts.VISIT_NEEDS_NOTE)
+    now, key = ports.clock.now(), registry_key(ports)
+    session.add(Visit(household_id=household.id, staff_id=staff.id, at=now,
+                      note=key.encrypt(command.rest, "visits.note")))
+    household.visit_due_by = None
+    audit(session, staff, "visit", household.code, "chat: 走访", now)
+    following = next_visit(household, tags_of(household, key), now, ports.rhythm)
+    return texts.VISIT_RECORDED.format(
+        code=household.code,
+        next=local(following).strftime("%m-%d") if following else "按需")
+
+
+async def attach_to_visit(session: AsyncSession, staff: Staff, msg: Inbound,
+                          ports: Ports) -> str | None:
+    """A photo or location within the window after 走访 joins that visit."""
+    visit = await session.scalar(select(Visit).where(Visit.staff_id == staff.id)
+                                 .order_by(Visit.at.desc()).limit(1))
+    now = ports.clock.now()
+    if visit is None or now - visit.at > ports.policy.photo_window:
+        return None
+    if msg.kind == "image":
+        visit.media_id = msg.media_id
+    elif msg.lat is not None:
+        visit.lat, visit.lon = msg.lat, msg.lon
+    household = await session.get(Household, visit.household_id)
+    return texts.VISIT_MEDIA_KEPT.format(code=household.code)
+

@@ -1,0 +1,61 @@
+"""Escalation: one level up, grid → village/community → township → county."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.policy import Policy
+from handlers.tickets.lifecycle import transition
+from handlers.tickets.notify import tell_reporters, tell_staff
+from handlers.tickets.routing import clip
+from nlu.categories import category_name
+from storage import repos
+from storage.models import Staff, Ticket
+
+TOP_LEVEL = 3
+
+
+async def escalate(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    policy: Policy,
+    actor: str,
+    template: str,
+    note: str,
+    **extra: str,
+) -> str:
+    """Move the ticket one level up (the county is the top), tell that level's supervisors
+    with `template` (filled with `extra` too: a `name` there, who escalated it, replaces the
+    assignee's) and the residents; the name of the new level is returned."""
+    event = transition(ticket, "escalate", actor=actor, now=now, policy=policy, note=note)
+    chain = await repos.unit_chain(session, ticket.grid_id)
+    ticket.level = min(ticket.level + 1, TOP_LEVEL, len(chain) - 1)
+    unit = chain[ticket.level]
+    ticket.unit_id = unit.id
+    assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    level = texts.LEVEL_NAMES[ticket.level]
+    named = {"name": assignee.name if assignee else "无", **extra}  # or who escalated it
+    text = template.format(
+        code=ticket.code,
+        category=category_name(ticket.category),
+        level=level,
+        place=" ".join(filter(None, (chain[0].path, ticket.place))),
+        text=clip(ticket.text),
+        **named,
+    )
+    await tell_staff(
+        session, event, await repos.supervisors(session, [unit.id]), text, now, unit.id
+    )
+    await tell_reporters(
+        session, ticket, event, texts.RESIDENT_ESCALATED.format(code=ticket.code, level=level), now
+    )
+    return level
+
+
+def at_top(ticket: Ticket) -> bool:
+    return ticket.level >= TOP_LEVEL

@@ -1,0 +1,122 @@
+"""A resident's report becomes a ticket: asked about when unsure, routed once placed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import texts
+from handlers.policy import Policy
+from handlers.ports import Ports
+from handlers.tickets import linking
+from handlers.tickets.lifecycle import record
+from handlers.tickets.routing import open_ticket, route
+from nlu.categories import category_name
+from nlu.classifier import Prediction
+from storage.models import Resident, Staff, Ticket
+
+CHOICE = re.compile(r"^(?:第)?([1-9])(?:个|类|项)?[.。、,，!！ ]*$")
+
+
+async def submit(session: AsyncSession, resident: Resident, text: str, prediction: Prediction,
+                 ports: Ports) -> str:
+    now = ports.clock.now()
+    sure = prediction.confidence >= ports.policy.choice_threshold or prediction.urgent
+    same = sure and await linking.find(session, resident, prediction.category, now,
+                                          ports.policy)
+    if same:
+        return await linking.link(session, same, resident, text, now)
+    asking = not sure and len(prediction.alternatives) > 1
+    # Everything known now goes into the first INSERT: no UPDATE follows for it.
+    placed = None if asking else resident.grid_id
+    ticket = await open_ticket(
+        session, now, "resident", source="resident", resident_id=resident.id,
+        category=prediction.category, text=text, urgent=prediction.urgent,
+        must_attend=prediction.must_attend, lat=resident.lat, lon=resident.lon,
+        place=resident.place, grid_id=placed, unit_id=placed,
+        category_options=list(prediction.alternatives) if asking else None)
+    if asking:
+        return _ask_category(ticket.category_options)
+    reply = await _dispatch(session, ticket, resident, now, ports.policy)
+    return f"{texts.URGENT_FIRST_LINE}\n{reply}" if ticket.urgent else reply
+
+
+def choice_number(text: str, options: int) -> int | None:
+    match = CHOICE.match(unicodedata.normalize("NFKC", text).strip())
+    number = int(match.group(1)) if match else 0
+    return number if 1 <= number <= options else None
+
+
+async def choose(session: AsyncSession, ticket: Ticket, resident: Resident, number: int,
+                 ports: Ports) -> str:
+    """The resident picked a category by number: the report goes out."""
+    now = ports.clock.now()
+    ticket.category = ticket.category_options[number - 1]
+    ticket.category_options = None
+    session.add(record(ticket, "categorize", actor="resident", now=now, note=ticket.category))
+    return await _dispatch(session, ticket, resident, now, ports.policy)
+
+
+async def settle_choice(session: AsyncSession, ticket: Ticket, resident: Resident,
+                        ports: Ports) -> str:
+    """The resident wrote something else: the waiting report goes out as the likeliest kind."""
+    now = ports.clock.now()
+    ticket.category_options = None
+    session.add(record(ticket, "categorize", actor="system", now=now, note=ticket.category))
+    if resident.grid_id is None:
+        return texts.REPORT_WAITING_FOR_LOCATION
+    staff = await _place_and_route(session, ticket, resident, now, ports.policy)
+    return texts.CHOICE_SETTLED.format(line=_line(ticket, staff))
+
+
+async def open_waiting(session: AsyncSession, ticket: Ticket, resident: Resident,
+                       now: datetime, policy: Policy) -> str:
+    """One line for a report that waited for the resident's location."""
+    return _line(ticket, await _place_and_route(session, ticket, resident, now, policy))
+
+
+async def _dispatch(session: AsyncSession, ticket: Ticket, resident: Resident,
+                    now: datetime, policy: Policy) -> str:
+    if resident.grid_id is None:
+        return texts.REPORT_WAITING_FOR_LOCATION
+    staff = await _place_and_route(session, ticket, resident, now, policy)
+    name = category_name(ticket.category)
+    if staff is None:
+        return texts.REPORT_UNASSIGNED.format(code=ticket.code, category=name)
+    return texts.REPORT_ROUTED.format(code=ticket.code, category=name, handler=_who(staff))
+
+
+async def _place_and_route(session: AsyncSession, ticket: Ticket, resident: Resident,
+                           now: datetime, policy: Policy) -> Staff | None:
+    ticket.grid_id = resident.grid_id
+    ticket.lat, ticket.lon = ticket.lat or resident.lat, ticket.lon or resident.lon
+    ticket.place = ticket.place or resident.place
+    return await route(session, ticket, now, policy, alert=_may_alert(ticket, resident, now,
+                                                                        policy))
+
+
+def _may_alert(ticket: Ticket, resident: Resident, now: datetime, policy: Policy) -> bool:
+    """At most one emergency alert to the centres per resident and `alert_gap`."""
+    if not ticket.urgent:
+        return False
+    if resident.alerted_at is not None and now - resident.alerted_at < policy.alert_gap:
+        return False
+    resident.alerted_at = now
+    return True
+
+
+def _ask_category(options: list[str]) -> str:
+    lines = [f"{n}. {category_name(c)}" for n, c in enumerate(options, start=1)]
+    return texts.ASK_CATEGORY.format(options="\n".join(lines))
+
+
+def _line(ticket: Ticket, staff: Staff | None) -> str:
+    return texts.PENDING_LINE.format(code=ticket.code, category=category_name(ticket.category),
+                                     handler=_who(staff) if staff else texts.NOBODY_YET)
+
+
+def _who(staff: Staff) -> str:
+    return f"{staff.name}（{texts.ROLE_NAMES[staff.role]}）"

@@ -78,9 +78,11 @@ async def one_database(kind: str, plan: Plan, keep: bool) -> bool:
 
 
 def _title(kind: str, plan: Plan, seconds: float) -> str:
-    return (f"\n== {DATABASES[kind]}: seed {plan.seed}, {plan.kills} kills, {plan.reports} "
-            f"reports, {plan.in_flight} in flight, WeChat retries {plan.spacing:g} s apart "
-            f"({seconds:.0f} s)")
+    return (
+        f"\n== {DATABASES[kind]}: seed {plan.seed}, {plan.kills} kills, {plan.reports} "
+        f"reports, {plan.in_flight} in flight, WeChat retries {plan.spacing:g} s apart "
+        f"({seconds:.0f} s)"
+    )
 
 
 async def _explain(url: str, findings: Findings) -> None:
@@ -93,8 +95,13 @@ async def _explain(url: str, findings: Findings) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
-    plan = Plan(reports=args.reports, kills=args.kills, seed=args.seed,
-                spacing=args.retry_seconds, in_flight=args.in_flight)
+    plan = Plan(
+        reports=args.reports,
+        kills=args.kills,
+        seed=args.seed,
+        spacing=args.retry_seconds,
+        in_flight=args.in_flight,
+    )
     kinds = [kind for kind in DATABASES if getattr(args, kind)] or list(DATABASES)
     held = [await one_database(kind, plan, args.keep) for kind in kinds]
     return 0 if all(held) else 1
@@ -108,10 +115,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reports", type=int, default=400)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--in-flight", type=int, default=10)
-    parser.add_argument("--retry-seconds", type=float, default=RETRY_SECONDS,
-                        help="spacing of WeChat's retries (WeChat's own: 5)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the databases and serve logs")
+    parser.add_argument(
+        "--retry-seconds",
+        type=float,
+        default=RETRY_SECONDS,
+        help="spacing of WeChat's retries (WeChat's own: 5)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the databases and serve logs")
     return parser.parse_args()
 
 

@@ -1,6 +1,6 @@
 """Benchmark of the household import: 100,000 rows into SQLite, every sensitive field encrypted.
 
-    .venv/bin/python bench/households.py [ROWS]
+.venv/bin/python bench/households.py [ROWS]
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ GIVEN = "建国秀英志强丽华明军红梅小燕德福桂兰长生玉珍海�
 
 
 def id_number(rng: random.Random) -> str:
-    body = f"371501{rng.randint(1940, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" \
-           f"{rng.randint(0, 999):03d}"
+    body = (
+        f"371501{rng.randint(1940, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+        f"{rng.randint(0, 999):03d}"
+    )
     return body + ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
 
 
@@ -39,10 +41,19 @@ def write_file(path: Path, rows: int) -> None:
         out.writerow(HEADER)
         for n in range(rows):
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
-            out.writerow([f"B{n:07d}", rng.choice(GRIDS), f"虚构路{n % 500}号{n}室", name,
-                          f"13{rng.randint(0, 999999999):09d}", id_number(rng),
-                          rng.randint(1, 6), ";".join(rng.sample(CARE_TAGS, rng.randint(0, 2))),
-                          "虚构备注" if n % 10 == 0 else ""])
+            out.writerow(
+                [
+                    f"B{n:07d}",
+                    rng.choice(GRIDS),
+                    f"虚构路{n % 500}号{n}室",
+                    name,
+                    f"13{rng.randint(0, 999999999):09d}",
+                    id_number(rng),
+                    rng.randint(1, 6),
+                    ";".join(rng.sample(CARE_TAGS, rng.randint(0, 2))),
+                    "虚构备注" if n % 10 == 0 else "",
+                ]
+            )
 
 
 async def run(rows: int) -> None:
@@ -64,8 +75,7 @@ async def run(rows: int) -> None:
                         await session.commit()
                     start = time.perf_counter()
                     counts = await import_households(session, source, key, quiet=True)
-                    print(f"{label}: {rows} rows in {time.perf_counter() - start:.1f} s "
-                          f"{counts}")
+                    print(f"{label}: {rows} rows in {time.perf_counter() - start:.1f} s {counts}")
         finally:
             await engine.dispose()
 

@@ -45,8 +45,14 @@ from bot.devkit.simulator import simulators  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import InboundMessage, OutboxMessage  # noqa: E402
 
-TEXTS = ("小区门口垃圾好几天没人清理", "路口红绿灯坏了", "楼道里有人飞线充电", "你好",
-         "隔壁邻居装修噪音太大", "我上次反映的事怎么样了")
+TEXTS = (
+    "小区门口垃圾好几天没人清理",
+    "路口红绿灯坏了",
+    "楼道里有人飞线充电",
+    "你好",
+    "隔壁邻居装修噪音太大",
+    "我上次反映的事怎么样了",
+)
 
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -111,9 +117,11 @@ def cpu_limit_refused() -> str | None:
 
 def join(group: Path | None):
     """For Popen's preexec_fn: the new process enters `group` before it runs anything."""
+
     def enter() -> None:
         if group is not None:
             (group / "cgroup.procs").write_text(str(os.getpid()))
+
     return enter
 
 
@@ -123,12 +131,22 @@ async def replicas(settings, count: int, config: Path, cpus: float | None = None
     URLs once /healthz answers."""
     ports = [free_port() for _ in range(count)]
     groups = [cpu_group(f"gridbot-load-{port}", cpus) if cpus else None for port in ports]
-    processes = [subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, preexec_fn=join(group),
-        env={**serve_environment(settings), "GRIDBOT_PORT": str(port),
-             "GRIDBOT_HOST": "127.0.0.1", "GRIDBOT_CONFIG": str(config)})
-        for port, group in zip(ports, groups, strict=True)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=join(group),
+            env={
+                **serve_environment(settings),
+                "GRIDBOT_PORT": str(port),
+                "GRIDBOT_HOST": "127.0.0.1",
+                "GRIDBOT_CONFIG": str(config),
+            },
+        )
+        for port, group in zip(ports, groups, strict=True)
+    ]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         async with aiohttp.ClientSession() as http:
@@ -178,12 +196,19 @@ def signed_messages(settings, count: int) -> list[tuple[dict, str]]:
     """Residents' texts as WeChat POSTs them, signed and encrypted beforehand: that work is
     done on WeChat's servers, not on ours."""
     sim = simulators(None, "http://unused", settings)[0]
-    return [sim.sign(sim.text(f"o_load_{n % RESIDENTS}", TEXTS[n % len(TEXTS)]))
-            for n in range(count)]
+    return [
+        sim.sign(sim.text(f"o_load_{n % RESIDENTS}", TEXTS[n % len(TEXTS)])) for n in range(count)
+    ]
 
 
-async def drive(bases: list[str], settings, signed: list[tuple[dict, str]],
-                rate: float | None, seconds: float, concurrency: int) -> dict:
+async def drive(
+    bases: list[str],
+    settings,
+    signed: list[tuple[dict, str]],
+    rate: float | None,
+    seconds: float,
+    concurrency: int,
+) -> dict:
     """POST the messages (at `rate` per second, or as fast as `concurrency` allows)."""
     latencies, statuses = [], []
     count = len(signed)
@@ -212,8 +237,13 @@ async def drive(bases: list[str], settings, signed: list[tuple[dict, str]],
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
     ms = np.array(latencies) * 1000
-    return {"sent": len(ms), "per_second": len(ms) / elapsed, "p50_ms": np.percentile(ms, 50),
-            "p99_ms": np.percentile(ms, 99), "errors": sum(s != 200 for s in statuses)}
+    return {
+        "sent": len(ms),
+        "per_second": len(ms) / elapsed,
+        "p50_ms": np.percentile(ms, 50),
+        "p99_ms": np.percentile(ms, 99),
+        "errors": sum(s != 200 for s in statuses),
+    }
 
 
 async def bare_handler(settings, rate, seconds, concurrency) -> dict:
@@ -236,10 +266,12 @@ async def outbox_drained(url: str, seconds: float = 300) -> int:
         while True:
             async with engine.connect() as connection:
                 pending = await connection.scalar(
-                    select(func.count()).where(OutboxMessage.state == "pending"))
+                    select(func.count()).where(OutboxMessage.state == "pending")
+                )
                 if not pending or time.perf_counter() > deadline:
                     return await connection.scalar(
-                        select(func.count()).where(OutboxMessage.state == "sent"))
+                        select(func.count()).where(OutboxMessage.state == "sent")
+                    )
             await asyncio.sleep(0.05)
     finally:
         await engine.dispose()
@@ -251,32 +283,43 @@ async def failed_messages(url: str) -> int:
     try:
         async with engine.connect() as connection:
             return await connection.scalar(
-                select(func.count()).where(InboundMessage.status == "failed"))
+                select(func.count()).where(InboundMessage.status == "failed")
+            )
     finally:
         await engine.dispose()
 
 
 def show(label: str, figures: dict) -> None:
-    print(f"{label:<50} {figures['sent']:>6} msgs  {figures['per_second']:7.1f}/s  "
-          f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
-          f"errors {figures['errors']}")
+    print(
+        f"{label:<50} {figures['sent']:>6} msgs  {figures['per_second']:7.1f}/s  "
+        f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
+        f"errors {figures['errors']}"
+    )
     if "cpu_ms" in figures:
-        print(f"    carried {figures['carried_per_second']:.1f}/s: replies given and every one of "
-              f"the {figures['notices']} WeCom notices sent")
-        print(f"    failed (kept, sorry said) {figures['failed']};  CPU ms per message: "
-              + ", ".join(f"{name} {ms:.2f}" for name, ms in figures["cpu_ms"].items())
-              + f";  machine idle {figures['idle']:.0%}")
+        print(
+            f"    carried {figures['carried_per_second']:.1f}/s: replies given and every one of "
+            f"the {figures['notices']} WeCom notices sent"
+        )
+        print(
+            f"    failed (kept, sorry said) {figures['failed']};  CPU ms per message: "
+            + ", ".join(f"{name} {ms:.2f}" for name, ms in figures["cpu_ms"].items())
+            + f";  machine idle {figures['idle']:.0%}"
+        )
 
 
-async def measure(url: str, bases: list[str], pids: list[int], settings, rate: float | None,
-                  args) -> dict:
+async def measure(
+    url: str, bases: list[str], pids: list[int], settings, rate: float | None, args
+) -> dict:
     """Throughput and latency of the running replicas, and the CPU time each party spent
     per message (this machine's two cores are shared by all of them)."""
     await place_residents(bases, settings, args.concurrency)
     signed = signed_messages(settings, int(args.seconds * (rate or 800)))
     failed_before = await failed_messages(url)
-    parties = {"bench": lambda: [os.getpid()], "gridbot": lambda: pids,
-               "postgres": postgres_pids if args.postgres else list}
+    parties = {
+        "bench": lambda: [os.getpid()],
+        "gridbot": lambda: pids,
+        "postgres": postgres_pids if args.postgres else list,
+    }
     before = {pid: cpu_seconds(pid) for find in parties.values() for pid in find()}
     busy, idle = machine_seconds()
     started = time.perf_counter()
@@ -284,11 +327,14 @@ async def measure(url: str, bases: list[str], pids: list[int], settings, rate: f
     figures["notices"] = await outbox_drained(url)
     figures["carried_per_second"] = figures["sent"] / (time.perf_counter() - started)
     busy, idle = (now - then for now, then in zip(machine_seconds(), (busy, idle), strict=True))
-    used = {name: sum(cpu_seconds(pid) - before.get(pid, 0.0) for pid in find())
-            for name, find in parties.items()}
+    used = {
+        name: sum(cpu_seconds(pid) - before.get(pid, 0.0) for pid in find())
+        for name, find in parties.items()
+    }
     figures["failed"] = await failed_messages(url) - failed_before
-    figures["cpu_ms"] = {name: seconds * 1000 / figures["sent"]
-                         for name, seconds in used.items() if seconds}
+    figures["cpu_ms"] = {
+        name: seconds * 1000 / figures["sent"] for name, seconds in used.items() if seconds
+    }
     figures["cpu_ms"]["everything else"] = (busy - sum(used.values())) * 1000 / figures["sent"]
     figures["idle"] = idle / (busy + idle)
     return figures
@@ -305,22 +351,30 @@ async def main(args) -> None:
         label = f"{cpus:g} core each" if cpus else "no CPU limit"
         refused = cpu_limit_refused() if cpus else None
         if refused:
-            print(f"replicas held to {label}: skipped, it needs root and the cgroup cpu "
-                  f"controller ({refused})")
+            print(
+                f"replicas held to {label}: skipped, it needs root and the cgroup cpu "
+                f"controller ({refused})"
+            )
             continue
         carried = []
-        for count in ((1, 2) if args.postgres else (1,)):
+        for count in (1, 2) if args.postgres else (1,):
             # every run starts from the same freshly seeded database
-            async with fresh_service(args.postgres) as (url, settings, config), \
-                    replicas(settings, count, config, cpus) as (bases, pids):
+            async with (
+                fresh_service(args.postgres) as (url, settings, config),
+                replicas(settings, count, config, cpus) as (bases, pids),
+            ):
                 figures = await measure(url, bases, pids, settings, rate, args)
             show(f"gridbot, {count} replica(s), {label}, {kind}", figures)
-            print(f"    next to the bare handler: {figures['per_second'] / bare['per_second']:.1%}"
-                  f" of its throughput, p99 {figures['p99_ms'] / bare['p99_ms']:.1f}× its p99")
+            print(
+                f"    next to the bare handler: {figures['per_second'] / bare['per_second']:.1%}"
+                f" of its throughput, p99 {figures['p99_ms'] / bare['p99_ms']:.1f}× its p99"
+            )
             carried.append(figures["carried_per_second"])
         if len(carried) == 2:
-            print(f"==> {label}: two replicas carry {carried[1] / carried[0]:.2f}× what one "
-                  f"carries (target: at least 1.5×)")
+            print(
+                f"==> {label}: two replicas carry {carried[1] / carried[0]:.2f}× what one "
+                f"carries (target: at least 1.5×)"
+            )
 
 
 @asynccontextmanager
@@ -329,25 +383,33 @@ async def fresh_service(postgres: bool):
     configuration file without quiet hours (the run may fall at night)."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "gridbot.toml"
-        config.write_text('[quiet]\nfrom = "00:00"\nuntil = "00:00"\n'
-                          '[limits]\nper_minute = 100000\nburst = 100000\n')  # nothing held
+        config.write_text(
+            '[quiet]\nfrom = "00:00"\nuntil = "00:00"\n'
+            "[limits]\nper_minute = 100000\nburst = 100000\n"
+        )  # nothing held
         url, drop = await database(postgres, folder)
         try:
             await seed(url)
             settings = demo_settings(url, "http://127.0.0.1:1")
-            fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
-                              settings.work_secret)
+            fake = FakeWeChat(
+                settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
+            )
             async with serving(fake.app()) as fake_base:
-                yield (url, replace(settings, mp_api_base=fake_base, work_api_base=fake_base),
-                       config)
+                yield (
+                    url,
+                    replace(settings, mp_api_base=fake_base, work_api_base=fake_base),
+                    config,
+                )
         finally:
             await drop()
 
 
 async def database(postgres: bool, folder: str):
     if not postgres:
+
         async def nothing() -> None:
             return None
+
         return f"sqlite+aiosqlite:///{folder}/load.db", nothing
     server = "postgresql://postgres@127.0.0.1:5432/test"
     name = f"gridbot_load_{uuid.uuid4().hex[:8]}"
@@ -367,8 +429,13 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--replica-cpus", type=float, nargs="+", metavar="CORES",
-                        help="hold each replica to this many cores (a CPU limit, as a "
-                             "container's; needs root), 0 for none; one run per value "
-                             "(default: 0 0.5 on PostgreSQL, 0 on SQLite)")
+    parser.add_argument(
+        "--replica-cpus",
+        type=float,
+        nargs="+",
+        metavar="CORES",
+        help="hold each replica to this many cores (a CPU limit, as a "
+        "container's; needs root), 0 for none; one run per value "
+        "(default: 0 0.5 on PostgreSQL, 0 on SQLite)",
+    )
     asyncio.run(main(parser.parse_args()))

@@ -35,10 +35,22 @@ print(json.dumps({"load_s": seconds, "added_mb": (after - before) / 1024}))
 
 
 def load_figures() -> dict:
-    runs = [json.loads(subprocess.run([sys.executable, "-c", LOAD_PROBE], cwd=ROOT, check=True,
-                                      capture_output=True, text=True).stdout) for _ in range(3)]
-    return {"load_s": statistics.median(r["load_s"] for r in runs),
-            "added_mb": statistics.median(r["added_mb"] for r in runs)}
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", LOAD_PROBE],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        for _ in range(3)
+    ]
+    return {
+        "load_s": statistics.median(r["load_s"] for r in runs),
+        "added_mb": statistics.median(r["added_mb"] for r in runs),
+    }
 
 
 def latency(classifier, texts: list[str], rounds: int = 5) -> dict:
@@ -49,8 +61,11 @@ def latency(classifier, texts: list[str], rounds: int = 5) -> dict:
             classifier.predict(text)
             timings.append(time.perf_counter() - start)
     ms = np.array(timings) * 1000
-    return {"p50_ms": float(np.percentile(ms, 50)), "p99_ms": float(np.percentile(ms, 99)),
-            "messages": len(ms)}
+    return {
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p99_ms": float(np.percentile(ms, 99)),
+        "messages": len(ms),
+    }
 
 
 def cross_validated_f1() -> float:

@@ -97,8 +97,9 @@ async def run(server: str) -> None:
         async def digest():
             async with sessions() as session:
                 county = await session.scalar(select(OrgUnit).where(OrgUnit.level == "county"))
-                parts = await digests.build(session, county, digests.week_period(NOW), NOW,
-                                            Rhythm(), None)
+                parts = await digests.build(
+                    session, county, digests.week_period(NOW), NOW, Rhythm(), None
+                )
                 print("  " + parts[0].splitlines()[1])
 
         await timed(f"county digest over {TICKETS} tickets", digest)
@@ -109,5 +110,6 @@ async def run(server: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(run(sys.argv[1] if len(sys.argv) > 1 else
-                    "postgresql://postgres@127.0.0.1:5432/test"))
+    asyncio.run(
+        run(sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/test")
+    )

@@ -72,19 +72,30 @@ class Services:
 SERVICES = web.AppKey("services", Services)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None,
-               classifier: Classifier | None = None,
-               reply_deadline: float = REPLY_DEADLINE_SECONDS,
-               run_relay: bool = True, run_scheduler: bool | None = None) -> web.Application:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    classifier: Classifier | None = None,
+    reply_deadline: float = REPLY_DEADLINE_SECONDS,
+    run_relay: bool = True,
+    run_scheduler: bool | None = None,
+) -> web.Application:
     """`run_relay` runs the outbox relay and deadline watch; `run_scheduler` (default: with
     the relay) the patrol, visit, digest and assessment jobs."""
     metrics = Metrics()
-    app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[request_ids, metrics.middleware()])
-    app[SERVICES] = Services(settings, clock or SystemClock(),
-                             classifier or make_classifier(settings), reply_deadline, run_relay,
-                             run_scheduler=run_relay if run_scheduler is None else run_scheduler,
-                             metrics=metrics)
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[request_ids, metrics.middleware()]
+    )
+    app[SERVICES] = Services(
+        settings,
+        clock or SystemClock(),
+        classifier or make_classifier(settings),
+        reply_deadline,
+        run_relay,
+        run_scheduler=run_relay if run_scheduler is None else run_scheduler,
+        metrics=metrics,
+    )
     app.cleanup_ctx.append(_resources)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
@@ -105,10 +116,12 @@ def _route(name: str, method: str):
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     settings = services.settings
-    data_key = services.data_key = (DataKey.from_text(settings.data_key)
-                                    if settings.data_key else None)
-    engine = services.engine = make_engine(settings.database_url, settings.db_pool_size,
-                                           settings.db_max_overflow, data_key)
+    data_key = services.data_key = (
+        DataKey.from_text(settings.data_key) if settings.data_key else None
+    )
+    engine = services.engine = make_engine(
+        settings.database_url, settings.db_pool_size, settings.db_max_overflow, data_key
+    )
     await upgrade(engine)
     services.sessionmaker = sessionmaker = make_sessionmaker(engine)
     async with sessionmaker() as session:
@@ -118,30 +131,57 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     log.info("loaded %d grid boundaries", len(services.grids))
     http = aiohttp.ClientSession()
     senders = {
-        "mp": MpApi(http, settings.mp_api_base, services.clock, settings.mp_appid,
-                    settings.mp_secret, TokenStore(sessionmaker, "mp")),
-        "work": WorkApi(http, settings.work_api_base, services.clock, settings.work_corpid,
-                        settings.work_secret, settings.work_agentid,
-                        TokenStore(sessionmaker, "work")),
+        "mp": MpApi(
+            http,
+            settings.mp_api_base,
+            services.clock,
+            settings.mp_appid,
+            settings.mp_secret,
+            TokenStore(sessionmaker, "mp"),
+        ),
+        "work": WorkApi(
+            http,
+            settings.work_api_base,
+            services.clock,
+            settings.work_corpid,
+            settings.work_secret,
+            settings.work_agentid,
+            TokenStore(sessionmaker, "work"),
+        ),
     }
     template = str(settings.section("templates").get("ticket_update", ""))
     services.policy = Policy.from_settings(settings)
     services.rhythm = Rhythm.from_settings(settings)
-    services.relay = Relay(sessionmaker, senders, services.clock, template_id=template,
-                           quiet_end=services.rhythm.quiet_end,
-                           on_failure=lambda channel: services.metrics.send_failures.labels(
-                               channel).inc())
-    ports = Ports(classifier=Remembered(services.classifier), clock=services.clock,
-                  grids=services.grids,
-                  policy=services.policy, data_key=data_key, rhythm=services.rhythm,
-                  count=services.metrics.count)
+    services.relay = Relay(
+        sessionmaker,
+        senders,
+        services.clock,
+        template_id=template,
+        quiet_end=services.rhythm.quiet_end,
+        on_failure=lambda channel: services.metrics.send_failures.labels(channel).inc(),
+    )
+    ports = Ports(
+        classifier=Remembered(services.classifier),
+        clock=services.clock,
+        grids=services.grids,
+        policy=services.policy,
+        data_key=data_key,
+        rhythm=services.rhythm,
+        count=services.metrics.count,
+    )
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
     services.inbox = Inbox(sessionmaker)
     _add_webhooks(services)
-    background = [asyncio.create_task(services.relay.run()),
-                  asyncio.create_task(_watch_deadlines(services)),
-                  asyncio.create_task(_watch_inbox(services)),
-                  asyncio.create_task(_watch_grids(services))] if services.run_relay else []
+    background = (
+        [
+            asyncio.create_task(services.relay.run()),
+            asyncio.create_task(_watch_deadlines(services)),
+            asyncio.create_task(_watch_inbox(services)),
+            asyncio.create_task(_watch_grids(services)),
+        ]
+        if services.run_relay
+        else []
+    )
     if services.run_scheduler:
         services.scheduler = Scheduler(services)
         services.scheduler.start()
@@ -168,8 +208,7 @@ async def _watch_deadlines(services: Services) -> None:
     rounds = 0
     while True:
         try:
-            acted = await act_on_due(services.sessionmaker, services.clock.now(),
-                                     services.policy)
+            acted = await act_on_due(services.sessionmaker, services.clock.now(), services.policy)
             if acted:
                 services.relay.wake()
             if rounds % RETENTION_EVERY_ROUNDS == 0:
@@ -229,8 +268,9 @@ async def _watch_grids(services: Services) -> None:
 
 async def _apply_retention(services: Services) -> None:
     async with services.sessionmaker() as session:
-        count = await anonymise_old_tickets(session, services.clock.now(),
-                                            services.policy.retention_days)
+        count = await anonymise_old_tickets(
+            session, services.clock.now(), services.policy.retention_days
+        )
         await session.commit()
     if count:
         log.info("anonymised %d tickets past their retention", count)
@@ -240,13 +280,15 @@ def _add_webhooks(services: Services) -> None:
     settings = services.settings
     channels = {
         "mp": wire.Channel("mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid),
-        "work": wire.Channel("work", settings.work_token, settings.work_aes_key,
-                             settings.work_corpid),
+        "work": wire.Channel(
+            "work", settings.work_token, settings.work_aes_key, settings.work_corpid
+        ),
     }
 
     for name, channel in channels.items():
-        services.webhooks[name] = Webhook(channel, services.inbox, services.dispatcher,
-                                          services.clock, services.reply_deadline)
+        services.webhooks[name] = Webhook(
+            channel, services.inbox, services.dispatcher, services.clock, services.reply_deadline
+        )
 
 
 async def metrics_page(request: web.Request) -> web.Response:

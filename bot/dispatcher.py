@@ -67,8 +67,12 @@ class Waiting:
 
 
 class Dispatcher:
-    def __init__(self, sessionmaker: async_sessionmaker, ports: Ports,
-                 on_commit: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker,
+        ports: Ports,
+        on_commit: Callable[[], None] = lambda: None,
+    ):
         self._sessionmaker = sessionmaker
         self._ports = ports
         self._on_commit = on_commit
@@ -100,15 +104,21 @@ class Dispatcher:
         self._on_commit()
         return await self._after_commit(row_id, msg, reply, state, waiting)
 
-    async def _finish(self, session: AsyncSession, row_id: int, msg: Inbound, status: str,
-                      reply: str | None, waiting: Waiting | None) -> str | None:
+    async def _finish(
+        self,
+        session: AsyncSession,
+        row_id: int,
+        msg: Inbound,
+        status: str,
+        reply: str | None,
+        waiting: Waiting | None,
+    ) -> str | None:
         """Mark the row handled and keep the reply, in this same transaction: as the waiting
         webhooks' passive answer while one waits, else in the outbox."""
         now = self._ports.clock.now()
         state = None if not reply else "passive" if waiting and not waiting.gave_up else "queued"
         if state == "queued":
-            _queue(session, msg.channel, msg.sender, reply, _reply_key(msg.channel, msg.key),
-                   now)
+            _queue(session, msg.channel, msg.sender, reply, _reply_key(msg.channel, msg.key), now)
         else:
             waiting.claimed = state == "passive"
         kept = reply if state == "passive" else None
@@ -116,8 +126,14 @@ class Dispatcher:
             raise AlreadyHandled()
         return state
 
-    async def _after_commit(self, row_id: int, msg: Inbound, reply: str | None,
-                            state: str | None, waiting: Waiting | None) -> str | None:
+    async def _after_commit(
+        self,
+        row_id: int,
+        msg: Inbound,
+        reply: str | None,
+        state: str | None,
+        waiting: Waiting | None,
+    ) -> str | None:
         if state != "passive":
             return None
         if asyncio.get_running_loop().time() > waiting.heard_until:  # stored too late for
@@ -130,8 +146,14 @@ class Dispatcher:
         retry was answered with it first."""
         async with self._sessionmaker() as session:
             if await inbox.queue_passive_reply(session, row_id):
-                _queue(session, msg.channel, msg.sender, reply, _reply_key(msg.channel, msg.key),
-                       self._ports.clock.now())
+                _queue(
+                    session,
+                    msg.channel,
+                    msg.sender,
+                    reply,
+                    _reply_key(msg.channel, msg.key),
+                    self._ports.clock.now(),
+                )
             await session.commit()
         self._on_commit()
 
@@ -139,8 +161,9 @@ class Dispatcher:
         """A handler that failed: the message stays (failed) and the sender hears sorry."""
         try:
             async with self._sessionmaker() as session:
-                state = await self._finish(session, row_id, msg, "failed", texts.SORRY_FAILED,
-                                           waiting)
+                state = await self._finish(
+                    session, row_id, msg, "failed", texts.SORRY_FAILED, waiting
+                )
                 await session.commit()
         except AlreadyHandled:
             return None
@@ -154,10 +177,18 @@ def _reply_key(channel: str, key: str) -> str:
     return f"reply:{channel}:{key}"[:200]
 
 
-def _queue(session: AsyncSession, channel: str, sender: str, reply: str, dedup_key: str,
-           now: datetime) -> None:
-    repos.add_outbox(session, channel=channel, recipient=sender, text=reply,
-                     dedup_key=dedup_key, now=now, urgent=True)  # they are waiting for it
+def _queue(
+    session: AsyncSession, channel: str, sender: str, reply: str, dedup_key: str, now: datetime
+) -> None:
+    repos.add_outbox(
+        session,
+        channel=channel,
+        recipient=sender,
+        text=reply,
+        dedup_key=dedup_key,
+        now=now,
+        urgent=True,
+    )  # they are waiting for it
 
 
 def _is_outage(error: Exception) -> bool:

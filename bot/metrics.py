@@ -25,23 +25,42 @@ class Metrics:
 
     def __init__(self):
         self.registry = CollectorRegistry()
-        self.requests = Counter("gridbot_requests", "HTTP requests by path and status",
-                                ["path", "status"], registry=self.registry)
-        self.latency = Histogram("gridbot_reply_seconds", "Time to answer a webhook call",
-                                 ["path"], registry=self.registry,
-                                 buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 4.5, 10))
-        self.tickets = Gauge("gridbot_tickets", "Tickets by category and state",
-                             ["category", "state"], registry=self.registry)
-        self.outbox = Gauge("gridbot_outbox_messages", "Outbox rows by state", ["state"],
-                            registry=self.registry)
-        self.send_failures = Counter("gridbot_outbox_send_failures",
-                                     "Failed attempts to send an outbox message",
-                                     ["channel"], registry=self.registry)
-        self.job_runs = Counter("gridbot_scheduler_runs", "Scheduled job runs", ["job"],
-                                registry=self.registry)
-        self.rate_limited = Counter("gridbot_rate_limited",
-                                    "Messages over their sender's limit (no ticket opened)",
-                                    registry=self.registry)
+        self.requests = Counter(
+            "gridbot_requests",
+            "HTTP requests by path and status",
+            ["path", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "gridbot_reply_seconds",
+            "Time to answer a webhook call",
+            ["path"],
+            registry=self.registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 4.5, 10),
+        )
+        self.tickets = Gauge(
+            "gridbot_tickets",
+            "Tickets by category and state",
+            ["category", "state"],
+            registry=self.registry,
+        )
+        self.outbox = Gauge(
+            "gridbot_outbox_messages", "Outbox rows by state", ["state"], registry=self.registry
+        )
+        self.send_failures = Counter(
+            "gridbot_outbox_send_failures",
+            "Failed attempts to send an outbox message",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.job_runs = Counter(
+            "gridbot_scheduler_runs", "Scheduled job runs", ["job"], registry=self.registry
+        )
+        self.rate_limited = Counter(
+            "gridbot_rate_limited",
+            "Messages over their sender's limit (no ticket opened)",
+            registry=self.registry,
+        )
         self.events = {"rate_limited": self.rate_limited}
 
     def count(self, event: str) -> None:
@@ -70,12 +89,16 @@ class Metrics:
 
     async def render(self, sessionmaker) -> web.Response:
         async with sessionmaker() as session:
-            tickets = await session.execute(select(Ticket.category, Ticket.state,
-                                                   func.count(Ticket.id))
-                                            .group_by(Ticket.category, Ticket.state))
-            outbox = await session.execute(select(OutboxMessage.state,
-                                                  func.count(OutboxMessage.id))
-                                           .group_by(OutboxMessage.state))
+            tickets = await session.execute(
+                select(Ticket.category, Ticket.state, func.count(Ticket.id)).group_by(
+                    Ticket.category, Ticket.state
+                )
+            )
+            outbox = await session.execute(
+                select(OutboxMessage.state, func.count(OutboxMessage.id)).group_by(
+                    OutboxMessage.state
+                )
+            )
         self.tickets.clear()
         for category, state, count in tickets.all():
             self.tickets.labels(category, state).set(count)

@@ -40,10 +40,15 @@ class Sender(Protocol):
 
 
 class Relay:
-    def __init__(self, sessionmaker: async_sessionmaker, senders: Mapping[str, Sender],
-                 clock: Clock, template_id: str = "",
-                 quiet_end: Callable[[datetime], datetime | None] = lambda now: None,
-                 on_failure: Callable[[str], None] = lambda channel: None):
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker,
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        template_id: str = "",
+        quiet_end: Callable[[datetime], datetime | None] = lambda now: None,
+        on_failure: Callable[[str], None] = lambda channel: None,
+    ):
         self._sessionmaker = sessionmaker
         self._senders = senders
         self._clock = clock
@@ -89,15 +94,18 @@ class Relay:
         for row in claimed:
             queues.setdefault((row.channel, row.recipient), []).append(row)
         halt = asyncio.Event()  # set by a recipient's queue that failed (a dead database)
-        rounds = await asyncio.gather(*(self._send_in_order(rows, started, halt)
-                                        for rows in queues.values()), return_exceptions=True)
+        rounds = await asyncio.gather(
+            *(self._send_in_order(rows, started, halt) for rows in queues.values()),
+            return_exceptions=True,
+        )
         for failure in rounds:  # raised once every queue has stopped: none runs on unwatched
             if isinstance(failure, BaseException):
                 raise failure
         return sum(tried for tried, _ in rounds), more or any(due for _, due in rounds)
 
-    async def _send_in_order(self, rows: list, started: datetime,
-                             halt: asyncio.Event) -> tuple[int, bool]:
+    async def _send_in_order(
+        self, rows: list, started: datetime, halt: asyncio.Event
+    ) -> tuple[int, bool]:
         """One recipient's rows in order: the number tried, and whether more is due at once
         (rows given back, or supervisors told of a dead one). A row to be tried again later
         holds back the recipient's later rows with it. Once another queue has failed no new
@@ -115,14 +123,15 @@ class Relay:
                     recorded = await connection.execute(
                         update(OutboxMessage)
                         .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts)
-                        .values(**outcome))
+                        .values(**outcome)
+                    )
                 if recorded.rowcount == 1 and outcome.get("state") == "dead":
                     async with self._sessionmaker() as session, session.begin():
                         dead = await session.get(OutboxMessage, row.id)
                         await tell_supervisors_of_dead(session, dead, self._clock.now())
                     more = True  # the supervisors' notices are due now
                 if "next_attempt_at" in outcome:
-                    await self._release(rows[n + 1:], until=outcome["next_attempt_at"])
+                    await self._release(rows[n + 1 :], until=outcome["next_attempt_at"])
                     return n + 1, more
         except Exception:
             halt.set()
@@ -141,27 +150,40 @@ class Relay:
         is a MATERIALIZED CTE: as a plain IN (subquery) PostgreSQL may run the LIMIT once per
         row and claim every due row at once."""
         now = self._clock.now()
-        due = (select(OutboxMessage.id)
-               .where(_due(now))
-               .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-               .limit(BATCH)
-               .with_for_update(skip_locked=True)
-               .cte("due").prefix_with("MATERIALIZED"))
+        due = (
+            select(OutboxMessage.id)
+            .where(_due(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+            .cte("due")
+            .prefix_with("MATERIALIZED")
+        )
         async with self._autocommit() as connection:
-            rows = sorted((await connection.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == due.c.id, _due(now))
-                .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
-                .returning(*OutboxMessage.__table__.c))).all(), key=lambda row: row.id)
+            rows = sorted(
+                (
+                    await connection.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == due.c.id, _due(now))
+                        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
+                        .returning(*OutboxMessage.__table__.c)
+                    )
+                ).all(),
+                key=lambda row: row.id,
+            )
             if not rows:
                 return [], False
             held_until = self._quiet_end(now)
             quiet = [row for row in rows if not row.body.get("urgent")] if held_until else []
             if quiet:  # quiet hours: all but urgent messages wait for the morning
                 await connection.execute(
-                    update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in quiet]))
-                    .values(attempts=OutboxMessage.attempts - 1,
-                            next_attempt_at=held_until.astimezone(now.tzinfo)))
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([row.id for row in quiet]))
+                    .values(
+                        attempts=OutboxMessage.attempts - 1,
+                        next_attempt_at=held_until.astimezone(now.tzinfo),
+                    )
+                )
         return [row for row in rows if row not in quiet], len(rows) == BATCH
 
     async def _release(self, rows: list, until: datetime | None = None) -> None:
@@ -171,10 +193,13 @@ class Relay:
             for row in rows:
                 await connection.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts,
-                           OutboxMessage.state == "pending")
-                    .values(attempts=row.attempts - 1,
-                            next_attempt_at=until or self._clock.now()))
+                    .where(
+                        OutboxMessage.id == row.id,
+                        OutboxMessage.attempts == row.attempts,
+                        OutboxMessage.state == "pending",
+                    )
+                    .values(attempts=row.attempts - 1, next_attempt_at=until or self._clock.now())
+                )
 
     async def _attempt(self, row) -> dict:
         """Send once; the columns that record the outcome."""
@@ -202,11 +227,16 @@ class Relay:
         try:
             await sender.send(row.recipient, row.body)
         except ApiError as error:
-            if not (error.errcode == WINDOW_CLOSED and self._template_id and row.channel == "mp"
-                    and "ticket" in row.body):
+            if not (
+                error.errcode == WINDOW_CLOSED
+                and self._template_id
+                and row.channel == "mp"
+                and "ticket" in row.body
+            ):
                 raise
-            await sender.send_template(row.recipient, self._template_id,
-                                       template_data(row.body, self._clock.now()))
+            await sender.send_template(
+                row.recipient, self._template_id, template_data(row.body, self._clock.now())
+            )
 
     def _failed(self, row, error: str, retryable: bool) -> dict:
         self._on_failure(row.channel)
@@ -218,8 +248,13 @@ class Relay:
         else:
             delay = min(BASE_DELAY * 2 ** (row.attempts - 1), MAX_DELAY)
             outcome["next_attempt_at"] = self._clock.now() + delay * random.uniform(0.5, 1.5)
-        log.warning("outbox %s attempt %s failed (%s): %s", row.id, row.attempts,
-                    outcome.get("state", "pending"), outcome["last_error"])
+        log.warning(
+            "outbox %s attempt %s failed (%s): %s",
+            row.id,
+            row.attempts,
+            outcome.get("state", "pending"),
+            outcome["last_error"],
+        )
         return outcome
 
 
@@ -227,8 +262,11 @@ def _due(now: datetime):
     """Pending rows whose time has come. A row meant to go at once and never tried is due
     even when it was created "after" now: the clock was set back, and a notice must not wait
     for the clock to catch up. Rows held for later (quiet hours, not_before) keep their time."""
-    fresh = ((OutboxMessage.attempts == 0) & (OutboxMessage.created_at > now)
-             & (OutboxMessage.next_attempt_at == OutboxMessage.created_at))
+    fresh = (
+        (OutboxMessage.attempts == 0)
+        & (OutboxMessage.created_at > now)
+        & (OutboxMessage.next_attempt_at == OutboxMessage.created_at)
+    )
     return (OutboxMessage.state == "pending") & ((OutboxMessage.next_attempt_at <= now) | fresh)
 
 
@@ -237,8 +275,12 @@ def template_data(body: dict, now) -> dict[str, str]:
     from handlers.tickets.views import local
 
     first, _, rest = body["text"].partition("\n")
-    return {"first": first[:100], "keyword1": body["ticket"], "keyword2": local(now),
-            "remark": (rest or "回复本公众号可查看详情。")[:150]}
+    return {
+        "first": first[:100],
+        "keyword1": body["ticket"],
+        "keyword2": local(now),
+        "remark": (rest or "回复本公众号可查看详情。")[:150],
+    }
 
 
 async def tell_supervisors_of_dead(session, row: OutboxMessage, now: datetime) -> None:
@@ -251,8 +293,20 @@ async def tell_supervisors_of_dead(session, row: OutboxMessage, now: datetime) -
             break
     else:
         return
-    text = texts.DEAD_LETTER.format(id=row.id, channel=texts.CHANNEL_NAMES[row.channel],
-                                    recipient=row.recipient)
-    await repos.enqueue_once(session, [repos.outbox_row(
-        channel="work", recipient=person.userid, text=text, now=now, unit_id=unit.id,
-        dedup_key=f"dead:{row.id}:{person.userid}") for person in supervisors])
+    text = texts.DEAD_LETTER.format(
+        id=row.id, channel=texts.CHANNEL_NAMES[row.channel], recipient=row.recipient
+    )
+    await repos.enqueue_once(
+        session,
+        [
+            repos.outbox_row(
+                channel="work",
+                recipient=person.userid,
+                text=text,
+                now=now,
+                unit_id=unit.id,
+                dedup_key=f"dead:{row.id}:{person.userid}",
+            )
+            for person in supervisors
+        ],
+    )

@@ -45,9 +45,11 @@ class Job:
 
     def falls_on(self, moment: datetime) -> bool:
         here = local(moment)
-        return ((self.day_of_week == "*" or here.strftime("%a").lower() == self.day_of_week)
-                and (self.month == "*" or here.month in _numbers(self.month))
-                and (self.day == "*" or here.day in _numbers(self.day)))
+        return (
+            (self.day_of_week == "*" or here.strftime("%a").lower() == self.day_of_week)
+            and (self.month == "*" or here.month in _numbers(self.month))
+            and (self.day == "*" or here.day in _numbers(self.day))
+        )
 
 
 def _numbers(spec: str) -> set[int]:
@@ -57,20 +59,37 @@ def _numbers(spec: str) -> set[int]:
 def jobs(rhythm: Rhythm) -> list[Job]:
     out = []
     for slot, (at, due) in enumerate(zip(rhythm.patrol_times, rhythm.patrol_due, strict=False)):
-        out.append(Job(f"patrol-remind-{slot}", at, _patrol_remind(slot),
-                       useful_for=_between(at, due)))
-        out.append(Job(f"patrol-due-{slot}", due, _patrol_due(slot), useful_for=timedelta(
-            hours=6)))
+        out.append(
+            Job(f"patrol-remind-{slot}", at, _patrol_remind(slot), useful_for=_between(at, due))
+        )
+        out.append(
+            Job(f"patrol-due-{slot}", due, _patrol_due(slot), useful_for=timedelta(hours=6))
+        )
     out += [
-        Job("visit-plans", time(8, 0), _visit_plans, day_of_week="mon",
-            useful_for=timedelta(hours=10)),
+        Job(
+            "visit-plans",
+            time(8, 0),
+            _visit_plans,
+            day_of_week="mon",
+            useful_for=timedelta(hours=10),
+        ),
         Job("digest-village", rhythm.digest_daily, _digest("village", digests.day_period)),
-        Job("digest-township", time(8, 0),
-            _digest("township", lambda now: digests.day_period(now, days_back=1))),
-        Job("digest-county", time(8, 0), _digest("county", digests.week_period),
-            day_of_week="mon"),
-        Job("assessment", time(8, 0), _assessment, month="1,4,7,10", day="1",
-            useful_for=timedelta(hours=12)),
+        Job(
+            "digest-township",
+            time(8, 0),
+            _digest("township", lambda now: digests.day_period(now, days_back=1)),
+        ),
+        Job(
+            "digest-county", time(8, 0), _digest("county", digests.week_period), day_of_week="mon"
+        ),
+        Job(
+            "assessment",
+            time(8, 0),
+            _assessment,
+            month="1,4,7,10",
+            day="1",
+            useful_for=timedelta(hours=12),
+        ),
     ]
     return out
 
@@ -83,12 +102,14 @@ def _between(start: time, end: time) -> timedelta:
 def _patrol_remind(slot: int):
     async def run(services, now: datetime) -> int:
         return await _in_session(services, lambda s: patrols.remind(s, now, slot))
+
     return run
 
 
 def _patrol_due(slot: int):
     async def run(services, now: datetime) -> int:
         return await _in_session(services, lambda s: patrols.close_due(s, now, slot))
+
     return run
 
 
@@ -102,8 +123,11 @@ async def _visit_plans(services, now: datetime) -> int:
 
 def _digest(level: str, period: Callable[[datetime], digests.Period]):
     async def run(services, now: datetime) -> int:
-        return await _in_session(services, lambda s: digests.send(
-            s, level, period(now), now, services.rhythm, services.data_key))
+        return await _in_session(
+            services,
+            lambda s: digests.send(s, level, period(now), now, services.rhythm, services.data_key),
+        )
+
     return run
 
 
@@ -141,8 +165,14 @@ async def catch_up(services, rhythm: Rhythm) -> list[str]:
 class Scheduler:
     def __init__(self, services):
         self.services = services
-        self.aps = AsyncIOScheduler(timezone=SHANGHAI, job_defaults={
-            "coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1})
+        self.aps = AsyncIOScheduler(
+            timezone=SHANGHAI,
+            job_defaults={
+                "coalesce": True,
+                "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+                "max_instances": 1,
+            },
+        )
         self._lock_connection = None
         self._task: asyncio.Task | None = None
 
@@ -165,10 +195,17 @@ class Scheduler:
             await asyncio.sleep(LEADER_RETRY_SECONDS)
         rhythm = self.services.rhythm
         for job in jobs(rhythm):
-            trigger = CronTrigger(month=job.month, day=job.day, day_of_week=job.day_of_week,
-                                  hour=job.at.hour, minute=job.at.minute, timezone=SHANGHAI)
-            self.aps.add_job(run_job, trigger, args=[self.services, job], id=job.name,
-                             replace_existing=True)
+            trigger = CronTrigger(
+                month=job.month,
+                day=job.day,
+                day_of_week=job.day_of_week,
+                hour=job.at.hour,
+                minute=job.at.minute,
+                timezone=SHANGHAI,
+            )
+            self.aps.add_job(
+                run_job, trigger, args=[self.services, job], id=job.name, replace_existing=True
+            )
         self.aps.start()
         await catch_up(self.services, rhythm)
         log.info("scheduler running %d jobs", len(self.aps.get_jobs()))
@@ -197,15 +234,33 @@ async def _assessment(services, now: datetime) -> int:
     async def work(session) -> int:
         scores = await assess(session, quarter, now, services.policy, services.rhythm)
         lines = [texts.ASSESSMENT_HEADER.format(quarter=quarter, count=len(scores))]
-        lines += [texts.ASSESSMENT_LINE.format(name=s.name, unit=s.unit.rsplit("/", 1)[-1],
-                                               score="-" if s.score is None else s.score,
-                                               grade=s.grade) for s in scores]
-        county = await session.scalars(select(Staff).where(
-            Staff.role == "supervisor", Staff.active.is_(True),
-            Staff.unit_id.in_(select(OrgUnit.id).where(OrgUnit.level == "county"))))
-        rows = [repos.outbox_row(channel="work", recipient=p.userid, text=part, now=now,
-                                 dedup_key=f"assessment:{p.userid}:{quarter}:{n}")
-                for p in county for n, part in enumerate(digests.chunks(lines))]
+        lines += [
+            texts.ASSESSMENT_LINE.format(
+                name=s.name,
+                unit=s.unit.rsplit("/", 1)[-1],
+                score="-" if s.score is None else s.score,
+                grade=s.grade,
+            )
+            for s in scores
+        ]
+        county = await session.scalars(
+            select(Staff).where(
+                Staff.role == "supervisor",
+                Staff.active.is_(True),
+                Staff.unit_id.in_(select(OrgUnit.id).where(OrgUnit.level == "county")),
+            )
+        )
+        rows = [
+            repos.outbox_row(
+                channel="work",
+                recipient=p.userid,
+                text=part,
+                now=now,
+                dedup_key=f"assessment:{p.userid}:{quarter}:{n}",
+            )
+            for p in county
+            for n, part in enumerate(digests.chunks(lines))
+        ]
         await repos.enqueue_once(session, rows)
         return len(rows)
 

@@ -26,8 +26,14 @@ OUTAGE = (DBAPIError, PoolTimeout, OSError, Unavailable)
 
 
 class Webhook:
-    def __init__(self, channel: wire.Channel, inbox: Inbox, dispatcher: Dispatcher,
-                 clock: Clock, deadline: float = REPLY_DEADLINE_SECONDS):
+    def __init__(
+        self,
+        channel: wire.Channel,
+        inbox: Inbox,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        deadline: float = REPLY_DEADLINE_SECONDS,
+    ):
         self.channel = channel
         self.inbox = inbox
         self.dispatcher = dispatcher
@@ -65,8 +71,11 @@ class Webhook:
             log.warning("%s query replayed with another message; ignored", msg.channel)
             return web.Response(text="success")
         except (*OUTAGE, TimeoutError) as error:
-            log.error("%s message not stored (%s); left for WeChat to retry", msg.channel,
-                      type(error).__name__)
+            log.error(
+                "%s message not stored (%s); left for WeChat to retry",
+                msg.channel,
+                type(error).__name__,
+            )
             return web.Response(status=503, text="try again")
         return await self._answer(request, msg, xml, entry, until - loop.time(), heard_until)
 
@@ -79,31 +88,52 @@ class Webhook:
         """The message stored in a commit of its own, within `seconds`. The store goes on if
         time runs out (WeChat's retry then finds the row), but WeChat is told to retry."""
         nonce = f"{query.get('timestamp', '')}:{query.get('nonce', '')}"
-        task = self._keep(self.inbox.journal(
-            channel=msg.channel, key=msg.key, sender=msg.sender, kind=msg.kind,
-            content=msg.raw, nonce=nonce, now=self.clock.now()))
+        task = self._keep(
+            self.inbox.journal(
+                channel=msg.channel,
+                key=msg.key,
+                sender=msg.sender,
+                kind=msg.kind,
+                content=msg.raw,
+                nonce=nonce,
+                now=self.clock.now(),
+            )
+        )
         return await asyncio.wait_for(asyncio.shield(task), max(seconds, 0.001))
 
-    async def _answer(self, request: web.Request, msg: Inbound, xml: str, entry: Entry,
-                      seconds: float, heard_until: float) -> web.Response:
+    async def _answer(
+        self,
+        request: web.Request,
+        msg: Inbound,
+        xml: str,
+        entry: Entry,
+        seconds: float,
+        heard_until: float,
+    ) -> web.Response:
         if entry.status == "pending":
             try:
                 reply = await self._handled_in_time(entry.id, msg, seconds, heard_until)
             except Unavailable:
                 return web.Response(status=503, text="try again")
         else:  # WeChat's retry of a message already handled: its passive reply again
-            reply = entry.reply if entry.reply_state == "passive" and \
-                await self._may_answer_again(entry.id) else None
+            reply = (
+                entry.reply
+                if entry.reply_state == "passive" and await self._may_answer_again(entry.id)
+                else None
+            )
         if not reply:
             return web.Response(text="success")
         query = request.query
-        sealed = self.channel.seal(wire.reply_xml(reply, xml, self.channel.name),
-                                   query.get("nonce", ""),
-                                   query.get("timestamp", "") or str(int(time.time())))
+        sealed = self.channel.seal(
+            wire.reply_xml(reply, xml, self.channel.name),
+            query.get("nonce", ""),
+            query.get("timestamp", "") or str(int(time.time())),
+        )
         return web.Response(text=sealed, content_type="application/xml")
 
-    async def _handled_in_time(self, row_id: int, msg: Inbound, seconds: float,
-                               heard_until: float) -> str | None:
+    async def _handled_in_time(
+        self, row_id: int, msg: Inbound, seconds: float, heard_until: float
+    ) -> str | None:
         """The reply, when handling ends within `seconds`, or when its reply was already being
         stored for this answer; else None, and the reply goes through the API."""
         task, waiting = self._handling.get(row_id) or self._start(row_id, msg)
@@ -113,8 +143,9 @@ class Webhook:
         except TimeoutError:
             if waiting.claimed:  # the reply is being committed as ours to give: not lost
                 return await asyncio.shield(task)  # if we said success now
-            log.warning("%s message %s slower than %ss; replying later", msg.channel, row_id,
-                        self.deadline)
+            log.warning(
+                "%s message %s slower than %ss; replying later", msg.channel, row_id, self.deadline
+            )
             waiting.webhooks -= 1
             return None
 
@@ -144,8 +175,10 @@ class Webhook:
 def _note_failure(task: asyncio.Task) -> None:
     """A task whose request was answered already: its failure is logged, not lost."""
     if not task.cancelled() and task.exception() is not None:
-        log.warning("webhook work ended with %s; the journal keeps the message",
-                    type(task.exception()).__name__)
+        log.warning(
+            "webhook work ended with %s; the journal keeps the message",
+            type(task.exception()).__name__,
+        )
 
 
 def _refusal(refusal: wire.Refused) -> web.Response:

@@ -53,8 +53,15 @@ class ApiError(Exception):
 class _Api:
     """A token-holding client: one refresh at a time, refresh once on an expired token."""
 
-    def __init__(self, http: aiohttp.ClientSession, base: str, clock: Clock,
-                 store: TokenStore | None = None, *, timeout: aiohttp.ClientTimeout = TIMEOUT):
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        base: str,
+        clock: Clock,
+        store: TokenStore | None = None,
+        *,
+        timeout: aiohttp.ClientTimeout = TIMEOUT,
+    ):
         self._http = http
         self._timeout = timeout  # each call to WeChat gives up after this
         self._base = base.rstrip("/")
@@ -108,17 +115,23 @@ class _Api:
         data = await self._request("POST", path, params={"access_token": token}, json=payload)
         if data.get("errcode") in TOKEN_EXPIRED:
             token = await self.token(stale=token)
-            data = await self._request("POST", path, params={"access_token": token},
-                                       json=payload)
+            data = await self._request("POST", path, params={"access_token": token}, json=payload)
         return _checked(data)
 
-    async def _request(self, method: str, path: str, *, json: dict | None = None,
-                       params: dict | None = None) -> dict:
+    async def _request(
+        self, method: str, path: str, *, json: dict | None = None, params: dict | None = None
+    ) -> dict:
         url = f"{self._base}/cgi-bin/{path}"
         body = None if json is None else dumps(json, ensure_ascii=False).encode("utf-8")
-        async with self._http.request(method, url, params=params, data=body,
-                                      timeout=self._timeout, allow_redirects=False,
-                                      headers=JSON_HEADERS if body else None) as response:
+        async with self._http.request(
+            method,
+            url,
+            params=params,
+            data=body,
+            timeout=self._timeout,
+            allow_redirects=False,
+            headers=JSON_HEADERS if body else None,
+        ) as response:
             _check_status(response)
             try:
                 return await response.json(content_type=None)
@@ -142,32 +155,57 @@ def _checked(data: dict) -> dict:
 class MpApi(_Api):
     """The Official Account: stable_token and customer-service messages."""
 
-    def __init__(self, http, base: str, clock: Clock, appid: str, secret: str,
-                 store: TokenStore | None = None, *, timeout: aiohttp.ClientTimeout = TIMEOUT):
+    def __init__(
+        self,
+        http,
+        base: str,
+        clock: Clock,
+        appid: str,
+        secret: str,
+        store: TokenStore | None = None,
+        *,
+        timeout: aiohttp.ClientTimeout = TIMEOUT,
+    ):
         super().__init__(http, base, clock, store, timeout=timeout)
         self._appid, self._secret = appid, secret
 
     async def _fetch_token(self, force: bool) -> dict:
-        payload = {"grant_type": "client_credential", "appid": self._appid,
-                   "secret": self._secret, "force_refresh": force}
+        payload = {
+            "grant_type": "client_credential",
+            "appid": self._appid,
+            "secret": self._secret,
+            "force_refresh": force,
+        }
         return _checked(await self._request("POST", "stable_token", json=payload))
 
     async def send(self, openid: str, body: dict) -> None:
-        await self._post("message/custom/send",
-                         {"touser": openid, **_text(body, MP_TEXT_BYTES)})
+        await self._post("message/custom/send", {"touser": openid, **_text(body, MP_TEXT_BYTES)})
 
     async def send_template(self, openid: str, template_id: str, data: dict) -> None:
         """A template message: reaches a resident even after the 48-hour window."""
-        payload = {"touser": openid, "template_id": template_id,
-                   "data": {key: {"value": value} for key, value in data.items()}}
+        payload = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in data.items()},
+        }
         await self._post("message/template/send", payload)
 
 
 class WorkApi(_Api):
     """The WeCom self-built app: gettoken and application messages."""
 
-    def __init__(self, http, base: str, clock: Clock, corpid: str, secret: str, agentid: int,
-                 store: TokenStore | None = None, *, timeout: aiohttp.ClientTimeout = TIMEOUT):
+    def __init__(
+        self,
+        http,
+        base: str,
+        clock: Clock,
+        corpid: str,
+        secret: str,
+        agentid: int,
+        store: TokenStore | None = None,
+        *,
+        timeout: aiohttp.ClientTimeout = TIMEOUT,
+    ):
         super().__init__(http, base, clock, store, timeout=timeout)
         self._corpid, self._secret, self._agentid = corpid, secret, agentid
 
@@ -177,8 +215,10 @@ class WorkApi(_Api):
 
     async def send(self, userid: str, body: dict) -> None:
         if body.get("msgtype") == "image":
-            message = {"msgtype": "image",
-                       "image": {"media_id": await self.upload_image(body["png"])}}
+            message = {
+                "msgtype": "image",
+                "image": {"media_id": await self.upload_image(body["png"])},
+            }
         else:
             message = _text(body, WORK_TEXT_BYTES)
         payload = {"touser": userid, "agentid": self._agentid, **message, **DUPLICATE_CHECK}
@@ -189,13 +229,15 @@ class WorkApi(_Api):
     async def upload_image(self, png_base64: str) -> str:
         """media/upload: a temporary image for a message; its media_id."""
         form = aiohttp.FormData()
-        form.add_field("media", base64.b64decode(png_base64), filename="chart.png",
-                       content_type="image/png")
+        form.add_field(
+            "media", base64.b64decode(png_base64), filename="chart.png", content_type="image/png"
+        )
         token = await self.token()
         url = f"{self._base}/cgi-bin/media/upload"
         params = {"access_token": token, "type": "image"}
-        async with self._http.post(url, params=params, data=form, timeout=self._timeout,
-                                   allow_redirects=False) as response:
+        async with self._http.post(
+            url, params=params, data=form, timeout=self._timeout, allow_redirects=False
+        ) as response:
             _check_status(response)
             return _checked(await response.json(content_type=None))["media_id"]
 

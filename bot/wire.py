@@ -153,8 +153,9 @@ def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbo
     if kind == "voice":
         return Inbound(kind="text", text=message.recognition or "", **common)
     if kind == "image":
-        return Inbound(kind="image", media_id=message.media_id or "",
-                       pic_url=message.image or "", **common)
+        return Inbound(
+            kind="image", media_id=message.media_id or "", pic_url=message.image or "", **common
+        )
     if kind == "location":
         lat, lon = _coordinates(message.location_x, message.location_y)
         return Inbound(kind="location", lat=lat, lon=lon, label=message.label or "", **common)
@@ -183,8 +184,15 @@ def _key(message, fields: dict[str, str]) -> str:
         if not 0 <= message.id < MSG_ID_LIMIT:
             raise Refused(400, "MsgId is not a 64-bit integer")
         return f"msg:{message.id}"
-    key = ":".join(("evt", message.source, fields.get("CreateTime", ""),
-                    fields.get("Event", ""), fields.get("EventKey", "")))
+    key = ":".join(
+        (
+            "evt",
+            message.source,
+            fields.get("CreateTime", ""),
+            fields.get("Event", ""),
+            fields.get("EventKey", ""),
+        )
+    )
     return key if len(key) <= KEY_CHARS else "evt:" + hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -200,11 +208,13 @@ def reply_xml(text: str, xml: str, channel: str) -> str:
     """The passive text reply to the message `xml`, on either channel: every reply is rendered
     here, each field as text whatever it contains."""
     fields = parse_xml(xml.encode("utf-8"))
-    return (f"<xml><ToUserName>{cdata(fields.get('FromUserName', '').strip())}</ToUserName>"
-            f"<FromUserName>{cdata(fields.get('ToUserName', '').strip())}</FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime>"
-            f"<MsgType>{cdata('text')}</MsgType>"
-            f"<Content>{cdata(clip_to_bytes(xml_chars(text), REPLY_BYTES))}</Content></xml>")
+    return (
+        f"<xml><ToUserName>{cdata(fields.get('FromUserName', '').strip())}</ToUserName>"
+        f"<FromUserName>{cdata(fields.get('ToUserName', '').strip())}</FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime>"
+        f"<MsgType>{cdata('text')}</MsgType>"
+        f"<Content>{cdata(clip_to_bytes(xml_chars(text), REPLY_BYTES))}</Content></xml>"
+    )
 
 
 def cdata(text: str) -> str:

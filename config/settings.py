@@ -70,13 +70,21 @@ class Settings:
             if not getattr(self, name):
                 raise SettingsError(env_name(name), f"missing ({DESCRIPTIONS[name]})")
         if self.nlu_backend == "rasa" and not self.rasa_url:
-            raise SettingsError(env_name("rasa_url"),
-                                "missing (needed with GRIDBOT_NLU_BACKEND=rasa)")
+            raise SettingsError(
+                env_name("rasa_url"), "missing (needed with GRIDBOT_NLU_BACKEND=rasa)"
+            )
 
 
 REQUIRED_TO_SERVE = (
-    "mp_appid", "mp_secret", "mp_token",
-    "work_corpid", "work_agentid", "work_secret", "work_token", "work_aes_key", "data_key",
+    "mp_appid",
+    "mp_secret",
+    "mp_token",
+    "work_corpid",
+    "work_agentid",
+    "work_secret",
+    "work_token",
+    "work_aes_key",
+    "data_key",
 )
 
 DESCRIPTIONS = {
@@ -113,8 +121,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
     path = environ.get(PREFIX + "CONFIG", "")
     from_file, sections = _read_file(path)
-    values = {name: _convert(name, value, f" (key {name} in {path})") for name, value in
-              from_file.items()}
+    values = {
+        name: _convert(name, value, f" (key {name} in {path})")
+        for name, value in from_file.items()
+    }
     for f in fields(Settings):
         value = environ.get(env_name(f.name), "").strip()
         if f.name != "sections" and value:  # an empty variable counts as unset
@@ -196,8 +206,10 @@ def _check_database_url(value: str) -> str | None:
     except ArgumentError:
         return f"{value!r} is not a database URL ({DESCRIPTIONS['database_url']})"
     if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
-        return f"driver {url.drivername!r} is not supported; use sqlite+aiosqlite or " \
+        return (
+            f"driver {url.drivername!r} is not supported; use sqlite+aiosqlite or "
             "postgresql+asyncpg"
+        )
     return None
 
 

@@ -16,18 +16,33 @@ from handlers.policy import parse_duration
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DEFAULT_CADENCE = {
-    "低保户": "30d", "五保户": "30d", "特困家庭": "30d", "空巢老人": "7d", "留守妇女": "30d",
-    "留守儿童": "14d", "残疾人家庭": "30d", "出租房屋": "30d", "流动人口": "30d",
-    "社区矫正人员": "7d", "刑满释放人员": "30d", "吸毒人员": "14d", "严重精神障碍患者": "14d",
+    "低保户": "30d",
+    "五保户": "30d",
+    "特困家庭": "30d",
+    "空巢老人": "7d",
+    "留守妇女": "30d",
+    "留守儿童": "14d",
+    "残疾人家庭": "30d",
+    "出租房屋": "30d",
+    "流动人口": "30d",
+    "社区矫正人员": "7d",
+    "刑满释放人员": "30d",
+    "吸毒人员": "14d",
+    "严重精神障碍患者": "14d",
 }
-DEFAULT_WEIGHTS = {"accept": 0.2, "resolve": 0.25, "satisfaction": 0.25, "patrol": 0.15,
-                   "visit": 0.15}
+DEFAULT_WEIGHTS = {
+    "accept": 0.2,
+    "resolve": 0.25,
+    "satisfaction": 0.25,
+    "patrol": 0.15,
+    "visit": 0.15,
+}
 
 
 def parse_clock(text: Any, where: str) -> time:
     match = CLOCK.match(str(text).strip())
     if not match:
-        raise SettingsError("GRIDBOT_CONFIG", f"{where}: {text!r} is not a time like \"08:30\"")
+        raise SettingsError("GRIDBOT_CONFIG", f'{where}: {text!r} is not a time like "08:30"')
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -39,8 +54,12 @@ def local(moment: datetime) -> datetime:
 class Rhythm:
     patrol_times: tuple[time, ...] = (time(8, 30), time(14, 30))
     patrol_due: tuple[time, ...] = (time(12, 0), time(18, 0))
-    cadence: Mapping[str, timedelta] = field(default_factory=lambda: {
-        tag: parse_duration(value, "[visits.cadence]") for tag, value in DEFAULT_CADENCE.items()})
+    cadence: Mapping[str, timedelta] = field(
+        default_factory=lambda: {
+            tag: parse_duration(value, "[visits.cadence]")
+            for tag, value in DEFAULT_CADENCE.items()
+        }
+    )
     digest_daily: time = time(18, 0)
     charts: bool = False
     quiet_from: time | None = time(21, 30)
@@ -62,16 +81,19 @@ class Rhythm:
         start = parse_clock(quiet.get("from", "21:30"), "[quiet] from")
         until = parse_clock(quiet.get("until", "07:00"), "[quiet] until")
         return cls(
-            patrol_times=times or cls.patrol_times, patrol_due=due or cls.patrol_due,
-            cadence={tag: parse_duration(v, f"[visits.cadence] {tag}")
-                     for tag, v in cadence.items()},
+            patrol_times=times or cls.patrol_times,
+            patrol_due=due or cls.patrol_due,
+            cadence={
+                tag: parse_duration(v, f"[visits.cadence] {tag}") for tag, v in cadence.items()
+            },
             digest_daily=parse_clock(digest.get("daily", "18:00"), "[digest] daily"),
             charts=bool(digest.get("charts", False)),
-            quiet_from=None if start == until else start, quiet_until=None if start == until
-            else until,
+            quiet_from=None if start == until else start,
+            quiet_until=None if start == until else until,
             weights={**DEFAULT_WEIGHTS, **grades.get("weights", {})},
             excellent=float(grades.get("excellent", cls.excellent)),
-            passing=float(grades.get("passing", cls.passing)))
+            passing=float(grades.get("passing", cls.passing)),
+        )
 
     def quiet_end(self, moment: datetime) -> datetime | None:
         """When the quiet hours around `moment` end, or None outside them."""

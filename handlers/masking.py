@@ -10,11 +10,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import OrgUnit, Staff, Ticket
 
 # One character for one, so that a match in the folded text is a match in the original.
-FOLD = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)},
-                      "Ｘ": "X", "ｘ": "X", "x": "X", "＋": "+", "（": "(", "）": ")",
-                      "－": "-", "﹣": "-", "‐": "-", "‑": "-", "–": "-", "—": "-",
-                      **dict.fromkeys("\u00a0\u2002\u2003\u2009\u200a\u202f\u3000"
-                                      "\u200b\u200c\u200d\u2060\ufeff", " ")})
+FOLD = str.maketrans(
+    {
+        **{chr(0xFF10 + d): str(d) for d in range(10)},
+        "Ｘ": "X",
+        "ｘ": "X",
+        "x": "X",
+        "＋": "+",
+        "（": "(",
+        "）": ")",
+        "－": "-",
+        "﹣": "-",
+        "‐": "-",
+        "‑": "-",
+        "–": "-",
+        "—": "-",
+        **dict.fromkeys(
+            "\u00a0\u2002\u2003\u2009\u200a\u202f\u3000\u200b\u200c\u200d\u2060\ufeff", " "
+        ),
+    }
+)
 SEP = "[ -]{0,3}"  # 139 0000 0001, 139-0000-0001, 139 - 0000 - 0001
 DATE = "(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
 NUMBERS = re.compile(
@@ -24,7 +39,8 @@ NUMBERS = re.compile(
     rf"|(?:(?:\+86|0086|86(?=1[3-9])){SEP})?(?P<mobile>1{SEP}[3-9](?:{SEP}[0-9]){{9}})"
     rf"|(?P<landline>(?:\(0[1-9][0-9]{{1,2}}\)|0[1-9][0-9]{{1,2}}){SEP}[0-9](?:{SEP}[0-9]){{6,7}})"
     r")(?![0-9])"
-    rf"|(?<![0-9])(?P<cut>[0-9](?:{SEP}[0-9]){{4,17}})(?=…)")  # a number cut short by a clip
+    rf"|(?<![0-9])(?P<cut>[0-9](?:{SEP}[0-9]){{4,17}})(?=…)"
+)  # a number cut short by a clip
 
 
 def mask_name(name: str | None) -> str:
@@ -47,7 +63,7 @@ def mask_text(text: str) -> str:
     folded = text.translate(FOLD)
     out, done = [], 0
     for found in NUMBERS.finditer(folded):
-        out += [text[done:found.start()], _masked(found)]
+        out += [text[done : found.start()], _masked(found)]
         done = found.end()
     return "".join([*out, text[done:]])
 

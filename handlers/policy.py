@@ -18,8 +18,10 @@ UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 def parse_duration(text: str, where: str) -> timedelta:
     match = DURATION.match(str(text))
     if not match or int(match.group(1)) == 0:
-        raise SettingsError("GRIDBOT_CONFIG", f"{where}: {text!r} is not a duration like "
-                            '"90s", "30m", "2h" or "3d"')
+        raise SettingsError(
+            "GRIDBOT_CONFIG",
+            f'{where}: {text!r} is not a duration like "90s", "30m", "2h" or "3d"',
+        )
     return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
 
 
@@ -33,13 +35,17 @@ class Sla:
     resolve: timedelta = timedelta(days=3)
 
     def overridden(self, table: Mapping[str, Any], where: str) -> Sla:
-        changes = {name: parse_duration(table[name], f"{where} {name}")
-                   for name in ("accept", "on_site", "resolve") if name in table}
+        changes = {
+            name: parse_duration(table[name], f"{where} {name}")
+            for name in ("accept", "on_site", "resolve")
+            if name in table
+        }
         return replace(self, **changes)
 
 
-URGENT_SLA = Sla(accept=timedelta(minutes=10), on_site=timedelta(minutes=30),
-                 resolve=timedelta(days=1))
+URGENT_SLA = Sla(
+    accept=timedelta(minutes=10), on_site=timedelta(minutes=30), resolve=timedelta(days=1)
+)
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,20 @@ class Limits:
         if unknown:
             raise SettingsError("GRIDBOT_CONFIG", f"[limits] has unknown keys: {sorted(unknown)}")
         per_minute, burst = table.get("per_minute", cls.per_minute), table.get("burst", cls.burst)
-        if not isinstance(per_minute, int | float) or isinstance(per_minute, bool) \
-                or per_minute <= 0:
-            raise SettingsError("GRIDBOT_CONFIG", f"[limits] per_minute: {per_minute!r} is not "
-                                "a positive number of messages")
+        if (
+            not isinstance(per_minute, int | float)
+            or isinstance(per_minute, bool)
+            or per_minute <= 0
+        ):
+            raise SettingsError(
+                "GRIDBOT_CONFIG",
+                f"[limits] per_minute: {per_minute!r} is not a positive number of messages",
+            )
         if not isinstance(burst, int) or isinstance(burst, bool) or burst < 1:
-            raise SettingsError("GRIDBOT_CONFIG", f"[limits] burst: {burst!r} is not a whole "
-                                "number of messages, at least 1")
+            raise SettingsError(
+                "GRIDBOT_CONFIG",
+                f"[limits] burst: {burst!r} is not a whole number of messages, at least 1",
+            )
         return cls(per_minute=float(per_minute), burst=burst)
 
 
@@ -88,16 +101,26 @@ class Policy:
         nlu = settings.section("nlu")
         table = settings.section("sla")
         base = Sla().overridden(table, "[sla]")
-        categories = {c: base.overridden(table[c], f"[sla.{c}]")
-                      for c in CATEGORY_IDS if isinstance(table.get(c), Mapping)}
+        categories = {
+            c: base.overridden(table[c], f"[sla.{c}]")
+            for c in CATEGORY_IDS
+            if isinstance(table.get(c), Mapping)
+        }
         unknown = set(table) - {"accept", "on_site", "resolve", "urgent", *CATEGORY_IDS}
         if unknown:
             raise SettingsError("GRIDBOT_CONFIG", f"[sla] has unknown keys: {sorted(unknown)}")
         urgent = URGENT_SLA.overridden(table.get("urgent", {}), "[sla.urgent]")
         days = settings.section("retention").get("ticket_days", cls.retention_days)
         if not isinstance(days, int) or days < 1:
-            raise SettingsError("GRIDBOT_CONFIG", f"[retention] ticket_days: {days!r} is not a "
-                                "whole number of days")
-        return cls(choice_threshold=float(nlu.get("threshold", cls.choice_threshold)),
-                   sla=base, urgent_sla=urgent, category_sla=categories, retention_days=days,
-                   limits=Limits.from_table(settings.section("limits")))
+            raise SettingsError(
+                "GRIDBOT_CONFIG",
+                f"[retention] ticket_days: {days!r} is not a whole number of days",
+            )
+        return cls(
+            choice_threshold=float(nlu.get("threshold", cls.choice_threshold)),
+            sla=base,
+            urgent_sla=urgent,
+            category_sla=categories,
+            retention_days=days,
+            limits=Limits.from_table(settings.section("limits")),
+        )

@@ -27,8 +27,14 @@ async def covers_grid(session: AsyncSession, staff: Staff, grid_id: int | None) 
     return grid.path == unit.path or grid.path.startswith(unit.path + "/")
 
 
-async def ticket_for(session: AsyncSession, staff: Staff, command: Command, verb: str, *,
-                     assignee_only: bool = False) -> Ticket:
+async def ticket_for(
+    session: AsyncSession,
+    staff: Staff,
+    command: Command,
+    verb: str,
+    *,
+    assignee_only: bool = False,
+) -> Ticket:
     if not command.code:
         raise BadCommand(texts.NEED_CODE.format(verb=verb))
     ticket = await repos.ticket_by_code(session, command.code)
@@ -59,8 +65,9 @@ MAY = {
 }
 
 
-async def ticket_to(session: AsyncSession, staff: Staff, command: Command, action: str,
-                    verb: str) -> Ticket:
+async def ticket_to(
+    session: AsyncSession, staff: Staff, command: Command, action: str, verb: str
+) -> Ticket:
     """The command's ticket, when `staff` may do `action` to it; else a refusal naming who
     may."""
     rule = MAY[action]
@@ -91,8 +98,9 @@ async def successor(session: AsyncSession, ticket: Ticket, who: str, code: str) 
     if not found:
         raise BadCommand(texts.STAFF_NOT_FOUND.format(who=who))
     if len(found) > 1:
-        raise BadCommand(texts.STAFF_AMBIGUOUS.format(
-            who=who, userids="、".join(s.userid for s in found)))
+        raise BadCommand(
+            texts.STAFF_AMBIGUOUS.format(who=who, userids="、".join(s.userid for s in found))
+        )
     if not await _near(session, found[0], ticket):
         raise BadCommand(texts.STAFF_OUTSIDE_UNIT.format(name=found[0].name, code=code))
     return found[0]
@@ -104,13 +112,14 @@ async def _near(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:
     grid = await session.get(OrgUnit, ticket.grid_id)
     village = grid.path.rsplit("/", 1)[0]
     unit = await session.get(OrgUnit, staff.unit_id)
-    return any(a == b or a.startswith(b + "/") for a, b in ((unit.path, village),
-                                                            (village, unit.path)))
+    return any(
+        a == b or a.startswith(b + "/") for a, b in ((unit.path, village), (village, unit.path))
+    )
 
 
 async def overseers(session: AsyncSession, ticket: Ticket) -> list[Staff]:
     """The supervisors of the nearest centre over the ticket, at its level or above."""
-    chain = (await repos.unit_chain(session, ticket.grid_id))[ticket.level:]
+    chain = (await repos.unit_chain(session, ticket.grid_id))[ticket.level :]
     found = await repos.supervisors(session, [unit.id for unit in chain])
     nearest = next((unit.id for unit in chain if any(s.unit_id == unit.id for s in found)), None)
     return [person for person in found if person.unit_id == nearest]

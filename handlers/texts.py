@@ -177,10 +177,23 @@ TICKET_DETAIL = (
 )
 TRAIL_LINE = "· {at} {actor} {action}{note}"
 TRAIL_ACTIONS = {
-    "create": "反映", "assign": "分派", "accept": "接单", "arrive": "到场", "resolve": "办结",
-    "transfer": "转派", "return": "退回", "escalate": "上报", "urge": "督办", "reopen": "重新打开",
-    "close": "关闭", "rate": "评价", "attach": "附照片", "alert": "紧急通报", "categorize": "归类",
-    "duplicate": "又一户反映", "location": "位置",
+    "create": "反映",
+    "assign": "分派",
+    "accept": "接单",
+    "arrive": "到场",
+    "resolve": "办结",
+    "transfer": "转派",
+    "return": "退回",
+    "escalate": "上报",
+    "urge": "督办",
+    "reopen": "重新打开",
+    "close": "关闭",
+    "rate": "评价",
+    "attach": "附照片",
+    "alert": "紧急通报",
+    "categorize": "归类",
+    "duplicate": "又一户反映",
+    "location": "位置",
 }
 LEVEL_NAMES = {0: "网格", 1: "村（社区）", 2: "乡镇（街道）", 3: "县（区）"}
 DEADLINE_NAMES = {"accept": "签收", "on_site": "到场", "resolve": "办结", "rate": "评价"}
@@ -251,8 +264,14 @@ CHANGE_NEEDS_HOUSEHOLD = "请写上要更新的户号，例如“采集 {code} �
 CHANGE_CONFIRMED = (
     "已确认工单 {code} 的信息采集（{kind}），户 {household} 已更新，现有 {members} 人。"
 )
-CHANGE_KINDS = {"birth": "出生", "death": "死亡", "move_in": "迁入", "move_out": "迁出",
-                "tenant": "新租户", "other": "其他变更"}
+CHANGE_KINDS = {
+    "birth": "出生",
+    "death": "死亡",
+    "move_in": "迁入",
+    "move_out": "迁出",
+    "tenant": "新租户",
+    "other": "其他变更",
+}
 STAFF_COLLECT_HINT = "这是一条信息采集，核实后请回复“采集 {code} 确认 户号”更新民情档案。\n"
 
 # Patrols (一日双巡) and visits (五必访), to grid workers
@@ -282,8 +301,19 @@ VISIT_OVERDUE = "已逾期"
 VISIT_KEY_PERSON = "重点关注"
 VISIT_CHANGED = "人员变动"
 # Tags shown in a plan; the key-population tags are not written into chat messages.
-PLAN_TAGS = frozenset({"低保户", "五保户", "特困家庭", "空巢老人", "留守妇女", "留守儿童",
-                       "残疾人家庭", "出租房屋", "流动人口"})
+PLAN_TAGS = frozenset(
+    {
+        "低保户",
+        "五保户",
+        "特困家庭",
+        "空巢老人",
+        "留守妇女",
+        "留守儿童",
+        "残疾人家庭",
+        "出租房屋",
+        "流动人口",
+    }
+)
 VISIT_DUE_ON = "{date} 前"
 VISIT_PLAN_EMPTY = "{name}您好，本周没有到期的走访。"
 VISIT_RECORDED = "已记录对户 {code} 的走访。下次走访：{next}。可接着发送照片或位置。"
@@ -320,8 +350,16 @@ NEED_NOTE = "请写上处理情况，例如“办结 {code} 已清理完毕”�
 REFUSED = "工单 {code} 当前状态为“{state}”，不能{action}。"
 NEED_ON_SITE = "工单 {code} 属于“六必到”情形，请先到现场并回复“到场 {code}”，再办结。"
 ACTION_NAMES = {
-    "accept": "接单", "resolve": "办结", "assign": "分派", "arrive": "到场", "transfer": "转派",
-    "return": "退回", "escalate": "上报", "urge": "督办", "reopen": "重新办理", "close": "关闭",
+    "accept": "接单",
+    "resolve": "办结",
+    "assign": "分派",
+    "arrive": "到场",
+    "transfer": "转派",
+    "return": "退回",
+    "escalate": "上报",
+    "urge": "督办",
+    "reopen": "重新办理",
+    "close": "关闭",
 }
 
 ROLE_NAMES = {

@@ -46,7 +46,7 @@ def _jieba():
 def tokens(text: str) -> list[str]:
     """Character 1-3 grams and jieba words (prefixed), from prepared text."""
     jieba = _jieba()
-    grams = [text[i:i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1)]
+    grams = [text[i : i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1)]
     words = ["w:" + word for word in jieba.lcut(text, HMM=False) if word.strip()]
     return grams + words
 
@@ -78,18 +78,29 @@ class Model:
         path.parent.mkdir(parents=True, exist_ok=True)
         terms = sorted(self.vocabulary, key=self.vocabulary.get)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".npz") as handle:
-            np.savez_compressed(handle, terms=np.array(terms), idf=self.idf, coef=self.coef,
-                                intercept=self.intercept, classes=np.array(self.classes),
-                                temperature=np.array(self.temperature))
+            np.savez_compressed(
+                handle,
+                terms=np.array(terms),
+                idf=self.idf,
+                coef=self.coef,
+                intercept=self.intercept,
+                classes=np.array(self.classes),
+                temperature=np.array(self.temperature),
+            )
         os.replace(handle.name, path)  # atomic: a concurrent reader never sees half a file
 
     @classmethod
     def load(cls, path: Path) -> Model:
         with np.load(path, allow_pickle=False) as data:
             terms = [str(t) for t in data["terms"]]
-            return cls({t: i for i, t in enumerate(terms)}, data["idf"],
-                       data["coef"].astype(np.float32), data["intercept"],
-                       [str(c) for c in data["classes"]], float(data["temperature"]))
+            return cls(
+                {t: i for i, t in enumerate(terms)},
+                data["idf"],
+                data["coef"].astype(np.float32),
+                data["intercept"],
+                [str(c) for c in data["classes"]],
+                float(data["temperature"]),
+            )
 
 
 def train(examples: list[Example] | None = None, C: float = 1.0) -> Model:
@@ -102,8 +113,14 @@ def train(examples: list[Example] | None = None, C: float = 1.0) -> Model:
     vectorizer = TfidfVectorizer(analyzer=tokens, sublinear_tf=True)
     matrix = vectorizer.fit_transform(texts)
     svm = LinearSVC(C=C).fit(matrix, labels)
-    return Model(dict(vectorizer.vocabulary_), vectorizer.idf_, svm.coef_.astype(np.float32),
-                 svm.intercept_, list(svm.classes_), _temperature(matrix, labels, C))
+    return Model(
+        dict(vectorizer.vocabulary_),
+        vectorizer.idf_,
+        svm.coef_.astype(np.float32),
+        svm.intercept_,
+        list(svm.classes_),
+        _temperature(matrix, labels, C),
+    )
 
 
 def _temperature(matrix, labels: list[str], C: float) -> float:
@@ -175,6 +192,11 @@ class EmbeddedClassifier:
         confidence = scores.get(category, 0.0) / max(report_mass, 1e-9)
         ranked = sorted(CATEGORY_IDS, key=lambda c: -scores.get(c, 0.0))
         alternatives = (category, *(c for c in ranked if c != category))[:3]
-        return Prediction(intent="report", category=category, confidence=round(confidence, 4),
-                          urgent=urgent, must_attend=rules.is_must_attend(text, category),
-                          alternatives=alternatives)
+        return Prediction(
+            intent="report",
+            category=category,
+            confidence=round(confidence, 4),
+            urgent=urgent,
+            must_attend=rules.is_must_attend(text, category),
+            alternatives=alternatives,
+        )

@@ -27,8 +27,9 @@ def train_command(out: Path | None) -> str:
     model = train(examples)
     path = out or model_path()
     model.save(path)
-    return (f"trained on {len(examples)} examples ({len(model.vocabulary)} features), "
-            f"saved to {path}")
+    return (
+        f"trained on {len(examples)} examples ({len(model.vocabulary)} features), saved to {path}"
+    )
 
 
 def label_of(prediction: Prediction) -> str:
@@ -39,9 +40,15 @@ def predict_lines(classifier: Classifier, lines: Iterable[str], out: TextIO) -> 
     for line in lines:
         text = line.rstrip("\r\n")
         p = classifier.predict(text)
-        record = {"text": text, "intent": p.intent, "category": p.category,
-                  "confidence": round(float(p.confidence), 4), "urgent": p.urgent,
-                  "must_attend": p.must_attend, "alternatives": list(p.alternatives)}
+        record = {
+            "text": text,
+            "intent": p.intent,
+            "category": p.category,
+            "confidence": round(float(p.confidence), 4),
+            "urgent": p.urgent,
+            "must_attend": p.must_attend,
+            "alternatives": list(p.alternatives),
+        }
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
 
@@ -57,8 +64,10 @@ def read_labelled(path: Path) -> list[tuple[str, str]]:
             continue
         label, tab, text = line.partition("\t")
         if not tab or label not in LABELS:
-            raise BadEvaluationFile(f"{path}: line {number}: expected label<TAB>text with a "
-                                    f"label among {', '.join(LABELS)}")
+            raise BadEvaluationFile(
+                f"{path}: line {number}: expected label<TAB>text with a "
+                f"label among {', '.join(LABELS)}"
+            )
         rows.append((label, text))
     return rows
 
@@ -74,15 +83,19 @@ def evaluate(classifier: Classifier, rows: list[tuple[str, str]]) -> str:
     macro = f1_score(truth, guess, labels=labels, average="macro", zero_division=0)
     duty_macro = f1_score(truth, guess, labels=duties, average="macro", zero_division=0)
     matrix = confusion_matrix(truth, guess, labels=labels)
-    return "\n".join([
-        report,
-        f"macro-F1 (all labels): {macro:.3f}",
-        f"macro-F1 (eight duties): {duty_macro:.3f}",
-        "",
-        "confusion matrix (rows: true label, columns: predicted, same order):",
-        *(f"{label:>18} " + " ".join(f"{n:4d}" for n in row)
-          for label, row in zip(labels, matrix, strict=True)),
-    ])
+    return "\n".join(
+        [
+            report,
+            f"macro-F1 (all labels): {macro:.3f}",
+            f"macro-F1 (eight duties): {duty_macro:.3f}",
+            "",
+            "confusion matrix (rows: true label, columns: predicted, same order):",
+            *(
+                f"{label:>18} " + " ".join(f"{n:4d}" for n in row)
+                for label, row in zip(labels, matrix, strict=True)
+            ),
+        ]
+    )
 
 
 RASA_CONFIG = """\

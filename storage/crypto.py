@@ -41,8 +41,9 @@ def new_key() -> str:
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"gridbot " + purpose).derive(secret)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"gridbot " + purpose
+    ).derive(secret)
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ class DataKey:
         except (binascii.Error, ValueError):
             secret = b""
         if len(secret) != 32:
-            raise DataKeyError("must be 32 random bytes in base64 "
-                               "(make one with `gridbot registry new-key`)")
+            raise DataKeyError(
+                "must be 32 random bytes in base64 (make one with `gridbot registry new-key`)"
+            )
         key_id = hashlib.sha256(_derive(secret, b"key id")).hexdigest()[:8]
         return cls(key_id, AESGCM(_derive(secret, b"encryption")), _derive(secret, b"lookup"))
 
@@ -91,8 +93,9 @@ class DataKey:
         except (binascii.Error, ValueError):
             raise DataKeyError("a stored value is not one this key wrote") from None
         try:
-            return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
-                                      context.encode()).decode()
+            return self._aead.decrypt(
+                raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()
+            ).decode()
         except InvalidTag:
             raise DataKeyError("a value failed its integrity check") from None
 
@@ -100,8 +103,7 @@ class DataKey:
         """A keyed hash to find a row by phone or ID number without storing it in clear."""
         if not value:
             return None
-        return hmac.new(self._hash_key, value.strip().upper().encode(),
-                        hashlib.sha256).hexdigest()
+        return hmac.new(self._hash_key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
 def key_of(token: str | None) -> str | None:
@@ -118,24 +120,31 @@ async def check_registry_key(session, key: DataKey | None, now) -> None:
     has_data = bool(await session.scalar(select(func.count(Household.id))))
     if key is None:
         if has_data or stored:
-            raise DataKeyError("missing; the registry holds encrypted personal data and "
-                               "cannot be read or written without its key")
+            raise DataKeyError(
+                "missing; the registry holds encrypted personal data and "
+                "cannot be read or written without its key"
+            )
         return
     if stored is None:
         session.add(RegistryKey(id=1, key_id=key.key_id, set_at=now))
     elif stored.key_id != key.key_id:
-        raise DataKeyError(f"is not the key the registry was written with "
-                           f"(key id {key.key_id}, registry {stored.key_id})")
+        raise DataKeyError(
+            f"is not the key the registry was written with "
+            f"(key id {key.key_id}, registry {stored.key_id})"
+        )
 
 
 # Personal free text at rest (report texts, notes, resolutions, message bodies) is sealed with
 # the same key and scheme as the registry. The key travels with the engine: make_engine puts it
 # on the engine's dialect, the one object a column type is handed when it binds or reads.
 
+
 class KeyMissing(DataKeyError):
     def __init__(self):
-        super().__init__("missing; personal data is stored encrypted and cannot be read or "
-                         "written without it (make one with `gridbot registry new-key`)")
+        super().__init__(
+            "missing; personal data is stored encrypted and cannot be read or "
+            "written without it (make one with `gridbot registry new-key`)"
+        )
 
 
 def attach_key(dialect, key: DataKey | None) -> None:

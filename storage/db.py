@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, pool_size: int = 10, max_overflow: int = 0,
-                data_key: DataKey | None = None) -> AsyncEngine:
+def make_engine(
+    url: str, pool_size: int = 10, max_overflow: int = 0, data_key: DataKey | None = None
+) -> AsyncEngine:
     """An engine that seals and opens personal text with `data_key` (without one, such text
     can be neither written nor read)."""
     parsed = make_url(url)
@@ -34,8 +35,9 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 0,
         # One connection per process: SQLite takes one writer at a time, and sessions queued
         # on the pool wait their turn in order, where competing connections would poll
         # SQLite's busy handler with growing sleeps (seconds-long stalls under load).
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1,
-                                     max_overflow=0)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
         # No pre-ping (a round trip per checkout): a connection found dead invalidates the
@@ -117,23 +119,34 @@ def reseal(connection: Connection, old: DataKey, new: DataKey) -> int:
     for table, column in _sealed_columns():
         raw = type_coerce(column, Text)
         for row_id, value in connection.execute(
-                select(table.c.id, raw).where(column.is_not(None))).all():
+            select(table.c.id, raw).where(column.is_not(None))
+        ).all():
             plain = old.decrypt(value, column.type.context)
-            connection.execute(table.update().where(table.c.id == row_id).values(
-                {column.name: type_coerce(new.seal(plain, column.type.context), Text)}))
+            connection.execute(
+                table.update()
+                .where(table.c.id == row_id)
+                .values({column.name: type_coerce(new.seal(plain, column.type.context), Text)})
+            )
             count += 1
     return count
 
 
 def _sealed_columns():
-    return [(table, column) for table in Base.metadata.sorted_tables
-            for column in table.columns if isinstance(column.type, SealedText)]
+    return [
+        (table, column)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, SealedText)
+    ]
 
 
 def _seal_column(connection: Connection, table, column) -> None:
     raw = type_coerce(column, Text)
-    plain = [(row_id, value) for row_id, value in connection.execute(
-        select(table.c.id, raw).where(column.is_not(None))) if not is_sealed(value)]
+    plain = [
+        (row_id, value)
+        for row_id, value in connection.execute(select(table.c.id, raw).where(column.is_not(None)))
+        if not is_sealed(value)
+    ]
     if not plain:
         return
     key = getattr(connection.dialect, "gridbot_data_key", None)
@@ -141,5 +154,8 @@ def _seal_column(connection: Connection, table, column) -> None:
         raise KeyMissing()
     log.info("sealing %d values of %s.%s written in clear", len(plain), table.name, column.name)
     for row_id, value in plain:
-        connection.execute(table.update().where(table.c.id == row_id).values(
-            {column.name: type_coerce(key.seal(value, column.type.context), Text)}))
+        connection.execute(
+            table.update()
+            .where(table.c.id == row_id)
+            .values({column.name: type_coerce(key.seal(value, column.type.context), Text)})
+        )

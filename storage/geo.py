@@ -60,6 +60,7 @@ class LiveGrids:
                 rows = await repos.grid_boundaries(session)
             # decoding and indexing 10,000 grids takes about half a second: off the event loop
             self._index = await asyncio.to_thread(
-                GridIndex, ((grid_id, json.loads(text)) for grid_id, text in rows if text))
+                GridIndex, ((grid_id, json.loads(text)) for grid_id, text in rows if text)
+            )
             self._version = version
             return True

@@ -18,8 +18,17 @@ from storage.importer import ImportFailed
 from storage.models import Household, HouseholdChange, OrgUnit
 
 HEADER = ["code", "grid", "address", "head_name", "phone", "id_number", "members", "tags", "note"]
-CARE_TAGS = ("低保户", "五保户", "特困家庭", "空巢老人", "留守妇女", "留守儿童", "残疾人家庭",
-             "出租房屋", "流动人口")
+CARE_TAGS = (
+    "低保户",
+    "五保户",
+    "特困家庭",
+    "空巢老人",
+    "留守妇女",
+    "留守儿童",
+    "残疾人家庭",
+    "出租房屋",
+    "流动人口",
+)
 KEY_TAGS = ("社区矫正人员", "刑满释放人员", "吸毒人员", "严重精神障碍患者")
 TENANT_TAGS = frozenset({"出租房屋", "流动人口"})
 VISIT_AFTER_CHANGE = timedelta(days=3)
@@ -119,8 +128,9 @@ def check(path: Path, grid_codes: set[str]) -> HouseholdPlan:
     return plan
 
 
-def _row(line: int, cells: list[str], grids: set[str], seen: set[str]
-         ) -> tuple[HouseholdRow | None, str | None]:
+def _row(
+    line: int, cells: list[str], grids: set[str], seen: set[str]
+) -> tuple[HouseholdRow | None, str | None]:
     cells = [str(c).strip() for c in cells] + [""] * (len(HEADER) - len(cells))
     values = dict(zip(HEADER, cells[: len(HEADER)], strict=True))
     tags = [t.strip() for t in values["tags"].replace("；", ";").split(";") if t.strip()]
@@ -128,10 +138,18 @@ def _row(line: int, cells: list[str], grids: set[str], seen: set[str]
     if problem:
         return None, problem
     return HouseholdRow(
-        line, values["code"], values["grid"], values["address"], values["head_name"],
-        values["phone"].replace(" ", ""), values["id_number"].upper(),
-        int(values["members"] or 1), [t for t in tags if t in CARE_TAGS],
-        [t for t in tags if t in KEY_TAGS], values["note"]), None
+        line,
+        values["code"],
+        values["grid"],
+        values["address"],
+        values["head_name"],
+        values["phone"].replace(" ", ""),
+        values["id_number"].upper(),
+        int(values["members"] or 1),
+        [t for t in tags if t in CARE_TAGS],
+        [t for t in tags if t in KEY_TAGS],
+        values["note"],
+    ), None
 
 
 def _problem(values: dict, tags: list[str], grids: set[str], seen: set[str]) -> str | None:
@@ -142,22 +160,36 @@ def _problem(values: dict, tags: list[str], grids: set[str], seen: set[str]) -> 
         (values["code"] in seen, f"code {values['code']!r} appears twice"),
         (values["grid"] not in grids, f"grid {values['grid']!r} is not a known grid code"),
         (not values["address"], "address is empty"),
-        (bool(phone) and not (MOBILE.match(phone) or LANDLINE.match(phone)),
-         "phone is not a mainland mobile or landline number"),
-        (bool(values["id_number"]) and not id_number_valid(values["id_number"]),
-         "id_number fails the GB 11643 checksum"),
-        (bool(values["members"]) and not values["members"].isdigit(),
-         "members is not a whole number"),
-        (bool(unknown), f"unknown tag {'、'.join(unknown)}; allowed: "
-         f"{'、'.join(CARE_TAGS + KEY_TAGS)}"),
+        (
+            bool(phone) and not (MOBILE.match(phone) or LANDLINE.match(phone)),
+            "phone is not a mainland mobile or landline number",
+        ),
+        (
+            bool(values["id_number"]) and not id_number_valid(values["id_number"]),
+            "id_number fails the GB 11643 checksum",
+        ),
+        (
+            bool(values["members"]) and not values["members"].isdigit(),
+            "members is not a whole number",
+        ),
+        (
+            bool(unknown),
+            f"unknown tag {'、'.join(unknown)}; allowed: {'、'.join(CARE_TAGS + KEY_TAGS)}",
+        ),
     )
     return next((message for failed, message in checks if failed), None)
 
 
-async def apply(session: AsyncSession, plan: HouseholdPlan, key: DataKey, now: datetime,
-                progress: Callable[[int, int], None] = lambda done, total: None) -> dict:
-    grids = {u.code: u.id for u in await session.scalars(
-        select(OrgUnit).where(OrgUnit.level == "grid"))}
+async def apply(
+    session: AsyncSession,
+    plan: HouseholdPlan,
+    key: DataKey,
+    now: datetime,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> dict:
+    grids = {
+        u.code: u.id for u in await session.scalars(select(OrgUnit).where(OrgUnit.level == "grid"))
+    }
     existing = await _existing(session, [row.code for row in plan.rows])
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     fresh: list[dict] = []
@@ -194,14 +226,24 @@ def _new_row(row: HouseholdRow, grid_id: int, key: DataKey, now: datetime) -> di
 async def _existing(session: AsyncSession, codes: list[str]) -> dict[str, Household]:
     found = {}
     for start in range(0, len(codes), 1000):
-        chunk = codes[start:start + 1000]
-        found.update({h.code: h for h in await session.scalars(
-            select(Household).where(Household.code.in_(chunk)))})
+        chunk = codes[start : start + 1000]
+        found.update(
+            {
+                h.code: h
+                for h in await session.scalars(select(Household).where(Household.code.in_(chunk)))
+            }
+        )
     return found
 
 
-def _update(session: AsyncSession, household: Household, row: HouseholdRow, grid_id: int,
-            key: DataKey, now: datetime) -> str:
+def _update(
+    session: AsyncSession,
+    household: Household,
+    row: HouseholdRow,
+    grid_id: int,
+    key: DataKey,
+    now: datetime,
+) -> str:
     before, after = _plain(household, key), _values(row, grid_id)
     changed = [name for name, value in after.items() if before.get(name) != value]
     if not changed:
@@ -209,8 +251,9 @@ def _update(session: AsyncSession, household: Household, row: HouseholdRow, grid
     for name, value in _sealed(after, key).items():
         setattr(household, name, value)
     household.updated_at = now
-    session.add(HouseholdChange(household_id=household.id, at=now, source="import",
-                                fields=changed))
+    session.add(
+        HouseholdChange(household_id=household.id, at=now, source="import", fields=changed)
+    )
     if "members" in changed or _tenants(before["tags"]) != _tenants(after["tags"]):
         household.visit_due_by = now + VISIT_AFTER_CHANGE
     return "updated"
@@ -221,26 +264,42 @@ def _tenants(tags: str) -> set[str]:
 
 
 def _values(row: HouseholdRow, grid_id: int) -> dict:
-    return {"grid_id": grid_id, "address": row.address, "head_name": row.head_name,
-            "phone": row.phone, "id_number": row.id_number, "members": row.members,
-            "tags": ";".join(row.care_tags), "sensitive_tags": ";".join(row.key_tags),
-            "note": row.note}
+    return {
+        "grid_id": grid_id,
+        "address": row.address,
+        "head_name": row.head_name,
+        "phone": row.phone,
+        "id_number": row.id_number,
+        "members": row.members,
+        "tags": ";".join(row.care_tags),
+        "sensitive_tags": ";".join(row.key_tags),
+        "note": row.note,
+    }
 
 
 SECRET_FIELDS = ("head_name", "phone", "id_number", "sensitive_tags", "note")
 
 
 def _plain(household: Household, key: DataKey) -> dict:
-    values = {name: key.decrypt(getattr(household, name), f"households.{name}") or ""
-              for name in SECRET_FIELDS}
-    return {**values, "grid_id": household.grid_id, "address": household.address,
-            "members": household.members, "tags": household.tags or ""}
+    values = {
+        name: key.decrypt(getattr(household, name), f"households.{name}") or ""
+        for name in SECRET_FIELDS
+    }
+    return {
+        **values,
+        "grid_id": household.grid_id,
+        "address": household.address,
+        "members": household.members,
+        "tags": household.tags or "",
+    }
 
 
 def _sealed(values: dict, key: DataKey) -> dict:
     """The column values to store: secrets encrypted, phone and ID findable by keyed hash."""
-    sealed = {name: key.encrypt(value, f"households.{name}") if name in SECRET_FIELDS else value
-              for name, value in values.items()}
+    sealed = {
+        name: key.encrypt(value, f"households.{name}") if name in SECRET_FIELDS else value
+        for name, value in values.items()
+    }
     sealed["phone_hash"] = key.lookup_hash(values["phone"])
     sealed["id_hash"] = key.lookup_hash(values["id_number"])
     return sealed

@@ -22,8 +22,16 @@ from storage.crypto import DataKey
 from storage.models import OrgUnit, Route, Staff
 
 ROLES = (
-    "grid_worker", "mediator", "security", "population", "corrections", "service",
-    "police_assistant", "env_inspector", "legal_adviser", "supervisor",
+    "grid_worker",
+    "mediator",
+    "security",
+    "population",
+    "corrections",
+    "service",
+    "police_assistant",
+    "env_inspector",
+    "legal_adviser",
+    "supervisor",
 )
 LEVELS = ("county", "township", "village", "grid")
 STAFF_HEADER = ["userid", "name", "phone", "role", "unit"]
@@ -81,8 +89,10 @@ def read_grids(path: Path, plan: ImportPlan) -> None:
         plan.problems.append(f"{path}: line {error.lineno}: not valid JSON ({error.msg})")
         return
     features = data.get("features") if isinstance(data, dict) else None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
-        features, list
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(features, list)
     ):
         plan.problems.append(f"{path}: line 1: not a GeoJSON FeatureCollection")
         return
@@ -200,8 +210,10 @@ def check_staff(path: Path, plan: ImportPlan) -> None:
             plan.staff.append({**row, "where": where})
     plan.roster = True
     if not rows and len(plan.problems) == known_problems:
-        plan.problems.append(f"{path}: lists nobody; a staff file is the whole roster, and "
-                             "everyone it leaves out would go off duty")
+        plan.problems.append(
+            f"{path}: lists nobody; a staff file is the whole roster, and "
+            "everyone it leaves out would go off duty"
+        )
 
 
 def _staff_problem(row: dict, seen: set[str]) -> str | None:
@@ -231,8 +243,9 @@ def check_routes(path: Path, plan: ImportPlan) -> None:
             plan.routes.append({**row, "where": where})
 
 
-async def apply(session: AsyncSession, plan: ImportPlan,
-                on_leave: OnLeave | None = None) -> ImportSummary:
+async def apply(
+    session: AsyncSession, plan: ImportPlan, on_leave: OnLeave | None = None
+) -> ImportSummary:
     """Write the plan; raises ImportFailed (and the caller rolls back) on any problem. With a
     staff file, everyone it leaves out goes off duty and `on_leave` passes their tickets on."""
     summary = ImportSummary()
@@ -243,8 +256,10 @@ async def apply(session: AsyncSession, plan: ImportPlan,
     for row in plan.staff:
         unit = units.resolve(row["unit"])
         if unit is None:
-            plan.problems.append(f"{row['where']}: unit {row['unit']!r} is not a grid code "
-                                 "or a known path like 县/街道/社区")
+            plan.problems.append(
+                f"{row['where']}: unit {row['unit']!r} is not a grid code "
+                "or a known path like 县/街道/社区"
+            )
             continue
         await _upsert_staff(session, row, unit)
         summary.staff += 1
@@ -265,11 +280,17 @@ async def apply(session: AsyncSession, plan: ImportPlan,
     return summary
 
 
-async def _take_off_the_unlisted(session: AsyncSession, plan: ImportPlan,
-                                 summary: ImportSummary, on_leave: OnLeave | None) -> None:
+async def _take_off_the_unlisted(
+    session: AsyncSession, plan: ImportPlan, summary: ImportSummary, on_leave: OnLeave | None
+) -> None:
     listed = [row["userid"] for row in plan.staff]
-    leaving = list(await session.scalars(select(Staff).where(
-        Staff.active.is_(True), Staff.userid.not_in(listed)).order_by(Staff.userid)))
+    leaving = list(
+        await session.scalars(
+            select(Staff)
+            .where(Staff.active.is_(True), Staff.userid.not_in(listed))
+            .order_by(Staff.userid)
+        )
+    )
     for person in leaving:
         person.active, person.off_duty_by = False, Staff.BY_IMPORT
     await session.flush()
@@ -317,8 +338,12 @@ class _UnitCache:
     async def _ensure(self, path: str, level: str, parent: OrgUnit | None) -> OrgUnit:
         unit = self.by_path.get(path)
         if unit is None:
-            unit = OrgUnit(level=level, name=path.rsplit("/", 1)[-1], path=path,
-                           parent_id=parent.id if parent else None)
+            unit = OrgUnit(
+                level=level,
+                name=path.rsplit("/", 1)[-1],
+                path=path,
+                parent_id=parent.id if parent else None,
+            )
             self.session.add(unit)
             await self.session.flush()
             self._remember(unit)
@@ -358,9 +383,14 @@ def plan_import(grids: Path | None, staff: Path | None, routes: Path | None) -> 
     return plan
 
 
-async def run_import(database_url: str, grids: Path | None, staff: Path | None,
-                     routes: Path | None, on_leave: OnLeave | None = None,
-                     data_key: DataKey | None = None) -> ImportSummary:
+async def run_import(
+    database_url: str,
+    grids: Path | None,
+    staff: Path | None,
+    routes: Path | None,
+    on_leave: OnLeave | None = None,
+    data_key: DataKey | None = None,
+) -> ImportSummary:
     """Check everything, then write everything in one transaction, or nothing."""
     from storage.db import make_engine, make_sessionmaker, upgrade
 

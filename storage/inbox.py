@@ -40,24 +40,33 @@ def _insert_ignoring(dialect: str):
     return insert(InboundMessage).on_conflict_do_nothing().returning(InboundMessage.id)
 
 
-ROW = (select(InboundMessage.id, InboundMessage.status, InboundMessage.reply,
-              InboundMessage.reply_state)
-       .where(InboundMessage.channel == bindparam("channel"),
-              InboundMessage.msg_key == bindparam("msg_key")))
-FINISH = (update(InboundMessage)
-          .where(InboundMessage.id == bindparam("row_id"), InboundMessage.status == "pending")
-          .values(status=bindparam("status"), processed_at=bindparam("now"),
-                  reply=bindparam("reply"), reply_state=bindparam("reply_state"))
-          .execution_options(synchronize_session=False))
-QUEUE_PASSIVE = (update(InboundMessage)
-                 .where(InboundMessage.id == bindparam("row_id"),
-                        InboundMessage.reply_state == "passive")
-                 .values(reply_state="queued", reply=None)
-                 .execution_options(synchronize_session=False))
-ANSWER_AGAIN = (update(InboundMessage)
-                .where(InboundMessage.id == bindparam("row_id"),
-                       InboundMessage.reply_state == "passive")
-                .values(reply_state="passive"))
+ROW = select(
+    InboundMessage.id, InboundMessage.status, InboundMessage.reply, InboundMessage.reply_state
+).where(
+    InboundMessage.channel == bindparam("channel"), InboundMessage.msg_key == bindparam("msg_key")
+)
+FINISH = (
+    update(InboundMessage)
+    .where(InboundMessage.id == bindparam("row_id"), InboundMessage.status == "pending")
+    .values(
+        status=bindparam("status"),
+        processed_at=bindparam("now"),
+        reply=bindparam("reply"),
+        reply_state=bindparam("reply_state"),
+    )
+    .execution_options(synchronize_session=False)
+)
+QUEUE_PASSIVE = (
+    update(InboundMessage)
+    .where(InboundMessage.id == bindparam("row_id"), InboundMessage.reply_state == "passive")
+    .values(reply_state="queued", reply=None)
+    .execution_options(synchronize_session=False)
+)
+ANSWER_AGAIN = (
+    update(InboundMessage)
+    .where(InboundMessage.id == bindparam("row_id"), InboundMessage.reply_state == "passive")
+    .values(reply_state="passive")
+)
 
 
 class Inbox:
@@ -68,13 +77,30 @@ class Inbox:
     def _autocommit(self):
         return committing(self._sessionmaker)
 
-    async def journal(self, *, channel: str, key: str, sender: str, kind: str, content: str,
-                      nonce: str, now: datetime) -> Entry:
+    async def journal(
+        self,
+        *,
+        channel: str,
+        key: str,
+        sender: str,
+        kind: str,
+        content: str,
+        nonce: str,
+        now: datetime,
+    ) -> Entry:
         """Store the message in one commit of its own, or find it when WeChat retries it."""
-        params = {"channel": channel, "msg_key": key[:KEY_CHARS], "sender": sender,
-                  "kind": kind, "content": content, "nonce": nonce[:80] or None,
-                  "status": "pending", "attempts": 0, "received_at": now,
-                  "lease_until": now + LEASE}
+        params = {
+            "channel": channel,
+            "msg_key": key[:KEY_CHARS],
+            "sender": sender,
+            "kind": kind,
+            "content": content,
+            "nonce": nonce[:80] or None,
+            "status": "pending",
+            "attempts": 0,
+            "received_at": now,
+            "lease_until": now + LEASE,
+        }
         async with self._autocommit() as connection:
             new_id = await connection.scalar(self._insert_for(connection), params)
             if new_id is not None:
@@ -96,27 +122,45 @@ class Inbox:
         async with self._autocommit() as connection:
             return (await connection.execute(ANSWER_AGAIN, {"row_id": row_id})).rowcount == 1
 
-
     async def claim_due(self, now: datetime, limit: int = 20) -> list:
         """Pending rows whose lease ran out (their process died, or it gave up): taken under a
         new lease, oldest first; each with its id, channel, content and attempts."""
-        due = (select(InboundMessage.id)
-               .where(InboundMessage.status == "pending", InboundMessage.lease_until < now)
-               .order_by(InboundMessage.id).limit(limit)
-               .with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED"))
-        claim = (update(InboundMessage)
-                 .where(InboundMessage.id == due.c.id, InboundMessage.status == "pending")
-                 .values(lease_until=now + LEASE, attempts=InboundMessage.attempts + 1)
-                 .returning(InboundMessage.id, InboundMessage.channel, InboundMessage.content,
-                            InboundMessage.attempts))
+        due = (
+            select(InboundMessage.id)
+            .where(InboundMessage.status == "pending", InboundMessage.lease_until < now)
+            .order_by(InboundMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("due")
+            .prefix_with("MATERIALIZED")
+        )
+        claim = (
+            update(InboundMessage)
+            .where(InboundMessage.id == due.c.id, InboundMessage.status == "pending")
+            .values(lease_until=now + LEASE, attempts=InboundMessage.attempts + 1)
+            .returning(
+                InboundMessage.id,
+                InboundMessage.channel,
+                InboundMessage.content,
+                InboundMessage.attempts,
+            )
+        )
         async with self._autocommit() as connection:
             return sorted((await connection.execute(claim)).all(), key=lambda row: row.id)
 
     async def give_up(self, row_id: int, now: datetime) -> None:
         """A message that cannot be handled at all (unreadable, or it failed every time)."""
         async with self._autocommit() as connection:
-            await connection.execute(FINISH, {"row_id": row_id, "status": "failed", "now": now,
-                                              "reply": None, "reply_state": None})
+            await connection.execute(
+                FINISH,
+                {
+                    "row_id": row_id,
+                    "status": "failed",
+                    "now": now,
+                    "reply": None,
+                    "reply_state": None,
+                },
+            )
 
     async def forget_answered_replies(self, now: datetime) -> None:
         """A passive reply is kept a little while, so that WeChat's retry of the message gets
@@ -124,9 +168,12 @@ class Inbox:
         async with self._autocommit() as connection:
             await connection.execute(
                 update(InboundMessage)
-                .where(InboundMessage.reply_state == "passive",
-                       InboundMessage.processed_at < now - REPLY_GRACE)
-                .values(reply=None, reply_state="answered"))
+                .where(
+                    InboundMessage.reply_state == "passive",
+                    InboundMessage.processed_at < now - REPLY_GRACE,
+                )
+                .values(reply=None, reply_state="answered")
+            )
 
 
 async def queue_passive_reply(session: AsyncSession, row_id: int) -> bool:
@@ -135,9 +182,23 @@ async def queue_passive_reply(session: AsyncSession, row_id: int) -> bool:
     return (await session.execute(QUEUE_PASSIVE, {"row_id": row_id})).rowcount == 1
 
 
-async def finish(session: AsyncSession, row_id: int, status: str, now: datetime,
-                 reply: str | None, reply_state: str | None) -> bool:
+async def finish(
+    session: AsyncSession,
+    row_id: int,
+    status: str,
+    now: datetime,
+    reply: str | None,
+    reply_state: str | None,
+) -> bool:
     """Mark the row handled, in the handling transaction; False when someone else did."""
-    done = await session.execute(FINISH, {"row_id": row_id, "status": status, "now": now,
-                                          "reply": reply, "reply_state": reply_state})
+    done = await session.execute(
+        FINISH,
+        {
+            "row_id": row_id,
+            "status": status,
+            "now": now,
+            "reply": reply,
+            "reply_state": reply_state,
+        },
+    )
     return done.rowcount == 1

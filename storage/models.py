@@ -125,9 +125,11 @@ class Resident(Base):
 
 class Ticket(Base):
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_assignee_state", "assignee_id", "state"),
-                      Index("ix_tickets_grid_created", "grid_id", "created_at"),
-                      Index("ix_tickets_category_created", "category", "created_at"))
+    __table_args__ = (
+        Index("ix_tickets_assignee_state", "assignee_id", "state"),
+        Index("ix_tickets_grid_created", "grid_id", "created_at"),
+        Index("ix_tickets_category_created", "category", "created_at"),
+    )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     source: Mapped[str] = mapped_column(String(16), default="resident")
@@ -211,10 +213,12 @@ class InboundMessage(Base):
     (queued). `content` is the message as WeChat sent it (decrypted XML), sealed."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "msg_key"),
-                      UniqueConstraint("channel", "nonce", name="uq_inbound_messages_nonce"),
-                      Index("ix_inbound_messages_pending", "status", "lease_until"),
-                      Index("ix_inbound_messages_reply", "reply_state", "processed_at"))
+    __table_args__ = (
+        UniqueConstraint("channel", "msg_key"),
+        UniqueConstraint("channel", "nonce", name="uq_inbound_messages_nonce"),
+        Index("ix_inbound_messages_pending", "status", "lease_until"),
+        Index("ix_inbound_messages_reply", "reply_state", "processed_at"),
+    )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     channel: Mapped[str] = mapped_column(String(8))
     msg_key: Mapped[str] = mapped_column(String(200))

@@ -41,8 +41,9 @@ class TokenStore:
 
     async def _read(self) -> AccessToken:
         async with self._sessionmaker() as session, session.begin():
-            await session.execute(insert_ignoring(session, AccessToken, "app"),
-                                  [{"app": self._app}])
+            await session.execute(
+                insert_ignoring(session, AccessToken, "app"), [{"app": self._app}]
+            )
             return await session.get(AccessToken, self._app)
 
     async def _take_lease(self, seen: AccessToken, now: datetime) -> bool:
@@ -51,12 +52,15 @@ class TokenStore:
         async with self._sessionmaker() as session, session.begin():
             taken = await session.execute(
                 update(AccessToken)
-                .where(AccessToken.app == self._app,
-                       AccessToken.token.is_(None) if seen.token is None
-                       else AccessToken.token == seen.token,
-                       AccessToken.refreshing_until.is_(None)
-                       | (AccessToken.refreshing_until < now))
-                .values(refreshing_until=now + LEASE))
+                .where(
+                    AccessToken.app == self._app,
+                    AccessToken.token.is_(None)
+                    if seen.token is None
+                    else AccessToken.token == seen.token,
+                    AccessToken.refreshing_until.is_(None) | (AccessToken.refreshing_until < now),
+                )
+                .values(refreshing_until=now + LEASE)
+            )
             return taken.rowcount == 1
 
     async def _refresh(self, now: datetime, stale: str, fetch: Fetch) -> tuple[str, datetime]:
@@ -72,6 +76,5 @@ class TokenStore:
     async def _store(self, **values) -> None:
         async with self._sessionmaker() as session, session.begin():
             await session.execute(
-                update(AccessToken).where(AccessToken.app == self._app).values(**values))
-
-
+                update(AccessToken).where(AccessToken.app == self._app).values(**values)
+            )

@@ -31,20 +31,31 @@ REPLY_FIELDS = ["Content", "CreateTime", "FromUserName", "MsgType", "ToUserName"
 
 
 @contextlib.asynccontextmanager
-async def hostile_stacks(database_url: str, clock, *, replicas: int = 1,
-                         sections: dict | None = None, plain_mp: bool = False,
-                         fake_middlewares: Iterable = (), settings_changes: dict | None = None,
-                         settings=None, **app_options) -> AsyncIterator[list[Stack]]:
+async def hostile_stacks(
+    database_url: str,
+    clock,
+    *,
+    replicas: int = 1,
+    sections: dict | None = None,
+    plain_mp: bool = False,
+    fake_middlewares: Iterable = (),
+    settings_changes: dict | None = None,
+    settings=None,
+    **app_options,
+) -> AsyncIterator[list[Stack]]:
     """`replicas` servers on one database, all calling one fake WeChat API. The demo's
     settings are made afresh (new tokens and keys) unless `settings` of an earlier run are
     given, as a restarted process would read the same ones."""
-    settings = replace(settings or demo_settings(database_url, "http://127.0.0.1:1"),
-                       sections={"limits": UNLIMITED, **(sections or {})})
+    settings = replace(
+        settings or demo_settings(database_url, "http://127.0.0.1:1"),
+        sections={"limits": UNLIMITED, **(sections or {})},
+    )
     if plain_mp:
         settings = replace(settings, mp_aes_key="")
     settings = replace(settings, **(settings_changes or {}))
-    fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
-                      settings.work_secret)
+    fake = FakeWeChat(
+        settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
+    )
     fake_app = fake.app()
     fake_app.middlewares.extend(fake_middlewares)
     if "classifier" not in app_options:
@@ -71,8 +82,7 @@ async def settle(*stacks: Stack) -> None:
     """Let work a webhook carries on with after answering WeChat finish."""
     for stack in stacks:
         for channel in ("mp", "work"):
-            await asyncio.gather(*stack.services.webhooks[channel].tasks,
-                                 return_exceptions=True)
+            await asyncio.gather(*stack.services.webhooks[channel].tasks, return_exceptions=True)
 
 
 async def inbound_rows(stack: Stack) -> list[InboundMessage]:
@@ -85,8 +95,9 @@ def strict(xml: str | bytes) -> Element:
     return SafeTree.fromstring(xml, forbid_dtd=True)
 
 
-async def raw_reply(sim: WeChatSimulator, query: dict[str, str], body: bytes
-                    ) -> tuple[int, str, Element | None]:
+async def raw_reply(
+    sim: WeChatSimulator, query: dict[str, str], body: bytes
+) -> tuple[int, str, Element | None]:
     """Status, raw body and (for a passive reply) the decrypted reply, strictly parsed."""
     async with sim.http.post(sim.url, params=query, data=body) as response:
         text = await response.text()
@@ -105,16 +116,22 @@ def one_text_message(reply: Element) -> str:
     assert reply.tag == "xml"
     assert sorted(child.tag for child in reply) == REPLY_FIELDS
     assert [kind.text for kind in reply.iter("MsgType")] == ["text"]
-    assert not [*reply.iter("Url"), *reply.iter("Articles"), *reply.iter("ArticleCount"),
-                *reply.iter("item")]
+    assert not [
+        *reply.iter("Url"),
+        *reply.iter("Articles"),
+        *reply.iter("ArticleCount"),
+        *reply.iter("item"),
+    ]
     return reply.findtext("Content") or ""
 
 
 async def get(base: str, path: str, timeout: float = 10) -> tuple[int, str, float]:
     """Status, body and seconds taken by a GET."""
     started = time.monotonic()
-    async with aiohttp.ClientSession() as http, http.get(
-            f"{base}{path}", timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{base}{path}", timeout=aiohttp.ClientTimeout(total=timeout)) as response,
+    ):
         body = await response.text()
     return response.status, body, time.monotonic() - started
 

@@ -52,8 +52,7 @@ class Findings:
         return [self.notices[code] for code in self.codes()]
 
     def replies_per_resident(self) -> list[int]:
-        return [self.replies.get(resident, 0) for resident, codes in self.tickets.items()
-                if codes]
+        return [self.replies.get(resident, 0) for resident, codes in self.tickets.items() if codes]
 
     def failing(self) -> dict[str, list[str]]:
         """Each invariant, and the residents it does not hold for. A report WeChat gave up on
@@ -65,23 +64,33 @@ class Findings:
             "answered 200 but no ticket": self.lost(),
             "more than one ticket for one report": self.duplicated(),
             "not exactly one 【新工单】 notice": sorted(
-                r for r, codes in self.tickets.items()
-                if any(self.notices[code] != 1 for code in codes)),
+                r
+                for r, codes in self.tickets.items()
+                if any(self.notices[code] != 1 for code in codes)
+            ),
             "answered 200 but not exactly one reply with the code": sorted(
-                r.resident for r in self.answered if self.replies.get(r.resident, 0) != 1),
+                r.resident for r in self.answered if self.replies.get(r.resident, 0) != 1
+            ),
             "more than one reply with the code": sorted(
-                r for r in ticketed if self.replies.get(r, 0) > 1),
+                r for r in ticketed if self.replies.get(r, 0) > 1
+            ),
             "a reply with a code but no ticket": sorted(
-                r for r, n in self.replies.items() if n and r not in ticketed),
+                r for r, n in self.replies.items() if n and r not in ticketed
+            ),
         }
 
     def failures(self) -> list[str]:
         """Each invariant that does not hold, with the residents it fails for."""
-        problems = [f"{what}: {len(names)} ({', '.join(names[:SHOWN])})"
-                    for what, names in self.failing().items() if names]
+        problems = [
+            f"{what}: {len(names)} ({', '.join(names[:SHOWN])})"
+            for what, names in self.failing().items()
+            if names
+        ]
         if self.strays or set(self.notices) - set(self.codes()):
-            problems.append(f"tickets or notices no report explains: {self.strays}, "
-                            f"{sorted(set(self.notices) - set(self.codes()))}")
+            problems.append(
+                f"tickets or notices no report explains: {self.strays}, "
+                f"{sorted(set(self.notices) - set(self.codes()))}"
+            )
         if self.settled is None:
             problems.append("not settled: messages were still pending at the deadline")
         return problems
@@ -93,29 +102,35 @@ class Findings:
             ("reports sent", str(len(self.reports))),
             ("answered 200", str(len(self.answered))),
             ("503s", str(sum(r.delivery.count("503") for r in self.reports))),
-            ("timeouts / no connection", f"{self._outcomes('timeout')} / "
-                                         f"{self._outcomes('no connection')}"),
-            ("given up by WeChat (of them ticketed)",
-             f"{len(self.given_up)} ({gave_up_ticketed})"),
+            (
+                "timeouts / no connection",
+                f"{self._outcomes('timeout')} / {self._outcomes('no connection')}",
+            ),
+            (
+                "given up by WeChat (of them ticketed)",
+                f"{len(self.given_up)} ({gave_up_ticketed})",
+            ),
             ("tickets", str(len(self.codes()))),
             ("duplicates (tickets per report > 1)", str(len(self.duplicated()))),
             ("lost (answered 200, no ticket)", str(len(self.lost()))),
             ("notices per ticket (min/max)", _span(self.notices_per_ticket())),
             ("replies per resident (min/max)", _span(self.replies_per_resident())),
-            ("settled after", "not in time" if self.settled is None
-             else f"{self.settled:.0f} s"),
+            ("settled after", "not in time" if self.settled is None else f"{self.settled:.0f} s"),
         ]
 
     def phases(self) -> list[tuple[str, str]]:
         """How many kills left work behind in each phase."""
+
         def hit(name: str) -> str:
             return str(sum(bool(getattr(kill, name)) for kill in self.kills))
 
-        return [("kills with POSTs in flight", hit("posting")),
-                ("kills leaving journal rows unhandled", hit("pending")),
-                ("kills leaving replies waiting on the row", hit("waiting")),
-                ("kills during an outbox send", hit("sending")),
-                ("kills leaving outbox rows untried", hit("unsent"))]
+        return [
+            ("kills with POSTs in flight", hit("posting")),
+            ("kills leaving journal rows unhandled", hit("pending")),
+            ("kills leaving replies waiting on the row", hit("waiting")),
+            ("kills during an outbox send", hit("sending")),
+            ("kills leaving outbox rows untried", hit("unsent")),
+        ]
 
     def table(self, title: str) -> str:
         rows = self.rows() + self.phases()
@@ -135,30 +150,41 @@ def _span(values: list[int]) -> str:
     return f"{min(values)}/{max(values)}" if values else "-"
 
 
-async def read_findings(engine, fake: FakeWeChat, reports: list[Report], kills: list[Kill],
-                        settled: float | None) -> Findings:
+async def read_findings(
+    engine, fake: FakeWeChat, reports: list[Report], kills: list[Kill], settled: float | None
+) -> Findings:
     texts = {r.resident: r.text for r in reports}
     tickets: dict[str, list[str]] = {r.resident: [] for r in reports}
     strays = []
     async with make_sessionmaker(engine)() as session:
         for code, text, openid in await session.execute(
-                select(Ticket.code, Ticket.text, Resident.openid)
-                .join(Resident, Resident.id == Ticket.resident_id, isouter=True)):
+            select(Ticket.code, Ticket.text, Resident.openid).join(
+                Resident, Resident.id == Ticket.resident_id, isouter=True
+            )
+        ):
             if texts.get(openid) == text:
                 tickets[openid].append(code)
             else:
                 strays.append(code)
-    return Findings(reports, kills, tickets, _notices(fake), _replies(fake, reports), strays,
-                    settled)
+    return Findings(
+        reports, kills, tickets, _notices(fake), _replies(fake, reports), strays, settled
+    )
 
 
 def _notices(fake: FakeWeChat) -> Counter:
-    return Counter(CODE.search(sent.text).group(0) for sent in fake.sent
-                   if sent.channel == "work" and sent.text.startswith(NEW_TICKET))
+    return Counter(
+        CODE.search(sent.text).group(0)
+        for sent in fake.sent
+        if sent.channel == "work" and sent.text.startswith(NEW_TICKET)
+    )
 
 
 def _replies(fake: FakeWeChat, reports: list[Report]) -> dict[str, int]:
     """Per resident: the passive reply of the answer that was 200, and the messages sent by
     API, that carry a ticket code."""
-    return {r.resident: sum(bool(text and CODE.search(text)) for text in
-                            [r.delivery.passive, *fake.to(r.resident)]) for r in reports}
+    return {
+        r.resident: sum(
+            bool(text and CODE.search(text)) for text in [r.delivery.passive, *fake.to(r.resident)]
+        )
+        for r in reports
+    }

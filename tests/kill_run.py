@@ -71,15 +71,17 @@ async def run(database_url: str, plan: Plan, folder: Path) -> Findings:
     """The plan's reports and kills against the seeded database at `database_url`."""
     reports = make_reports(plan.reports, random.Random(plan.seed))
     settings = demo_settings(database_url, "http://127.0.0.1:1")
-    fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
-                      settings.work_secret)
+    fake = FakeWeChat(
+        settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
+    )
     engine = make_engine(database_url, data_key=DataKey.from_text(settings.data_key))
     try:
         async with serving(fake.app()) as fake_base, aiohttp.ClientSession() as http:
             settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
             service = _service(settings, folder)
-            stream = Stream(simulators(http, service.base, settings)[0], reports, plan.spacing,
-                            plan.in_flight)
+            stream = Stream(
+                simulators(http, service.base, settings)[0], reports, plan.spacing, plan.in_flight
+            )
             kills, settled = await _kill_and_settle(service, stream, plan, engine)
         return await read_findings(engine, fake, reports, kills, settled)
     finally:
@@ -90,20 +92,26 @@ def kill_schedule(plan: Plan, rng: random.Random) -> list[tuple[int, float]]:
     """When each kill strikes: once the process has given how many answers (at least one), and
     how long after that. The counts add up to a point drawn uniformly over the stream."""
     points = [0, *sorted(rng.randrange(plan.reports) for _ in range(plan.kills))]
-    return [(max(after - before, 1), rng.uniform(0, JITTER_SECONDS))
-            for before, after in zip(points, points[1:], strict=False)]
+    return [
+        (max(after - before, 1), rng.uniform(0, JITTER_SECONDS))
+        for before, after in zip(points, points[1:], strict=False)
+    ]
 
 
 def _service(settings, folder: Path) -> Service:
     config = folder / "gridbot.toml"
     config.write_text(CONFIG, encoding="utf-8")
-    env = {**serve_environment(settings), "GRIDBOT_CONFIG": str(config),
-           "GRIDBOT_NLU_BACKEND": "keywords"}
+    env = {
+        **serve_environment(settings),
+        "GRIDBOT_CONFIG": str(config),
+        "GRIDBOT_NLU_BACKEND": "keywords",
+    }
     return Service(env, folder / "serve.log", free_port())
 
 
-async def _kill_and_settle(service: Service, stream: Stream, plan: Plan, engine
-                           ) -> tuple[list[Kill], float | None]:
+async def _kill_and_settle(
+    service: Service, stream: Stream, plan: Plan, engine
+) -> tuple[list[Kill], float | None]:
     schedule = kill_schedule(plan, random.Random(plan.seed))
     async with service.serve():
         await place(stream.sim, stream.reports, stream.spacing)
@@ -118,8 +126,9 @@ async def _kill_and_settle(service: Service, stream: Stream, plan: Plan, engine
         return kills, await settle(engine, SETTLE_SECONDS)
 
 
-async def _serve_until_killed(service: Service, stream: Stream, answers: int, delay: float,
-                              engine) -> Kill:
+async def _serve_until_killed(
+    service: Service, stream: Stream, answers: int, delay: float, engine
+) -> Kill:
     """Serve until the process has given `answers` more answers, and `delay` after that kill it;
     what it left unfinished."""
     async with service.serve() as served:

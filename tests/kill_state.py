@@ -35,15 +35,20 @@ async def end_relay_leases(engine) -> None:
     async with engine.begin() as connection:
         await connection.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at > now + LEASED,
-                   OWN_MESSAGES)
-            .values(next_attempt_at=now))
+            .where(
+                OutboxMessage.state == "pending",
+                OutboxMessage.next_attempt_at > now + LEASED,
+                OWN_MESSAGES,
+            )
+            .values(next_attempt_at=now)
+        )
 
 
 async def left_behind(engine, posting: int) -> Kill:
     """What the killed process left unfinished, read while nothing runs."""
     now = datetime.now(UTC)
     async with engine.connect() as connection:
+
         async def count(table, *where) -> int:
             return await connection.scalar(select(func.count()).select_from(table).where(*where))
 
@@ -51,10 +56,15 @@ async def left_behind(engine, posting: int) -> Kill:
             posting=posting,
             pending=await count(InboundMessage, InboundMessage.status == "pending"),
             waiting=await count(InboundMessage, InboundMessage.reply_state == "waiting"),
-            sending=await count(OutboxMessage, OutboxMessage.state == "pending",
-                                OutboxMessage.next_attempt_at > now + LEASED),
-            unsent=await count(OutboxMessage, OutboxMessage.state == "pending",
-                               OutboxMessage.attempts == 0))
+            sending=await count(
+                OutboxMessage,
+                OutboxMessage.state == "pending",
+                OutboxMessage.next_attempt_at > now + LEASED,
+            ),
+            unsent=await count(
+                OutboxMessage, OutboxMessage.state == "pending", OutboxMessage.attempts == 0
+            ),
+        )
 
 
 async def settle(engine, seconds: float) -> float | None:
@@ -70,10 +80,18 @@ async def settle(engine, seconds: float) -> float | None:
 
 async def outstanding(engine) -> int:
     async with engine.connect() as connection:
-        journal = await connection.scalar(select(func.count()).select_from(InboundMessage).where(
-            (InboundMessage.status == "pending") | (InboundMessage.reply_state == "waiting")))
-        outbox = await connection.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.state == "pending", OWN_MESSAGES))
+        journal = await connection.scalar(
+            select(func.count())
+            .select_from(InboundMessage)
+            .where(
+                (InboundMessage.status == "pending") | (InboundMessage.reply_state == "waiting")
+            )
+        )
+        outbox = await connection.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.state == "pending", OWN_MESSAGES)
+        )
     return journal + outbox
 
 
@@ -83,34 +101,51 @@ async def explain(engine, findings, per_failure: int = 3) -> list[str]:
     reports = {r.resident: r for r in findings.reports}
     lines = []
     async with make_sessionmaker(engine)() as session:
-        notices = list(await session.scalars(select(OutboxMessage).where(
-            OutboxMessage.dedup_key.like("event:%")).order_by(OutboxMessage.id)))
+        notices = list(
+            await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.dedup_key.like("event:%"))
+                .order_by(OutboxMessage.id)
+            )
+        )
         for what, residents in findings.failing().items():
             for resident in residents[:per_failure]:
                 codes = findings.tickets.get(resident, [])
                 seen = reports[resident].delivery.outcomes
-                lines.append(f"{what} — {resident}: WeChat saw {seen}, tickets {codes}, replies "
-                             f"with a code {findings.replies.get(resident, 0)}, notices "
-                             f"{[findings.notices[c] for c in codes]}")
+                lines.append(
+                    f"{what} — {resident}: WeChat saw {seen}, tickets {codes}, replies "
+                    f"with a code {findings.replies.get(resident, 0)}, notices "
+                    f"{[findings.notices[c] for c in codes]}"
+                )
                 lines += ["    " + line for line in await _rows_of(session, resident)]
-                lines += ["    " + _outbox_line(o) for o in notices
-                          if any(c in o.body.get("text", "") for c in codes)]
+                lines += [
+                    "    " + _outbox_line(o)
+                    for o in notices
+                    if any(c in o.body.get("text", "") for c in codes)
+                ]
     return lines
 
 
 async def _rows_of(session, resident: str) -> list[str]:
-    journal = await session.scalars(select(InboundMessage).where(
-        InboundMessage.sender == resident).order_by(InboundMessage.id))
-    lines = [f"journal {m.id} {m.kind}: status {m.status}, reply_state {m.reply_state}, "
-             f"attempts {m.attempts}, received {m.received_at:%H:%M:%S.%f}, processed "
-             f"{m.processed_at and f'{m.processed_at:%H:%M:%S.%f}'}" for m in journal]
-    replies = await session.scalars(select(OutboxMessage).where(
-        OutboxMessage.recipient == resident).order_by(OutboxMessage.id))
+    journal = await session.scalars(
+        select(InboundMessage).where(InboundMessage.sender == resident).order_by(InboundMessage.id)
+    )
+    lines = [
+        f"journal {m.id} {m.kind}: status {m.status}, reply_state {m.reply_state}, "
+        f"attempts {m.attempts}, received {m.received_at:%H:%M:%S.%f}, processed "
+        f"{m.processed_at and f'{m.processed_at:%H:%M:%S.%f}'}"
+        for m in journal
+    ]
+    replies = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == resident).order_by(OutboxMessage.id)
+    )
     return lines + [_outbox_line(o) for o in replies]
 
 
 def _outbox_line(row: OutboxMessage) -> str:
     sent = row.sent_at and f"{row.sent_at:%H:%M:%S.%f}"
-    return (f"outbox {row.id} to {row.recipient} ({row.dedup_key}): {row.state}, attempts "
-            f"{row.attempts}, created {row.created_at:%H:%M:%S.%f}, sent {sent}, "
-            f"error {row.last_error}")
+    return (
+        f"outbox {row.id} to {row.recipient} ({row.dedup_key}): {row.state}, attempts "
+        f"{row.attempts}, created {row.created_at:%H:%M:%S.%f}, sent {sent}, "
+        f"error {row.last_error}"
+    )

@@ -16,11 +16,23 @@ from nlu.keywords import KeywordClassifier
 from tests.wechat_retries import RETRY_SECONDS, Delivery, push
 
 # One keyword each: the keyword classifier is sure of them (0.65), none is an emergency.
-PHRASES = ("小区门口的垃圾没人清理", "路口的红绿灯不亮了", "门口的路灯坏了好几天",
-           "夜里工地施工很吵", "村里的井盖丢了", "老板拖欠我三个月的钱", "想问问医保怎么交",
-           "楼下那条河道越来越脏", "街上的油烟熏得人受不了", "学校门口天天堵车",
-           "隔壁楼有位独居的大爷", "想找个律师问问", "楼下的饭店半夜噪音不断",
-           "路边有人乱倒渣土", "我想咨询一下离婚的事")
+PHRASES = (
+    "小区门口的垃圾没人清理",
+    "路口的红绿灯不亮了",
+    "门口的路灯坏了好几天",
+    "夜里工地施工很吵",
+    "村里的井盖丢了",
+    "老板拖欠我三个月的钱",
+    "想问问医保怎么交",
+    "楼下那条河道越来越脏",
+    "街上的油烟熏得人受不了",
+    "学校门口天天堵车",
+    "隔壁楼有位独居的大爷",
+    "想找个律师问问",
+    "楼下的饭店半夜噪音不断",
+    "路边有人乱倒渣土",
+    "我想咨询一下离婚的事",
+)
 SURE = 0.65
 # Points this far apart (about 360 m and 330 m) are beyond the 200 m within which reports of
 # one kind are linked to an open ticket: every report opens a ticket of its own.
@@ -41,8 +53,10 @@ def make_reports(count: int, rng: random.Random) -> list[Report]:
     points = lattice()
     if count > len(points):
         raise ValueError(f"at most {len(points)} reports: the demo grids hold no more points")
-    reports = [Report(f"o_kill_resident_{n:04d}", f"{PHRASES[n % len(PHRASES)]}，在{n}号楼附近",
-                      point) for n, point in enumerate(rng.sample(points, count))]
+    reports = [
+        Report(f"o_kill_resident_{n:04d}", f"{PHRASES[n % len(PHRASES)]}，在{n}号楼附近", point)
+        for n, point in enumerate(rng.sample(points, count))
+    ]
     for report in reports:
         _check_sure(report.text)
     return reports
@@ -84,8 +98,13 @@ async def place(sim: WeChatSimulator, reports: list[Report], spacing: float) -> 
 class Stream:
     """The reports pushed `in_flight` at a time, each with WeChat's retries."""
 
-    def __init__(self, sim: WeChatSimulator, reports: list[Report],
-                 spacing: float = RETRY_SECONDS, in_flight: int = IN_FLIGHT):
+    def __init__(
+        self,
+        sim: WeChatSimulator,
+        reports: list[Report],
+        spacing: float = RETRY_SECONDS,
+        in_flight: int = IN_FLIGHT,
+    ):
         self.reports = reports
         self.sim, self.spacing = sim, spacing
         self._gate = asyncio.Semaphore(in_flight)
@@ -102,8 +121,9 @@ class Stream:
     @property
     def answers(self) -> int:
         """POSTs the server answered, whatever the status."""
-        return sum(outcome.isdigit() for report in self.reports
-                   for outcome in report.delivery.outcomes)
+        return sum(
+            outcome.isdigit() for report in self.reports for outcome in report.delivery.outcomes
+        )
 
     async def answered(self, count: int) -> None:
         """Until the server has answered `count` POSTs, or every report is through."""
@@ -118,5 +138,9 @@ class Stream:
 
     async def _push(self, report: Report) -> None:
         async with self._gate:
-            await push(self.sim, self.sim.text(report.resident, report.text), self.spacing,
-                       report.delivery)
+            await push(
+                self.sim,
+                self.sim.text(report.resident, report.text),
+                self.spacing,
+                report.delivery,
+            )

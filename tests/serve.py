@@ -27,15 +27,20 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def gridbot_serve(env: dict[str, str], log: Path,
-                        port: int | None = None) -> AsyncIterator[Served]:
+async def gridbot_serve(
+    env: dict[str, str], log: Path, port: int | None = None
+) -> AsyncIterator[Served]:
     """A real `gridbot serve` process (on `port`, or a free one); yields once /healthz
     answers."""
     port = port or free_port()
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=output, stderr=output,
-            env={**env, "GRIDBOT_HOST": "127.0.0.1", "GRIDBOT_PORT": str(port)})
+            [sys.executable, "-m", "bot.cli", "serve"],
+            cwd=ROOT,
+            stdout=output,
+            stderr=output,
+            env={**env, "GRIDBOT_HOST": "127.0.0.1", "GRIDBOT_PORT": str(port)},
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVE_START_SECONDS

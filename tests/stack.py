@@ -69,12 +69,16 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(database_url: str, clock, sections: dict | None = None,
-                        **app_options) -> AsyncIterator[Stack]:
-    settings = replace(demo_settings(database_url, "http://127.0.0.1:1"),
-                       sections={"limits": UNLIMITED, **(sections or {})})
-    fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
-                      settings.work_secret)
+async def running_stack(
+    database_url: str, clock, sections: dict | None = None, **app_options
+) -> AsyncIterator[Stack]:
+    settings = replace(
+        demo_settings(database_url, "http://127.0.0.1:1"),
+        sections={"limits": UNLIMITED, **(sections or {})},
+    )
+    fake = FakeWeChat(
+        settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
+    )
     async with serving(fake.app()) as fake_base:
         settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
         app = create_app(settings, clock=clock, run_relay=False, **app_options)

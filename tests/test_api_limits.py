@@ -66,8 +66,16 @@ def test_clipped_text_never_exceeds_the_limit_nor_breaks_a_character(limit):
 
 @pytest.mark.parametrize("channel", ["mp", "work"])
 def test_passive_reply_content_is_clipped_to_the_limit(channel):
-    inbound = to_xml({"ToUserName": "gh_gridbot", "FromUserName": RESIDENT,
-                      "CreateTime": 1764122400, "MsgType": "text", "Content": "查询", "MsgId": 1})
+    inbound = to_xml(
+        {
+            "ToUserName": "gh_gridbot",
+            "FromUserName": RESIDENT,
+            "CreateTime": 1764122400,
+            "MsgType": "text",
+            "Content": "查询",
+            "MsgId": 1,
+        }
+    )
     reply = SafeTree.fromstring(reply_xml(LONG_NOTE, inbound, channel))
     assert reply.findtext("Content") == LONG_NOTE[:681] + "…"
 
@@ -79,18 +87,27 @@ def test_passive_reply_content_is_clipped_to_the_limit(channel):
 async def relay_and_fake(sessionmaker, clock):
     fake = FakeWeChat(MP_APPID, MP_SECRET, CORPID, WORK_SECRET)
     async with serving(fake.app()) as base, aiohttp.ClientSession() as http:
-        senders = {"mp": MpApi(http, base, clock, MP_APPID, MP_SECRET),
-                   "work": WorkApi(http, base, clock, CORPID, WORK_SECRET, AGENTID)}
+        senders = {
+            "mp": MpApi(http, base, clock, MP_APPID, MP_SECRET),
+            "work": WorkApi(http, base, clock, CORPID, WORK_SECRET, AGENTID),
+        }
         yield Relay(sessionmaker, senders, clock), fake
 
 
 async def test_ten_thousand_character_messages_are_sent_clipped_and_kept_whole(
-        relay_and_fake, sessionmaker, clock):
+    relay_and_fake, sessionmaker, clock
+):
     relay, fake = relay_and_fake
     async with sessionmaker() as session:
         for channel, recipient in (("mp", RESIDENT), ("work", "liminghua")):
-            add_outbox(session, channel=channel, recipient=recipient, text=LONG_NOTE,
-                       dedup_key=f"test:{channel}", now=clock.now())
+            add_outbox(
+                session,
+                channel=channel,
+                recipient=recipient,
+                text=LONG_NOTE,
+                dedup_key=f"test:{channel}",
+                now=clock.now(),
+            )
         await session.commit()
 
     assert await relay.drain() == 2
@@ -104,7 +121,8 @@ async def test_ten_thousand_character_messages_are_sent_clipped_and_kept_whole(
 
 
 async def test_long_resolution_and_urging_notes_reach_people_clipped_and_stay_whole_on_the_ticket(
-        stack):
+    stack,
+):
     await stack.locate("东关一网格")
     code = re.search(r"GB-\w+", await stack.say(GARBAGE)).group(0)
     await stack.drain()

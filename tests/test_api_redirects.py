@@ -22,8 +22,13 @@ CORPID, WORK_SECRET, AGENTID = "ww0000000000test", "work-secret-0123456789abcdef
 RESIDENT, WORKER, SUPERVISOR = "o_resident_0001", "liminghua", "zhouhaitao"
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n chart").decode()
 # Where the redirects lead: a page that answers every call as if it had succeeded.
-ALL_WELL = {"errcode": 0, "errmsg": "ok", "access_token": "elsewhere-token", "expires_in": 7200,
-            "media_id": "media-elsewhere"}
+ALL_WELL = {
+    "errcode": 0,
+    "errmsg": "ok",
+    "access_token": "elsewhere-token",
+    "expires_in": 7200,
+    "media_id": "media-elsewhere",
+}
 EVERY_CALL = "*"
 CASES = {  # the status answered, and the calls answered with it
     "every-call-302": (302, {EVERY_CALL}),
@@ -59,18 +64,23 @@ async def api(sessionmaker, clock):
     app.middlewares.append(redirects.middleware)
     app.router.add_route("*", "/elsewhere", all_well)
     async with serving(app) as base, aiohttp.ClientSession() as http:
-        senders = {"mp": MpApi(http, base, clock, MP_APPID, MP_SECRET),
-                   "work": WorkApi(http, base, clock, CORPID, WORK_SECRET, AGENTID)}
+        senders = {
+            "mp": MpApi(http, base, clock, MP_APPID, MP_SECRET),
+            "work": WorkApi(http, base, clock, CORPID, WORK_SECRET, AGENTID),
+        }
         yield Relay(sessionmaker, senders, clock), fake, redirects
 
 
 async def queue_a_text_each_way_and_a_chart(sessionmaker, now) -> None:
-    rows = [outbox_row(channel="mp", recipient=RESIDENT, text="您的工单已受理", now=now,
-                       dedup_key="test:mp"),
-            outbox_row(channel="work", recipient=WORKER, text="您有一条新工单", now=now,
-                       dedup_key="test:work"),
-            outbox_row(channel="work", recipient=SUPERVISOR, text="", now=now,
-                       dedup_key="test:chart")]
+    rows = [
+        outbox_row(
+            channel="mp", recipient=RESIDENT, text="您的工单已受理", now=now, dedup_key="test:mp"
+        ),
+        outbox_row(
+            channel="work", recipient=WORKER, text="您有一条新工单", now=now, dedup_key="test:work"
+        ),
+        outbox_row(channel="work", recipient=SUPERVISOR, text="", now=now, dedup_key="test:chart"),
+    ]
     rows[2]["body"] = {"msgtype": "image", "png": PNG}
     async with sessionmaker() as session:
         await enqueue_once(session, rows)
@@ -84,7 +94,8 @@ async def outbox(sessionmaker) -> list[OutboxMessage]:
 
 @pytest.mark.parametrize("case", list(CASES))
 async def test_api_answering_with_a_redirect_leaves_messages_unsent_and_retried_later(
-        api, sessionmaker, clock, case):
+    api, sessionmaker, clock, case
+):
     relay, fake, redirects = api
     redirects.status, redirects.calls = CASES[case]
     await queue_a_text_each_way_and_a_chart(sessionmaker, clock.now())

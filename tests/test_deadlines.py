@@ -68,12 +68,10 @@ async def test_accepted_ticket_does_not_climb_for_acceptance(fast_stack, clock):
 
 
 async def test_deadline_missed_while_down_is_acted_on_once_after_restart(seeded_url, clock):
-    async with running_stack(seeded_url, clock, FAST,
-                             classifier=embedded_classifier()) as stack:
+    async with running_stack(seeded_url, clock, FAST, classifier=embedded_classifier()) as stack:
         await report(stack)
     clock.advance(minutes=10)  # the service was down when the minute passed
-    async with running_stack(seeded_url, clock, FAST,
-                             classifier=embedded_classifier()) as stack:
+    async with running_stack(seeded_url, clock, FAST, classifier=embedded_classifier()) as stack:
         assert await stack.check_deadlines() == 1
         assert await stack.check_deadlines() == 0
         await stack.drain()
@@ -86,8 +84,9 @@ async def test_two_processes_checking_at_once_escalate_once(fast_stack, clock, s
     engines = [make_engine(seeded_url, data_key=data_key()) for _ in range(2)]
     policy = fast_stack.services.policy
     try:
-        acted = await asyncio.gather(*(act_on_due(make_sessionmaker(e), clock.now(), policy)
-                                       for e in engines))
+        acted = await asyncio.gather(
+            *(act_on_due(make_sessionmaker(e), clock.now(), policy) for e in engines)
+        )
     finally:
         for engine in engines:
             await engine.dispose()
@@ -118,16 +117,21 @@ def settings_with(sla: dict) -> Settings:
 
 
 def test_time_limits_per_category_and_for_urgent_tickets():
-    policy = Policy.from_settings(settings_with(
-        {"accept": "30m", "environment": {"resolve": "2d"}, "urgent": {"accept": "90s"}}))
+    policy = Policy.from_settings(
+        settings_with(
+            {"accept": "30m", "environment": {"resolve": "2d"}, "urgent": {"accept": "90s"}}
+        )
+    )
     assert policy.sla_for("traffic", False).resolve.days == 3
     assert policy.sla_for("environment", False).resolve.days == 2
     assert policy.sla_for("environment", False).accept.seconds == 30 * 60
     assert policy.sla_for("traffic", True).accept.seconds == 90
 
 
-@pytest.mark.parametrize("bad", [{"accept": "soon"}, {"accept": "0m"}, {"resolve": "3w"},
-                                 {"enviroment": {"resolve": "1d"}}])
+@pytest.mark.parametrize(
+    "bad",
+    [{"accept": "soon"}, {"accept": "0m"}, {"resolve": "3w"}, {"enviroment": {"resolve": "1d"}}],
+)
 def test_bad_time_limit_stops_start_up_with_one_line(bad):
     with pytest.raises(SettingsError) as error:
         Policy.from_settings(settings_with(bad))

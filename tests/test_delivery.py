@@ -52,8 +52,9 @@ class Delivery:
     seen: list[Seen] = field(default_factory=list)
     keys: itertools.count = field(default_factory=itertools.count)
 
-    def relay(self, mp_secret: str = MP_SECRET, work_secret: str = WORK_SECRET,
-              **options) -> Relay:
+    def relay(
+        self, mp_secret: str = MP_SECRET, work_secret: str = WORK_SECRET, **options
+    ) -> Relay:
         senders = {
             "mp": MpApi(self.http, self.base, self.clock, MP_APPID, mp_secret),
             "work": WorkApi(self.http, self.base, self.clock, CORPID, work_secret, AGENTID),
@@ -155,12 +156,15 @@ async def test_token_endpoint_failing_costs_a_batch_one_try_not_one_per_message(
     assert [row.next_attempt_at for row in second] == [row.next_attempt_at for row in first]
     clock.advance(minutes=5)
     assert await delivery.relay().drain() == BATCH
-    assert all(delivery.fake.to(resident) == ["您反映的问题已受理", "网格员已到现场"]
-               for resident in residents)
+    assert all(
+        delivery.fake.to(resident) == ["您反映的问题已受理", "网格员已到现场"]
+        for resident in residents
+    )
 
 
 async def test_a_message_to_be_retried_is_not_overtaken_by_the_next_to_the_same_person(
-        delivery, clock):
+    delivery, clock
+):
     await delivery.queue("work", WORKER, "【新工单】GB-0001", "【催办】GB-0001")
     delivery.fake.fail_next.append(SYSTEM_ERROR)
     relay = delivery.relay()
@@ -317,9 +321,13 @@ async def test_resident_and_worker_receive_exact_text_and_wecom_carries_agentid(
     [work_request] = delivery.requests_to("message/send")
     expected_text = {"msgtype": "text", "text": {"content": TEXT}}
     assert mp_request.json() == {"touser": RESIDENT, **expected_text}
-    assert work_request.json() == {"touser": WORKER, "agentid": AGENTID, **expected_text,
-                                   "enable_duplicate_check": 1,  # WeCom drops a re-send
-                                   "duplicate_check_interval": 14400}
+    assert work_request.json() == {
+        "touser": WORKER,
+        "agentid": AGENTID,
+        **expected_text,
+        "enable_duplicate_check": 1,  # WeCom drops a re-send
+        "duplicate_check_interval": 14400,
+    }
 
 
 async def test_chinese_and_emoji_reach_wechat_as_utf8_not_unicode_escapes(delivery):
@@ -439,7 +447,8 @@ class Blip(Relay):
 
 
 async def test_database_failing_mid_batch_stops_every_queue_before_the_failure_is_told(
-        delivery, clock):
+    delivery, clock
+):
     await delivery.queue("work", "wangfang", "巡查提醒1", "巡查提醒2")
     await delivery.queue("work", WORKER, "工单通知1")
     got, gate = [], asyncio.Event()
@@ -460,8 +469,11 @@ async def test_database_failing_mid_batch_stops_every_queue_before_the_failure_i
     # told only once wangfang's send under way was done and recorded; no new one began
     assert got == ["工单通知1", "巡查提醒1"]
     states = {row.body["text"]: (row.state, row.attempts) for row in await delivery.rows()}
-    assert states == {"巡查提醒1": ("sent", 1), "巡查提醒2": ("pending", 1),
-                      "工单通知1": ("pending", 1)}
+    assert states == {
+        "巡查提醒1": ("sent", 1),
+        "巡查提醒2": ("pending", 1),
+        "工单通知1": ("pending", 1),
+    }
     clock.advance(minutes=4)  # their lease is over
     assert await relay.drain() == 2
     # 工单通知1 goes again: its first sending was never recorded
@@ -475,8 +487,15 @@ async def test_urgent_message_behind_a_night_of_held_messages_goes_out_in_one_pa
     clock.advance(seconds=(night - clock.now()).total_seconds())
     await delivery.queue("work", WORKER, *(f"明日走访计划{n}" for n in range(3 * BATCH)))
     async with delivery.sessionmaker() as session:
-        add_outbox(session, channel="work", recipient=WORKER, text="紧急：东关一网格燃气泄漏",
-                   dedup_key="test:urgent", now=clock.now(), urgent=True)
+        add_outbox(
+            session,
+            channel="work",
+            recipient=WORKER,
+            text="紧急：东关一网格燃气泄漏",
+            dedup_key="test:urgent",
+            now=clock.now(),
+            urgent=True,
+        )
         await session.commit()
     relay = delivery.relay(quiet_end=lambda now: now.replace(hour=23, minute=0))  # 07:00 there
 

@@ -12,8 +12,7 @@ CHARTS = {"digest": {"daily": "18:00", "charts": True}}
 
 
 async def test_digest_comes_with_a_png_chart_uploaded_to_wecom(seeded_url, clock):
-    async with running_stack(seeded_url, clock, CHARTS,
-                             classifier=embedded_classifier()) as stack:
+    async with running_stack(seeded_url, clock, CHARTS, classifier=embedded_classifier()) as stack:
         await stack.locate("东关一网格")
         await stack.say("小区门口的垃圾堆了好几天没人清理")
         await stack.say("路口红绿灯坏了一上午")

@@ -303,8 +303,12 @@ async def assessed_sqlite_url(sqlite_url, clock):
 
 
 def gridbot(url: str, *args: str) -> subprocess.CompletedProcess:
-    return run_gridbot("report", "assessment", *args, env={"GRIDBOT_DATABASE_URL": url,
-                       "GRIDBOT_DATA_KEY": DEMO_DATA_KEY})
+    return run_gridbot(
+        "report",
+        "assessment",
+        *args,
+        env={"GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY},
+    )
 
 
 def test_report_prints_a_table_with_a_grade_for_every_worker(assessed_sqlite_url):

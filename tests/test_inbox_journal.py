@@ -51,8 +51,11 @@ async def replies_by_api(stack: Stack, sender: str = RESIDENT) -> list[str]:
 
 async def notices_to_worker(stack: Stack) -> int:
     async with stack.services.sessionmaker() as session:
-        return await session.scalar(select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.recipient == "liminghua", OutboxMessage.dedup_key.like("event:%")))
+        return await session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.recipient == "liminghua", OutboxMessage.dedup_key.like("event:%")
+            )
+        )
 
 
 async def settle(stack: Stack) -> None:
@@ -63,8 +66,9 @@ async def settle(stack: Stack) -> None:
 async def test_database_locked_past_the_deadline_answers_503_and_the_retry_gets_the_reply(
     seeded_sqlite, clock
 ):
-    async with running_stack(seeded_sqlite, clock, reply_deadline=0.3,
-                             classifier=KeywordClassifier()) as stack:
+    async with running_stack(
+        seeded_sqlite, clock, reply_deadline=0.3, classifier=KeywordClassifier()
+    ) as stack:
         await stack.locate("东关一网格")
         query, body = stack.mp.sign(stack.mp.text(RESIDENT, GARBAGE))
         blocker = sqlite3.connect(seeded_sqlite.split(":///", 1)[1])
@@ -87,14 +91,17 @@ async def test_slow_handling_answers_success_and_the_reply_goes_out_once_by_api(
     seeded_sqlite, clock
 ):
     classifier = GatedClassifier()
-    async with running_stack(seeded_sqlite, clock, reply_deadline=0.3,
-                             classifier=classifier) as stack:
+    async with running_stack(
+        seeded_sqlite, clock, reply_deadline=0.3, classifier=classifier
+    ) as stack:
         await stack.locate("东关一网格")
         reply = await stack.mp.send(stack.mp.text(RESIDENT, GARBAGE))
         assert reply.status == 200 and reply.body == "success"
         with sqlite3.connect(seeded_sqlite.split(":///", 1)[1]) as reader:  # beside the
-            stored = reader.execute("SELECT status FROM inbound_messages "  # busy handler
-                                    "WHERE kind = 'text'").fetchall()
+            stored = reader.execute(
+                "SELECT status FROM inbound_messages "  # busy handler
+                "WHERE kind = 'text'"
+            ).fetchall()
         assert stored == [("pending",)]  # stored before the 200, handled after it
 
         classifier.gate.set()
@@ -108,8 +115,14 @@ async def test_slow_handling_answers_success_and_the_reply_goes_out_once_by_api(
 async def test_message_left_by_a_dead_process_is_handled_once_when_its_lease_ends(stack):
     await stack.locate("东关一网格")
     await stack.services.inbox.journal(  # what a process did before it was killed
-        channel="mp", key="msg:910001", sender=RESIDENT, kind="text",
-        content=_text_xml(RESIDENT, GARBAGE, 910001), nonce="1:n", now=stack.services.clock.now())
+        channel="mp",
+        key="msg:910001",
+        sender=RESIDENT,
+        kind="text",
+        content=_text_xml(RESIDENT, GARBAGE, 910001),
+        nonce="1:n",
+        now=stack.services.clock.now(),
+    )
     assert await stack.take_up_journal() == 0  # its own process may still be at it
 
     stack.services.clock.advance(seconds=LEASE.total_seconds() + 1)
@@ -128,9 +141,14 @@ async def _journalled(stack: Stack) -> tuple[int, object, dict, str]:
     fields = stack.mp.text(RESIDENT, GARBAGE)
     query, body = stack.mp.sign(fields)
     entry = await stack.services.inbox.journal(
-        channel="mp", key=f"msg:{fields['MsgId']}", sender=RESIDENT, kind="text",
+        channel="mp",
+        key=f"msg:{fields['MsgId']}",
+        sender=RESIDENT,
+        kind="text",
         content=_text_xml(RESIDENT, GARBAGE, fields["MsgId"]),
-        nonce=f"{query['timestamp']}:{query['nonce']}", now=stack.services.clock.now())
+        nonce=f"{query['timestamp']}:{query['nonce']}",
+        now=stack.services.clock.now(),
+    )
     return entry.id, _inbound(RESIDENT, GARBAGE, fields["MsgId"]), query, body
 
 
@@ -175,22 +193,43 @@ async def test_reply_is_committed_with_the_ticket_when_the_webhook_gave_up_first
     fields = stack.mp.text(RESIDENT, GARBAGE)
     services = stack.services
     entry = await services.inbox.journal(
-        channel="mp", key=f"msg:{fields['MsgId']}", sender=RESIDENT, kind="text",
-        content=_text_xml(RESIDENT, GARBAGE, fields["MsgId"]), nonce="2:n",
-        now=services.clock.now())
+        channel="mp",
+        key=f"msg:{fields['MsgId']}",
+        sender=RESIDENT,
+        kind="text",
+        content=_text_xml(RESIDENT, GARBAGE, fields["MsgId"]),
+        nonce="2:n",
+        now=services.clock.now(),
+    )
     gave_up = Waiting(webhooks=0)
-    assert await services.dispatcher.handle(entry.id, _inbound(RESIDENT, GARBAGE,
-                                                               fields["MsgId"]), gave_up) is None
+    assert (
+        await services.dispatcher.handle(
+            entry.id, _inbound(RESIDENT, GARBAGE, fields["MsgId"]), gave_up
+        )
+        is None
+    )
     async with services.sessionmaker() as session:
-        queued = list(await session.scalars(select(OutboxMessage).where(
-            OutboxMessage.dedup_key.like("reply:%"))))
-    assert [CODE.search(row.body["text"]).group(0) for row in queued] == \
-        [t.code for t in await stack.tickets()]
+        queued = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedup_key.like("reply:%"))
+            )
+        )
+    assert [CODE.search(row.body["text"]).group(0) for row in queued] == [
+        t.code for t in await stack.tickets()
+    ]
 
 
 def _text_xml(sender: str, text: str, msg_id: int) -> str:
-    return to_xml({"ToUserName": "gh_gridbot", "FromUserName": sender, "CreateTime": 1,
-                   "MsgType": "text", "Content": text, "MsgId": msg_id})
+    return to_xml(
+        {
+            "ToUserName": "gh_gridbot",
+            "FromUserName": sender,
+            "CreateTime": 1,
+            "MsgType": "text",
+            "Content": text,
+            "MsgId": msg_id,
+        }
+    )
 
 
 def _inbound(sender: str, text: str, msg_id: int):

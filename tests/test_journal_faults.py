@@ -30,8 +30,11 @@ from tests.serve import BlackHole, ended, gridbot_serve, poll
 from tests.stack import POINTS
 
 CODE = re.compile(r"GB-[0-9A-Z]{5}")
-REPORTS = ("小区门口的垃圾堆了好几天没人清理", "路口红绿灯坏了，车都乱开",  # kinds apart:
-           "楼下有人偷电动车")  # none is linked to another
+REPORTS = (
+    "小区门口的垃圾堆了好几天没人清理",
+    "路口红绿灯坏了，车都乱开",  # kinds apart:
+    "楼下有人偷电动车",
+)  # none is linked to another
 RESIDENTS = tuple(f"o_stalled_resident_{n}" for n in range(len(REPORTS)))
 SETTLE_SECONDS = 60  # the inbox watch takes up a message 10 s after it arrived, every 2 s
 
@@ -64,8 +67,11 @@ async def stallable(database_url: str) -> AsyncIterator[Stall]:
     proxy = BlackHole((parsed.host or "127.0.0.1", parsed.port or 5432))
     await proxy.start()
     try:
-        yield Stall(parsed.set(port=proxy.port).render_as_string(hide_password=False),
-                    proxy.hole, proxy.restore)
+        yield Stall(
+            parsed.set(port=proxy.port).render_as_string(hide_password=False),
+            proxy.hole,
+            proxy.restore,
+        )
     finally:
         await proxy.close()
 
@@ -75,24 +81,33 @@ async def test_database_stalled_past_the_deadline_loses_nothing_and_replies_once
     seeded_url, tmp_path, killed
 ):
     settings = demo_settings(seeded_url, "http://127.0.0.1:1")
-    fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
-                      settings.work_secret)
+    fake = FakeWeChat(
+        settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
+    )
     config = tmp_path / "gridbot.toml"
     config.write_text('[quiet]\nfrom = "00:00"\nuntil = "00:00"\n')
     log = tmp_path / "serve.log"
-    async with stallable(seeded_url) as stall, serving(fake.app()) as fake_base, \
-            aiohttp.ClientSession() as http:
-        settings = replace(settings, database_url=stall.url, mp_api_base=fake_base,
-                           work_api_base=fake_base)
-        env = {**serve_environment(settings), "GRIDBOT_CONFIG": str(config),
-               "GRIDBOT_NLU_BACKEND": "keywords"}
+    async with (
+        stallable(seeded_url) as stall,
+        serving(fake.app()) as fake_base,
+        aiohttp.ClientSession() as http,
+    ):
+        settings = replace(
+            settings, database_url=stall.url, mp_api_base=fake_base, work_api_base=fake_base
+        )
+        env = {
+            **serve_environment(settings),
+            "GRIDBOT_CONFIG": str(config),
+            "GRIDBOT_NLU_BACKEND": "keywords",
+        }
         async with gridbot_serve(env, log) as first:
             mp, _ = simulators(http, first.base, settings)
             lon, lat = POINTS["东关一网格"]
             for resident in RESIDENTS:
                 assert (await mp.send(mp.location(resident, lon, lat))).status == 200
-            signed = [mp.sign(mp.text(r, text)) for r, text in zip(RESIDENTS, REPORTS,
-                                                                    strict=True)]
+            signed = [
+                mp.sign(mp.text(r, text)) for r, text in zip(RESIDENTS, REPORTS, strict=True)
+            ]
             stall.hold()
             try:
                 started = time.monotonic()
@@ -124,8 +139,9 @@ async def test_database_stalled_past_the_deadline_loses_nothing_and_replies_once
 
 async def _every_report_answered(fake: FakeWeChat, passive) -> None:
     async def answered() -> bool:
-        return all(_replies(fake, resident, passive) for resident in RESIDENTS) and \
-            len(_new_ticket_notices(fake)) >= len(REPORTS)
+        return all(_replies(fake, resident, passive) for resident in RESIDENTS) and len(
+            _new_ticket_notices(fake)
+        ) >= len(REPORTS)
 
     await poll(answered, SETTLE_SECONDS, "a reply to every report and a notice for each")
 
@@ -154,5 +170,8 @@ async def _exactly_once(database_url: str, fake: FakeWeChat, passive) -> None:
 
 
 def _new_ticket_notices(fake: FakeWeChat) -> list[str]:
-    return [sent.text for sent in fake.sent
-            if sent.channel == "work" and sent.text.startswith("【新工单】")]
+    return [
+        sent.text
+        for sent in fake.sent
+        if sent.channel == "work" and sent.text.startswith("【新工单】")
+    ]

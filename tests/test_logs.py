@@ -14,18 +14,27 @@ async def test_response_carries_a_request_id_and_keeps_a_given_one(stack):
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{stack.base}/healthz") as response:
             generated = response.headers["X-Request-Id"]
-        async with http.get(f"{stack.base}/healthz",
-                            headers={"X-Request-Id": "abc123"}) as response:
+        async with http.get(
+            f"{stack.base}/healthz", headers={"X-Request-Id": "abc123"}
+        ) as response:
             assert response.headers["X-Request-Id"] == "abc123"
-        async with http.get(f"{stack.base}/healthz",
-                            headers={"X-Request-Id": "<script>"}) as response:
+        async with http.get(
+            f"{stack.base}/healthz", headers={"X-Request-Id": "<script>"}
+        ) as response:
             assert response.headers["X-Request-Id"] != "<script>"
     assert len(generated) == 12
 
 
 def test_json_log_lines_carry_the_request_id():
-    record = logging.LogRecord("bot.webhooks", logging.WARNING, __file__, 1,
-                               "refused webhook request: %s", ("bad signature",), None)
+    record = logging.LogRecord(
+        "bot.webhooks",
+        logging.WARNING,
+        __file__,
+        1,
+        "refused webhook request: %s",
+        ("bad signature",),
+        None,
+    )
     token = REQUEST_ID.set("req42")
     try:
         RequestIdFilter().filter(record)

@@ -49,8 +49,10 @@ def test_phone_and_id_numbers_are_masked_like_the_registry_masks_them(typed):
     assert mask_text(typed) == MASKED[typed]
 
 
-@pytest.mark.parametrize("typed", ["13900000001", "139-0000-0001", "0371-12345678",
-                                   "37150119880205003X", "(0371)12345678"])
+@pytest.mark.parametrize(
+    "typed",
+    ["13900000001", "139-0000-0001", "0371-12345678", "37150119880205003X", "(0371)12345678"],
+)
 def test_numbers_typed_in_full_width_are_masked_too(typed):
     assert mask_text(f"电话：{full_width(typed)}。") == f"电话：{mask_text(typed)}。"
 
@@ -61,8 +63,11 @@ def test_invisible_and_wide_spaces_inside_a_number_do_not_hide_it():
 
 
 def test_every_number_in_a_message_is_masked_and_the_words_around_them_kept():
-    typed = ("张建明 13900000001，身份证" + full_width("371501195003120018")
-             + "，座机0371-12345678，谢谢")
+    typed = (
+        "张建明 13900000001，身份证"
+        + full_width("371501195003120018")
+        + "，座机0371-12345678，谢谢"
+    )
 
     assert mask_text(typed) == "张建明 139****0001，身份证尾号 0018，座机037****5678，谢谢"
 

@@ -21,13 +21,17 @@ async def test_metrics_count_requests_tickets_and_outbox(stack):
     assert forged.status == 403
     families = await scrape(stack)
 
-    requests = {(s.labels["path"], s.labels["status"]): s.value
-                for s in families["gridbot_requests"] if s.name.endswith("_total")}
+    requests = {
+        (s.labels["path"], s.labels["status"]): s.value
+        for s in families["gridbot_requests"]
+        if s.name.endswith("_total")
+    }
     assert requests[("/wechat/mp", "200")] == 2 and requests[("/wechat/mp", "403")] == 1
     latency = [s for s in families["gridbot_reply_seconds"] if s.name.endswith("_count")]
     assert sum(s.value for s in latency) == 3
-    tickets = {(s.labels["category"], s.labels["state"]): s.value
-               for s in families["gridbot_tickets"]}
+    tickets = {
+        (s.labels["category"], s.labels["state"]): s.value for s in families["gridbot_tickets"]
+    }
     assert tickets == {("environment", "assigned"): 1}
     outbox = {s.labels["state"]: s.value for s in families["gridbot_outbox_messages"]}
     assert outbox == {"pending": 1}

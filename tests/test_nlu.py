@@ -68,8 +68,19 @@ def test_disputes_and_hazards_are_must_attend(classifier):
     assert not classifier.predict("想问问养老金认证怎么弄").must_attend
 
 
-@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "？？！！。。", "\x00\x07\x1b[31m",
-                                  "a" * 10_000, "垃圾" * 5_000, "Hello 你好 Привет مرحبا"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "😀😀😀",
+        "？？！！。。",
+        "\x00\x07\x1b[31m",
+        "a" * 10_000,
+        "垃圾" * 5_000,
+        "Hello 你好 Привет مرحبا",
+    ],
+)
 def test_odd_input_gets_an_answer_not_a_crash(classifier, text):
     prediction = classifier.predict(text)
     assert prediction.intent in (*OTHER_INTENTS, "report")
@@ -117,8 +128,10 @@ def test_nlu_predict_writes_one_json_object_per_input_line():
 
 def test_nlu_evaluate_prints_per_class_scores_macro_f1_and_confusion_matrix(tmp_path):
     sample = tmp_path / "sample.tsv"
-    sample.write_text("environment\t河里漂着好多死鱼，臭气熏天\ntraffic\t红绿灯坏了一上午\n"
-                      "greet\t你好\n", encoding="utf-8")
+    sample.write_text(
+        "environment\t河里漂着好多死鱼，臭气熏天\ntraffic\t红绿灯坏了一上午\ngreet\t你好\n",
+        encoding="utf-8",
+    )
     done = run_gridbot("nlu", "evaluate", str(sample))
     assert done.returncode == 0, done.stderr
     assert "precision" in done.stdout and "recall" in done.stdout and "f1-score" in done.stdout
@@ -149,8 +162,9 @@ def test_every_real_message_is_classified_without_error(classifier, name):
 
     with (SHARED / name).open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    outcomes = Counter((row["original_label"], label_of(classifier.predict(row["text"])))
-                       for row in rows)
+    outcomes = Counter(
+        (row["original_label"], label_of(classifier.predict(row["text"]))) for row in rows
+    )
     assert sum(outcomes.values()) == len(rows)
     environment = sum(n for (label, _), n in outcomes.items() if label == "环境保护")
     hits = outcomes[("环境保护", "environment")]

@@ -31,13 +31,15 @@ SECRETS = ("王志刚", "37150119880205003X", "社区矫正", "13900000003", "�
 
 
 def gridbot(url: str, *args: str) -> subprocess.CompletedProcess:
-    return run_gridbot(*args, env={"GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY},
-                       timeout=60)
+    return run_gridbot(
+        *args, env={"GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY}, timeout=60
+    )
 
 
 def roster_without(tmp_path: Path, *userids: str) -> Path:
-    lines = [line for line in STAFF.read_text("utf-8").splitlines()
-             if line.split(",")[0] not in userids]
+    lines = [
+        line for line in STAFF.read_text("utf-8").splitlines() if line.split(",")[0] not in userids
+    ]
     path = tmp_path / "staff.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -73,8 +75,10 @@ async def test_worker_left_out_of_a_staff_reimport_sees_nothing_and_their_ticket
     assert await assignee_of(stack, code) == "zhouhaitao"
     notices = await new_messages(stack, "zhouhaitao", supervisor_heard)
     assert any(f"接单 {code}" in text for text in notices)  # the new assignee's ticket
-    assert any(code in text and "李明华" in text and "周海涛" in text and "不在岗" in text
-               for text in notices)  # the supervisor hears it moved, from whom to whom
+    assert any(
+        code in text and "李明华" in text and "周海涛" in text and "不在岗" in text
+        for text in notices
+    )  # the supervisor hears it moved, from whom to whom
     assert await new_messages(stack, "liminghua", worker_heard) == []  # off duty: nothing
 
 
@@ -152,8 +156,14 @@ async def test_ticket_nobody_on_duty_can_take_is_escalated(stack, seeded_url, tm
     leaving = ("liminghua", "zhouhaitao", "chenzhiqiang", "huangwenjie")
     worker_heard = await heard(stack, "liminghua")
 
-    summary = await run_import(seeded_url, None, roster_without(tmp_path, *leaving), None,
-                               staff.passing_on(Policy()), data_key())
+    summary = await run_import(
+        seeded_url,
+        None,
+        roster_without(tmp_path, *leaving),
+        None,
+        staff.passing_on(Policy()),
+        data_key(),
+    )
 
     assert (summary.off_duty, summary.rerouted) == (4, 1)
     ticket = await ticket_of(stack, code)
@@ -191,8 +201,12 @@ def test_staff_list_shows_unit_and_duty_and_unknown_userids_fail_in_one_line(see
 
     assert table[0].split() == ["userid", "name", "role", "unit", "duty"]
     row = next(line for line in table if line.startswith("liminghua"))
-    assert row.split()[:4] == ["liminghua", "李明华", "grid_worker",
-                               "青禾县/清泉街道/东关社区/东关一网格"]
+    assert row.split()[:4] == [
+        "liminghua",
+        "李明华",
+        "grid_worker",
+        "青禾县/清泉街道/东关社区/东关一网格",
+    ]
     assert row.endswith("off duty (operator)")
     assert next(line for line in table if line.startswith("zhouhaitao")).endswith("on duty")
     for verb in ("off-duty", "on-duty"):

@@ -14,8 +14,12 @@ WORKER, VILLAGE = "liminghua", "zhouhaitao"
 
 
 def gridbot(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    return run_gridbot("outbox", *args, env={"GRIDBOT_DATABASE_URL": database_url,
-                       "GRIDBOT_DATA_KEY": DEMO_DATA_KEY}, timeout=60)
+    return run_gridbot(
+        "outbox",
+        *args,
+        env={"GRIDBOT_DATABASE_URL": database_url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY},
+        timeout=60,
+    )
 
 
 async def fail_until_dead(stack, clock) -> int:

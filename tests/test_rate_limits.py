@@ -24,8 +24,9 @@ VILLAGE, TOWNSHIP, WORKER = "zhouhaitao", "chenzhiqiang", "liminghua"
 async def limited(seeded_url, clock):
     """The service with the default limits (10 a minute, 5 at once) and a clock that moves
     only when the test says."""
-    async with running_stack(seeded_url, clock, sections={"limits": {}},
-                             classifier=KeywordClassifier()) as stack:
+    async with running_stack(
+        seeded_url, clock, sections={"limits": {}}, classifier=KeywordClassifier()
+    ) as stack:
         yield stack
 
 
@@ -55,9 +56,7 @@ async def test_the_bucket_refills_so_a_minute_later_the_resident_is_heard_again(
     assert replies.count(texts.RATE_LIMITED) == 1  # a minute after being told, told again
 
 
-async def test_an_emergency_over_the_limit_opens_a_ticket_and_alerts_once_a_minute(
-    limited, clock
-):
+async def test_an_emergency_over_the_limit_opens_a_ticket_and_alerts_once_a_minute(limited, clock):
     await limited.locate("东关一网格")
     for text in FLOOD[:10]:
         await limited.say(text)

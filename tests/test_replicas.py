@@ -50,14 +50,20 @@ class Replicas:
 @contextlib.asynccontextmanager
 async def two_replicas(settings: Settings, clock) -> AsyncIterator[Replicas]:
     """Two services on one database and one fake WeChat, a resident placed in 东关一网格."""
-    fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
-                      settings.work_secret)
+    fake = FakeWeChat(
+        settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
+    )
     async with serving(fake.app()) as fake_base:
         settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
-        apps = [create_app(settings, clock=clock, run_relay=False,
-                           classifier=embedded_classifier()) for _ in range(2)]
-        async with serving(apps[0]) as one, serving(apps[1]) as two, \
-                aiohttp.ClientSession() as http:
+        apps = [
+            create_app(settings, clock=clock, run_relay=False, classifier=embedded_classifier())
+            for _ in range(2)
+        ]
+        async with (
+            serving(apps[0]) as one,
+            serving(apps[1]) as two,
+            aiohttp.ClientSession() as http,
+        ):
             mp = [simulators(http, base, settings)[0] for base in (one, two)]
             lon, lat = POINTS["东关一网格"]
             await mp[0].send(mp[0].location(RESIDENT, lon, lat))

@@ -12,8 +12,12 @@ class UnsureClassifier:
     """A classifier port that is never sure: every report is asked about."""
 
     def predict(self, text: str) -> Prediction:
-        return Prediction(intent="report", category="environment", confidence=0.3,
-                          alternatives=("environment", "traffic", "dispute_mediation"))
+        return Prediction(
+            intent="report",
+            category="environment",
+            confidence=0.3,
+            alternatives=("environment", "traffic", "dispute_mediation"),
+        )
 
 
 async def test_emergency_reply_starts_with_the_numbers_to_call_and_centres_are_alerted(stack):

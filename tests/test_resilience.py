@@ -38,9 +38,7 @@ async def test_failing_step_keeps_the_message_and_says_sorry(seeded_sqlite, cloc
         assert await stack.tickets() == []
 
 
-async def test_database_outage_answers_503_so_wechat_retries_and_nothing_is_lost(
-    pg_server, clock
-):
+async def test_database_outage_answers_503_so_wechat_retries_and_nothing_is_lost(pg_server, clock):
     from bot.devkit.demo import seed
     from tests.conftest import _create_pg_database, _drop_pg_database
 

@@ -34,18 +34,32 @@ class GridsByName:
 @pytest.fixture
 async def report(seeded_url, sessionmaker, clock):
     async with sessionmaker() as session:
-        grids = {g.name: g.id for g in await session.scalars(
-            select(OrgUnit).where(OrgUnit.level == "grid"))}
+        grids = {
+            g.name: g.id
+            for g in await session.scalars(select(OrgUnit).where(OrgUnit.level == "grid"))
+        }
     locator = GridsByName({POINTS[name]: grid_id for name, grid_id in grids.items()})
 
     async def submit(grid: str, category: str, sender: str = "o_resident") -> Staff | None:
         ports = Ports(FixedClassifier(category), clock, locator)
         lon, lat = POINTS[grid]
         async with sessionmaker() as session:
-            await on_location(session, Inbound("mp", f"loc-{sender}-{grid}", sender, "location",
-                                               lat=lat, lon=lon), ports)
-            await on_text(session, Inbound("mp", f"txt-{category}-{grid}-{sender}", sender,
-                                           "text", text="有个问题需要处理"), ports)
+            await on_location(
+                session,
+                Inbound("mp", f"loc-{sender}-{grid}", sender, "location", lat=lat, lon=lon),
+                ports,
+            )
+            await on_text(
+                session,
+                Inbound(
+                    "mp",
+                    f"txt-{category}-{grid}-{sender}",
+                    sender,
+                    "text",
+                    text="有个问题需要处理",
+                ),
+                ports,
+            )
             await session.commit()
             ticket = await session.scalar(select(Ticket).order_by(Ticket.id.desc()).limit(1))
             return await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
@@ -75,8 +89,9 @@ async def test_nearest_route_wins(report):
 
 async def test_grid_without_worker_falls_back_to_the_supervisor_above(report, sessionmaker):
     async with sessionmaker() as session:
-        await session.execute(update(Staff).where(Staff.userid == "sunjianguo")
-                              .values(active=False))
+        await session.execute(
+            update(Staff).where(Staff.userid == "sunjianguo").values(active=False)
+        )
         await session.commit()
     assert (await report("西苑一网格", "traffic")).userid == "wuxiulan"
 

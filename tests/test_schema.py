@@ -14,10 +14,12 @@ async def test_migrated_database_matches_the_models(database_url):
     engine = make_engine(database_url)  # the fixture migrated it to head
     try:
         async with engine.connect() as connection:
-            differences = await connection.run_sync(lambda sync: compare_metadata(
-                MigrationContext.configure(sync, opts={"compare_type": False}), Base.metadata))
+            differences = await connection.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": False}), Base.metadata
+                )
+            )
     finally:
         await engine.dispose()
 
     assert differences == []
-

@@ -46,20 +46,37 @@ async def test_reports_notes_messages_and_replies_are_not_in_clear_at_rest(stack
 
 async def test_an_answer_with_registry_details_is_cleared_from_the_outbox_once_sent(stack):
     services = stack.services
-    raw = to_xml({"ToUserName": "wwd0e00000000demo", "FromUserName": "liminghua",
-                  "CreateTime": 1, "MsgType": "text", "Content": "户 H0001 全部",
-                  "MsgId": 920001, "AgentID": 1000002})
-    entry = await services.inbox.journal(channel="work", key="msg:920001", sender="liminghua",
-                                         kind="text", content=raw, nonce="3:n",
-                                         now=services.clock.now())
-    assert await services.dispatcher.handle(entry.id, wire.inbound("work", raw),
-                                            Waiting(webhooks=0)) is None  # answered late
+    raw = to_xml(
+        {
+            "ToUserName": "wwd0e00000000demo",
+            "FromUserName": "liminghua",
+            "CreateTime": 1,
+            "MsgType": "text",
+            "Content": "户 H0001 全部",
+            "MsgId": 920001,
+            "AgentID": 1000002,
+        }
+    )
+    entry = await services.inbox.journal(
+        channel="work",
+        key="msg:920001",
+        sender="liminghua",
+        kind="text",
+        content=raw,
+        nonce="3:n",
+        now=services.clock.now(),
+    )
+    assert (
+        await services.dispatcher.handle(entry.id, wire.inbound("work", raw), Waiting(webhooks=0))
+        is None
+    )  # answered late
     await stack.drain()
     [answer] = [text for text in stack.fake.to("liminghua") if "H0001" in text]
     assert "13900000001" in answer  # the whole record reached the worker...
     async with services.sessionmaker() as session:
-        [row] = await session.scalars(select(OutboxMessage).where(
-            OutboxMessage.dedup_key.like("reply:%")))
+        [row] = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedup_key.like("reply:%"))
+        )
     assert row.state == "sent" and row.body["text"] == ""  # ...and is not kept
 
 
@@ -130,16 +147,24 @@ async def _write_in_clear(url: str) -> None:
     engine = make_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.execute(text(
-                "INSERT INTO tickets (code, source, category, text, state, urgent, must_attend,"
-                " created_at, updated_at, level, version) VALUES ('GB-OLD01', 'resident',"
-                " 'environment', :text, 'new', false, false, '2026-11-01 00:00:00',"
-                " '2026-11-01 00:00:00', 0, 1)"), {"text": REPORT})
-            await connection.execute(text(
-                "INSERT INTO outbox (channel, recipient, body, dedup_key, state, attempts,"
-                " next_attempt_at, created_at) VALUES ('work', 'liminghua', :body, 'event:1:x',"
-                " 'sent', 1, '2026-11-01 00:00:00', '2026-11-01 00:00:00')"),
-                {"body": '{"msgtype": "text", "text": "新工单：' + REPORT + '"}'})
+            await connection.execute(
+                text(
+                    "INSERT INTO tickets (code, source, category, text, state, urgent,"
+                    " must_attend, created_at, updated_at, level, version)"
+                    " VALUES ('GB-OLD01', 'resident',"
+                    " 'environment', :text, 'new', false, false, '2026-11-01 00:00:00',"
+                    " '2026-11-01 00:00:00', 0, 1)"
+                ),
+                {"text": REPORT},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO outbox (channel, recipient, body, dedup_key, state, attempts,"
+                    " next_attempt_at, created_at) VALUES ('work', 'liminghua', :body,"
+                    " 'event:1:x', 'sent', 1, '2026-11-01 00:00:00', '2026-11-01 00:00:00')"
+                ),
+                {"body": '{"msgtype": "text", "text": "新工单：' + REPORT + '"}'},
+            )
     finally:
         await engine.dispose()
 
@@ -152,18 +177,24 @@ async def _in_clear(url: str, secrets: tuple[str, ...]) -> list[str]:
         files = [Path(parsed.database), Path(parsed.database + "-wal")]
         data = b"".join(path.read_bytes() for path in files if path.exists())
         return [secret for secret in secrets if secret.encode() in data]
-    connection = await asyncpg.connect(user=parsed.username, host=parsed.host,
-                                       port=parsed.port, database=parsed.database)
+    connection = await asyncpg.connect(
+        user=parsed.username, host=parsed.host, port=parsed.port, database=parsed.database
+    )
     try:
         columns = await connection.fetch(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', "
-            "'json', 'jsonb')")
+            "'json', 'jsonb')"
+        )
         found = []
         for table, column in columns:
             values = await connection.fetch(f'SELECT "{column}"::text AS v FROM "{table}"')
-            found += [f"{table}.{column}: {secret}" for row in values for secret in secrets
-                      if row["v"] and secret in row["v"]]
+            found += [
+                f"{table}.{column}: {secret}"
+                for row in values
+                for secret in secrets
+                if row["v"] and secret in row["v"]
+            ]
         return found
     finally:
         await connection.close()

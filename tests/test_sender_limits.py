@@ -14,8 +14,9 @@ KEY_CHARS = 200  # the message key column holds 200
 
 def text_from(sim, sender: str) -> dict[str, object]:
     """A resident's report on the Official Account, a staff command on WeCom."""
-    return sim.text(sender, "小区门口垃圾堆了好几天没人清理" if sim.channel.name == "mp"
-                    else "我的工单")
+    return sim.text(
+        sender, "小区门口垃圾堆了好几天没人清理" if sim.channel.name == "mp" else "我的工单"
+    )
 
 
 async def inbound_rows(stack) -> list[InboundMessage]:

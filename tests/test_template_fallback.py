@@ -21,8 +21,9 @@ async def accept_after_window_closes(stack) -> str:
 
 
 async def test_template_message_stands_in_when_the_window_has_closed(seeded_url, clock):
-    async with running_stack(seeded_url, clock, TEMPLATES,
-                             classifier=embedded_classifier()) as stack:
+    async with running_stack(
+        seeded_url, clock, TEMPLATES, classifier=embedded_classifier()
+    ) as stack:
         code = await accept_after_window_closes(stack)
         [sent] = [s for s in stack.fake.sent if s.channel == "mp-template"]
         assert sent.to == RESIDENT and code in sent.text and "受理" in sent.text

@@ -12,8 +12,12 @@ from tests.cli import run_gridbot
 
 
 def gridbot(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    return run_gridbot("ticket", *args, env={"GRIDBOT_DATABASE_URL": database_url,
-                       "GRIDBOT_DATA_KEY": DEMO_DATA_KEY}, timeout=60)
+    return run_gridbot(
+        "ticket",
+        *args,
+        env={"GRIDBOT_DATABASE_URL": database_url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY},
+        timeout=60,
+    )
 
 
 async def make_tickets(stack) -> tuple[str, str]:

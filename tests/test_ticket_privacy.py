@@ -97,11 +97,18 @@ async def notice_to(stack, code: str, userids: tuple[str, ...]) -> dict[str, str
         ticket = await repos.ticket_by_code(session, code)
         people = [await repos.staff_by_userid(session, userid) for userid in userids]
         event = record(ticket, "urge", actor="system", now=stack.services.clock.now())
-        await tell_staff(session, event, people, f"工单 {code}：{ticket.text}",
-                         stack.services.clock.now(), ticket.grid_id)
+        await tell_staff(
+            session,
+            event,
+            people,
+            f"工单 {code}：{ticket.text}",
+            stack.services.clock.now(),
+            ticket.grid_id,
+        )
         await session.commit()
-        rows = await session.scalars(select(OutboxMessage).where(
-            OutboxMessage.dedup_key.startswith(f"event:{event.id}:")))
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedup_key.startswith(f"event:{event.id}:"))
+        )
         return {row.recipient: row.body["text"] for row in rows}
 
 
@@ -128,9 +135,13 @@ async def test_emergency_alert_reaches_the_centres_supervisors_with_the_number_a
 
 
 def gridbot(url: str, *args: str):
-    return run_gridbot("ticket", "show", *args,
-                       env={"GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY},
-                       timeout=60)
+    return run_gridbot(
+        "ticket",
+        "show",
+        *args,
+        env={"GRIDBOT_DATABASE_URL": url, "GRIDBOT_DATA_KEY": DEMO_DATA_KEY},
+        timeout=60,
+    )
 
 
 async def test_ticket_show_masks_numbers_unless_unmasked_with_a_purpose(stack, seeded_url):
@@ -149,10 +160,14 @@ async def test_ticket_show_masks_numbers_unless_unmasked_with_a_purpose(stack, s
     assert any("尾号 0018" in (step["note"] or "") for step in as_json["trail"])
     assert unmasked.returncode == 0, unmasked.stderr
     assert PHONE in unmasked.stdout and ID_NUMBER in unmasked.stdout
-    actions = [(action, target, why, outcome) for actor, action, target, why, outcome
-               in await audit_rows(stack) if actor.startswith("cli:")]
+    actions = [
+        (action, target, why, outcome)
+        for actor, action, target, why, outcome in await audit_rows(stack)
+        if actor.startswith("cli:")
+    ]
     assert actions == [("view_ticket", code, "cli: ticket show", "allowed")] * 2 + [
-        ("view_ticket_unmasked", code, purpose, "allowed")]
+        ("view_ticket_unmasked", code, purpose, "allowed")
+    ]
 
 
 async def test_ticket_show_unmasked_without_a_purpose_is_refused_and_audited(stack, seeded_url):
@@ -163,10 +178,15 @@ async def test_ticket_show_unmasked_without_a_purpose_is_refused_and_audited(sta
 
     assert refused.returncode == 2 and "--purpose" in refused.stderr and refused.stdout == ""
     assert missing.returncode == 1
-    outcomes = [(action, target, outcome) for actor, action, target, _, outcome
-                in await audit_rows(stack) if actor.startswith("cli:")]
-    assert outcomes == [("view_ticket_unmasked", code, "refused"),
-                        ("view_ticket", "GB-ZZZZZ", "refused")]
+    outcomes = [
+        (action, target, outcome)
+        for actor, action, target, _, outcome in await audit_rows(stack)
+        if actor.startswith("cli:")
+    ]
+    assert outcomes == [
+        ("view_ticket_unmasked", code, "refused"),
+        ("view_ticket", "GB-ZZZZZ", "refused"),
+    ]
 
 
 # The registry
@@ -177,8 +197,10 @@ async def test_refused_full_household_view_is_audited_as_a_full_view_whatever_th
     await stack.staff_says("liminghua", "户 H9999 全部")  # no such household
     await stack.staff_says("gaoshufen", "户 H0001 全部")  # a role that sees only masked
 
-    assert [(actor, action, target, outcome)
-            for actor, action, target, _, outcome in await audit_rows(stack)] == [
+    assert [
+        (actor, action, target, outcome)
+        for actor, action, target, _, outcome in await audit_rows(stack)
+    ] == [
         ("staff:zhaoxiaoyan", "view_full", "H0001", "refused"),
         ("staff:liminghua", "view_full", "H9999", "refused"),
         ("staff:gaoshufen", "view_full", "H0001", "refused"),

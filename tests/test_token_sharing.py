@@ -17,8 +17,9 @@ APPID, SECRET, CORPID = "wx-test-app", "mp-secret", "ww-test-corp"
 
 
 async def replicas(sessionmaker, clock, base, http) -> list[MpApi]:
-    return [MpApi(http, base, clock, APPID, SECRET, TokenStore(sessionmaker, "mp"))
-            for _ in range(2)]
+    return [
+        MpApi(http, base, clock, APPID, SECRET, TokenStore(sessionmaker, "mp")) for _ in range(2)
+    ]
 
 
 async def test_burst_from_two_replicas_fetches_one_token(sessionmaker, clock):
@@ -46,11 +47,13 @@ async def test_expired_token_is_refreshed_once_for_every_replica(sessionmaker, c
 async def test_wecom_token_lives_in_the_database_too(sessionmaker, clock):
     fake = FakeWeChat(APPID, SECRET, CORPID, "work-secret")
     async with serving(fake.app()) as base, aiohttp.ClientSession() as http:
-        first = WorkApi(http, base, clock, CORPID, "work-secret", 1000002,
-                        TokenStore(sessionmaker, "work"))
+        first = WorkApi(
+            http, base, clock, CORPID, "work-secret", 1000002, TokenStore(sessionmaker, "work")
+        )
         await first.send("liminghua", {"msgtype": "text", "text": "新工单"})
-        later = WorkApi(http, base, clock, CORPID, "work-secret", 1000002,
-                        TokenStore(sessionmaker, "work"))  # a process started afterwards
+        later = WorkApi(
+            http, base, clock, CORPID, "work-secret", 1000002, TokenStore(sessionmaker, "work")
+        )  # a process started afterwards
         await later.send("liminghua", {"msgtype": "text", "text": "又一件"})
         assert fake.token_fetches["work"] == 1 and len(fake.to("liminghua")) == 2
 
@@ -70,12 +73,19 @@ async def test_a_slow_token_fetch_does_not_hold_up_the_database(sessionmaker, cl
 
     async with asyncio.timeout(5):  # meanwhile a resident's report is stored at once
         async with sessionmaker() as session:
-            add_outbox(session, channel="work", recipient="liminghua", text="您有一条新工单",
-                       dedup_key="test:during-refresh", now=clock.now())
+            add_outbox(
+                session,
+                channel="work",
+                recipient="liminghua",
+                text="您有一条新工单",
+                dedup_key="test:during-refresh",
+                now=clock.now(),
+            )
             await session.commit()
         # and a second replica needing the token waits for this fetch, not a second one
-        waiting = asyncio.create_task(TokenStore(sessionmaker, "mp").token(
-            clock.now(), "", slow_fetch))
+        waiting = asyncio.create_task(
+            TokenStore(sessionmaker, "mp").token(clock.now(), "", slow_fetch)
+        )
         release.set()
         assert (await refreshing)[0] == (await waiting)[0] == "token-after-a-wait"
     assert fetches == [False]

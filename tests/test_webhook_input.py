@@ -253,8 +253,10 @@ async def test_body_sent_slowly_is_timed_out_within_the_reply_deadline(seeded_ur
     async with running_stack(seeded_url, clock, reply_deadline=0.5) as slow:
         host, port = slow.base.removeprefix("http://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port))
-        writer.write(b"POST /wechat/mp?timestamp=1&nonce=n&signature=s HTTP/1.1\r\n"
-                     b"Host: gridbot\r\nContent-Length: 4000\r\n\r\n<xml><ToUserName>")
+        writer.write(
+            b"POST /wechat/mp?timestamp=1&nonce=n&signature=s HTTP/1.1\r\n"
+            b"Host: gridbot\r\nContent-Length: 4000\r\n\r\n<xml><ToUserName>"
+        )
         await writer.drain()
         started = time.monotonic()
         status = await asyncio.wait_for(reader.readline(), 5)

@@ -36,8 +36,16 @@ CLEAN = {  # text as given, and as the reply must carry it
 
 
 def inbound_xml(sender: str = RESIDENT, account: str = "gh_gridbot") -> str:
-    return to_xml({"ToUserName": account, "FromUserName": sender, "CreateTime": 1764122400,
-                   "MsgType": "text", "Content": "查询", "MsgId": 24680})
+    return to_xml(
+        {
+            "ToUserName": account,
+            "FromUserName": sender,
+            "CreateTime": 1764122400,
+            "MsgType": "text",
+            "Content": "查询",
+            "MsgId": 24680,
+        }
+    )
 
 
 def strict(xml: str) -> Element:
@@ -100,8 +108,7 @@ async def hostile_ticket(stack) -> tuple[str, str]:
     return code, assignee
 
 
-async def test_worker_viewing_a_hostile_ticket_gets_a_text_reply_with_the_report_as_written(
-        stack):
+async def test_worker_viewing_a_hostile_ticket_gets_a_text_reply_with_the_report_as_written(stack):
     code, worker = await hostile_ticket(stack)
     reply = await reply_document(stack.work, stack.work.text(worker, f"工单 {code}"))
     content = text_reply_content(reply)

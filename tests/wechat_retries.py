@@ -33,8 +33,12 @@ class Delivery:
         return self.outcomes.count(outcome)
 
 
-async def push(sim: WeChatSimulator, fields: dict[str, object],
-               spacing: float = RETRY_SECONDS, delivery: Delivery | None = None) -> Delivery:
+async def push(
+    sim: WeChatSimulator,
+    fields: dict[str, object],
+    spacing: float = RETRY_SECONDS,
+    delivery: Delivery | None = None,
+) -> Delivery:
     """POST the message as WeChat does until it is answered 200 or WeChat gives up; signed
     once, so every retry carries the same query and body."""
     delivery = delivery if delivery is not None else Delivery()
@@ -54,8 +58,9 @@ async def push(sim: WeChatSimulator, fields: dict[str, object],
     return delivery
 
 
-async def _attempt(sim: WeChatSimulator, query: dict[str, str], body: bytes
-                   ) -> tuple[str, str | None]:
+async def _attempt(
+    sim: WeChatSimulator, query: dict[str, str], body: bytes
+) -> tuple[str, str | None]:
     try:
         reply = await asyncio.wait_for(sim.post(query, body), ANSWER_SECONDS)
     except TimeoutError:

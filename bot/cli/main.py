@@ -27,10 +27,22 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    quiet = args.command in ("demo", "nlu", "ticket", "export", "audit", "registry",
-                             "resident", "report", "outbox", "staff")
-    configure(logging.WARNING if quiet else logging.INFO,
-              "json" if os.environ.get("GRIDBOT_LOG_FORMAT") == "json" else "text")
+    quiet = args.command in (
+        "demo",
+        "nlu",
+        "ticket",
+        "export",
+        "audit",
+        "registry",
+        "resident",
+        "report",
+        "outbox",
+        "staff",
+    )
+    configure(
+        logging.WARNING if quiet else logging.INFO,
+        "json" if os.environ.get("GRIDBOT_LOG_FORMAT") == "json" else "text",
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("aiosqlite").setLevel(logging.INFO)  # its DEBUG lines carry parameters
     threading.excepthook = _unless_loop_closed
@@ -80,8 +92,10 @@ def _database_trouble(error: DBAPIError | OSError) -> str | None:
 
 def _while_connecting(error: BaseException) -> bool:
     """Raised on the way out of SQLAlchemy's pool: no connection could be made."""
-    return any(frame.f_globals.get("__name__", "").startswith("sqlalchemy.pool")
-               for frame, _ in traceback.walk_tb(error.__traceback__))
+    return any(
+        frame.f_globals.get("__name__", "").startswith("sqlalchemy.pool")
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    )
 
 
 def _reason(error: DBAPIError | OSError) -> str:
@@ -99,14 +113,18 @@ def _unless_loop_closed(hook: threading.ExceptHookArgs) -> None:
     """Drop aiosqlite's report that its worker could not hand the result of a failed connect to
     the loop asyncio.run had already closed: nothing is lost, and the failure is told once."""
     worker = hook.thread.name if hook.thread else ""
-    if not (hook.exc_type is RuntimeError and "_connection_worker_thread" in worker
-            and "Event loop is closed" in str(hook.exc_value)):
+    if not (
+        hook.exc_type is RuntimeError
+        and "_connection_worker_thread" in worker
+        and "Event loop is closed" in str(hook.exc_value)
+    ):
         threading.__excepthook__(hook)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gridbot", description="网格通 — grid management on "
-                                     "WeChat")
+    parser = argparse.ArgumentParser(
+        prog="gridbot", description="网格通 — grid management on WeChat"
+    )
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser("serve", help="run the HTTP service (webhooks, relay)")
     serve.set_defaults(run=_serve)
@@ -119,9 +137,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--grids", type=Path, help="GeoJSON FeatureCollection of grid boundaries")
     imp.add_argument("--staff", type=Path, help="CSV: userid,name,phone,role,unit")
     imp.add_argument("--routes", type=Path, help="CSV: unit,category,role")
-    imp.add_argument("--households", type=Path,
-                     help="CSV or XLSX: code,grid,address,head_name,phone,id_number,members,"
-                          "tags,note (needs GRIDBOT_DATA_KEY)")
+    imp.add_argument(
+        "--households",
+        type=Path,
+        help="CSV or XLSX: code,grid,address,head_name,phone,id_number,members,"
+        "tags,note (needs GRIDBOT_DATA_KEY)",
+    )
     imp.set_defaults(run=_import)
     _nlu_parser(commands)
     _ticket_parser(commands)
@@ -181,8 +202,9 @@ def _assessment(args) -> int:
         return 2
     settings = load_settings()
     try:
-        return _in_session(lambda s: reports.assessment(s, settings, args.quarter,
-                                                              args.format, args.out))
+        return _in_session(
+            lambda s: reports.assessment(s, settings, args.quarter, args.format, args.out)
+        )
     except ValueError as error:
         print(f"gridbot report: {error}", file=sys.stderr)
         return 2
@@ -195,8 +217,11 @@ def _registry_parsers(commands) -> None:
     households.add_argument("--unit", help="a unit path like 青禾县/清泉街道, or a grid code")
     households.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     households.add_argument("--out", type=Path, help="file to write (stdout for csv if absent)")
-    households.add_argument("--unmasked", action="store_true",
-                            help="full names, phones and ID numbers (needs --purpose; audited)")
+    households.add_argument(
+        "--unmasked",
+        action="store_true",
+        help="full names, phones and ID numbers (needs --purpose; audited)",
+    )
     households.add_argument("--purpose", default="", help="why the export is needed")
     households.set_defaults(run=_export_households)
     audit = commands.add_parser("audit", help="the registry's audit log")
@@ -208,7 +233,8 @@ def _registry_parsers(commands) -> None:
     keys = commands.add_parser("registry", help="the registry's data key")
     key_verbs = keys.add_subparsers(dest="verb", required=True)
     key_verbs.add_parser("new-key", help="print a fresh random data key").set_defaults(
-        run=_new_key)
+        run=_new_key
+    )
     rotate = key_verbs.add_parser("rotate-key", help="re-encrypt with GRIDBOT_NEW_DATA_KEY")
     rotate.set_defaults(run=_rotate_key)
     resident = commands.add_parser("resident", help="residents' personal data")
@@ -242,14 +268,17 @@ def _export_households(args) -> int:
         return 2
     if args.unmasked and not args.purpose.strip():
         _in_session(lambda s: registry.refuse_export(s, args.unit))
-        print("gridbot export: --unmasked needs --purpose \"why\" (the refusal is audited)",
-              file=sys.stderr)
+        print(
+            'gridbot export: --unmasked needs --purpose "why" (the refusal is audited)',
+            file=sys.stderr,
+        )
         return 2
     key = registry.require_key(settings.data_key)
 
     async def work(session):
-        rows = await registry.export_households(session, key, args.unit, args.unmasked,
-                                                    args.purpose.strip() or "masked export")
+        rows = await registry.export_households(
+            session, key, args.unit, args.unmasked, args.purpose.strip() or "masked export"
+        )
         return registry.write_export(rows, args.format, args.out)
 
     return _in_session(work)
@@ -282,8 +311,10 @@ def _rotate_key(args) -> int:
 
     async def work(session):
         count = await registry.rotate_key(session, old, new)
-        return (f"re-encrypted {count} households with key {new.key_id}; "
-                "now set GRIDBOT_DATA_KEY to the new key")
+        return (
+            f"re-encrypted {count} households with key {new.key_id}; "
+            "now set GRIDBOT_DATA_KEY to the new key"
+        )
 
     return _in_session(work)
 
@@ -300,15 +331,18 @@ def _ticket_parser(commands) -> None:
     show = verbs.add_parser("show", help="one ticket with its trail")
     show.add_argument("code")
     show.add_argument("--json", action="store_true")
-    show.add_argument("--unmasked", action="store_true",
-                      help="phone and ID numbers as residents typed them (needs --purpose; "
-                           "audited)")
+    show.add_argument(
+        "--unmasked",
+        action="store_true",
+        help="phone and ID numbers as residents typed them (needs --purpose; audited)",
+    )
     show.add_argument("--purpose", default="", help="why the ticket is looked at")
     show.set_defaults(run=_ticket_show)
     listing = verbs.add_parser("list", help="tickets as a table")
     listing.add_argument("--unit", help="a unit path like 青禾县/清泉街道, or a grid code")
-    listing.add_argument("--state", choices=["new", "assigned", "accepted", "on_site",
-                                             "resolved", "closed"])
+    listing.add_argument(
+        "--state", choices=["new", "assigned", "accepted", "on_site", "resolved", "closed"]
+    )
     listing.add_argument("--overdue", action="store_true", help="only tickets past a deadline")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=_ticket_list)
@@ -320,11 +354,14 @@ def _ticket_show(args) -> int:
     purpose = args.purpose.strip()
     if args.unmasked and not purpose:
         _in_session(lambda s: tickets.refuse_unmasked(s, args.code))
-        print("gridbot ticket: --unmasked needs --purpose \"why\" (the refusal is audited)",
-              file=sys.stderr)
+        print(
+            'gridbot ticket: --unmasked needs --purpose "why" (the refusal is audited)',
+            file=sys.stderr,
+        )
         return 2
-    return _in_session(lambda s: tickets.show(s, args.code, args.json, args.unmasked,
-                                                  purpose), "gridbot ticket")
+    return _in_session(
+        lambda s: tickets.show(s, args.code, args.json, args.unmasked, purpose), "gridbot ticket"
+    )
 
 
 def _ticket_list(args) -> int:
@@ -332,7 +369,8 @@ def _ticket_list(args) -> int:
 
     return _in_session(
         lambda s: tickets.listing(s, args.unit, args.state, args.overdue, args.json),
-        "gridbot ticket")
+        "gridbot ticket",
+    )
 
 
 def _staff_parser(commands) -> None:
@@ -341,8 +379,11 @@ def _staff_parser(commands) -> None:
     listing = verbs.add_parser("list", help="everyone, with unit and duty state")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=_staff_list)
-    off = verbs.add_parser("off-duty", help="take off duty (until on-duty, whatever imports "
-                           "list); their open tickets go to someone else")
+    off = verbs.add_parser(
+        "off-duty",
+        help="take off duty (until on-duty, whatever imports "
+        "list); their open tickets go to someone else",
+    )
     off.add_argument("userid")
     off.set_defaults(run=_staff_off_duty)
     on = verbs.add_parser("on-duty", help="bring back on duty")
@@ -436,8 +477,13 @@ def _serve(args) -> int:
 
     from bot.app import create_app
 
-    web.run_app(create_app(settings), host=settings.host, port=settings.port,
-                access_log=None, print=lambda text: log.info("%s", text))
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=None,
+        print=lambda text: log.info("%s", text),
+    )
     return 0
 
 
@@ -460,8 +506,10 @@ def _chat(args) -> int:
 
 def _import(args) -> int:
     if not (args.grids or args.staff or args.routes or args.households):
-        print("gridbot import: give at least one of --grids, --staff, --routes, --households",
-              file=sys.stderr)
+        print(
+            "gridbot import: give at least one of --grids, --staff, --routes, --households",
+            file=sys.stderr,
+        )
         return 2
     from bot.cli.staff import passing_on
     from handlers.policy import Policy
@@ -473,16 +521,34 @@ def _import(args) -> int:
             _check_households(settings, args.households, args.grids)
         if args.grids or args.staff or args.routes:
             on_leave = passing_on(Policy.from_settings(settings))
-            summary = asyncio.run(run_import(settings.database_url, args.grids, args.staff,
-                                             args.routes, on_leave, _data_key(settings)))
-            left = (f"; {summary.off_duty} taken off duty (no longer listed), "
-                    f"{summary.rerouted} open ticket(s) re-routed") if args.staff else ""
-            print(f"导入完成 / imported: {summary.grids} grids ({summary.units_added} new "
-                  f"units), {summary.staff} staff, {summary.routes} routes{left}")
+            summary = asyncio.run(
+                run_import(
+                    settings.database_url,
+                    args.grids,
+                    args.staff,
+                    args.routes,
+                    on_leave,
+                    _data_key(settings),
+                )
+            )
+            left = (
+                (
+                    f"; {summary.off_duty} taken off duty (no longer listed), "
+                    f"{summary.rerouted} open ticket(s) re-routed"
+                )
+                if args.staff
+                else ""
+            )
+            print(
+                f"导入完成 / imported: {summary.grids} grids ({summary.units_added} new "
+                f"units), {summary.staff} staff, {summary.routes} routes{left}"
+            )
         if args.households:
             counts = _import_households(settings, args.households)
-            print(f"住户导入完成 / households: {counts['added']} added, {counts['updated']} "
-                  f"updated, {counts['unchanged']} unchanged")
+            print(
+                f"住户导入完成 / households: {counts['added']} added, {counts['updated']} "
+                f"updated, {counts['unchanged']} unchanged"
+            )
     except ImportFailed as failure:
         print("导入失败，未写入任何数据 / import failed, nothing was written:", file=sys.stderr)
         for problem in failure.problems:
@@ -498,9 +564,11 @@ def _check_households(settings, path: Path, grids: Path | None) -> None:
 
     planned = {row.code for row in plan_import(grids, None, None).grids} if grids else set()
     registry.require_key(settings.data_key)
-    asyncio.run(with_session(settings.database_url,
-                             lambda s: registry.precheck(s, path, planned),
-                             settings.data_key))
+    asyncio.run(
+        with_session(
+            settings.database_url, lambda s: registry.precheck(s, path, planned), settings.data_key
+        )
+    )
 
 
 def _import_households(settings, path: Path) -> dict:
@@ -508,9 +576,13 @@ def _import_households(settings, path: Path) -> dict:
     from bot.cli.tickets import with_session
 
     key = registry.require_key(settings.data_key)
-    return asyncio.run(with_session(
-        settings.database_url, lambda s: registry.import_households(s, path, key),
-        settings.data_key))
+    return asyncio.run(
+        with_session(
+            settings.database_url,
+            lambda s: registry.import_households(s, path, key),
+            settings.data_key,
+        )
+    )
 
 
 def _data_key(settings):

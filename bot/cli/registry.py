@@ -23,8 +23,18 @@ from storage.db import reseal
 from storage.importer import ImportFailed
 from storage.models import AuditEntry, Household, OrgUnit, RegistryKey
 
-EXPORT_HEADER = ["code", "grid", "address", "head_name", "phone", "id_number", "members",
-                 "tags", "key_tags", "note"]
+EXPORT_HEADER = [
+    "code",
+    "grid",
+    "address",
+    "head_name",
+    "phone",
+    "id_number",
+    "members",
+    "tags",
+    "key_tags",
+    "note",
+]
 
 
 def operator() -> str:
@@ -52,8 +62,12 @@ def progress_printer(label: str):
         if step != shown["step"] or done == total:
             shown["step"] = step
             end = "\n" if done == total else ("\r" if sys.stderr.isatty() else "\n")
-            print(f"{label} {done * 100 // max(total, 1)}% ({done}/{total})", end=end,
-                  file=sys.stderr, flush=True)
+            print(
+                f"{label} {done * 100 // max(total, 1)}% ({done}/{total})",
+                end=end,
+                file=sys.stderr,
+                flush=True,
+            )
 
     return show
 
@@ -66,8 +80,9 @@ async def precheck(session: AsyncSession, path: Path, more_grids: set[str]) -> N
         raise ImportFailed(plan.problems)
 
 
-async def import_households(session: AsyncSession, path: Path, key: DataKey,
-                            quiet: bool = False) -> dict:
+async def import_households(
+    session: AsyncSession, path: Path, key: DataKey, quiet: bool = False
+) -> dict:
     await check_registry_key(session, key, now())
     grids = set(await session.scalars(select(OrgUnit.code).where(OrgUnit.level == "grid")))
     plan = registry.check(path, grids)
@@ -79,41 +94,74 @@ async def import_households(session: AsyncSession, path: Path, key: DataKey,
     return counts
 
 
-async def export_households(session: AsyncSession, key: DataKey, unit: str | None,
-                            unmasked: bool, purpose: str) -> list[list[str]]:
+async def export_households(
+    session: AsyncSession, key: DataKey, unit: str | None, unmasked: bool, purpose: str
+) -> list[list[str]]:
     await check_registry_key(session, key, now())
     query = select(Household, OrgUnit.code).join(OrgUnit, OrgUnit.id == Household.grid_id)
     if unit:
-        found = await session.scalar(select(OrgUnit).where(
-            (OrgUnit.path == unit.strip("/")) | (OrgUnit.code == unit)))
+        found = await session.scalar(
+            select(OrgUnit).where((OrgUnit.path == unit.strip("/")) | (OrgUnit.code == unit))
+        )
         if found is None:
             raise NotFound(f"no unit {unit}")
         query = query.where(repos.under(found.path))
-    rows = [_export_row(h, grid, key, unmasked)
-            for h, grid in await session.execute(query.order_by(Household.code))]
-    session.add(AuditEntry(at=now(), actor=operator(),
-                           action="export_unmasked" if unmasked else "export",
-                           target=f"households:{unit or 'all'}:{len(rows)}", purpose=purpose,
-                           outcome="allowed"))
+    rows = [
+        _export_row(h, grid, key, unmasked)
+        for h, grid in await session.execute(query.order_by(Household.code))
+    ]
+    session.add(
+        AuditEntry(
+            at=now(),
+            actor=operator(),
+            action="export_unmasked" if unmasked else "export",
+            target=f"households:{unit or 'all'}:{len(rows)}",
+            purpose=purpose,
+            outcome="allowed",
+        )
+    )
     await session.commit()
     return rows
 
 
 def _export_row(h: Household, grid: str, key: DataKey, unmasked: bool) -> list[str]:
-    plain = {n: key.decrypt(getattr(h, n), f"households.{n}") or ""
-             for n in ("head_name", "phone", "id_number", "sensitive_tags", "note")}
+    plain = {
+        n: key.decrypt(getattr(h, n), f"households.{n}") or ""
+        for n in ("head_name", "phone", "id_number", "sensitive_tags", "note")
+    }
     if not unmasked:
-        plain = {"head_name": mask_name(plain["head_name"]), "phone": mask_phone(plain["phone"]),
-                 "id_number": mask_id(plain["id_number"]),
-                 "sensitive_tags": "有" if plain["sensitive_tags"] else "", "note": ""}
-    return [h.code, grid, h.address, plain["head_name"], plain["phone"], plain["id_number"],
-            str(h.members), h.tags or "", plain["sensitive_tags"], plain["note"]]
+        plain = {
+            "head_name": mask_name(plain["head_name"]),
+            "phone": mask_phone(plain["phone"]),
+            "id_number": mask_id(plain["id_number"]),
+            "sensitive_tags": "有" if plain["sensitive_tags"] else "",
+            "note": "",
+        }
+    return [
+        h.code,
+        grid,
+        h.address,
+        plain["head_name"],
+        plain["phone"],
+        plain["id_number"],
+        str(h.members),
+        h.tags or "",
+        plain["sensitive_tags"],
+        plain["note"],
+    ]
 
 
 async def refuse_export(session: AsyncSession, unit: str | None) -> None:
-    session.add(AuditEntry(at=now(), actor=operator(), action="export_unmasked",
-                           target=f"households:{unit or 'all'}", purpose="(none given)",
-                           outcome="refused"))
+    session.add(
+        AuditEntry(
+            at=now(),
+            actor=operator(),
+            action="export_unmasked",
+            target=f"households:{unit or 'all'}",
+            purpose="(none given)",
+            outcome="refused",
+        )
+    )
     await session.commit()
 
 
@@ -134,13 +182,27 @@ async def audit_list(session: AsyncSession, actor: str | None, as_json: bool) ->
         query = query.where(AuditEntry.actor.contains(actor, autoescape=True))
     entries = list(await session.scalars(query))
     if as_json:
-        return json.dumps([{"at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-                            "target": e.target, "purpose": e.purpose, "outcome": e.outcome}
-                           for e in entries], ensure_ascii=False, indent=2)
+        return json.dumps(
+            [
+                {
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "target": e.target,
+                    "purpose": e.purpose,
+                    "outcome": e.outcome,
+                }
+                for e in entries
+            ],
+            ensure_ascii=False,
+            indent=2,
+        )
     if not entries:
         return "(no audit entries)"
-    return "\n".join(f"{local(e.at)}  {e.actor}  {e.action}  {e.target}  {e.outcome}  "
-                     f"{e.purpose}" for e in entries)
+    return "\n".join(
+        f"{local(e.at)}  {e.actor}  {e.action}  {e.target}  {e.outcome}  {e.purpose}"
+        for e in entries
+    )
 
 
 async def rotate_key(session: AsyncSession, old: DataKey, new: DataKey) -> int:
@@ -151,8 +213,11 @@ async def rotate_key(session: AsyncSession, old: DataKey, new: DataKey) -> int:
     for household in await session.scalars(select(Household)):
         for name in registry.SECRET_FIELDS:
             context = f"households.{name}"
-            setattr(household, name, new.encrypt(old.decrypt(getattr(household, name), context),
-                                                 context))
+            setattr(
+                household,
+                name,
+                new.encrypt(old.decrypt(getattr(household, name), context), context),
+            )
         phone = new.decrypt(household.phone, "households.phone")
         number = new.decrypt(household.id_number, "households.id_number")
         household.phone_hash, household.id_hash = new.lookup_hash(phone), new.lookup_hash(number)
@@ -168,9 +233,15 @@ async def forget(session: AsyncSession, openid: str) -> str:
     kept = await forget_resident(session, openid)
     if kept is None:
         raise NotFound(f"no resident {openid}")
-    session.add(AuditEntry(at=now(), actor=operator(), action="forget_resident",
-                           target="resident", purpose="request to be forgotten",
-                           outcome="allowed"))
+    session.add(
+        AuditEntry(
+            at=now(),
+            actor=operator(),
+            action="forget_resident",
+            target="resident",
+            purpose="request to be forgotten",
+            outcome="allowed",
+        )
+    )
     await session.commit()
     return f"forgot the resident; {kept} tickets kept anonymously"
-

@@ -13,10 +13,32 @@ from handlers.policy import Policy
 from handlers.ports import SystemClock
 from handlers.rhythm.assessment import assess, quarter_bounds
 
-COLUMNS = ("userid", "name", "unit", "tickets", "accept_rate", "resolve_rate", "satisfaction",
-           "patrol_rate", "visit_rate", "score", "grade")
-HEADINGS = ("账号", "姓名", "单位", "工单", "及时签收率", "按时办结率", "满意率", "巡查完成率",
-            "走访完成率", "得分", "等级")
+COLUMNS = (
+    "userid",
+    "name",
+    "unit",
+    "tickets",
+    "accept_rate",
+    "resolve_rate",
+    "satisfaction",
+    "patrol_rate",
+    "visit_rate",
+    "score",
+    "grade",
+)
+HEADINGS = (
+    "账号",
+    "姓名",
+    "单位",
+    "工单",
+    "及时签收率",
+    "按时办结率",
+    "满意率",
+    "巡查完成率",
+    "走访完成率",
+    "得分",
+    "等级",
+)
 
 
 def _score(value: float | None) -> str:
@@ -31,13 +53,20 @@ def _cell(value) -> str:
     return str(value)
 
 
-async def assessment(session: AsyncSession, settings: Settings, quarter: str, fmt: str,
-                     out: Path | None) -> str:
+async def assessment(
+    session: AsyncSession, settings: Settings, quarter: str, fmt: str, out: Path | None
+) -> str:
     quarter_bounds(quarter)  # a bad quarter fails here, before any work
-    scores = await assess(session, quarter, SystemClock().now(), Policy.from_settings(settings),
-                          Rhythm.from_settings(settings))
-    rows = [[_score(s.score) if c == "score" else _cell(s.row()[c]) for c in COLUMNS]
-            for s in scores]
+    scores = await assess(
+        session,
+        quarter,
+        SystemClock().now(),
+        Policy.from_settings(settings),
+        Rhythm.from_settings(settings),
+    )
+    rows = [
+        [_score(s.score) if c == "score" else _cell(s.row()[c]) for c in COLUMNS] for s in scores
+    ]
     if fmt == "xlsx":
         save_xlsx([list(HEADINGS), *rows], quarter, out)
         return f"wrote {len(rows)} workers to {out}"
@@ -47,8 +76,9 @@ async def assessment(session: AsyncSession, settings: Settings, quarter: str, fm
             out.write_text(text, encoding="utf-8-sig")
             return f"wrote {len(rows)} workers to {out}"
         return text.rstrip("\n")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(HEADINGS)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(HEADINGS)
+    ]
     lines = ["  ".join(h.ljust(w) for h, w in zip(HEADINGS, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
     text = "\n".join(lines) if rows else f"{quarter}: no workers to assess"

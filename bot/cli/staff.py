@@ -24,16 +24,29 @@ def duty(person: Staff) -> str:
 async def listing(session: AsyncSession, as_json: bool) -> str:
     people = await repos.roster(session)
     if as_json:
-        return json.dumps([{"userid": p.userid, "name": p.name, "role": p.role,
-                            "unit": p.unit.path, "on_duty": p.active,
-                            "off_duty_by": p.off_duty_by} for p in people],
-                          ensure_ascii=False, indent=2)
+        return json.dumps(
+            [
+                {
+                    "userid": p.userid,
+                    "name": p.name,
+                    "role": p.role,
+                    "unit": p.unit.path,
+                    "on_duty": p.active,
+                    "off_duty_by": p.off_duty_by,
+                }
+                for p in people
+            ],
+            ensure_ascii=False,
+            indent=2,
+        )
     if not people:
         return "(no staff)"
     cells = [[p.userid, p.name, p.role, p.unit.path, duty(p)] for p in people]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-                     for row in [list(COLUMNS), *cells])
+    return "\n".join(
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+        for row in [list(COLUMNS), *cells]
+    )
 
 
 async def off_duty(session: AsyncSession, userid: str, policy: Policy) -> str:
@@ -43,12 +56,16 @@ async def off_duty(session: AsyncSession, userid: str, policy: Policy) -> str:
     tickets = await go_off_duty(session, person, Staff.BY_OPERATOR, SystemClock().now(), policy)
     await session.commit()
     if not was_on:
-        return f"{person.userid} ({person.name}) was already off duty; it now stays so until " \
-               "`gridbot staff on-duty`"
+        return (
+            f"{person.userid} ({person.name}) was already off duty; it now stays so until "
+            "`gridbot staff on-duty`"
+        )
     escalated = sum(ticket.assignee_id is None for ticket in tickets)
     unowned = f", {escalated} of them escalated: nobody could take them" if escalated else ""
-    return (f"{person.userid} ({person.name}) is off duty: {len(tickets)} open ticket(s) "
-            f"re-routed{unowned}")
+    return (
+        f"{person.userid} ({person.name}) is off duty: {len(tickets)} open ticket(s) "
+        f"re-routed{unowned}"
+    )
 
 
 async def on_duty(session: AsyncSession, userid: str) -> str:

@@ -40,59 +40,95 @@ async def with_session(database_url: str, work, data_key: str = ""):
 
 def as_row(ticket: Ticket) -> dict:
     return {
-        "code": ticket.code, "state": ticket.state, "category": ticket.category,
-        "level": ticket.level, "urgent": ticket.urgent, "must_attend": ticket.must_attend,
+        "code": ticket.code,
+        "state": ticket.state,
+        "category": ticket.category,
+        "level": ticket.level,
+        "urgent": ticket.urgent,
+        "must_attend": ticket.must_attend,
         "assignee": ticket.assignee.userid if ticket.assignee else None,
         "grid": ticket.grid.path if ticket.grid else None,
-        "created": ticket.created_at.isoformat(), "rating": ticket.rating,
+        "created": ticket.created_at.isoformat(),
+        "rating": ticket.rating,
         "deadline": ticket.deadline_at.isoformat() if ticket.deadline_at else None,
         "deadline_kind": ticket.deadline_kind,
     }
 
 
-async def show(session: AsyncSession, code: str, as_json: bool, unmasked: bool = False,
-               purpose: str = "") -> str:
+async def show(
+    session: AsyncSession, code: str, as_json: bool, unmasked: bool = False, purpose: str = ""
+) -> str:
     """Phone and ID numbers masked unless `unmasked` (given with a purpose); every show, of a
     ticket found or not, is audited."""
     ticket = await repos.ticket_by_code(session, normalize_code(code))
-    await _audit(session, "view_ticket_unmasked" if unmasked else "view_ticket",
-                 ticket.code if ticket else normalize_code(code), purpose,
-                 "allowed" if ticket else "refused")
+    await _audit(
+        session,
+        "view_ticket_unmasked" if unmasked else "view_ticket",
+        ticket.code if ticket else normalize_code(code),
+        purpose,
+        "allowed" if ticket else "refused",
+    )
     if ticket is None:
         raise NotFound(f"no ticket {code}")
     shown = str if unmasked else mask_text
     if as_json:
         return await _as_json(session, ticket, shown)
-    return "\n".join([f"{ticket.code}  {texts.STATE_NAMES[ticket.state]}  "
-                      f"{category_name(ticket.category)}", shown(ticket.text),
-                      *await trail_lines(session, ticket, masked=not unmasked)])
+    return "\n".join(
+        [
+            f"{ticket.code}  {texts.STATE_NAMES[ticket.state]}  {category_name(ticket.category)}",
+            shown(ticket.text),
+            *await trail_lines(session, ticket, masked=not unmasked),
+        ]
+    )
 
 
 async def _as_json(session: AsyncSession, ticket: Ticket, shown) -> str:
-    trail = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-              "note": shown(e.note) if e.note else e.note}
-             for e in await trail_events(session, ticket)]
-    return json.dumps({**as_row(ticket), "text": shown(ticket.text), "trail": trail},
-                      ensure_ascii=False, indent=2)
+    trail = [
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "action": e.action,
+            "note": shown(e.note) if e.note else e.note,
+        }
+        for e in await trail_events(session, ticket)
+    ]
+    return json.dumps(
+        {**as_row(ticket), "text": shown(ticket.text), "trail": trail},
+        ensure_ascii=False,
+        indent=2,
+    )
 
 
 async def refuse_unmasked(session: AsyncSession, code: str) -> None:
-    await _audit(session, "view_ticket_unmasked", normalize_code(code), "(none given)",
-                 "refused")
+    await _audit(session, "view_ticket_unmasked", normalize_code(code), "(none given)", "refused")
 
 
-async def _audit(session: AsyncSession, action: str, target: str, purpose: str,
-                 outcome: str) -> None:
+async def _audit(
+    session: AsyncSession, action: str, target: str, purpose: str, outcome: str
+) -> None:
     from bot.cli.registry import operator  # it imports this module
 
-    session.add(AuditEntry(at=SystemClock().now(), actor=operator(), action=action,
-                           target=target, purpose=purpose or "cli: ticket show",
-                           outcome=outcome))
+    session.add(
+        AuditEntry(
+            at=SystemClock().now(),
+            actor=operator(),
+            action=action,
+            target=target,
+            purpose=purpose or "cli: ticket show",
+            outcome=outcome,
+        )
+    )
     await session.commit()
 
 
-async def listing(session: AsyncSession, unit: str | None, state: str | None, overdue: bool,
-                  as_json: bool, now: datetime | None = None) -> str:
+async def listing(
+    session: AsyncSession,
+    unit: str | None,
+    state: str | None,
+    overdue: bool,
+    as_json: bool,
+    now: datetime | None = None,
+) -> str:
     tickets = await _select(session, unit, state)
     now = now or SystemClock().now()
     if overdue:
@@ -111,8 +147,9 @@ async def _select(session: AsyncSession, unit: str | None, state: str | None) ->
     if state:
         query = query.where(Ticket.state == state)
     if unit:
-        found = await session.scalar(select(OrgUnit).where(
-            (OrgUnit.path == unit.strip("/")) | (OrgUnit.code == unit)))
+        found = await session.scalar(
+            select(OrgUnit).where((OrgUnit.path == unit.strip("/")) | (OrgUnit.code == unit))
+        )
         if found is None:
             raise NotFound(f"no unit {unit}")
         query = query.where(Ticket.grid_id.in_(await repos.subtree_ids(session, found.id)))

@@ -65,8 +65,10 @@ class Console:
         if name in ("/位置", "/loc"):
             await self._location(argument)
         elif name in ("/图片", "/photo"):
-            await self._send_mp(self.mp.image(self.resident_openid, f"demo-{self.mp.next_id()}"),
-                                "（发送了一张照片）")
+            await self._send_mp(
+                self.mp.image(self.resident_openid, f"demo-{self.mp.next_id()}"),
+                "（发送了一张照片）",
+            )
         elif name in ("/切换", "/as"):
             self._switch(argument)
         elif name in ("/居民", "/resident"):
@@ -84,8 +86,10 @@ class Console:
                 lon, lat = (float(part) for part in argument.split())
                 point = (lon, lat)
             except ValueError:
-                self.show("用法：/位置 网格名，或 /位置 经度 纬度。可用网格："
-                          + "、".join(n for n in self.grid_points if not n.isascii()))
+                self.show(
+                    "用法：/位置 网格名，或 /位置 经度 纬度。可用网格："
+                    + "、".join(n for n in self.grid_points if not n.isascii())
+                )
                 return
         fields = self.mp.location(self.resident_openid, point[0], point[1])
         await self._send_mp(fields, f"（发送位置 {point[0]:.4f}, {point[1]:.4f}）")

@@ -38,12 +38,20 @@ SETTLE_SECONDS = 5.0
 
 def demo_settings(database_url: str, fake_base: str) -> Settings:
     return Settings(
-        database_url=database_url, host="127.0.0.1", port=0,
-        mp_appid="wxd0e000000000demo", mp_secret=secrets.token_hex(16),
-        mp_token=secrets.token_hex(8), mp_aes_key=_aes_key(),
-        work_corpid="wwd0e00000000demo", work_agentid=1000002,
-        work_secret=secrets.token_hex(16), work_token=secrets.token_hex(8),
-        work_aes_key=_aes_key(), mp_api_base=fake_base, work_api_base=fake_base,
+        database_url=database_url,
+        host="127.0.0.1",
+        port=0,
+        mp_appid="wxd0e000000000demo",
+        mp_secret=secrets.token_hex(16),
+        mp_token=secrets.token_hex(8),
+        mp_aes_key=_aes_key(),
+        work_corpid="wwd0e00000000demo",
+        work_agentid=1000002,
+        work_secret=secrets.token_hex(16),
+        work_token=secrets.token_hex(8),
+        work_aes_key=_aes_key(),
+        mp_api_base=fake_base,
+        work_api_base=fake_base,
         data_key=DEMO_DATA_KEY,
         sections={"quiet": {"from": "00:00", "until": "00:00"}},  # a demo at night still talks
     )
@@ -63,8 +71,9 @@ async def seed(database_url: str, data: Path = DEMO_DATA) -> None:
             await apply(session, plan)
             await session.commit()
         async with make_sessionmaker(engine)() as session:
-            await import_households(session, data / "households.csv",
-                                    DataKey.from_text(DEMO_DATA_KEY), quiet=True)
+            await import_households(
+                session, data / "households.csv", DataKey.from_text(DEMO_DATA_KEY), quiet=True
+            )
     finally:
         await engine.dispose()
 
@@ -107,9 +116,21 @@ def free_port() -> int:
 
 def serve_environment(settings: Settings) -> dict[str, str]:
     """The environment that makes a `gridbot serve` subprocess use these settings."""
-    names = ("database_url", "mp_appid", "mp_secret", "mp_token", "mp_aes_key", "work_corpid",
-             "work_agentid", "work_secret", "work_token", "work_aes_key", "mp_api_base",
-             "work_api_base", "data_key")
+    names = (
+        "database_url",
+        "mp_appid",
+        "mp_secret",
+        "mp_token",
+        "mp_aes_key",
+        "work_corpid",
+        "work_agentid",
+        "work_secret",
+        "work_token",
+        "work_aes_key",
+        "mp_api_base",
+        "work_api_base",
+        "data_key",
+    )
     env = {env_name(n): str(getattr(settings, n)) for n in names}
     return {**os.environ, **env, "GRIDBOT_CONFIG": "", "GRIDBOT_LOG_FORMAT": "text"}
 
@@ -120,8 +141,9 @@ async def run_demo(workdir: Path | None = None) -> None:
         database_url = f"sqlite+aiosqlite:///{folder / 'demo.db'}"
         await seed(database_url)
         settings = demo_settings(database_url, "http://127.0.0.1:1")
-        fake = FakeWeChat(settings.mp_appid, settings.mp_secret, settings.work_corpid,
-                          settings.work_secret)
+        fake = FakeWeChat(
+            settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
+        )
         async with serving(fake.app()) as fake_base:
             settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
             app = create_app(settings, run_scheduler=False)  # no reminders mid-conversation
@@ -133,8 +155,9 @@ async def run_demo(workdir: Path | None = None) -> None:
     print("演示结束，再见！")
 
 
-async def _console(app: web.Application, base: str, http: aiohttp.ClientSession,
-                   settings: Settings) -> Console:
+async def _console(
+    app: web.Application, base: str, http: aiohttp.ClientSession, settings: Settings
+) -> Console:
     services = app[SERVICES]
     async with services.sessionmaker() as session:
         staff = {s.userid: s.name for s in await session.scalars(select(Staff))}
@@ -143,9 +166,12 @@ async def _console(app: web.Application, base: str, http: aiohttp.ClientSession,
     async def settle() -> None:
         for _ in range(int(SETTLE_SECONDS / 0.05)):
             async with services.sessionmaker() as session:
-                pending = await session.scalar(select(func.count(OutboxMessage.id)).where(
-                    OutboxMessage.state == "pending",
-                    OutboxMessage.next_attempt_at <= services.clock.now()))
+                pending = await session.scalar(
+                    select(func.count(OutboxMessage.id)).where(
+                        OutboxMessage.state == "pending",
+                        OutboxMessage.next_attempt_at <= services.clock.now(),
+                    )
+                )
             if not pending:
                 return
             await asyncio.sleep(0.05)

@@ -120,8 +120,15 @@ class FakeWeChat:
             return _error(41005, "media data missing")
         media_id = f"media-{next(self._counter)}"
         self.media[media_id] = upload.file.read()
-        return web.json_response({"errcode": 0, "errmsg": "ok", "type": "image",
-                                  "media_id": media_id, "created_at": "1700000000"})
+        return web.json_response(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "type": "image",
+                "media_id": media_id,
+                "created_at": "1700000000",
+            }
+        )
 
     async def work_send(self, request: web.Request) -> web.Response:
         failure = self._check(request, "work")
@@ -140,8 +147,14 @@ class FakeWeChat:
         for user in users:
             if user not in invalid:
                 self._keep(Sent("work", user, text))
-        return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid),
-                                  "msgid": f"msg{next(self._counter)}"})
+        return web.json_response(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "invaliduser": "|".join(invalid),
+                "msgid": f"msg{next(self._counter)}",
+            }
+        )
 
     def _seen_before(self, body: dict) -> bool:
         """With `enable_duplicate_check`, the same request JSON within the interval (default

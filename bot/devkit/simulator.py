@@ -50,8 +50,12 @@ class WeChatSimulator:
         return next(self._ids) * 1000 + secrets.randbelow(1000)
 
     def message(self, sender: str, msg_type: str, **extra: object) -> dict[str, object]:
-        fields: dict[str, object] = {"ToUserName": self.account, "FromUserName": sender,
-                                     "CreateTime": int(time.time()), "MsgType": msg_type}
+        fields: dict[str, object] = {
+            "ToUserName": self.account,
+            "FromUserName": sender,
+            "CreateTime": int(time.time()),
+            "MsgType": msg_type,
+        }
         fields.update(extra)
         if msg_type != "event" and "MsgId" not in fields:
             fields["MsgId"] = self.next_id()
@@ -63,18 +67,21 @@ class WeChatSimulator:
         return self.message(sender, "text", Content=content)
 
     def location(self, sender: str, lon: float, lat: float, label: str = "") -> dict:
-        return self.message(sender, "location", Location_X=lat, Location_Y=lon, Scale=15,
-                            Label=label)
+        return self.message(
+            sender, "location", Location_X=lat, Location_Y=lon, Scale=15, Label=label
+        )
 
     def image(self, sender: str, media_id: str = "media-1") -> dict[str, object]:
-        return self.message(sender, "image", PicUrl=f"http://mmbiz.example/{media_id}.jpg",
-                            MediaId=media_id)
+        return self.message(
+            sender, "image", PicUrl=f"http://mmbiz.example/{media_id}.jpg", MediaId=media_id
+        )
 
     def event(self, sender: str, event: str, **extra: object) -> dict[str, object]:
         return self.message(sender, "event", Event=event, **extra)
 
-    def sign(self, fields: dict[str, object], *, timestamp: str | None = None,
-             nonce: str | None = None) -> tuple[dict[str, str], str]:
+    def sign(
+        self, fields: dict[str, object], *, timestamp: str | None = None, nonce: str | None = None
+    ) -> tuple[dict[str, str], str]:
         """The query string and body WeChat would POST for these fields."""
         timestamp = timestamp or str(int(time.time()))
         nonce = nonce or secrets.token_hex(5)
@@ -108,12 +115,14 @@ class WeChatSimulator:
             return None
         fields = parse_xml(body.encode("utf-8"))
         if "Encrypt" in fields:
-            expected = signature(self.channel.token, fields["TimeStamp"], fields["Nonce"],
-                                 fields["Encrypt"])
+            expected = signature(
+                self.channel.token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"]
+            )
             if expected != fields.get("MsgSignature"):
                 raise AssertionError("reply signature does not verify")
-            fields = parse_xml(self._prp().decrypt(fields["Encrypt"],
-                                                   self.channel.app_id).encode("utf-8"))
+            fields = parse_xml(
+                self._prp().decrypt(fields["Encrypt"], self.channel.app_id).encode("utf-8")
+            )
         return fields.get("Content")
 
     def _prp(self):
@@ -121,12 +130,20 @@ class WeChatSimulator:
         return prp_class(base64.b64decode(self.channel.aes_key + "="))
 
 
-def simulators(http: aiohttp.ClientSession, base: str, settings: Settings
-               ) -> tuple[WeChatSimulator, WeChatSimulator]:
+def simulators(
+    http: aiohttp.ClientSession, base: str, settings: Settings
+) -> tuple[WeChatSimulator, WeChatSimulator]:
     """WeChat's side of both webhooks of the server at `base`, signed with its settings."""
-    mp = WeChatSimulator(http, f"{base}/wechat/mp", Channel(
-        "mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid))
-    work = WeChatSimulator(http, f"{base}/wechat/work", Channel(
-        "work", settings.work_token, settings.work_aes_key, settings.work_corpid),
-        account=settings.work_corpid, agentid=settings.work_agentid)
+    mp = WeChatSimulator(
+        http,
+        f"{base}/wechat/mp",
+        Channel("mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid),
+    )
+    work = WeChatSimulator(
+        http,
+        f"{base}/wechat/work",
+        Channel("work", settings.work_token, settings.work_aes_key, settings.work_corpid),
+        account=settings.work_corpid,
+        agentid=settings.work_agentid,
+    )
     return mp, work

@@ -30,8 +30,13 @@ async def accept(session: AsyncSession, staff: Staff, command: Command, ports: P
     ticket = await ticket_for(session, staff, command, "接单", assignee_only=True)
     now = ports.clock.now()
     event = transition(ticket, "accept", actor=actor(staff), now=now, policy=ports.policy)
-    await tell_reporters(session, ticket, event, texts.RESIDENT_ACCEPTED.format(
-        code=ticket.code, handler=title(staff)), now)
+    await tell_reporters(
+        session,
+        ticket,
+        event,
+        texts.RESIDENT_ACCEPTED.format(code=ticket.code, handler=title(staff)),
+        now,
+    )
     done = texts.STAFF_ACCEPTED_ATTEND if ticket.must_attend else texts.STAFF_ACCEPTED
     return done.format(code=ticket.code)
 
@@ -40,8 +45,9 @@ async def arrive(session: AsyncSession, staff: Staff, command: Command, ports: P
     ticket = await ticket_for(session, staff, command, "到场", assignee_only=True)
     now = ports.clock.now()
     event = transition(ticket, "arrive", actor=actor(staff), now=now, policy=ports.policy)
-    await tell_reporters(session, ticket, event,
-                         texts.RESIDENT_ON_SITE.format(code=ticket.code), now)
+    await tell_reporters(
+        session, ticket, event, texts.RESIDENT_ON_SITE.format(code=ticket.code), now
+    )
     return texts.STAFF_ARRIVED.format(code=ticket.code)
 
 
@@ -49,8 +55,9 @@ async def resolve(session: AsyncSession, staff: Staff, command: Command, ports: 
     ticket = await ticket_for(session, staff, command, "办结", assignee_only=True)
     note = require_text(command, texts.NEED_NOTE, "办结")
     now = ports.clock.now()
-    event = transition(ticket, "resolve", actor=actor(staff), now=now, policy=ports.policy,
-                       note=note)
+    event = transition(
+        ticket, "resolve", actor=actor(staff), now=now, policy=ports.policy, note=note
+    )
     ticket.resolution = note
     text = texts.RESIDENT_RESOLVED.format(code=ticket.code, note=note)
     await tell_reporters(session, ticket, event, f"{text}\n\n{texts.RESIDENT_ASK_RATING}", now)
@@ -65,33 +72,53 @@ async def transfer(session: AsyncSession, staff: Staff, command: Command, ports:
     return texts.STAFF_TRANSFERRED.format(code=ticket.code, name=target.name)
 
 
-async def hand_over(session: AsyncSession, ticket: Ticket, target: Staff, action: str,
-                    by: Staff, ports: Ports) -> None:
+async def hand_over(
+    session: AsyncSession, ticket: Ticket, target: Staff, action: str, by: Staff, ports: Ports
+) -> None:
     """Give the ticket to `target`, who is told on WeCom, as is the one it is taken from
     (unless they passed it on themselves); the residents hear of it."""
     now = ports.clock.now()
     previous = ticket.assignee
-    event = transition(ticket, action, actor=actor(by), now=now, policy=ports.policy,
-                       note=target.userid)
+    event = transition(
+        ticket, action, actor=actor(by), now=now, policy=ports.policy, note=target.userid
+    )
     ticket.assignee_id, ticket.accepted_at = target.id, None
     grid = await session.get(OrgUnit, ticket.grid_id)
     await tell_staff(session, event, [target], staff_notice(ticket, grid), now, ticket.grid_id)
     if previous is not None and previous.id not in (by.id, target.id):
-        await tell_staff(session, event, [previous], texts.TAKEN_FROM_YOU.format(
-            by=by.name, code=ticket.code, name=target.name), now, ticket.grid_id)
-    await tell_reporters(session, ticket, event, texts.RESIDENT_TRANSFERRED.format(
-        code=ticket.code, handler=title(target)), now)
+        await tell_staff(
+            session,
+            event,
+            [previous],
+            texts.TAKEN_FROM_YOU.format(by=by.name, code=ticket.code, name=target.name),
+            now,
+            ticket.grid_id,
+        )
+    await tell_reporters(
+        session,
+        ticket,
+        event,
+        texts.RESIDENT_TRANSFERRED.format(code=ticket.code, handler=title(target)),
+        now,
+    )
 
 
-async def escalate_up(session: AsyncSession, staff: Staff, command: Command,
-                      ports: Ports) -> str:
+async def escalate_up(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
     ticket = await ticket_to(session, staff, command, "escalate", "上报")
     reason = require_text(command, texts.NEED_REASON, "上报")
     if at_top(ticket):
         raise TransitionRefused(texts.AT_TOP_LEVEL.format(code=ticket.code))
-    level = await escalate(session, ticket, now=ports.clock.now(), policy=ports.policy,
-                           actor=actor(staff), template=texts.ESCALATION_BY_STAFF,
-                           note=reason, reason=reason, name=staff.name)
+    level = await escalate(
+        session,
+        ticket,
+        now=ports.clock.now(),
+        policy=ports.policy,
+        actor=actor(staff),
+        template=texts.ESCALATION_BY_STAFF,
+        note=reason,
+        reason=reason,
+        name=staff.name,
+    )
     return texts.STAFF_ESCALATED.format(code=ticket.code, level=level)
 
 
@@ -100,14 +127,23 @@ async def give_back(session: AsyncSession, staff: Staff, command: Command, ports
     ticket = await ticket_for(session, staff, command, "退回", assignee_only=True)
     reason = require_text(command, texts.NEED_REASON, "退回")
     now = ports.clock.now()
-    session.add(transition(ticket, "return", actor=actor(staff), now=now, policy=ports.policy,
-                           note=reason))
+    session.add(
+        transition(ticket, "return", actor=actor(staff), now=now, policy=ports.policy, note=reason)
+    )
     ticket.assignee_id, ticket.accepted_at = None, None
     target = await route(session, ticket, now, ports.policy, exclude=staff)
     if target is None:
-        level = await escalate(session, ticket, now=now, policy=ports.policy, actor=actor(staff),
-                               template=texts.ESCALATION_BY_STAFF, note=reason, reason=reason,
-                               name=staff.name)
+        level = await escalate(
+            session,
+            ticket,
+            now=now,
+            policy=ports.policy,
+            actor=actor(staff),
+            template=texts.ESCALATION_BY_STAFF,
+            note=reason,
+            reason=reason,
+            name=staff.name,
+        )
         return texts.STAFF_ESCALATED.format(code=ticket.code, level=level)
     return texts.STAFF_RETURNED.format(code=ticket.code, name=target.name)
 
@@ -117,9 +153,15 @@ async def my_tickets(session: AsyncSession, staff: Staff, command: Command, port
     if not tickets:
         return texts.STAFF_NO_TICKETS
     lines = [texts.STAFF_TICKETS_HEADER.format(count=len(tickets))]
-    lines += [texts.STAFF_TICKET_LINE.format(code=t.code, category=category_name(t.category),
-                                             state=texts.STATE_NAMES[t.state],
-                                             text=clip(t.text, 40)) for t in tickets]
+    lines += [
+        texts.STAFF_TICKET_LINE.format(
+            code=t.code,
+            category=category_name(t.category),
+            state=texts.STATE_NAMES[t.state],
+            text=clip(t.text, 40),
+        )
+        for t in tickets
+    ]
     return "\n".join(lines)
 
 
@@ -137,6 +179,12 @@ async def show(session: AsyncSession, staff: Staff, command: Command, ports: Por
         audit(session, staff, "view_ticket", command.code, purpose, now, "refused")
         raise
     as_written = await sees_as_written(session, staff, ticket)
-    audit(session, staff, "view_ticket_unmasked" if as_written else "view_ticket", ticket.code,
-          purpose, now)
+    audit(
+        session,
+        staff,
+        "view_ticket_unmasked" if as_written else "view_ticket",
+        ticket.code,
+        purpose,
+        now,
+    )
     return await ticket_detail(session, ticket, masked=not as_written)

@@ -44,8 +44,7 @@ async def on_location_event(session: AsyncSession, msg: Inbound, ports: Ports) -
     return "\n\n".join(routed) if routed else None
 
 
-async def _locate(session: AsyncSession, msg: Inbound, ports: Ports
-                  ) -> tuple[Resident, list[str]]:
+async def _locate(session: AsyncSession, msg: Inbound, ports: Ports) -> tuple[Resident, list[str]]:
     """Place the resident in a grid and route the reports that waited for it."""
     now = ports.clock.now()
     resident = await repos.get_or_add_resident(session, msg.sender, now)
@@ -57,8 +56,7 @@ async def _locate(session: AsyncSession, msg: Inbound, ports: Ports
     if resident.grid_id is None:
         return resident, []
     pending = await repos.unrouted_tickets(session, resident.id)
-    routed = [await intake.open_waiting(session, t, resident, now, ports.policy)
-              for t in pending]
+    routed = [await intake.open_waiting(session, t, resident, now, ports.policy) for t in pending]
     return resident, (["\n".join([texts.PENDING_ROUTED, *routed])] if routed else [])
 
 
@@ -80,8 +78,9 @@ async def on_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
     return await _understand(session, resident, msg, ports)
 
 
-async def _rate_by_code(session: AsyncSession, resident: Resident, code: str, rating: str,
-                        ports: Ports) -> str:
+async def _rate_by_code(
+    session: AsyncSession, resident: Resident, code: str, rating: str, ports: Ports
+) -> str:
     """Only the ticket's own resident rates it, and only once it is resolved; a household
     linked to it later hears how it goes but neither closes nor reopens it."""
     ticket = await repos.ticket_by_code(session, code)
@@ -94,8 +93,9 @@ async def _rate_by_code(session: AsyncSession, resident: Resident, code: str, ra
     return await feedback.rate(session, ticket, resident, rating, ports)
 
 
-async def _understand(session: AsyncSession, resident: Resident, msg: Inbound,
-                      ports: Ports) -> str:
+async def _understand(
+    session: AsyncSession, resident: Resident, msg: Inbound, ports: Ports
+) -> str:
     prediction = await classify(ports.classifier, msg.text)
     if not prediction.is_report:
         return await INTENT_ANSWERS[prediction.intent](session, resident)
@@ -109,8 +109,15 @@ async def on_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
     if not tickets:
         return texts.IMAGE_NO_TICKET
     ticket = tickets[-1]
-    session.add(Attachment(ticket_id=ticket.id, kind="image", media_id=msg.media_id,
-                           url=msg.pic_url, created_at=now))
+    session.add(
+        Attachment(
+            ticket_id=ticket.id,
+            kind="image",
+            media_id=msg.media_id,
+            url=msg.pic_url,
+            created_at=now,
+        )
+    )
     session.add(record(ticket, "attach", actor="resident", now=now, note="image"))
     return texts.IMAGE_ATTACHED.format(code=ticket.code)
 
@@ -144,8 +151,10 @@ async def _answer_status(session: AsyncSession, resident: Resident) -> str:
     if not tickets:
         return texts.NO_OPEN_TICKETS
     lines = [texts.MY_TICKETS_HEADER] + [
-        texts.TICKET_LINE.format(code=t.code, category=category_name(t.category),
-                                 state=texts.STATE_NAMES[t.state]) + f"：{clip(t.text, 30)}"
+        texts.TICKET_LINE.format(
+            code=t.code, category=category_name(t.category), state=texts.STATE_NAMES[t.state]
+        )
+        + f"：{clip(t.text, 30)}"
         for t in tickets
     ]
     return "\n".join(lines)

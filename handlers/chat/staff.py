@@ -83,13 +83,18 @@ async def on_staff_image(session: AsyncSession, msg: Inbound, ports: Ports) -> s
     now = ports.clock.now()
     ticket = await _latest(session, staff, "resolved", Ticket.resolved_at)
     if ticket is not None and now - ticket.resolved_at <= ports.policy.photo_window:
-        session.add(Attachment(ticket_id=ticket.id, kind="image", media_id=msg.media_id,
-                               url=msg.pic_url, created_at=now))
-        session.add(record(ticket, "attach", actor=f"staff:{staff.userid}", now=now,
-                           note="image"))
+        session.add(
+            Attachment(
+                ticket_id=ticket.id,
+                kind="image",
+                media_id=msg.media_id,
+                url=msg.pic_url,
+                created_at=now,
+            )
+        )
+        session.add(record(ticket, "attach", actor=f"staff:{staff.userid}", now=now, note="image"))
         return texts.STAFF_PHOTO_ATTACHED.format(code=ticket.code)
-    return await visits.attach_to_visit(session, staff, msg, ports) or \
-        texts.STAFF_PHOTO_UNMATCHED
+    return await visits.attach_to_visit(session, staff, msg, ports) or texts.STAFF_PHOTO_UNMATCHED
 
 
 async def on_staff_location(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
@@ -108,8 +113,9 @@ async def on_staff_location(session: AsyncSession, msg: Inbound, ports: Ports) -
     if ticket is None:
         return None
     note = f"{msg.lat:.6f},{msg.lon:.6f} {msg.label}".strip()
-    session.add(record(ticket, "location", actor=f"staff:{staff.userid}",
-                       now=ports.clock.now(), note=note))
+    session.add(
+        record(ticket, "location", actor=f"staff:{staff.userid}", now=ports.clock.now(), note=note)
+    )
     return texts.STAFF_LOCATION_NOTED.format(code=ticket.code)
 
 
@@ -118,9 +124,9 @@ async def _latest(session: AsyncSession, staff: Staff, state: str, column) -> Ti
     return await session.scalar(query.order_by(column.desc()).limit(1))
 
 
-
-async def go_off_duty(session: AsyncSession, person: Staff, by: str, now: datetime,
-                      policy: Policy) -> list[Ticket]:
+async def go_off_duty(
+    session: AsyncSession, person: Staff, by: str, now: datetime, policy: Policy
+) -> list[Ticket]:
     """`person` goes off duty (`by` Staff.BY_OPERATOR or BY_IMPORT); their open tickets,
     returned, go to someone else."""
     person.active, person.off_duty_by = False, by
@@ -133,30 +139,51 @@ def come_on_duty(person: Staff) -> None:
     person.active, person.off_duty_by = True, None
 
 
-async def pass_on_tickets(session: AsyncSession, person: Staff, now: datetime,
-                          policy: Policy) -> list[Ticket]:
+async def pass_on_tickets(
+    session: AsyncSession, person: Staff, now: datetime, policy: Policy
+) -> list[Ticket]:
     """Each open ticket of someone now off duty is routed again without them, or escalated
     when nobody can take it; the ticket's supervisors hear where it went."""
     tickets = await repos.tickets_of_staff(session, person.id)
     for ticket in tickets:
-        event = transition(ticket, "transfer", actor="system", now=now, policy=policy,
-                           note=texts.OFF_DUTY_NOTE.format(userid=person.userid))
+        event = transition(
+            ticket,
+            "transfer",
+            actor="system",
+            now=now,
+            policy=policy,
+            note=texts.OFF_DUTY_NOTE.format(userid=person.userid),
+        )
         session.add(event)  # on the trail before what routing or escalation adds
         ticket.assignee_id, ticket.accepted_at = None, None
         await _route_again(session, ticket, person, event, now, policy)
     return tickets
 
 
-async def _route_again(session: AsyncSession, ticket: Ticket, person: Staff,
-                       event: TicketEvent, now: datetime, policy: Policy) -> None:
+async def _route_again(
+    session: AsyncSession,
+    ticket: Ticket,
+    person: Staff,
+    event: TicketEvent,
+    now: datetime,
+    policy: Policy,
+) -> None:
     unit_id = ticket.unit_id
     target = await route(session, ticket, now, policy, exclude=person)
     ticket.unit_id = unit_id  # it keeps the level it had reached
     if target is None:
-        await escalate(session, ticket, now=now, policy=policy, actor="system",
-                       template=texts.ESCALATION_OFF_DUTY, note=event.note, name=person.name)
+        await escalate(
+            session,
+            ticket,
+            now=now,
+            policy=policy,
+            actor="system",
+            template=texts.ESCALATION_OFF_DUTY,
+            note=event.note,
+            name=person.name,
+        )
         return
-    moved = texts.OFF_DUTY_MOVED.format(old=person.name, code=ticket.code, new=target.name,
-                                        category=category_name(ticket.category))
-    await tell_staff(session, event, await overseers(session, ticket), moved, now,
-                     ticket.grid_id)
+    moved = texts.OFF_DUTY_MOVED.format(
+        old=person.name, code=ticket.code, new=target.name, category=category_name(ticket.category)
+    )
+    await tell_staff(session, event, await overseers(session, ticket), moved, now, ticket.grid_id)

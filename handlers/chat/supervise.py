@@ -26,8 +26,11 @@ async def summary(session: AsyncSession, staff: Staff, command: Command, ports: 
     tickets = await repos.tickets_in_units(session, units, tuple(texts.STATE_NAMES))
     counts = Counter(t.state for t in tickets)
     lines = [texts.SUMMARY_HEADER.format(unit=unit.path)]
-    lines += [texts.SUMMARY_LINE.format(state=name, count=counts[state])
-              for state, name in texts.STATE_NAMES.items() if counts[state]]
+    lines += [
+        texts.SUMMARY_LINE.format(state=name, count=counts[state])
+        for state, name in texts.STATE_NAMES.items()
+        if counts[state]
+    ]
     lines.append(texts.SUMMARY_OVERDUE.format(count=len(_overdue(tickets, ports))))
     return "\n".join(lines)
 
@@ -40,10 +43,16 @@ async def overdue(session: AsyncSession, staff: Staff, command: Command, ports: 
         return texts.NO_OVERDUE
     now = ports.clock.now()
     lines = [texts.OVERDUE_HEADER.format(count=len(late))]
-    lines += [texts.OVERDUE_LINE.format(
-        code=t.code, category=category_name(t.category),
-        what=texts.DEADLINE_NAMES[t.deadline_kind], late=lateness(now - t.deadline_at),
-        name=t.assignee.name if t.assignee else texts.NOBODY_YET) for t in late[:20]]
+    lines += [
+        texts.OVERDUE_LINE.format(
+            code=t.code,
+            category=category_name(t.category),
+            what=texts.DEADLINE_NAMES[t.deadline_kind],
+            late=lateness(now - t.deadline_at),
+            name=t.assignee.name if t.assignee else texts.NOBODY_YET,
+        )
+        for t in late[:20]
+    ]
     return "\n".join(lines)
 
 
@@ -57,13 +66,13 @@ async def urge(session: AsyncSession, staff: Staff, command: Command, ports: Por
     ticket = await ticket_for(session, staff, command, "督办")
     note = require_text(command, texts.NEED_REASON, "督办")
     now = ports.clock.now()
-    event = transition(ticket, "urge", actor=actor(staff), now=now, policy=ports.policy,
-                       note=note)
+    event = transition(ticket, "urge", actor=actor(staff), now=now, policy=ports.policy, note=note)
     assignee = ticket.assignee
     text = texts.URGE_NOTICE.format(name=staff.name, code=ticket.code, note=note)
     await tell_staff(session, event, [assignee] if assignee else [], text, now, ticket.grid_id)
-    return texts.STAFF_URGED.format(code=ticket.code,
-                                    name=assignee.name if assignee else texts.NOBODY_YET)
+    return texts.STAFF_URGED.format(
+        code=ticket.code, name=assignee.name if assignee else texts.NOBODY_YET
+    )
 
 
 async def assign(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:

@@ -41,8 +41,18 @@ VERBS = {
     "help": "help",
     "?": "help",
 }
-NO_CODE = frozenset({"my_tickets", "summary", "overdue", "help", "find_household",
-                     "patrol_start", "patrol_end", "patrol_history"})
+NO_CODE = frozenset(
+    {
+        "my_tickets",
+        "summary",
+        "overdue",
+        "help",
+        "find_household",
+        "patrol_start",
+        "patrol_end",
+        "patrol_history",
+    }
+)
 RAW_CODE = frozenset({"household", "visit"})  # household codes are taken as typed
 CODE_WORD = re.compile(r"^(?:GB-?)?([0-9A-Z]{4,8})$")
 
@@ -57,7 +67,7 @@ def parse(original: str) -> Command | None:
     text = normalize(original)
     for word, verb in sorted(VERBS.items(), key=lambda item: -len(item[0])):
         if text.lower().startswith(word):
-            return _with_arguments(verb, text[len(word):].strip(), original)
+            return _with_arguments(verb, text[len(word) :].strip(), original)
     return None
 
 
@@ -74,7 +84,7 @@ def _as_typed(original: str, rest: str) -> str:
     if not rest:
         return ""
     words = re.split(r"\s+", original.strip())
-    typed = " ".join(words[len(words) - len(rest.split(" ")):])
+    typed = " ".join(words[len(words) - len(rest.split(" ")) :])
     return typed if normalize(typed) == rest else rest
 
 

@@ -26,8 +26,10 @@ def change_kind(text: str) -> str:
 async def propose_change(session: AsyncSession, ticket: Ticket) -> None:
     if ticket.category != "info_collection":
         return
-    exists = await session.scalar(select(ChangeRequest.id).where(
-        ChangeRequest.ticket_id == ticket.id))
+    exists = await session.scalar(
+        select(ChangeRequest.id).where(ChangeRequest.ticket_id == ticket.id)
+    )
     if not exists:
-        session.add(ChangeRequest(ticket_id=ticket.id, kind=change_kind(ticket.text),
-                                  state="pending"))
+        session.add(
+            ChangeRequest(ticket_id=ticket.id, kind=change_kind(ticket.text), state="pending")
+        )

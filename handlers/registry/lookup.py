@@ -24,14 +24,30 @@ SEARCH_LIMIT = 10
 MEMBER_CHANGE = {"birth": 1, "move_in": 1, "tenant": 1, "death": -1, "move_out": -1}
 
 
-def audit(session: AsyncSession, staff: Staff, action: str, target: str, purpose: str,
-          now: datetime, outcome: str = "allowed") -> None:
-    session.add(AuditEntry(at=now, actor=f"staff:{staff.userid}", action=action, target=target,
-                           purpose=purpose, outcome=outcome))
+def audit(
+    session: AsyncSession,
+    staff: Staff,
+    action: str,
+    target: str,
+    purpose: str,
+    now: datetime,
+    outcome: str = "allowed",
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=f"staff:{staff.userid}",
+            action=action,
+            target=target,
+            purpose=purpose,
+            outcome=outcome,
+        )
+    )
 
 
-async def show_household(session: AsyncSession, staff: Staff, command: Command,
-                         ports: Ports) -> str:
+async def show_household(
+    session: AsyncSession, staff: Staff, command: Command, ports: Ports
+) -> str:
     now, wants_all = ports.clock.now(), command.rest.strip() in ("全部", "all")
     purpose = f"chat: 户 {command.code} {command.rest}".strip()
     action = "view_full" if wants_all else "view"  # what was asked for, allowed or not
@@ -42,41 +58,61 @@ async def show_household(session: AsyncSession, staff: Staff, command: Command,
     if wants_all and staff.role not in FULL_VIEW_ROLES:
         audit(session, staff, action, household.code, purpose, now, "refused")
         return texts.HOUSEHOLD_FULL_REFUSED
-    audit(session, staff, "view_full" if wants_all else "view_masked", household.code,
-          purpose, now)
+    audit(
+        session, staff, "view_full" if wants_all else "view_masked", household.code, purpose, now
+    )
     return await _render(session, household, registry_key(ports), full=wants_all)
 
 
-async def find_households(session: AsyncSession, staff: Staff, command: Command,
-                          ports: Ports) -> str:
+async def find_households(
+    session: AsyncSession, staff: Staff, command: Command, ports: Ports
+) -> str:
     fragment = command.rest.strip()
     if len(fragment) < 2:
         raise BadCommand(texts.HOUSEHOLD_SEARCH_HINT)
     unit = await session.get(OrgUnit, staff.unit_id)
     grids = select(OrgUnit.id).where(repos.under(unit.path))
-    found = list(await session.scalars(
-        select(Household).where(Household.grid_id.in_(grids),
-                                Household.address.contains(fragment, autoescape=True))
-        .order_by(Household.code).limit(SEARCH_LIMIT + 1)))
-    audit(session, staff, "search", f"address:{len(found)} found",  # never what they typed:
-          f"chat: 查户 ({len(fragment)} 字)", ports.clock.now())  # audit rows stay for ever
+    found = list(
+        await session.scalars(
+            select(Household)
+            .where(
+                Household.grid_id.in_(grids), Household.address.contains(fragment, autoescape=True)
+            )
+            .order_by(Household.code)
+            .limit(SEARCH_LIMIT + 1)
+        )
+    )
+    audit(
+        session,
+        staff,
+        "search",
+        f"address:{len(found)} found",  # never what they typed:
+        f"chat: 查户 ({len(fragment)} 字)",
+        ports.clock.now(),
+    )  # audit rows stay for ever
     if not found:
         return texts.HOUSEHOLD_NONE_FOUND.format(fragment=fragment)
     key = registry_key(ports)
     lines = [texts.HOUSEHOLD_FOUND.format(count=min(len(found), SEARCH_LIMIT))]
-    lines += [texts.HOUSEHOLD_LINE.format(
-        code=h.code, address=h.address,
-        head=mask_name(key.decrypt(h.head_name, "households.head_name")))
-        for h in found[:SEARCH_LIMIT]]
+    lines += [
+        texts.HOUSEHOLD_LINE.format(
+            code=h.code,
+            address=h.address,
+            head=mask_name(key.decrypt(h.head_name, "households.head_name")),
+        )
+        for h in found[:SEARCH_LIMIT]
+    ]
     return "\n".join(lines)
 
 
-async def confirm_change(session: AsyncSession, staff: Staff, command: Command,
-                         ports: Ports) -> str:
+async def confirm_change(
+    session: AsyncSession, staff: Staff, command: Command, ports: Ports
+) -> str:
     """采集 CODE 确认 户号: the registry takes the change the report described."""
     ticket = await ticket_for(session, staff, command, "采集")
-    request = await session.scalar(select(ChangeRequest).where(
-        ChangeRequest.ticket_id == ticket.id))
+    request = await session.scalar(
+        select(ChangeRequest).where(ChangeRequest.ticket_id == ticket.id)
+    )
     words = command.rest.split()
     if request is None or request.state != "pending":
         raise BadCommand(texts.NO_CHANGE_REQUEST.format(code=ticket.code))
@@ -89,38 +125,60 @@ async def confirm_change(session: AsyncSession, staff: Staff, command: Command,
     delta = MEMBER_CHANGE.get(request.kind, 0)
     household.members = max(household.members + delta, 0)
     household.updated_at, household.visit_due_by = now, now + VISIT_AFTER_CHANGE
-    session.add(HouseholdChange(household_id=household.id, at=now, ticket_id=ticket.id,
-                                source=f"chat:{staff.userid}",
-                                fields=["members"] if delta else []))
+    session.add(
+        HouseholdChange(
+            household_id=household.id,
+            at=now,
+            ticket_id=ticket.id,
+            source=f"chat:{staff.userid}",
+            fields=["members"] if delta else [],
+        )
+    )
     request.state, request.household_id = "confirmed", household.id
     request.confirmed_by, request.confirmed_at = staff.userid, now
-    return texts.CHANGE_CONFIRMED.format(code=ticket.code, household=household.code,
-                                         kind=texts.CHANGE_KINDS[request.kind],
-                                         members=household.members)
+    return texts.CHANGE_CONFIRMED.format(
+        code=ticket.code,
+        household=household.code,
+        kind=texts.CHANGE_KINDS[request.kind],
+        members=household.members,
+    )
 
 
 async def _covers_household(session: AsyncSession, staff: Staff, household: Household) -> bool:
     return await covers_grid(session, staff, household.grid_id)
 
 
-async def _render(session: AsyncSession, household: Household, key: DataKey,
-                  full: bool) -> str:
+async def _render(session: AsyncSession, household: Household, key: DataKey, full: bool) -> str:
     grid = await session.get(OrgUnit, household.grid_id)
-    plain = {name: key.decrypt(getattr(household, name), f"households.{name}")
-             for name in ("head_name", "phone", "id_number", "sensitive_tags", "note")}
+    plain = {
+        name: key.decrypt(getattr(household, name), f"households.{name}")
+        for name in ("head_name", "phone", "id_number", "sensitive_tags", "note")
+    }
     care = "、".join(t for t in (household.tags or "").split(";") if t) or "无"
     if full:
         return texts.HOUSEHOLD_FULL.format(
-            code=household.code, grid=grid.name, address=household.address,
-            head=plain["head_name"] or "（未登记）", phone=plain["phone"] or "（未登记）",
-            id_number=plain["id_number"] or "（未登记）", members=household.members,
-            tags=care, key_tags="、".join((plain["sensitive_tags"] or "").split(";")) or "无",
-            note=plain["note"] or "无")
+            code=household.code,
+            grid=grid.name,
+            address=household.address,
+            head=plain["head_name"] or "（未登记）",
+            phone=plain["phone"] or "（未登记）",
+            id_number=plain["id_number"] or "（未登记）",
+            members=household.members,
+            tags=care,
+            key_tags="、".join((plain["sensitive_tags"] or "").split(";")) or "无",
+            note=plain["note"] or "无",
+        )
     return texts.HOUSEHOLD_MASKED.format(
-        code=household.code, grid=grid.name, address=household.address,
-        head=mask_name(plain["head_name"]), phone=mask_phone(plain["phone"]),
-        id_number=mask_id(plain["id_number"]), members=household.members, tags=care,
-        key_tags=texts.KEY_TAGS_HIDDEN if plain["sensitive_tags"] else "无")
+        code=household.code,
+        grid=grid.name,
+        address=household.address,
+        head=mask_name(plain["head_name"]),
+        phone=mask_phone(plain["phone"]),
+        id_number=mask_id(plain["id_number"]),
+        members=household.members,
+        tags=care,
+        key_tags=texts.KEY_TAGS_HIDDEN if plain["sensitive_tags"] else "无",
+    )
 
 
 def registry_key(ports: Ports) -> DataKey:

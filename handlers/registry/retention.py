@@ -26,30 +26,56 @@ async def anonymise(session: AsyncSession, ticket_ids: list[int]) -> None:
     including the messages sent about it."""
     if not ticket_ids:
         return
-    events = list(await session.scalars(select(TicketEvent.id).where(
-        TicketEvent.ticket_id.in_(ticket_ids))))
+    events = list(
+        await session.scalars(select(TicketEvent.id).where(TicketEvent.ticket_id.in_(ticket_ids)))
+    )
     for event_id in events:  # outbox rows about the ticket are keyed event:<id>:<recipient>
-        await session.execute(update(OutboxMessage).where(
-            OutboxMessage.dedup_key.startswith(f"event:{event_id}:"))
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedup_key.startswith(f"event:{event_id}:"))
             .values(body={"msgtype": "text", "text": ANONYMISED})
-            .execution_options(synchronize_session=False))
-    await session.execute(update(Ticket).where(Ticket.id.in_(ticket_ids)).values(
-        text=ANONYMISED, place=None, lat=None, lon=None, resolution=None, resident_id=None,
-        category_options=None, anonymised=True).execution_options(synchronize_session=False))
-    await session.execute(update(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids))
-                          .values(note=None).execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.id.in_(ticket_ids))
+        .values(
+            text=ANONYMISED,
+            place=None,
+            lat=None,
+            lon=None,
+            resolution=None,
+            resident_id=None,
+            category_options=None,
+            anonymised=True,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(TicketEvent)
+        .where(TicketEvent.ticket_id.in_(ticket_ids))
+        .values(note=None)
+        .execution_options(synchronize_session=False)
+    )
     for table in (Attachment, TicketReporter):
         await session.execute(delete(table).where(table.ticket_id.in_(ticket_ids)))
 
 
 async def anonymise_old_tickets(session: AsyncSession, now: datetime, days: int) -> int:
     cutoff = now - timedelta(days=days)
-    ids = list(await session.scalars(select(Ticket.id).where(
-        Ticket.state == "closed", Ticket.closed_at < cutoff, Ticket.anonymised.is_(False))))
+    ids = list(
+        await session.scalars(
+            select(Ticket.id).where(
+                Ticket.state == "closed", Ticket.closed_at < cutoff, Ticket.anonymised.is_(False)
+            )
+        )
+    )
     await anonymise(session, ids)
-    await session.execute(update(InboundMessage).where(
-        InboundMessage.received_at < cutoff, InboundMessage.content.is_not(None))
-        .values(content=None, reply=None))
+    await session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.received_at < cutoff, InboundMessage.content.is_not(None))
+        .values(content=None, reply=None)
+    )
     return len(ids)
 
 
@@ -61,9 +87,15 @@ async def forget_resident(session: AsyncSession, openid: str) -> int | None:
     ids = list(await session.scalars(select(Ticket.id).where(Ticket.resident_id == resident.id)))
     await anonymise(session, ids)
     await session.execute(delete(TicketReporter).where(TicketReporter.resident_id == resident.id))
-    await session.execute(update(InboundMessage).where(InboundMessage.sender == openid).values(
-        sender="forgotten", content=None, reply=None))
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == openid,
-                                                      OutboxMessage.channel == "mp"))
+    await session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.sender == openid)
+        .values(sender="forgotten", content=None, reply=None)
+    )
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.recipient == openid, OutboxMessage.channel == "mp"
+        )
+    )
     await session.delete(resident)
     return len(ids)

@@ -25,8 +25,9 @@ def quarter_bounds(text: str) -> tuple[datetime, datetime]:
         raise ValueError(f"{text!r} is not a quarter like 2026Q4")
     year, quarter = int(match.group(1)), int(match.group(2))
     start = datetime(year, 3 * quarter - 2, 1, tzinfo=SHANGHAI)
-    end = datetime(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1,
-                   tzinfo=SHANGHAI)
+    end = datetime(
+        year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1, tzinfo=SHANGHAI
+    )
     return start, end
 
 
@@ -48,43 +49,71 @@ class Score:
         return asdict(self)
 
 
-async def assess(session: AsyncSession, quarter: str, now: datetime, policy: Policy,
-                 rhythm: Rhythm) -> list[Score]:
+async def assess(
+    session: AsyncSession, quarter: str, now: datetime, policy: Policy, rhythm: Rhythm
+) -> list[Score]:
     start, end = quarter_bounds(quarter)
     if start > now:
         raise ValueError(f"{quarter} has not begun yet")
     end = min(end, now)
     units = dict((await session.execute(select(OrgUnit.id, OrgUnit.path))).all())
     scores = []
-    for staff in await session.scalars(select(Staff).where(Staff.role != "supervisor")
-                                       .order_by(Staff.userid)):
-        tickets = list(await session.scalars(select(Ticket).where(
-            Ticket.assignee_id == staff.id, Ticket.created_at >= start, Ticket.created_at < end)))
-        rates = {"accept": _on_time(tickets, policy, "accept"),
-                 "resolve": _on_time(tickets, policy, "resolve"),
-                 "satisfaction": _satisfaction(tickets)}
+    for staff in await session.scalars(
+        select(Staff).where(Staff.role != "supervisor").order_by(Staff.userid)
+    ):
+        tickets = list(
+            await session.scalars(
+                select(Ticket).where(
+                    Ticket.assignee_id == staff.id,
+                    Ticket.created_at >= start,
+                    Ticket.created_at < end,
+                )
+            )
+        )
+        rates = {
+            "accept": _on_time(tickets, policy, "accept"),
+            "resolve": _on_time(tickets, policy, "resolve"),
+            "satisfaction": _satisfaction(tickets),
+        }
         if staff.role == "grid_worker":
             rates["patrol"] = await _patrol_rate(session, staff, start, end, rhythm)
             rates["visit"] = await _visit_rate(session, staff, start, end)
         if not tickets and staff.role != "grid_worker":
             continue
         score = weighted(rates, rhythm)
-        scores.append(Score(staff.userid, staff.name, units.get(staff.unit_id, ""), len(tickets),
-                            rates["accept"], rates["resolve"], rates["satisfaction"],
-                            rates.get("patrol"), rates.get("visit"), score,
-                            grade(score, rhythm)))
+        scores.append(
+            Score(
+                staff.userid,
+                staff.name,
+                units.get(staff.unit_id, ""),
+                len(tickets),
+                rates["accept"],
+                rates["resolve"],
+                rates["satisfaction"],
+                rates.get("patrol"),
+                rates.get("visit"),
+                score,
+                grade(score, rhythm),
+            )
+        )
     return scores
 
 
 def _on_time(tickets: list[Ticket], policy: Policy, kind: str) -> float | None:
     if kind == "accept":
         done = [t for t in tickets if t.accepted_at]
-        ok = [t for t in done if t.accepted_at - t.created_at <= policy.sla_for(
-            t.category, t.urgent).accept]
+        ok = [
+            t
+            for t in done
+            if t.accepted_at - t.created_at <= policy.sla_for(t.category, t.urgent).accept
+        ]
     else:
         done = [t for t in tickets if t.resolved_at and t.accepted_at]
-        ok = [t for t in done if t.resolved_at - t.accepted_at <= policy.sla_for(
-            t.category, t.urgent).resolve]
+        ok = [
+            t
+            for t in done
+            if t.resolved_at - t.accepted_at <= policy.sla_for(t.category, t.urgent).resolve
+        ]
     return len(ok) / len(done) if done else None
 
 
@@ -93,25 +122,38 @@ def _satisfaction(tickets: list[Ticket]) -> float | None:
     return sum(t.rating in SATISFIED for t in rated) / len(rated) if rated else None
 
 
-async def _patrol_rate(session: AsyncSession, staff: Staff, start: datetime, end: datetime,
-                       rhythm: Rhythm) -> float | None:
+async def _patrol_rate(
+    session: AsyncSession, staff: Staff, start: datetime, end: datetime, rhythm: Rhythm
+) -> float | None:
     days = max((end - start) // timedelta(days=1), 0)
     expected = days * len(rhythm.patrol_times)
     if not expected:
         return None
-    done = await session.scalar(select(func.count(Patrol.id)).where(
-        Patrol.staff_id == staff.id, Patrol.state == "done",
-        Patrol.day >= start.date().isoformat(), Patrol.day < end.date().isoformat()))
+    done = await session.scalar(
+        select(func.count(Patrol.id)).where(
+            Patrol.staff_id == staff.id,
+            Patrol.state == "done",
+            Patrol.day >= start.date().isoformat(),
+            Patrol.day < end.date().isoformat(),
+        )
+    )
     return min(done / expected, 1.0)
 
 
-async def _visit_rate(session: AsyncSession, staff: Staff, start: datetime,
-                      end: datetime) -> float | None:
-    done = await session.scalar(select(func.count(Visit.id)).where(
-        Visit.staff_id == staff.id, Visit.at >= start, Visit.at < end))
-    households = await session.scalar(select(func.count(Household.id)).where(
-        Household.grid_id == staff.unit_id,
-        (Household.tags != "") | Household.sensitive_tags.is_not(None)))
+async def _visit_rate(
+    session: AsyncSession, staff: Staff, start: datetime, end: datetime
+) -> float | None:
+    done = await session.scalar(
+        select(func.count(Visit.id)).where(
+            Visit.staff_id == staff.id, Visit.at >= start, Visit.at < end
+        )
+    )
+    households = await session.scalar(
+        select(func.count(Household.id)).where(
+            Household.grid_id == staff.unit_id,
+            (Household.tags != "") | Household.sensitive_tags.is_not(None),
+        )
+    )
     return min(done / households, 1.0) if households else None
 
 

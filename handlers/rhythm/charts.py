@@ -9,8 +9,16 @@ from collections import Counter
 from nlu.categories import category_name
 
 log = logging.getLogger(__name__)
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-             "SimHei", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Source Han Sans SC",
+)
 
 
 def bar_chart(counts: Counter, title: str) -> bytes | None:

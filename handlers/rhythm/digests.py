@@ -49,18 +49,33 @@ def week_period(moment: datetime) -> Period:
     return Period(start, monday, start.strftime("%G-W%V"))
 
 
-async def build(session: AsyncSession, unit: OrgUnit, period: Period, now: datetime,
-                rhythm: Rhythm, key: DataKey | None) -> list[str]:
+async def build(
+    session: AsyncSession,
+    unit: OrgUnit,
+    period: Period,
+    now: datetime,
+    rhythm: Rhythm,
+    key: DataKey | None,
+) -> list[str]:
     grids = await _grids_under(session, unit)
-    names = dict((await session.execute(select(OrgUnit.id, OrgUnit.name)
-                                        .where(OrgUnit.id.in_(grids)))).all())
+    names = dict(
+        (
+            await session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(grids)))
+        ).all()
+    )
     counts = await _ticket_counts(session, grids, period, now)
-    lines = [texts.DIGEST_HEADER.format(unit=unit.path, start=local(period.start)
-                                        .strftime("%m-%d"), end=local(period.end - timedelta(
-                                            seconds=1)).strftime("%m-%d"))]
+    lines = [
+        texts.DIGEST_HEADER.format(
+            unit=unit.path,
+            start=local(period.start).strftime("%m-%d"),
+            end=local(period.end - timedelta(seconds=1)).strftime("%m-%d"),
+        )
+    ]
     lines.append(texts.DIGEST_TICKETS.format(**{k: sum(v.values()) for k, v in counts.items()}))
-    lines += [texts.DIGEST_CATEGORY.format(category=category_name(c), count=n)
-              for c, n in counts["new"].most_common()]
+    lines += [
+        texts.DIGEST_CATEGORY.format(category=category_name(c), count=n)
+        for c, n in counts["new"].most_common()
+    ]
     by_grid = await _new_by_grid(session, grids, period)
     lines += [texts.DIGEST_GRID.format(grid=names[g], count=n) for g, n in by_grid.most_common()]
     lines.append(await _patrol_line(session, grids, period))
@@ -70,18 +85,24 @@ async def build(session: AsyncSession, unit: OrgUnit, period: Period, now: datet
 
 
 async def _grids_under(session: AsyncSession, unit: OrgUnit) -> list[int]:
-    return list(await session.scalars(select(OrgUnit.id).where(
-        OrgUnit.level == "grid", repos.under(unit.path))))
+    return list(
+        await session.scalars(
+            select(OrgUnit.id).where(OrgUnit.level == "grid", repos.under(unit.path))
+        )
+    )
 
 
-async def _ticket_counts(session: AsyncSession, grids: list[int], period: Period,
-                         now: datetime) -> dict[str, Counter]:
+async def _ticket_counts(
+    session: AsyncSession, grids: list[int], period: Period, now: datetime
+) -> dict[str, Counter]:
     """Counts by category, each one aggregate query (a county holds millions of tickets)."""
+
     def within(column):
         return (column >= period.start) & (column < period.end)
 
-    escalated = select(TicketEvent.ticket_id).where(TicketEvent.action == "escalate",
-                                                    within(TicketEvent.at))
+    escalated = select(TicketEvent.ticket_id).where(
+        TicketEvent.action == "escalate", within(TicketEvent.at)
+    )
     conditions = {
         "new": within(Ticket.created_at),
         "accepted": within(Ticket.accepted_at),
@@ -91,16 +112,25 @@ async def _ticket_counts(session: AsyncSession, grids: list[int], period: Period
     }
     counts = {}
     for name, condition in conditions.items():
-        rows = await session.execute(select(Ticket.category, func.count(Ticket.id)).where(
-            Ticket.grid_id.in_(grids), condition).group_by(Ticket.category))
+        rows = await session.execute(
+            select(Ticket.category, func.count(Ticket.id))
+            .where(Ticket.grid_id.in_(grids), condition)
+            .group_by(Ticket.category)
+        )
         counts[name] = Counter(dict(rows.all()))
     return counts
 
 
 async def _new_by_grid(session: AsyncSession, grids: list[int], period: Period) -> Counter:
-    rows = await session.execute(select(Ticket.grid_id, func.count(Ticket.id)).where(
-        Ticket.grid_id.in_(grids), Ticket.created_at >= period.start,
-        Ticket.created_at < period.end).group_by(Ticket.grid_id))
+    rows = await session.execute(
+        select(Ticket.grid_id, func.count(Ticket.id))
+        .where(
+            Ticket.grid_id.in_(grids),
+            Ticket.created_at >= period.start,
+            Ticket.created_at < period.end,
+        )
+        .group_by(Ticket.grid_id)
+    )
     return Counter(dict(rows.all()))
 
 
@@ -111,59 +141,106 @@ async def _patrol_line(session: AsyncSession, grids: list[int], period: Period) 
         days.append(day.date().isoformat())
         day += timedelta(days=1)
     staff = select(Staff.id).where(Staff.unit_id.in_(grids))
-    states = Counter(await session.scalars(select(Patrol.state).where(
-        Patrol.staff_id.in_(staff), Patrol.day.in_(days))))
+    states = Counter(
+        await session.scalars(
+            select(Patrol.state).where(Patrol.staff_id.in_(staff), Patrol.day.in_(days))
+        )
+    )
     return texts.DIGEST_PATROLS.format(done=states["done"], missed=states["missed"])
 
 
-async def _visit_line(session: AsyncSession, grids: list[int], period: Period, now: datetime,
-                      rhythm: Rhythm, key: DataKey | None) -> str:
-    done = await session.scalar(select(func.count(Visit.id)).where(
-        Visit.at >= period.start, Visit.at < period.end,
-        Visit.staff_id.in_(select(Staff.id).where(Staff.unit_id.in_(grids)))))
+async def _visit_line(
+    session: AsyncSession,
+    grids: list[int],
+    period: Period,
+    now: datetime,
+    rhythm: Rhythm,
+    key: DataKey | None,
+) -> str:
+    done = await session.scalar(
+        select(func.count(Visit.id)).where(
+            Visit.at >= period.start,
+            Visit.at < period.end,
+            Visit.staff_id.in_(select(Staff.id).where(Staff.unit_id.in_(grids))),
+        )
+    )
     overdue = len(await due_visits(session, grids, rhythm, key, now)) if key else 0
     return texts.DIGEST_VISITS.format(done=done, overdue=overdue)
 
 
 async def _worst(session: AsyncSession, grids: list[int], now: datetime) -> list[str]:
-    late = list(await session.scalars(repos.ticket_query().where(
-        Ticket.grid_id.in_(grids), Ticket.state.in_(OPEN), Ticket.deadline_at <= now)
-        .order_by(Ticket.deadline_at).limit(3)))
+    late = list(
+        await session.scalars(
+            repos.ticket_query()
+            .where(Ticket.grid_id.in_(grids), Ticket.state.in_(OPEN), Ticket.deadline_at <= now)
+            .order_by(Ticket.deadline_at)
+            .limit(3)
+        )
+    )
     if not late:
         return []
-    return [texts.DIGEST_WORST] + [texts.OVERDUE_LINE.format(
-        code=t.code, category=category_name(t.category),
-        what=texts.DEADLINE_NAMES[t.deadline_kind], late=lateness(now - t.deadline_at),
-        name=t.assignee.name if t.assignee else texts.NOBODY_YET) for t in late]
+    return [texts.DIGEST_WORST] + [
+        texts.OVERDUE_LINE.format(
+            code=t.code,
+            category=category_name(t.category),
+            what=texts.DEADLINE_NAMES[t.deadline_kind],
+            late=lateness(now - t.deadline_at),
+            name=t.assignee.name if t.assignee else texts.NOBODY_YET,
+        )
+        for t in late
+    ]
 
 
-async def send(session: AsyncSession, level: str, period: Period, now: datetime,
-               rhythm: Rhythm, key: DataKey | None) -> int:
+async def send(
+    session: AsyncSession,
+    level: str,
+    period: Period,
+    now: datetime,
+    rhythm: Rhythm,
+    key: DataKey | None,
+) -> int:
     """Each supervisor at `level` gets the digest of their unit, once per period."""
-    units = {u.id: u for u in await session.scalars(select(OrgUnit).where(
-        OrgUnit.level == level))}
-    supervisors = list(await session.scalars(select(Staff).where(
-        Staff.role == "supervisor", Staff.active.is_(True), Staff.unit_id.in_(list(units)))))
+    units = {u.id: u for u in await session.scalars(select(OrgUnit).where(OrgUnit.level == level))}
+    supervisors = list(
+        await session.scalars(
+            select(Staff).where(
+                Staff.role == "supervisor", Staff.active.is_(True), Staff.unit_id.in_(list(units))
+            )
+        )
+    )
     rows = []
     for person in supervisors:
         unit = units[person.unit_id]
         parts = await build(session, unit, period, now, rhythm, key)
-        rows += [repos.outbox_row(
-            channel="work", recipient=person.userid, text=part, now=now, unit_id=person.unit_id,
-            dedup_key=f"digest:{level}:{person.userid}:{period.label}:{n}")
-            for n, part in enumerate(parts)]
+        rows += [
+            repos.outbox_row(
+                channel="work",
+                recipient=person.userid,
+                text=part,
+                now=now,
+                unit_id=person.unit_id,
+                dedup_key=f"digest:{level}:{person.userid}:{period.label}:{n}",
+            )
+            for n, part in enumerate(parts)
+        ]
         chart = await _chart(session, unit, period, now) if rhythm.charts else None
         if chart:
-            row = repos.outbox_row(channel="work", recipient=person.userid, text="", now=now,
-                                   unit_id=person.unit_id,
-                                   dedup_key=f"digest:{level}:{person.userid}:{period.label}:png")
+            row = repos.outbox_row(
+                channel="work",
+                recipient=person.userid,
+                text="",
+                now=now,
+                unit_id=person.unit_id,
+                dedup_key=f"digest:{level}:{person.userid}:{period.label}:png",
+            )
             row["body"] = {"msgtype": "image", "png": base64.b64encode(chart).decode()}
             rows.append(row)
     await repos.enqueue_once(session, rows)
     return len(supervisors)
 
 
-async def _chart(session: AsyncSession, unit: OrgUnit, period: Period,
-                 now: datetime) -> bytes | None:
+async def _chart(
+    session: AsyncSession, unit: OrgUnit, period: Period, now: datetime
+) -> bytes | None:
     counts = await _ticket_counts(session, await _grids_under(session, unit), period, now)
     return bar_chart(counts["new"], texts.CHART_TITLE.format(unit=unit.name))

@@ -36,10 +36,20 @@ async def remind(session: AsyncSession, now: datetime, slot: int) -> int:
     """The patrol reminder to every grid worker, once per (worker, day, slot)."""
     day = day_of(now)
     workers = await repos.grid_workers(session)
-    await repos.enqueue_once(session, [repos.outbox_row(
-        channel="work", recipient=w.userid, text=texts.PATROL_REMINDER.format(name=w.name),
-        dedup_key=f"patrol-remind:{w.userid}:{day}:{slot}", now=now, unit_id=w.unit_id)
-        for w in workers])
+    await repos.enqueue_once(
+        session,
+        [
+            repos.outbox_row(
+                channel="work",
+                recipient=w.userid,
+                text=texts.PATROL_REMINDER.format(name=w.name),
+                dedup_key=f"patrol-remind:{w.userid}:{day}:{slot}",
+                now=now,
+                unit_id=w.unit_id,
+            )
+            for w in workers
+        ],
+    )
     return len(workers)
 
 
@@ -48,25 +58,40 @@ async def close_due(session: AsyncSession, now: datetime, slot: int) -> int:
     reminded once."""
     day = day_of(now)
     workers = await repos.grid_workers(session)
-    patrols = {p.staff_id: p for p in await session.scalars(
-        select(Patrol).where(Patrol.day == day, Patrol.slot == slot))}
+    patrols = {
+        p.staff_id: p
+        for p in await session.scalars(
+            select(Patrol).where(Patrol.day == day, Patrol.slot == slot)
+        )
+    }
     missed = [w for w in workers if getattr(patrols.get(w.id), "state", None) != "done"]
     for worker in missed:
-        patrol = patrols.get(worker.id) or Patrol(staff_id=worker.id, day=day, slot=slot,
-                                                  track=[])
+        patrol = patrols.get(worker.id) or Patrol(staff_id=worker.id, day=day, slot=slot, track=[])
         patrol.state = "missed"
         session.add(patrol)
-    await repos.enqueue_once(session, [repos.outbox_row(
-        channel="work", recipient=w.userid, text=texts.PATROL_MISSED, now=now,
-        dedup_key=f"patrol-missed:{w.userid}:{day}:{slot}", unit_id=w.unit_id) for w in missed])
+    await repos.enqueue_once(
+        session,
+        [
+            repos.outbox_row(
+                channel="work",
+                recipient=w.userid,
+                text=texts.PATROL_MISSED,
+                now=now,
+                dedup_key=f"patrol-missed:{w.userid}:{day}:{slot}",
+                unit_id=w.unit_id,
+            )
+            for w in missed
+        ],
+    )
     return len(missed)
 
 
 async def start(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
     now, rhythm = ports.clock.now(), ports.rhythm
     slot, day = current_slot(rhythm, now), day_of(now)
-    patrol = await session.scalar(select(Patrol).where(
-        Patrol.staff_id == staff.id, Patrol.day == day, Patrol.slot == slot))
+    patrol = await session.scalar(
+        select(Patrol).where(Patrol.staff_id == staff.id, Patrol.day == day, Patrol.slot == slot)
+    )
     if patrol and patrol.state in ("started", "done"):
         return texts.PATROL_ALREADY.format(state=texts.PATROL_STATES[patrol.state])
     patrol = patrol or Patrol(staff_id=staff.id, day=day, slot=slot, track=[])
@@ -93,17 +118,28 @@ async def finish(session: AsyncSession, staff: Staff, command: Command, ports: P
     return done.format(code=ticket.code, category=category_name(ticket.category))
 
 
-async def _ticket_from(session: AsyncSession, staff: Staff, patrol: Patrol, finding: str,
-                       ports: Ports) -> Ticket:
+async def _ticket_from(
+    session: AsyncSession, staff: Staff, patrol: Patrol, finding: str, ports: Ports
+) -> Ticket:
     """A finding is classified and routed like any report, with the patrol as its source."""
     now = ports.clock.now()
     prediction = await classify(ports.classifier, finding)
     category = prediction.category or (prediction.alternatives or ("public_security",))[0]
-    lat, lon = (patrol.track[-1][:2] if patrol.track else (None, None))
-    ticket = await open_ticket(session, now, f"staff:{staff.userid}", note="巡查发现",
-                               source="patrol", category=category, text=finding,
-                               urgent=prediction.urgent, must_attend=prediction.must_attend,
-                               grid_id=staff.unit_id, lat=lat, lon=lon)
+    lat, lon = patrol.track[-1][:2] if patrol.track else (None, None)
+    ticket = await open_ticket(
+        session,
+        now,
+        f"staff:{staff.userid}",
+        note="巡查发现",
+        source="patrol",
+        category=category,
+        text=finding,
+        urgent=prediction.urgent,
+        must_attend=prediction.must_attend,
+        grid_id=staff.unit_id,
+        lat=lat,
+        lon=lon,
+    )
     await route(session, ticket, now, ports.policy)
     return ticket
 
@@ -112,19 +148,28 @@ async def _missed_now(session: AsyncSession, staff: Staff, ports: Ports) -> Patr
     """A patrol of this slot already counted as missed can still be closed, late, so that
     what the worker found is not lost."""
     now = ports.clock.now()
-    return await session.scalar(select(Patrol).where(
-        Patrol.staff_id == staff.id, Patrol.day == day_of(now),
-        Patrol.slot == current_slot(ports.rhythm, now), Patrol.state == "missed"))
+    return await session.scalar(
+        select(Patrol).where(
+            Patrol.staff_id == staff.id,
+            Patrol.day == day_of(now),
+            Patrol.slot == current_slot(ports.rhythm, now),
+            Patrol.state == "missed",
+        )
+    )
 
 
 async def active(session: AsyncSession, staff: Staff) -> Patrol | None:
-    return await session.scalar(select(Patrol).where(
-        Patrol.staff_id == staff.id, Patrol.state == "started")
-        .order_by(Patrol.started_at.desc()).limit(1))
+    return await session.scalar(
+        select(Patrol)
+        .where(Patrol.staff_id == staff.id, Patrol.state == "started")
+        .order_by(Patrol.started_at.desc())
+        .limit(1)
+    )
 
 
-async def keep_track(session: AsyncSession, staff: Staff, msg: Inbound, ports: Ports
-                     ) -> str | None:
+async def keep_track(
+    session: AsyncSession, staff: Staff, msg: Inbound, ports: Ports
+) -> str | None:
     """A location sent during a patrol is a point of its track."""
     patrol = await active(session, staff)
     if patrol is None or msg.lat is None:
@@ -136,12 +181,19 @@ async def keep_track(session: AsyncSession, staff: Staff, msg: Inbound, ports: P
 async def history(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
     today = local(ports.clock.now()).date()
     days = [(today - timedelta(days=n)).isoformat() for n in range(7)]
-    patrols = {(p.day, p.slot): p for p in await session.scalars(
-        select(Patrol).where(Patrol.staff_id == staff.id, Patrol.day.in_(days)))}
+    patrols = {
+        (p.day, p.slot): p
+        for p in await session.scalars(
+            select(Patrol).where(Patrol.staff_id == staff.id, Patrol.day.in_(days))
+        )
+    }
     lines = [texts.PATROL_HISTORY_HEADER]
     for day in days:
-        marks = [texts.PATROL_STATES.get(getattr(patrols.get((day, slot)), "state", None),
-                                         texts.PATROL_STATES[None])
-                 for slot in range(len(ports.rhythm.patrol_times))]
+        marks = [
+            texts.PATROL_STATES.get(
+                getattr(patrols.get((day, slot)), "state", None), texts.PATROL_STATES[None]
+            )
+            for slot in range(len(ports.rhythm.patrol_times))
+        ]
         lines.append(f"· {day[5:]}：" + " / ".join(marks))
     return "\n".join(lines)

@@ -37,14 +37,21 @@ def tags_of(household: Household, key: DataKey) -> list[str]:
     return [t for t in (household.tags or "").split(";") + secret.split(";") if t]
 
 
-async def due_visits(session: AsyncSession, grid_ids: list[int], rhythm: Rhythm, key: DataKey,
-                     until: datetime) -> list[Due]:
+async def due_visits(
+    session: AsyncSession, grid_ids: list[int], rhythm: Rhythm, key: DataKey, until: datetime
+) -> list[Due]:
     """Households whose next visit falls before `until`, soonest first."""
-    last = dict((await session.execute(
-        select(Visit.household_id, func.max(Visit.at)).group_by(Visit.household_id))).all())
+    last = dict(
+        (
+            await session.execute(
+                select(Visit.household_id, func.max(Visit.at)).group_by(Visit.household_id)
+            )
+        ).all()
+    )
     due = []
     for household in await session.scalars(
-            select(Household).where(Household.grid_id.in_(grid_ids))):
+        select(Household).where(Household.grid_id.in_(grid_ids))
+    ):
         tags = tags_of(household, key)
         when = next_visit(household, tags, last.get(household.id), rhythm)
         if when is not None and when < until:
@@ -52,8 +59,9 @@ async def due_visits(session: AsyncSession, grid_ids: list[int], rhythm: Rhythm,
     return sorted(due, key=lambda d: d.due_at)
 
 
-def next_visit(household: Household, tags: list[str], last: datetime | None,
-               rhythm: Rhythm) -> datetime | None:
+def next_visit(
+    household: Household, tags: list[str], last: datetime | None, rhythm: Rhythm
+) -> datetime | None:
     """Never visited: due at once; else the shortest cadence of its tags after the last visit;
     a change of members or tenants may bring it forward."""
     cadences = [rhythm.cadence[t] for t in tags if t in rhythm.cadence]
@@ -70,10 +78,17 @@ async def send_plans(session: AsyncSession, now: datetime, rhythm: Rhythm, key: 
     rows, workers = [], await repos.grid_workers(session)
     for worker in workers:
         due = await due_visits(session, [worker.unit_id], rhythm, key, now + WEEK)
-        rows += [repos.outbox_row(
-            channel="work", recipient=worker.userid, text=part, now=now, unit_id=worker.unit_id,
-            dedup_key=f"visit-plan:{worker.userid}:{week}:{n}")
-            for n, part in enumerate(chunks(plan_lines(worker, due, now, key)))]
+        rows += [
+            repos.outbox_row(
+                channel="work",
+                recipient=worker.userid,
+                text=part,
+                now=now,
+                unit_id=worker.unit_id,
+                dedup_key=f"visit-plan:{worker.userid}:{week}:{n}",
+            )
+            for n, part in enumerate(chunks(plan_lines(worker, due, now, key)))
+        ]
     await repos.enqueue_once(session, rows)
     return len(workers)
 
@@ -85,39 +100,55 @@ def plan_lines(worker: Staff, due: list[Due], now: datetime, key: DataKey) -> li
     lines = [texts.VISIT_PLAN_HEADER.format(name=worker.name, count=len(due))]
     for item in due:
         h = item.household
-        when = (texts.VISIT_OVERDUE if item.due_at <= now else
-                texts.VISIT_DUE_ON.format(date=local(item.due_at).strftime("%m-%d")))
+        when = (
+            texts.VISIT_OVERDUE
+            if item.due_at <= now
+            else texts.VISIT_DUE_ON.format(date=local(item.due_at).strftime("%m-%d"))
+        )
         shown = "、".join(t for t in item.tags if t in texts.PLAN_TAGS)
         reason = shown or (texts.VISIT_KEY_PERSON if item.tags else texts.VISIT_CHANGED)
-        lines.append(texts.VISIT_PLAN_LINE.format(
-            code=h.code, head=mask_name(key.decrypt(h.head_name, "households.head_name")),
-            address=h.address, tags=reason, when=when))
+        lines.append(
+            texts.VISIT_PLAN_LINE.format(
+                code=h.code,
+                head=mask_name(key.decrypt(h.head_name, "households.head_name")),
+                address=h.address,
+                tags=reason,
+                when=when,
+            )
+        )
     return lines
 
 
-async def record_visit(session: AsyncSession, staff: Staff, command: Command,
-                       ports: Ports) -> str:
+async def record_visit(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
     household = await session.scalar(select(Household).where(Household.code == command.code))
     if household is None or not await covers_grid(session, staff, household.grid_id):
         raise NotYourTicket(texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code))
     if not command.rest:
         raise BadCommand(texts.VISIT_NEEDS_NOTE)
     now, key = ports.clock.now(), registry_key(ports)
-    session.add(Visit(household_id=household.id, staff_id=staff.id, at=now,
-                      note=key.encrypt(command.rest, "visits.note")))
+    session.add(
+        Visit(
+            household_id=household.id,
+            staff_id=staff.id,
+            at=now,
+            note=key.encrypt(command.rest, "visits.note"),
+        )
+    )
     household.visit_due_by = None
     audit(session, staff, "visit", household.code, "chat: 走访", now)
     following = next_visit(household, tags_of(household, key), now, ports.rhythm)
     return texts.VISIT_RECORDED.format(
-        code=household.code,
-        next=local(following).strftime("%m-%d") if following else "按需")
+        code=household.code, next=local(following).strftime("%m-%d") if following else "按需"
+    )
 
 
-async def attach_to_visit(session: AsyncSession, staff: Staff, msg: Inbound,
-                          ports: Ports) -> str | None:
+async def attach_to_visit(
+    session: AsyncSession, staff: Staff, msg: Inbound, ports: Ports
+) -> str | None:
     """A photo or location within the window after 走访 joins that visit."""
-    visit = await session.scalar(select(Visit).where(Visit.staff_id == staff.id)
-                                 .order_by(Visit.at.desc()).limit(1))
+    visit = await session.scalar(
+        select(Visit).where(Visit.staff_id == staff.id).order_by(Visit.at.desc()).limit(1)
+    )
     now = ports.clock.now()
     if visit is None or now - visit.at > ports.policy.photo_window:
         return None
@@ -127,4 +158,3 @@ async def attach_to_visit(session: AsyncSession, staff: Staff, msg: Inbound,
         visit.lat, visit.lon = msg.lat, msg.lon
     household = await session.get(Household, visit.household_id)
     return texts.VISIT_MEDIA_KEPT.format(code=household.code)
-

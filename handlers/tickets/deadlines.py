@@ -31,25 +31,32 @@ async def act_on_due(sessionmaker, now: datetime, policy: Policy) -> int:
     """Act on every passed deadline, one ticket per transaction; how many were acted on."""
     acted = 0
     async with sessionmaker() as session:
-        due = list(await session.scalars(
-            select(Ticket.id).where(Ticket.deadline_at <= now,
-                                    Ticket.state.in_((*OPEN, "resolved")))
-            .order_by(Ticket.deadline_at).limit(BATCH)))
+        due = list(
+            await session.scalars(
+                select(Ticket.id)
+                .where(Ticket.deadline_at <= now, Ticket.state.in_((*OPEN, "resolved")))
+                .order_by(Ticket.deadline_at)
+                .limit(BATCH)
+            )
+        )
     for ticket_id in due:
         try:
             acted += await _act_on(sessionmaker, ticket_id, now, policy)
         except StaleDataError:
-            log.info("ticket %s changed meanwhile; its deadline is left for the next round",
-                     ticket_id)
+            log.info(
+                "ticket %s changed meanwhile; its deadline is left for the next round", ticket_id
+            )
     return acted
 
 
 async def _act_on(sessionmaker, ticket_id: int, now: datetime, policy: Policy) -> int:
     async with sessionmaker() as session, session.begin():
         ticket = await session.scalar(
-            select(Ticket).options(selectinload(Ticket.assignee))
+            select(Ticket)
+            .options(selectinload(Ticket.assignee))
             .where(Ticket.id == ticket_id, Ticket.deadline_at <= now)
-            .with_for_update(skip_locked=True))
+            .with_for_update(skip_locked=True)
+        )
         if ticket is None:
             return 0
         if ticket.deadline_kind == "rate":
@@ -66,18 +73,35 @@ async def _climb(session: AsyncSession, ticket: Ticket, now: datetime, policy: P
     if at_top(ticket):
         ticket.deadline_at = now + period
         return
-    level = await escalate(session, ticket, now=now, policy=policy, actor="system",
-                           template=texts.ESCALATION_NOTICE, note=f"{what}超时", what=what)
+    level = await escalate(
+        session,
+        ticket,
+        now=now,
+        policy=policy,
+        actor="system",
+        template=texts.ESCALATION_NOTICE,
+        note=f"{what}超时",
+        what=what,
+    )
     ticket.deadline_kind, ticket.deadline_at = kind, now + period  # the next period
     if ticket.assignee:
-        reminder = transition(ticket, "urge", actor="system", now=now, policy=policy,
-                              note=f"{what}超时提醒")
-        await tell_staff(session, reminder, [ticket.assignee], texts.ASSIGNEE_REMINDER.format(
-            code=ticket.code, what=what, level=level), now, ticket.grid_id)
+        reminder = transition(
+            ticket, "urge", actor="system", now=now, policy=policy, note=f"{what}超时提醒"
+        )
+        await tell_staff(
+            session,
+            reminder,
+            [ticket.assignee],
+            texts.ASSIGNEE_REMINDER.format(code=ticket.code, what=what, level=level),
+            now,
+            ticket.grid_id,
+        )
 
 
-async def _close_unrated(session: AsyncSession, ticket: Ticket, now: datetime,
-                         policy: Policy) -> None:
+async def _close_unrated(
+    session: AsyncSession, ticket: Ticket, now: datetime, policy: Policy
+) -> None:
     ticket.rating = "satisfied_by_default"
-    session.add(transition(ticket, "close", actor="system", now=now, policy=policy,
-                           note="满意（默认）"))
+    session.add(
+        transition(ticket, "close", actor="system", now=now, policy=policy, note="满意（默认）")
+    )

@@ -45,13 +45,17 @@ def coded_rating_of(text: str) -> tuple[str, str] | None:
     return (CODE_PREFIX + match.group(1), rating) if rating else None
 
 
-async def rate(session: AsyncSession, ticket: Ticket, resident: Resident, rating: str,
-               ports: Ports) -> str:
+async def rate(
+    session: AsyncSession, ticket: Ticket, resident: Resident, rating: str, ports: Ports
+) -> str:
     now = ports.clock.now()
     ticket.rating = rating
     if rating != "dissatisfied":
-        session.add(transition(ticket, "close", actor="resident", now=now, policy=ports.policy,
-                               note=rating))
+        session.add(
+            transition(
+                ticket, "close", actor="resident", now=now, policy=ports.policy, note=rating
+            )
+        )
         return texts.RESIDENT_RATED.format(code=ticket.code)
     return await _reopen(session, ticket, now, ports)
 
@@ -59,8 +63,9 @@ async def rate(session: AsyncSession, ticket: Ticket, resident: Resident, rating
 async def _reopen(session: AsyncSession, ticket: Ticket, now: datetime, ports: Ports) -> str:
     """不满意: the ticket opens again at its assignee (routed anew if they are now off duty)
     and climbs one level."""
-    event = transition(ticket, "reopen", actor="resident", now=now, policy=ports.policy,
-                       note="不满意")
+    event = transition(
+        ticket, "reopen", actor="resident", now=now, policy=ports.policy, note="不满意"
+    )
     session.add(event)
     ticket.accepted_at = ticket.resolved_at = None
     if ticket.assignee and not ticket.assignee.active:
@@ -68,11 +73,24 @@ async def _reopen(session: AsyncSession, ticket: Ticket, now: datetime, ports: P
         ticket.assignee_id, ticket.assignee = None, None
         await route(session, ticket, now, ports.policy, exclude=gone)
         ticket.unit_id = unit_id
-    level = await escalate(session, ticket, now=now, policy=ports.policy, actor="resident",
-                           template=texts.ESCALATION_DISSATISFIED, note="居民不满意")
+    level = await escalate(
+        session,
+        ticket,
+        now=now,
+        policy=ports.policy,
+        actor="resident",
+        template=texts.ESCALATION_DISSATISFIED,
+        note="居民不满意",
+    )
     if ticket.assignee:
-        await tell_staff(session, event, [ticket.assignee], texts.REOPENED_NOTICE.format(
-            code=ticket.code, level=level), now, ticket.grid_id)
+        await tell_staff(
+            session,
+            event,
+            [ticket.assignee],
+            texts.REOPENED_NOTICE.format(code=ticket.code, level=level),
+            now,
+            ticket.grid_id,
+        )
     return texts.RESIDENT_REOPENED.format(code=ticket.code, level=level)
 
 
@@ -90,10 +108,15 @@ def with_earlier_updates(handler: Handler) -> Handler:
     return answer
 
 
-HELD_FOR = (select(OutboxMessage)  # built once: every resident message asks it
-            .where(OutboxMessage.channel == "mp", OutboxMessage.recipient == bindparam("openid"),
-                   OutboxMessage.state == "held")
-            .order_by(OutboxMessage.id))
+HELD_FOR = (
+    select(OutboxMessage)  # built once: every resident message asks it
+    .where(
+        OutboxMessage.channel == "mp",
+        OutboxMessage.recipient == bindparam("openid"),
+        OutboxMessage.state == "held",
+    )
+    .order_by(OutboxMessage.id)
+)
 
 
 async def _take_held(session: AsyncSession, openid: str) -> list[str]:

@@ -21,23 +21,34 @@ from storage.models import Resident, Staff, Ticket
 CHOICE = re.compile(r"^(?:第)?([1-9])(?:个|类|项)?[.。、,，!！ ]*$")
 
 
-async def submit(session: AsyncSession, resident: Resident, text: str, prediction: Prediction,
-                 ports: Ports) -> str:
+async def submit(
+    session: AsyncSession, resident: Resident, text: str, prediction: Prediction, ports: Ports
+) -> str:
     now = ports.clock.now()
     sure = prediction.confidence >= ports.policy.choice_threshold or prediction.urgent
-    same = sure and await linking.find(session, resident, prediction.category, now,
-                                          ports.policy)
+    same = sure and await linking.find(session, resident, prediction.category, now, ports.policy)
     if same:
         return await linking.link(session, same, resident, text, now)
     asking = not sure and len(prediction.alternatives) > 1
     # Everything known now goes into the first INSERT: no UPDATE follows for it.
     placed = None if asking else resident.grid_id
     ticket = await open_ticket(
-        session, now, "resident", source="resident", resident_id=resident.id,
-        category=prediction.category, text=text, urgent=prediction.urgent,
-        must_attend=prediction.must_attend, lat=resident.lat, lon=resident.lon,
-        place=resident.place, grid_id=placed, unit_id=placed,
-        category_options=list(prediction.alternatives) if asking else None)
+        session,
+        now,
+        "resident",
+        source="resident",
+        resident_id=resident.id,
+        category=prediction.category,
+        text=text,
+        urgent=prediction.urgent,
+        must_attend=prediction.must_attend,
+        lat=resident.lat,
+        lon=resident.lon,
+        place=resident.place,
+        grid_id=placed,
+        unit_id=placed,
+        category_options=list(prediction.alternatives) if asking else None,
+    )
     if asking:
         return _ask_category(ticket.category_options)
     reply = await _dispatch(session, ticket, resident, now, ports.policy)
@@ -50,8 +61,9 @@ def choice_number(text: str, options: int) -> int | None:
     return number if 1 <= number <= options else None
 
 
-async def choose(session: AsyncSession, ticket: Ticket, resident: Resident, number: int,
-                 ports: Ports) -> str:
+async def choose(
+    session: AsyncSession, ticket: Ticket, resident: Resident, number: int, ports: Ports
+) -> str:
     """The resident picked a category by number: the report goes out."""
     now = ports.clock.now()
     ticket.category = ticket.category_options[number - 1]
@@ -60,8 +72,9 @@ async def choose(session: AsyncSession, ticket: Ticket, resident: Resident, numb
     return await _dispatch(session, ticket, resident, now, ports.policy)
 
 
-async def settle_choice(session: AsyncSession, ticket: Ticket, resident: Resident,
-                        ports: Ports) -> str:
+async def settle_choice(
+    session: AsyncSession, ticket: Ticket, resident: Resident, ports: Ports
+) -> str:
     """The resident wrote something else: the waiting report goes out as the likeliest kind."""
     now = ports.clock.now()
     ticket.category_options = None
@@ -72,14 +85,16 @@ async def settle_choice(session: AsyncSession, ticket: Ticket, resident: Residen
     return texts.CHOICE_SETTLED.format(line=_line(ticket, staff))
 
 
-async def open_waiting(session: AsyncSession, ticket: Ticket, resident: Resident,
-                       now: datetime, policy: Policy) -> str:
+async def open_waiting(
+    session: AsyncSession, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
+) -> str:
     """One line for a report that waited for the resident's location."""
     return _line(ticket, await _place_and_route(session, ticket, resident, now, policy))
 
 
-async def _dispatch(session: AsyncSession, ticket: Ticket, resident: Resident,
-                    now: datetime, policy: Policy) -> str:
+async def _dispatch(
+    session: AsyncSession, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
+) -> str:
     if resident.grid_id is None:
         return texts.REPORT_WAITING_FOR_LOCATION
     staff = await _place_and_route(session, ticket, resident, now, policy)
@@ -89,13 +104,15 @@ async def _dispatch(session: AsyncSession, ticket: Ticket, resident: Resident,
     return texts.REPORT_ROUTED.format(code=ticket.code, category=name, handler=_who(staff))
 
 
-async def _place_and_route(session: AsyncSession, ticket: Ticket, resident: Resident,
-                           now: datetime, policy: Policy) -> Staff | None:
+async def _place_and_route(
+    session: AsyncSession, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
+) -> Staff | None:
     ticket.grid_id = resident.grid_id
     ticket.lat, ticket.lon = ticket.lat or resident.lat, ticket.lon or resident.lon
     ticket.place = ticket.place or resident.place
-    return await route(session, ticket, now, policy, alert=_may_alert(ticket, resident, now,
-                                                                        policy))
+    return await route(
+        session, ticket, now, policy, alert=_may_alert(ticket, resident, now, policy)
+    )
 
 
 def _may_alert(ticket: Ticket, resident: Resident, now: datetime, policy: Policy) -> bool:
@@ -114,8 +131,11 @@ def _ask_category(options: list[str]) -> str:
 
 
 def _line(ticket: Ticket, staff: Staff | None) -> str:
-    return texts.PENDING_LINE.format(code=ticket.code, category=category_name(ticket.category),
-                                     handler=_who(staff) if staff else texts.NOBODY_YET)
+    return texts.PENDING_LINE.format(
+        code=ticket.code,
+        category=category_name(ticket.category),
+        handler=_who(staff) if staff else texts.NOBODY_YET,
+    )
 
 
 def _who(staff: Staff) -> str:

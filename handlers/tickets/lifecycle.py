@@ -35,12 +35,23 @@ TRANSITIONS = {
 }
 
 
-STAMPS = {"accept": "accepted_at", "arrive": "on_site_at", "resolve": "resolved_at",
-          "close": "closed_at"}
+STAMPS = {
+    "accept": "accepted_at",
+    "arrive": "on_site_at",
+    "resolve": "resolved_at",
+    "close": "closed_at",
+}
 
 
-def transition(ticket: Ticket, action: str, *, actor: str, now: datetime, policy: Policy,
-               note: str | None = None) -> TicketEvent:
+def transition(
+    ticket: Ticket,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    policy: Policy,
+    note: str | None = None,
+) -> TicketEvent:
     rule = TRANSITIONS[action]
     if ticket.state not in rule.sources:
         raise TransitionRefused(refusal(ticket, action))
@@ -73,16 +84,20 @@ def set_deadline(ticket: Ticket, policy: Policy, now: datetime) -> None:
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
     """Past a deadline it has to meet (waiting for a rating is not being late)."""
-    return bool(ticket.deadline_at and ticket.deadline_kind != "rate"
-                and ticket.deadline_at <= now)
+    return bool(
+        ticket.deadline_at and ticket.deadline_kind != "rate" and ticket.deadline_at <= now
+    )
 
 
 def refusal(ticket: Ticket, action: str) -> str:
-    return texts.REFUSED.format(code=ticket.code,
-                                state=texts.STATE_NAMES.get(ticket.state, ticket.state),
-                                action=texts.ACTION_NAMES.get(action, action))
+    return texts.REFUSED.format(
+        code=ticket.code,
+        state=texts.STATE_NAMES.get(ticket.state, ticket.state),
+        action=texts.ACTION_NAMES.get(action, action),
+    )
 
 
-def record(ticket: Ticket, action: str, *, actor: str, now: datetime,
-           note: str | None = None) -> TicketEvent:
+def record(
+    ticket: Ticket, action: str, *, actor: str, now: datetime, note: str | None = None
+) -> TicketEvent:
     return TicketEvent(ticket_id=ticket.id, at=now, actor=actor, action=action, note=note)

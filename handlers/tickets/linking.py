@@ -20,8 +20,10 @@ METRES_PER_DEGREE = 111_320
 
 
 NEARBY = select(Ticket).where(  # built once: every sure report asks it
-    Ticket.category == bindparam("category"), Ticket.state.in_(OPEN),
-    Ticket.resident_id != bindparam("resident_id"), Ticket.created_at >= bindparam("since"),
+    Ticket.category == bindparam("category"),
+    Ticket.state.in_(OPEN),
+    Ticket.resident_id != bindparam("resident_id"),
+    Ticket.created_at >= bindparam("since"),
     Ticket.lat.between(bindparam("south"), bindparam("north")),
     Ticket.lon.between(bindparam("west"), bindparam("east")),
 )
@@ -35,8 +37,9 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-async def find(session: AsyncSession, resident: Resident, category: str, now: datetime,
-               policy: Policy) -> Ticket | None:
+async def find(
+    session: AsyncSession, resident: Resident, category: str, now: datetime, policy: Policy
+) -> Ticket | None:
     """An open ticket of the same category from another household within the radius and
     window, nearest first."""
     if resident.lat is None or resident.lon is None:
@@ -44,26 +47,43 @@ async def find(session: AsyncSession, resident: Resident, category: str, now: da
     radius = policy.duplicate_radius_m
     dlat = radius / METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(resident.lat)), 0.01)
-    found = await session.scalars(NEARBY, {
-        "category": category, "resident_id": resident.id, "since": now - policy.duplicate_window,
-        "south": resident.lat - dlat, "north": resident.lat + dlat,
-        "west": resident.lon - dlon, "east": resident.lon + dlon})
+    found = await session.scalars(
+        NEARBY,
+        {
+            "category": category,
+            "resident_id": resident.id,
+            "since": now - policy.duplicate_window,
+            "south": resident.lat - dlat,
+            "north": resident.lat + dlat,
+            "west": resident.lon - dlon,
+            "east": resident.lon + dlon,
+        },
+    )
     near = [(distance_m(resident.lat, resident.lon, t.lat, t.lon), t.id, t) for t in found]
     near = [item for item in near if item[0] <= radius]
     return min(near)[2] if near else None
 
 
-async def link(session: AsyncSession, ticket: Ticket, resident: Resident, text: str,
-               now: datetime) -> str:
-    linked = await session.scalar(select(TicketReporter).where(
-        TicketReporter.ticket_id == ticket.id, TicketReporter.resident_id == resident.id))
+async def link(
+    session: AsyncSession, ticket: Ticket, resident: Resident, text: str, now: datetime
+) -> str:
+    linked = await session.scalar(
+        select(TicketReporter).where(
+            TicketReporter.ticket_id == ticket.id, TicketReporter.resident_id == resident.id
+        )
+    )
     if linked is None:
-        session.add(TicketReporter(ticket_id=ticket.id, resident_id=resident.id, text=text,
-                                   created_at=now))
+        session.add(
+            TicketReporter(ticket_id=ticket.id, resident_id=resident.id, text=text, created_at=now)
+        )
     event = record(ticket, "duplicate", actor="resident", now=now, note=clip(text, 60))
     assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
-    await tell_staff(session, event, [assignee] if assignee else [],
-                     texts.DUPLICATE_NOTICE.format(code=ticket.code, text=clip(text, 100)), now,
-                     ticket.grid_id)
-    return texts.RESIDENT_DUPLICATE.format(code=ticket.code,
-                                           state=texts.STATE_NAMES[ticket.state])
+    await tell_staff(
+        session,
+        event,
+        [assignee] if assignee else [],
+        texts.DUPLICATE_NOTICE.format(code=ticket.code, text=clip(text, 100)),
+        now,
+        ticket.grid_id,
+    )
+    return texts.RESIDENT_DUPLICATE.format(code=ticket.code, state=texts.STATE_NAMES[ticket.state])

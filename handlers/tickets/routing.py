@@ -34,30 +34,46 @@ async def new_code(session: AsyncSession) -> str:
             return code
 
 
-async def open_ticket(session: AsyncSession, now: datetime, actor: str, note: str | None = None,
-                      **fields) -> Ticket:
+async def open_ticket(
+    session: AsyncSession, now: datetime, actor: str, note: str | None = None, **fields
+) -> Ticket:
     """A new ticket with its code and the first line of its trail."""
-    ticket = Ticket(code=await new_code(session), state="new", created_at=now, updated_at=now,
-                    **fields)
+    ticket = Ticket(
+        code=await new_code(session), state="new", created_at=now, updated_at=now, **fields
+    )
     session.add(ticket)
     await session.flush()
     session.add(record(ticket, "create", actor=actor, now=now, note=note))
     return ticket
 
 
-async def find_handler(session: AsyncSession, chain: list[OrgUnit], category: str,
-                       exclude: Staff | None = None) -> Staff | None:
+async def find_handler(
+    session: AsyncSession, chain: list[OrgUnit], category: str, exclude: Staff | None = None
+) -> Staff | None:
     """The routed role nearest the grid, else the grid worker, else a supervisor above;
     never `exclude` (who just gave the ticket back). `chain` is the grid and its ancestors."""
     role = await repos.route_role(session, chain, category)
     roles = ((role,) if role else ()) + FALLBACK_ROLES
     found = await repos.least_busy(session, [unit.id for unit in chain], roles, exclude)
-    return next((found[unit.id, wanted] for wanted in roles for unit in chain
-                 if (unit.id, wanted) in found), None)
+    return next(
+        (
+            found[unit.id, wanted]
+            for wanted in roles
+            for unit in chain
+            if (unit.id, wanted) in found
+        ),
+        None,
+    )
 
 
-async def route(session: AsyncSession, ticket: Ticket, now: datetime, policy: Policy,
-                exclude: Staff | None = None, alert: bool = True) -> Staff | None:
+async def route(
+    session: AsyncSession,
+    ticket: Ticket,
+    now: datetime,
+    policy: Policy,
+    exclude: Staff | None = None,
+    alert: bool = True,
+) -> Staff | None:
     """Assign the ticket and tell the assignee on WeCom; None when nobody can take it. An
     urgent ticket also alerts the centres, unless `alert` is false (its reporter's emergency
     alerted them a moment ago)."""
@@ -70,26 +86,44 @@ async def route(session: AsyncSession, ticket: Ticket, now: datetime, policy: Po
         log.warning("no staff to route ticket %s in unit %s", ticket.code, ticket.grid_id)
     else:
         ticket.assignee_id = staff.id
-        event = transition(ticket, "assign", actor="system", now=now, note=staff.userid,
-                           policy=policy)
-        await tell_staff(session, event, [staff], staff_notice(ticket, grid), now, ticket.grid_id,
-                         urgent=ticket.urgent)
+        event = transition(
+            ticket, "assign", actor="system", now=now, note=staff.userid, policy=policy
+        )
+        await tell_staff(
+            session,
+            event,
+            [staff],
+            staff_notice(ticket, grid),
+            now,
+            ticket.grid_id,
+            urgent=ticket.urgent,
+        )
     if ticket.urgent and chain and alert:
         await alert_centres(session, ticket, chain, staff, now)
     return staff
 
 
-async def alert_centres(session: AsyncSession, ticket: Ticket, chain: list[OrgUnit],
-                        handler: Staff | None, now: datetime) -> None:
+async def alert_centres(
+    session: AsyncSession,
+    ticket: Ticket,
+    chain: list[OrgUnit],
+    handler: Staff | None,
+    now: datetime,
+) -> None:
     """An emergency goes at once to the village and township centres' supervisors."""
     grid = chain[0]
     units = [u.id for u in chain if u.level in ("village", "township")]
     supervisors = await repos.supervisors(session, units)
     text = texts.STAFF_URGENT_ALERT.format(
-        code=ticket.code, category=category_name(ticket.category), place=grid.path,
-        text=clip(ticket.text), handler=handler.name if handler else texts.NOBODY_YET)
-    event = record(ticket, "alert", actor="system", now=now,
-                   note=",".join(s.userid for s in supervisors))
+        code=ticket.code,
+        category=category_name(ticket.category),
+        place=grid.path,
+        text=clip(ticket.text),
+        handler=handler.name if handler else texts.NOBODY_YET,
+    )
+    event = record(
+        ticket, "alert", actor="system", now=now, note=",".join(s.userid for s in supervisors)
+    )
     await tell_staff(session, event, supervisors, text, now, grid.id, urgent=True)
 
 
@@ -102,8 +136,11 @@ def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:
         place=place or "未知",
         text=clip(ticket.text),
         attend=(texts.STAFF_MUST_ATTEND.format(code=ticket.code) if ticket.must_attend else "")
-        + (texts.STAFF_COLLECT_HINT.format(code=ticket.code)
-           if ticket.category == "info_collection" else ""),
+        + (
+            texts.STAFF_COLLECT_HINT.format(code=ticket.code)
+            if ticket.category == "info_collection"
+            else ""
+        ),
     )
 
 

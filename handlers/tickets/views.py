@@ -35,32 +35,47 @@ async def ticket_detail(session: AsyncSession, ticket: Ticket, masked: bool = Tr
     wrote are masked, for whoever does not handle it."""
     shown = mask_text if masked else str
     assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
-    deadline = (f"{texts.DEADLINE_NAMES[ticket.deadline_kind]} {local(ticket.deadline_at)} 前"
-                if ticket.deadline_at else texts.NO_DEADLINE)
+    deadline = (
+        f"{texts.DEADLINE_NAMES[ticket.deadline_kind]} {local(ticket.deadline_at)} 前"
+        if ticket.deadline_at
+        else texts.NO_DEADLINE
+    )
     head = texts.TICKET_DETAIL.format(
-        code=ticket.code, category=category_name(ticket.category),
+        code=ticket.code,
+        category=category_name(ticket.category),
         urgent=texts.STAFF_URGENT_MARK if ticket.urgent else "",
         state=texts.STATE_NAMES.get(ticket.state, ticket.state),
         level=texts.LEVEL_NAMES[ticket.level],
         handler=f"{assignee.name}（{assignee.userid}）" if assignee else texts.NOBODY_YET,
         place=" ".join(filter(None, (ticket.grid.path if ticket.grid else "", ticket.place))),
-        text=clip(shown(ticket.text), DETAIL_TEXT_CHARS), deadline=deadline)
+        text=clip(shown(ticket.text), DETAIL_TEXT_CHARS),
+        deadline=deadline,
+    )
     lines = [head, *await trail_lines(session, ticket, masked)]
     return "\n".join([*lines, texts.TICKET_MASKED] if masked else lines)
 
 
 async def trail_lines(session: AsyncSession, ticket: Ticket, masked: bool = True) -> list[str]:
     shown = mask_text if masked else str
-    return [texts.TRAIL_LINE.format(at=local(e.at), actor=_actor(e.actor),
-                                    action=texts.TRAIL_ACTIONS.get(e.action, e.action),
-                                    note=f"：{shown(e.note)}" if e.note else "")
-            for e in await trail_events(session, ticket)]
+    return [
+        texts.TRAIL_LINE.format(
+            at=local(e.at),
+            actor=_actor(e.actor),
+            action=texts.TRAIL_ACTIONS.get(e.action, e.action),
+            note=f"：{shown(e.note)}" if e.note else "",
+        )
+        for e in await trail_events(session, ticket)
+    ]
 
 
 async def trail_events(session: AsyncSession, ticket: Ticket) -> list[TicketEvent]:
-    return list(await session.scalars(select(TicketEvent)
-                                      .where(TicketEvent.ticket_id == ticket.id)
-                                      .order_by(TicketEvent.at, TicketEvent.id)))
+    return list(
+        await session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id)
+            .order_by(TicketEvent.at, TicketEvent.id)
+        )
+    )
 
 
 def _actor(actor: str) -> str:

@@ -21,8 +21,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("access_tokens") as table:
-        table.add_column(sa.Column("refreshing_until", storage.models.UTCDateTime(),
-                                   nullable=True))
+        table.add_column(
+            sa.Column("refreshing_until", storage.models.UTCDateTime(), nullable=True)
+        )
 
 
 def downgrade() -> None:

@@ -26,8 +26,7 @@ ANONYMISED = "（已按规定匿名化）"
 def upgrade() -> None:
     with op.batch_alter_table("inbound_messages") as table:
         table.add_column(sa.Column("nonce", sa.String(80)))
-        table.add_column(sa.Column("attempts", sa.Integer(), nullable=False,
-                                   server_default="0"))
+        table.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
         table.add_column(sa.Column("lease_until", sa.DateTime()))
         table.add_column(sa.Column("reply_state", sa.String(16)))
         table.add_column(sa.Column("processed_at", sa.DateTime()))
@@ -39,8 +38,9 @@ def upgrade() -> None:
             table.add_column(sa.Column(name, sa.DateTime()))
         table.add_column(sa.Column("bucket_tokens", sa.Float()))
     with op.batch_alter_table("tickets") as table:
-        table.add_column(sa.Column("anonymised", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+        table.add_column(
+            sa.Column("anonymised", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     tickets = sa.table("tickets", sa.column("text", sa.Text), sa.column("anonymised", sa.Boolean))
     op.execute(tickets.update().where(tickets.c.text == ANONYMISED).values(anonymised=True))
     if op.get_bind().dialect.name == "postgresql":

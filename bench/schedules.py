@@ -29,6 +29,7 @@ from handlers.rhythm import (
 from storage.crypto import DataKey, new_key  # noqa: E402
 from storage.db import make_engine, make_sessionmaker  # noqa: E402
 from storage.models import OrgUnit, OutboxMessage  # noqa: E402
+from storage.uow import UnitOfWork  # noqa: E402
 
 WORKERS = 20_000
 TICKETS = 1_000_000
@@ -86,7 +87,7 @@ async def run(server: str) -> None:
 
         async def remind():
             async with sessions() as session:
-                await patrols.remind(session, NOW, 0)
+                await patrols.remind(UnitOfWork(session), NOW, 0)
                 await session.commit()
 
         await timed(f"patrol reminders for {WORKERS} workers enqueued", remind)
@@ -98,7 +99,7 @@ async def run(server: str) -> None:
             async with sessions() as session:
                 county = await session.scalar(select(OrgUnit).where(OrgUnit.level == "county"))
                 parts = await digests.build(
-                    session, county, digests.week_period(NOW), NOW, Rhythm(), None
+                    UnitOfWork(session), county, digests.week_period(NOW), NOW, Rhythm(), None
                 )
                 print("  " + parts[0].splitlines()[1])
 

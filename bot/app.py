@@ -7,10 +7,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot import wire
 from bot.dispatcher import Dispatcher, Unavailable
@@ -25,7 +27,7 @@ from handlers.calendar import Rhythm
 from handlers.policy import Policy
 from handlers.ports import Clock, Ports, SystemClock
 from handlers.registry.retention import anonymise_old_tickets
-from handlers.tickets.deadlines import act_on_due
+from handlers.tickets import deadlines
 from nlu.backends import make_classifier
 from nlu.classifier import Classifier, Remembered
 from storage.crypto import DataKey, check_registry_key
@@ -33,6 +35,7 @@ from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.geo import LiveGrids
 from storage.inbox import Inbox
 from storage.tokens import TokenStore
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -266,12 +269,31 @@ async def _watch_grids(services: Services) -> None:
             log.exception("grid boundary check failed; will retry")
 
 
+async def act_on_due(sessionmaker, now: datetime, policy: Policy) -> int:
+    """Act on every passed deadline, one ticket per transaction; how many were acted on."""
+    async with UnitOfWork.opened(sessionmaker) as uow:
+        due = await deadlines.due(uow, now)
+    acted = 0
+    for ticket_id in due:
+        try:
+            async with UnitOfWork.opened(sessionmaker) as uow:
+                done = await deadlines.act_on(uow, ticket_id, now, policy)
+                await uow.commit()
+        except StaleDataError:
+            log.info(
+                "ticket %s changed meanwhile; its deadline waits for the next round", ticket_id
+            )
+            continue
+        acted += done
+    return acted
+
+
 async def _apply_retention(services: Services) -> None:
-    async with services.sessionmaker() as session:
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
         count = await anonymise_old_tickets(
-            session, services.clock.now(), services.policy.retention_days
+            uow, services.clock.now(), services.policy.retention_days
         )
-        await session.commit()
+        await uow.commit()
     if count:
         log.info("anonymised %d tickets past their retention", count)
 

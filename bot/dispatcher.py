@@ -5,25 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from handlers import texts
 from handlers.chat import residents, staff
 from handlers.chat.limits import rate_limited
+from handlers.chat.residents import with_earlier_updates
 from handlers.inbound import Inbound
-from handlers.ports import Ports
-from handlers.tickets.feedback import with_earlier_updates
+from handlers.ports import Handler, Ports
 from nlu.classifier import classify
-from storage import inbox, repos
+from storage import inbox
+from storage.outbox import Message
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-Handler = Callable[[AsyncSession, Inbound, Ports], Awaitable[str | None]]
 
 HANDLERS: dict[tuple[str, str], Handler] = {
     ("mp", "text"): rate_limited(with_earlier_updates(residents.on_text)),
@@ -97,16 +98,16 @@ class Dispatcher:
         handler = HANDLERS.get((msg.channel, msg.kind))
         if msg.channel == "mp" and msg.kind == "text":  # understood before a connection is
             await classify(self._ports.classifier, msg.text)  # held: the backend may be slow
-        async with self._sessionmaker() as session:
-            reply = await handler(session, msg, self._ports) if handler else None
-            state = await self._finish(session, row_id, msg, "done", reply, waiting)
-            await session.commit()
+        async with UnitOfWork.opened(self._sessionmaker) as uow:
+            reply = await handler(uow, msg, self._ports) if handler else None
+            state = await self._finish(uow, row_id, msg, "done", reply, waiting)
+            await uow.commit()
         self._on_commit()
         return await self._after_commit(row_id, msg, reply, state, waiting)
 
     async def _finish(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         row_id: int,
         msg: Inbound,
         status: str,
@@ -118,11 +119,11 @@ class Dispatcher:
         now = self._ports.clock.now()
         state = None if not reply else "passive" if waiting and not waiting.gave_up else "queued"
         if state == "queued":
-            _queue(session, msg.channel, msg.sender, reply, _reply_key(msg.channel, msg.key), now)
+            await _queue(uow, msg, reply, now)
         else:
             waiting.claimed = state == "passive"
         kept = reply if state == "passive" else None
-        if not await inbox.finish(session, row_id, status, now, kept, state):
+        if not await inbox.finish(uow.session, row_id, status, now, kept, state):
             raise AlreadyHandled()
         return state
 
@@ -144,27 +145,18 @@ class Dispatcher:
     async def _queue_late(self, row_id: int, msg: Inbound, reply: str) -> None:
         """A reply stored after WeChat stopped listening goes to the outbox, unless WeChat's
         retry was answered with it first."""
-        async with self._sessionmaker() as session:
-            if await inbox.queue_passive_reply(session, row_id):
-                _queue(
-                    session,
-                    msg.channel,
-                    msg.sender,
-                    reply,
-                    _reply_key(msg.channel, msg.key),
-                    self._ports.clock.now(),
-                )
-            await session.commit()
+        async with UnitOfWork.opened(self._sessionmaker) as uow:
+            if await inbox.queue_passive_reply(uow.session, row_id):
+                await _queue(uow, msg, reply, self._ports.clock.now())
+            await uow.commit()
         self._on_commit()
 
     async def _keep_failed(self, row_id: int, msg: Inbound, waiting: Waiting | None):
         """A handler that failed: the message stays (failed) and the sender hears sorry."""
         try:
-            async with self._sessionmaker() as session:
-                state = await self._finish(
-                    session, row_id, msg, "failed", texts.SORRY_FAILED, waiting
-                )
-                await session.commit()
+            async with UnitOfWork.opened(self._sessionmaker) as uow:
+                state = await self._finish(uow, row_id, msg, "failed", texts.SORRY_FAILED, waiting)
+                await uow.commit()
         except AlreadyHandled:
             return None
         except (DBAPIError, PoolTimeout, OSError) as error:
@@ -173,22 +165,14 @@ class Dispatcher:
         return await self._after_commit(row_id, msg, texts.SORRY_FAILED, state, waiting)
 
 
-def _reply_key(channel: str, key: str) -> str:
-    return f"reply:{channel}:{key}"[:200]
-
-
-def _queue(
-    session: AsyncSession, channel: str, sender: str, reply: str, dedup_key: str, now: datetime
-) -> None:
-    repos.add_outbox(
-        session,
-        channel=channel,
-        recipient=sender,
-        text=reply,
-        dedup_key=dedup_key,
-        now=now,
-        urgent=True,
-    )  # they are waiting for it
+async def _queue(uow: UnitOfWork, msg: Inbound, reply: str, now: datetime) -> None:
+    """The reply goes out through the outbox, keyed by the message it answers (urgent: the
+    sender is waiting for it, quiet hours or not)."""
+    key = f"reply:{msg.channel}:{msg.key}"[:200]
+    message = Message(
+        channel=msg.channel, recipient=msg.sender, text=reply, dedup_key=key, urgent=True
+    )
+    await uow.outbox.put([message], now)
 
 
 def _is_outage(error: Exception) -> bool:

@@ -15,11 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.wechat_api import WINDOW_CLOSED, ApiError
-from handlers import texts
 from handlers.ports import Clock
-from storage import repos
+from handlers.tickets.notify import tell_of_dead_letter
 from storage.db import committing
 from storage.models import OutboxMessage
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -126,9 +126,10 @@ class Relay:
                         .values(**outcome)
                     )
                 if recorded.rowcount == 1 and outcome.get("state") == "dead":
-                    async with self._sessionmaker() as session, session.begin():
-                        dead = await session.get(OutboxMessage, row.id)
-                        await tell_supervisors_of_dead(session, dead, self._clock.now())
+                    async with UnitOfWork.opened(self._sessionmaker) as uow:
+                        dead = await uow.outbox.get(row.id)
+                        await tell_of_dead_letter(uow, dead, self._clock.now())
+                        await uow.commit()
                     more = True  # the supervisors' notices are due now
                 if "next_attempt_at" in outcome:
                     await self._release(rows[n + 1 :], until=outcome["next_attempt_at"])
@@ -281,32 +282,3 @@ def template_data(body: dict, now) -> dict[str, str]:
         "keyword2": local(now),
         "remark": (rest or "回复本公众号可查看详情。")[:150],
     }
-
-
-async def tell_supervisors_of_dead(session, row: OutboxMessage, now: datetime) -> None:
-    """A message given up on is not silent: the nearest supervisors of its unit hear of it."""
-    if row.unit_id is None or row.dedup_key.startswith("dead:"):
-        return
-    for unit in await repos.unit_chain(session, row.unit_id):
-        supervisors = await repos.supervisors(session, [unit.id])
-        if supervisors:
-            break
-    else:
-        return
-    text = texts.DEAD_LETTER.format(
-        id=row.id, channel=texts.CHANNEL_NAMES[row.channel], recipient=row.recipient
-    )
-    await repos.enqueue_once(
-        session,
-        [
-            repos.outbox_row(
-                channel="work",
-                recipient=person.userid,
-                text=text,
-                now=now,
-                unit_id=unit.id,
-                dedup_key=f"dead:{row.id}:{person.userid}",
-            )
-            for person in supervisors
-        ],
-    )

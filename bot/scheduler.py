@@ -18,14 +18,12 @@ from datetime import datetime, time, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from handlers import texts
 from handlers.calendar import SHANGHAI, Rhythm, local
 from handlers.rhythm import digests, patrols, visits
-from handlers.rhythm.assessment import assess
-from storage import repos
-from storage.models import OrgUnit, Staff
+from handlers.rhythm.assessment import send_quarter
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 LOCK_ID = 7_264_211  # pg_advisory_lock key for the scheduler leader
@@ -101,14 +99,14 @@ def _between(start: time, end: time) -> timedelta:
 
 def _patrol_remind(slot: int):
     async def run(services, now: datetime) -> int:
-        return await _in_session(services, lambda s: patrols.remind(s, now, slot))
+        return await _in_unit_of_work(services, lambda s: patrols.remind(s, now, slot))
 
     return run
 
 
 def _patrol_due(slot: int):
     async def run(services, now: datetime) -> int:
-        return await _in_session(services, lambda s: patrols.close_due(s, now, slot))
+        return await _in_unit_of_work(services, lambda s: patrols.close_due(s, now, slot))
 
     return run
 
@@ -118,12 +116,14 @@ async def _visit_plans(services, now: datetime) -> int:
     if key is None:
         log.warning("visit plans skipped: the registry has no data key")
         return 0
-    return await _in_session(services, lambda s: visits.send_plans(s, now, services.rhythm, key))
+    return await _in_unit_of_work(
+        services, lambda s: visits.send_plans(s, now, services.rhythm, key)
+    )
 
 
 def _digest(level: str, period: Callable[[datetime], digests.Period]):
     async def run(services, now: datetime) -> int:
-        return await _in_session(
+        return await _in_unit_of_work(
             services,
             lambda s: digests.send(s, level, period(now), now, services.rhythm, services.data_key),
         )
@@ -131,10 +131,12 @@ def _digest(level: str, period: Callable[[datetime], digests.Period]):
     return run
 
 
-async def _in_session(services, work) -> int:
-    async with services.sessionmaker() as session:
-        done = await work(session)
-        await session.commit()
+async def _in_unit_of_work(services, work) -> int:
+    """A job's use case in a transaction of its own, committed here (the edge), then the
+    relay is woken for what it wrote."""
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
+        done = await work(uow)
+        await uow.commit()
     services.relay.wake()
     return done
 
@@ -227,41 +229,6 @@ class Scheduler:
 
 async def _assessment(services, now: datetime) -> int:
     """When a quarter closes, its assessment goes to the county supervisors."""
-    here = local(now)
-    closed = here.replace(day=1) - timedelta(days=1)
-    quarter = f"{closed.year}Q{(closed.month - 1) // 3 + 1}"
-
-    async def work(session) -> int:
-        scores = await assess(session, quarter, now, services.policy, services.rhythm)
-        lines = [texts.ASSESSMENT_HEADER.format(quarter=quarter, count=len(scores))]
-        lines += [
-            texts.ASSESSMENT_LINE.format(
-                name=s.name,
-                unit=s.unit.rsplit("/", 1)[-1],
-                score="-" if s.score is None else s.score,
-                grade=s.grade,
-            )
-            for s in scores
-        ]
-        county = await session.scalars(
-            select(Staff).where(
-                Staff.role == "supervisor",
-                Staff.active.is_(True),
-                Staff.unit_id.in_(select(OrgUnit.id).where(OrgUnit.level == "county")),
-            )
-        )
-        rows = [
-            repos.outbox_row(
-                channel="work",
-                recipient=p.userid,
-                text=part,
-                now=now,
-                dedup_key=f"assessment:{p.userid}:{quarter}:{n}",
-            )
-            for p in county
-            for n, part in enumerate(digests.chunks(lines))
-        ]
-        await repos.enqueue_once(session, rows)
-        return len(rows)
-
-    return await _in_session(services, work)
+    return await _in_unit_of_work(
+        services, lambda uow: send_quarter(uow, now, services.policy, services.rhythm)
+    )

@@ -19,7 +19,18 @@ PREFIX = "GRIDBOT_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gridbot.db"
 # Sections of the TOML file that belong to later features and are passed through as they are.
 OPEN_SECTIONS = frozenset(
-    {"sla", "quiet", "patrol", "visits", "digest", "retention", "nlu", "templates", "limits"}
+    {
+        "sla",
+        "quiet",
+        "patrol",
+        "visits",
+        "digest",
+        "retention",
+        "nlu",
+        "templates",
+        "limits",
+        "assessment",
+    }
 )
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.models import OrgUnit, Staff, Ticket
+from storage.models import Staff, Ticket
+from storage.uow import UnitOfWork
 
 # One character for one, so that a match in the folded text is a match in the original.
 FOLD = str.maketrans(
@@ -75,13 +74,13 @@ def _masked(found: re.Match) -> str:
     return mask_id(digits) if found.lastgroup.startswith("id") else mask_phone(digits)
 
 
-async def sees_as_written(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:
+async def sees_as_written(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool:
     """The assignee, and the supervisors of the ticket's grid and the units above it, see
     what the resident wrote, to call back; everyone else sees the numbers masked."""
     if staff.id == ticket.assignee_id:
         return True
     if staff.role != "supervisor" or ticket.grid_id is None:
         return False
-    unit = await session.get(OrgUnit, staff.unit_id)
-    grid = await session.get(OrgUnit, ticket.grid_id)
+    unit = await uow.org.unit(staff.unit_id)
+    grid = await uow.org.unit(ticket.grid_id)
     return grid.path == unit.path or grid.path.startswith(unit.path + "/")

@@ -13,9 +13,8 @@ from nlu.classifier import Classifier
 from storage.crypto import DataKey
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from handlers.inbound import Inbound
+    from storage.uow import UnitOfWork
 
 
 class Clock(Protocol):
@@ -42,4 +41,5 @@ class Ports:
     count: Callable[[str], None] = lambda event: None  # counts what /metrics shows
 
 
-Handler = Callable[["AsyncSession", "Inbound", Ports], Awaitable[str | None]]
+Handler = Callable[["UnitOfWork", "Inbound", Ports], Awaitable[str | None]]
+"""What the dispatcher calls for a kind of message: the reply, or None."""

@@ -5,30 +5,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import texts
 from handlers.chat.verbs import Command
 from handlers.errors import BadCommand, NotYourTicket, TicketNotFound
-from storage import repos
-from storage.models import OrgUnit, Staff, Ticket
+from storage.models import Staff, Ticket
+from storage.uow import UnitOfWork
 
 
-async def covers(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:
+async def covers(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool:
     """The staff member's unit is the ticket's grid or contains it."""
-    return await covers_grid(session, staff, ticket.grid_id)
+    return await covers_grid(uow, staff, ticket.grid_id)
 
 
-async def covers_grid(session: AsyncSession, staff: Staff, grid_id: int | None) -> bool:
+async def covers_grid(uow: UnitOfWork, staff: Staff, grid_id: int | None) -> bool:
     if grid_id is None:
         return False
-    unit = await session.get(OrgUnit, staff.unit_id)
-    grid = await session.get(OrgUnit, grid_id)
+    unit = await uow.org.unit(staff.unit_id)
+    grid = await uow.org.unit(grid_id)
     return grid.path == unit.path or grid.path.startswith(unit.path + "/")
 
 
 async def ticket_for(
-    session: AsyncSession,
+    uow: UnitOfWork,
     staff: Staff,
     command: Command,
     verb: str,
@@ -37,14 +35,14 @@ async def ticket_for(
 ) -> Ticket:
     if not command.code:
         raise BadCommand(texts.NEED_CODE.format(verb=verb))
-    ticket = await repos.ticket_by_code(session, command.code)
+    ticket = await uow.tickets.by_code(command.code)
     if ticket is None:
         raise TicketNotFound(texts.TICKET_NOT_FOUND.format(code=command.code))
     if ticket.assignee_id == staff.id:
         return ticket
     if assignee_only:
         raise NotYourTicket(texts.NOT_YOUR_TICKET.format(code=ticket.code))
-    if not await covers(session, staff, ticket):
+    if not await covers(uow, staff, ticket):
         raise NotYourTicket(texts.OUTSIDE_YOUR_UNITS.format(code=ticket.code))
     return ticket
 
@@ -66,17 +64,17 @@ MAY = {
 
 
 async def ticket_to(
-    session: AsyncSession, staff: Staff, command: Command, action: str, verb: str
+    uow: UnitOfWork, staff: Staff, command: Command, action: str, verb: str
 ) -> Ticket:
     """The command's ticket, when `staff` may do `action` to it; else a refusal naming who
     may."""
     rule = MAY[action]
     if not rule.assignee and staff.role not in rule.roles:
         raise NotYourTicket(who_may(rule, verb))
-    ticket = await ticket_for(session, staff, command, verb)
+    ticket = await ticket_for(uow, staff, command, verb)
     if rule.assignee and ticket.assignee_id == staff.id:
         return ticket
-    if staff.role in rule.roles and await covers(session, staff, ticket):
+    if staff.role in rule.roles and await covers(uow, staff, ticket):
         return ticket
     raise NotYourTicket(who_may(rule, verb))
 
@@ -92,35 +90,35 @@ def require_supervisor(staff: Staff) -> None:
         raise NotYourTicket(texts.NOT_SUPERVISOR)
 
 
-async def successor(session: AsyncSession, ticket: Ticket, who: str, code: str) -> Staff:
+async def successor(uow: UnitOfWork, ticket: Ticket, who: str, code: str) -> Staff:
     """The staff member named to take the ticket over, who must cover its grid."""
-    found = await repos.find_staff(session, who)
+    found = await uow.people.find_staff(who)
     if not found:
         raise BadCommand(texts.STAFF_NOT_FOUND.format(who=who))
     if len(found) > 1:
         raise BadCommand(
             texts.STAFF_AMBIGUOUS.format(who=who, userids="、".join(s.userid for s in found))
         )
-    if not await _near(session, found[0], ticket):
+    if not await _near(uow, found[0], ticket):
         raise BadCommand(texts.STAFF_OUTSIDE_UNIT.format(name=found[0].name, code=code))
     return found[0]
 
 
-async def _near(session: AsyncSession, staff: Staff, ticket: Ticket) -> bool:
+async def _near(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool:
     """Staff covering the ticket's village/community or anything in it (a neighbouring grid
     included: a report placed in the wrong grid can go across)."""
-    grid = await session.get(OrgUnit, ticket.grid_id)
+    grid = await uow.org.unit(ticket.grid_id)
     village = grid.path.rsplit("/", 1)[0]
-    unit = await session.get(OrgUnit, staff.unit_id)
+    unit = await uow.org.unit(staff.unit_id)
     return any(
         a == b or a.startswith(b + "/") for a, b in ((unit.path, village), (village, unit.path))
     )
 
 
-async def overseers(session: AsyncSession, ticket: Ticket) -> list[Staff]:
+async def overseers(uow: UnitOfWork, ticket: Ticket) -> list[Staff]:
     """The supervisors of the nearest centre over the ticket, at its level or above."""
-    chain = (await repos.unit_chain(session, ticket.grid_id))[ticket.level :]
-    found = await repos.supervisors(session, [unit.id for unit in chain])
+    chain = (await uow.org.chain(ticket.grid_id))[ticket.level :]
+    found = await uow.people.supervisors([unit.id for unit in chain])
     nearest = next((unit.id for unit in chain if any(s.unit_id == unit.id for s in found)), None)
     return [person for person in found if person.unit_id == nearest]
 

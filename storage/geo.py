@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-from storage import repos
+from storage.repos import Org
 
 
 class GridIndex:
@@ -54,10 +54,10 @@ class LiveGrids:
         """Rebuild the index if the boundaries changed since it was built; whether it was."""
         async with self._lock:
             async with sessionmaker() as session:
-                version = await repos.data_version(session, "grids")
+                version = await Org(session).data_version("grids")
                 if version == self._version:
                     return False
-                rows = await repos.grid_boundaries(session)
+                rows = await Org(session).grid_boundaries()
             # decoding and indexing 10,000 grids takes about half a second: off the event loop
             self._index = await asyncio.to_thread(
                 GridIndex, ((grid_id, json.loads(text)) for grid_id, text in rows if text)

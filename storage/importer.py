@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlu.categories import CATEGORY_IDS
-from storage import repos
 from storage.crypto import DataKey
 from storage.models import OrgUnit, Route, Staff
+from storage.repos import Org
 
 ROLES = (
     "grid_worker",
@@ -275,7 +275,7 @@ async def apply(
     if plan.roster:  # after the routes: the tickets passed on follow the new ones
         await _take_off_the_unlisted(session, plan, summary, on_leave)
     if plan.grids:  # running servers rebuild their grid index when they see this change
-        await repos.raise_data_version(session, "grids")
+        await Org(session).raise_data_version("grids")
     summary.grids = len(plan.grids)
     return summary
 

@@ -191,6 +191,8 @@ class TicketEvent(Base):
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(SealedText("ticket_events.note"))
+    # Set on a new ticket's first events, so that one flush writes the ticket and its trail.
+    ticket: Mapped[Ticket] = relationship(lazy="raise")
 
 
 class Attachment(Base):
@@ -314,6 +316,7 @@ class ChangeRequest(Base):
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
     confirmed_by: Mapped[str | None] = mapped_column(String(64))
     confirmed_at: Mapped[datetime | None]
+    ticket: Mapped[Ticket] = relationship(lazy="raise")  # set on a ticket not yet written
 
 
 class RegistryKey(Base):

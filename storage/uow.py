@@ -1,25 +1,72 @@
-"""The unit of work: one session, one transaction, rolled back unless committed."""
+"""The unit of work: one session, one transaction, rolled back unless the edge that opened it
+commits. Use cases receive it and reach the data only through its repositories; they never
+commit. Only edges open one (the webhook's journal write, the dispatcher, the relay, the
+scheduler, the CLI)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.outbox import Outbox
+from storage.repos import Org, People, Registry, Rhythm, Tickets
 
 
 class UnitOfWork:
-    def __init__(self, sessionmaker: async_sessionmaker):
-        self._sessionmaker = sessionmaker
-        self.session: AsyncSession
+    def __init__(self, session: AsyncSession):
+        self.session = session  # for storage and the edges; use cases use the repositories
+        self.tickets = Tickets(session)
+        self.people = People(session)
+        self.org = Org(session)
+        self.outbox = Outbox(session)
+        self.registry = Registry(session)
+        self.rhythm = Rhythm(session)
 
-    async def __aenter__(self) -> UnitOfWork:
-        self.session = self._sessionmaker()
-        return self
+    @classmethod
+    def opened(cls, sessionmaker: async_sessionmaker) -> _Opened:
+        """`async with UnitOfWork.opened(sessionmaker) as uow:` … `await uow.commit()`."""
+        return _Opened(cls, sessionmaker)
 
-    async def __aexit__(self, *exc_info) -> None:
-        await self.session.rollback()
-        await self.session.close()
+    def add(self, *rows: Any) -> None:
+        """New rows (a ticket, an event), written at the next flush or commit."""
+        self.session.add_all(rows)
+
+    async def flush(self) -> None:
+        """Write what was added so far, in this transaction (to learn new rows' ids)."""
+        await self.session.flush()
+
+    # Transitional, while the last use cases move their queries into repositories (issue 13):
+    # removed once nothing in handlers/ calls them.
+    async def execute(self, *args, **kwargs):
+        return await self.session.execute(*args, **kwargs)
+
+    async def scalar(self, *args, **kwargs):
+        return await self.session.scalar(*args, **kwargs)
+
+    async def scalars(self, *args, **kwargs):
+        return await self.session.scalars(*args, **kwargs)
+
+    async def get(self, *args, **kwargs):
+        return await self.session.get(*args, **kwargs)
+
+    async def delete(self, row) -> None:
+        await self.session.delete(row)
 
     async def commit(self) -> None:
         await self.session.commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+
+class _Opened:
+    def __init__(self, cls: type[UnitOfWork], sessionmaker: async_sessionmaker):
+        self._cls, self._sessionmaker = cls, sessionmaker
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._sessionmaker()
+        return self._cls(self._session)
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self._session.close()  # whatever was not committed is rolled back

@@ -9,11 +9,10 @@ from dataclasses import dataclass, replace
 import aiohttp
 from sqlalchemy import select
 
-from bot.app import SERVICES, Services, create_app, take_up_journal
+from bot.app import SERVICES, Services, act_on_due, create_app, take_up_journal
 from bot.devkit.demo import demo_settings, grid_points, serving
 from bot.devkit.fake_wechat import FakeWeChat
 from bot.devkit.simulator import WeChatSimulator, simulators
-from handlers.tickets.deadlines import act_on_due
 from storage.models import OutboxMessage, Ticket
 
 RESIDENT = "o_test_resident_01"

@@ -14,7 +14,7 @@ from bot.devkit.simulator import to_xml
 from bot.relay import Relay
 from bot.wechat_api import MpApi, WorkApi
 from bot.wire import clip_to_bytes, reply_xml
-from storage.repos import add_outbox
+from storage.outbox import Message, Outbox
 from tests.stack import RESIDENT
 
 LIMIT = 2048  # bytes of UTF-8 in a WeCom text, a customer-service text and a passive reply
@@ -100,13 +100,16 @@ async def test_ten_thousand_character_messages_are_sent_clipped_and_kept_whole(
     relay, fake = relay_and_fake
     async with sessionmaker() as session:
         for channel, recipient in (("mp", RESIDENT), ("work", "liminghua")):
-            add_outbox(
-                session,
-                channel=channel,
-                recipient=recipient,
-                text=LONG_NOTE,
-                dedup_key=f"test:{channel}",
-                now=clock.now(),
+            await Outbox(session).put(
+                [
+                    Message(
+                        channel=channel,
+                        recipient=recipient,
+                        text=LONG_NOTE,
+                        dedup_key=f"test:{channel}",
+                    )
+                ],
+                clock.now(),
             )
         await session.commit()
 

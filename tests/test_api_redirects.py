@@ -15,7 +15,7 @@ from bot.devkit.fake_wechat import FakeWeChat
 from bot.relay import Relay
 from bot.wechat_api import MpApi, WorkApi
 from storage.models import OutboxMessage
-from storage.repos import enqueue_once, outbox_row
+from storage.outbox import Message, Outbox
 
 MP_APPID, MP_SECRET = "wx0000000000test", "mp-secret-0123456789abcdef"
 CORPID, WORK_SECRET, AGENTID = "ww0000000000test", "work-secret-0123456789abcdef", 1000002
@@ -72,18 +72,19 @@ async def api(sessionmaker, clock):
 
 
 async def queue_a_text_each_way_and_a_chart(sessionmaker, now) -> None:
-    rows = [
-        outbox_row(
-            channel="mp", recipient=RESIDENT, text="您的工单已受理", now=now, dedup_key="test:mp"
+    messages = [
+        Message(channel="mp", recipient=RESIDENT, text="您的工单已受理", dedup_key="test:mp"),
+        Message(channel="work", recipient=WORKER, text="您有一条新工单", dedup_key="test:work"),
+        Message(
+            channel="work",
+            recipient=SUPERVISOR,
+            text="",
+            image_png=base64.b64decode(PNG),
+            dedup_key="test:chart",
         ),
-        outbox_row(
-            channel="work", recipient=WORKER, text="您有一条新工单", now=now, dedup_key="test:work"
-        ),
-        outbox_row(channel="work", recipient=SUPERVISOR, text="", now=now, dedup_key="test:chart"),
     ]
-    rows[2]["body"] = {"msgtype": "image", "png": PNG}
     async with sessionmaker() as session:
-        await enqueue_once(session, rows)
+        await Outbox(session).put(messages, now)
         await session.commit()
 
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
+from bot.app import act_on_due
 from config.settings import Settings, SettingsError
 from handlers.policy import Policy
-from handlers.tickets.deadlines import act_on_due
 from storage.db import make_engine, make_sessionmaker
 from tests.conftest import data_key, embedded_classifier
 from tests.stack import RESIDENT, running_stack

@@ -20,7 +20,7 @@ from bot.relay import BASE_DELAY, BATCH, MAX_ATTEMPTS, Relay
 from bot.wechat_api import MpApi, WorkApi
 from handlers.ports import Clock
 from storage.models import OutboxMessage
-from storage.repos import add_outbox
+from storage.outbox import Message, Outbox
 
 MP_APPID, MP_SECRET = "wx0000000000test", "mp-secret-0123456789abcdef"
 CORPID, WORK_SECRET, AGENTID = "ww0000000000test", "work-secret-0123456789abcdef", 1000002
@@ -64,13 +64,16 @@ class Delivery:
     async def queue(self, channel: str, recipient: str, *texts: str) -> None:
         async with self.sessionmaker() as session:
             for text in texts:
-                add_outbox(
-                    session,
-                    channel=channel,
-                    recipient=recipient,
-                    text=text,
-                    dedup_key=f"test:{next(self.keys)}",
-                    now=self.clock.now(),
+                await Outbox(session).put(
+                    [
+                        Message(
+                            channel=channel,
+                            recipient=recipient,
+                            text=text,
+                            dedup_key=f"test:{next(self.keys)}",
+                        )
+                    ],
+                    self.clock.now(),
                 )
             await session.commit()
 
@@ -487,14 +490,17 @@ async def test_urgent_message_behind_a_night_of_held_messages_goes_out_in_one_pa
     clock.advance(seconds=(night - clock.now()).total_seconds())
     await delivery.queue("work", WORKER, *(f"明日走访计划{n}" for n in range(3 * BATCH)))
     async with delivery.sessionmaker() as session:
-        add_outbox(
-            session,
-            channel="work",
-            recipient=WORKER,
-            text="紧急：东关一网格燃气泄漏",
-            dedup_key="test:urgent",
-            now=clock.now(),
-            urgent=True,
+        await Outbox(session).put(
+            [
+                Message(
+                    channel="work",
+                    recipient=WORKER,
+                    text="紧急：东关一网格燃气泄漏",
+                    dedup_key="test:urgent",
+                    urgent=True,
+                )
+            ],
+            clock.now(),
         )
         await session.commit()
     relay = delivery.relay(quiet_end=lambda now: now.replace(hour=23, minute=0))  # 07:00 there

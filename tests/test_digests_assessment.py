@@ -22,6 +22,7 @@ from bot.scheduler import Job, catch_up, jobs, run_job
 from handlers.calendar import SHANGHAI
 from handlers.rhythm import digests
 from handlers.rhythm.assessment import GRADES, assess
+from storage.uow import UnitOfWork
 from tests.cli import run_gridbot
 from tests.conftest import embedded_classifier
 from tests.stack import running_stack
@@ -233,7 +234,7 @@ async def a_quarters_work(stack, clock) -> None:
 async def assessed(stack, quarter: str, now: datetime) -> dict:
     services = stack.services
     async with services.sessionmaker() as session:
-        scores = await assess(session, quarter, now, services.policy, services.rhythm)
+        scores = await assess(UnitOfWork(session), quarter, now, services.policy, services.rhythm)
     return {score.userid: score for score in scores}
 
 

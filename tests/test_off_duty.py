@@ -19,6 +19,7 @@ from bot.devkit.demo import DEMO_DATA_KEY
 from handlers.policy import Policy
 from handlers.rhythm import patrols
 from storage.importer import ImportFailed, run_import
+from storage.uow import UnitOfWork
 from tests.cli import run_gridbot
 from tests.conftest import data_key
 from tests.test_case_desk import GARBAGE, assignee_of, new_messages, report, ticket_of, trail
@@ -142,7 +143,7 @@ async def test_off_duty_worker_gets_no_patrol_reminder(stack, clock):
     async with stack.services.sessionmaker() as session:
         await staff.off_duty(session, "liminghua", Policy())
     async with stack.services.sessionmaker() as session:
-        reminded = await patrols.remind(session, clock.now(), 0)
+        reminded = await patrols.remind(UnitOfWork(session), clock.now(), 0)
         await session.commit()
 
     assert reminded == 4  # the demo county's five grid workers but one

@@ -35,6 +35,7 @@ from storage.models import (
     Ticket,
     TicketEvent,
 )
+from storage.uow import UnitOfWork
 from tests.conftest import data_key
 
 DEMO = Path(__file__).resolve().parent.parent / "config" / "demo"
@@ -493,7 +494,7 @@ async def test_tickets_closed_past_retention_are_anonymised_and_newer_ones_kept(
         await session.commit()
 
     async with session_for(seeded_url) as session:
-        anonymised = await anonymise_old_tickets(session, now, days=365)
+        anonymised = await anonymise_old_tickets(UnitOfWork(session), now, days=365)
         await session.commit()
 
     async with session_for(seeded_url) as session:
@@ -519,7 +520,7 @@ async def test_tickets_past_retention_leave_none_of_the_residents_words_behind(s
     clock.advance(days=400)
 
     async with stack.services.sessionmaker() as session:
-        assert await anonymise_old_tickets(session, clock.now(), days=365) == 1
+        assert await anonymise_old_tickets(UnitOfWork(session), clock.now(), days=365) == 1
         await session.commit()
 
     async with stack.services.sessionmaker() as session:

@@ -10,6 +10,7 @@ from handlers.inbound import Inbound
 from handlers.ports import Ports
 from nlu.classifier import Prediction
 from storage.models import OrgUnit, OutboxMessage, Staff, Ticket
+from storage.uow import UnitOfWork
 from tests.stack import POINTS
 
 
@@ -45,12 +46,12 @@ async def report(seeded_url, sessionmaker, clock):
         lon, lat = POINTS[grid]
         async with sessionmaker() as session:
             await on_location(
-                session,
+                UnitOfWork(session),
                 Inbound("mp", f"loc-{sender}-{grid}", sender, "location", lat=lat, lon=lon),
                 ports,
             )
             await on_text(
-                session,
+                UnitOfWork(session),
                 Inbound(
                     "mp",
                     f"txt-{category}-{grid}-{sender}",

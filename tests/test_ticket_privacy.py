@@ -14,8 +14,9 @@ from sqlalchemy import select
 from bot.devkit.demo import DEMO_DATA_KEY
 from handlers.tickets.lifecycle import record
 from handlers.tickets.notify import tell_staff
-from storage import repos
 from storage.models import AuditEntry, OutboxMessage
+from storage.repos import People, Tickets
+from storage.uow import UnitOfWork
 from tests.cli import run_gridbot
 from tests.test_case_desk import GARBAGE, GARBAGE_AGAIN, NEIGHBOUR, report
 
@@ -94,11 +95,11 @@ async def test_every_ticket_view_and_refusal_in_chat_is_audited(stack):
 async def notice_to(stack, code: str, userids: tuple[str, ...]) -> dict[str, str]:
     """What each of `userids` is sent when told about the ticket."""
     async with stack.services.sessionmaker() as session:
-        ticket = await repos.ticket_by_code(session, code)
-        people = [await repos.staff_by_userid(session, userid) for userid in userids]
+        ticket = await Tickets(session).by_code(code)
+        people = [await People(session).staff(userid) for userid in userids]
         event = record(ticket, "urge", actor="system", now=stack.services.clock.now())
         await tell_staff(
-            session,
+            UnitOfWork(session),
             event,
             people,
             f"工单 {code}：{ticket.text}",

@@ -10,7 +10,7 @@ import aiohttp
 from bot.devkit.demo import serving
 from bot.devkit.fake_wechat import FakeWeChat
 from bot.wechat_api import MpApi, WorkApi
-from storage.repos import add_outbox
+from storage.outbox import Message, Outbox
 from storage.tokens import TokenStore
 
 APPID, SECRET, CORPID = "wx-test-app", "mp-secret", "ww-test-corp"
@@ -73,13 +73,16 @@ async def test_a_slow_token_fetch_does_not_hold_up_the_database(sessionmaker, cl
 
     async with asyncio.timeout(5):  # meanwhile a resident's report is stored at once
         async with sessionmaker() as session:
-            add_outbox(
-                session,
-                channel="work",
-                recipient="liminghua",
-                text="您有一条新工单",
-                dedup_key="test:during-refresh",
-                now=clock.now(),
+            await Outbox(session).put(
+                [
+                    Message(
+                        channel="work",
+                        recipient="liminghua",
+                        text="您有一条新工单",
+                        dedup_key="test:during-refresh",
+                    )
+                ],
+                clock.now(),
             )
             await session.commit()
         # and a second replica needing the token waits for this fetch, not a second one

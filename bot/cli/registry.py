@@ -17,11 +17,12 @@ from handlers.registry.lookup import mask_id, mask_name, mask_phone
 from handlers.registry.retention import forget_resident
 from handlers.tickets.views import local
 from storage import households as registry
-from storage import repos
 from storage.crypto import DataKey, DataKeyError, check_registry_key
 from storage.db import reseal
 from storage.importer import ImportFailed
 from storage.models import AuditEntry, Household, OrgUnit, RegistryKey
+from storage.repos import under
+from storage.uow import UnitOfWork
 
 EXPORT_HEADER = [
     "code",
@@ -105,7 +106,7 @@ async def export_households(
         )
         if found is None:
             raise NotFound(f"no unit {unit}")
-        query = query.where(repos.under(found.path))
+        query = query.where(under(found.path))
     rows = [
         _export_row(h, grid, key, unmasked)
         for h, grid in await session.execute(query.order_by(Household.code))
@@ -230,7 +231,7 @@ async def rotate_key(session: AsyncSession, old: DataKey, new: DataKey) -> int:
 
 
 async def forget(session: AsyncSession, openid: str) -> str:
-    kept = await forget_resident(session, openid)
+    kept = await forget_resident(UnitOfWork(session), openid)
     if kept is None:
         raise NotFound(f"no resident {openid}")
     session.add(

@@ -12,6 +12,7 @@ from handlers.calendar import Rhythm
 from handlers.policy import Policy
 from handlers.ports import SystemClock
 from handlers.rhythm.assessment import assess, quarter_bounds
+from storage.uow import UnitOfWork
 
 COLUMNS = (
     "userid",
@@ -58,7 +59,7 @@ async def assessment(
 ) -> str:
     quarter_bounds(quarter)  # a bad quarter fails here, before any work
     scores = await assess(
-        session,
+        UnitOfWork(session),
         quarter,
         SystemClock().now(),
         Policy.from_settings(settings),

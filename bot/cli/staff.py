@@ -10,9 +10,10 @@ from bot.cli.tickets import NotFound
 from handlers.chat.staff import come_on_duty, go_off_duty, pass_on_tickets
 from handlers.policy import Policy
 from handlers.ports import SystemClock
-from storage import repos
 from storage.importer import OnLeave
 from storage.models import Staff
+from storage.repos import People
+from storage.uow import UnitOfWork
 
 COLUMNS = ("userid", "name", "role", "unit", "duty")
 
@@ -22,7 +23,7 @@ def duty(person: Staff) -> str:
 
 
 async def listing(session: AsyncSession, as_json: bool) -> str:
-    people = await repos.roster(session)
+    people = await People(session).roster()
     if as_json:
         return json.dumps(
             [
@@ -53,7 +54,9 @@ async def off_duty(session: AsyncSession, userid: str, policy: Policy) -> str:
     """Off duty until `gridbot staff on-duty`, whatever later imports list."""
     person = await _person(session, userid)
     was_on = person.active
-    tickets = await go_off_duty(session, person, Staff.BY_OPERATOR, SystemClock().now(), policy)
+    tickets = await go_off_duty(
+        UnitOfWork(session), person, Staff.BY_OPERATOR, SystemClock().now(), policy
+    )
     await session.commit()
     if not was_on:
         return (
@@ -78,7 +81,7 @@ async def on_duty(session: AsyncSession, userid: str) -> str:
 
 
 async def _person(session: AsyncSession, userid: str) -> Staff:
-    person = await repos.staff_by_userid(session, userid, off_duty_too=True)
+    person = await People(session).staff(userid, off_duty_too=True)
     if person is None:
         raise NotFound(f"no staff member with userid {userid}")
     return person
@@ -90,7 +93,7 @@ def passing_on(policy: Policy) -> OnLeave:
     async def on_leave(session: AsyncSession, people: list[Staff]) -> int:
         now, moved = SystemClock().now(), 0
         for person in people:
-            moved += len(await pass_on_tickets(session, person, now, policy))
+            moved += len(await pass_on_tickets(UnitOfWork(session), person, now, policy))
         return moved
 
     return on_leave

@@ -15,10 +15,10 @@ from handlers.ports import SystemClock
 from handlers.tickets.lifecycle import is_overdue
 from handlers.tickets.views import local, trail_events, trail_lines
 from nlu.categories import category_name
-from storage import repos
 from storage.crypto import DataKey
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.models import AuditEntry, OrgUnit, Ticket
+from storage.repos import Org, Tickets, ticket_query
 
 COLUMNS = ("code", "state", "category", "level", "assignee", "grid", "created", "deadline")
 
@@ -60,7 +60,7 @@ async def show(
 ) -> str:
     """Phone and ID numbers masked unless `unmasked` (given with a purpose); every show, of a
     ticket found or not, is audited."""
-    ticket = await repos.ticket_by_code(session, normalize_code(code))
+    ticket = await Tickets(session).by_code(normalize_code(code))
     await _audit(
         session,
         "view_ticket_unmasked" if unmasked else "view_ticket",
@@ -143,7 +143,7 @@ async def listing(
 
 
 async def _select(session: AsyncSession, unit: str | None, state: str | None) -> list[Ticket]:
-    query = repos.ticket_query()
+    query = ticket_query()
     if state:
         query = query.where(Ticket.state == state)
     if unit:
@@ -152,7 +152,7 @@ async def _select(session: AsyncSession, unit: str | None, state: str | None) ->
         )
         if found is None:
             raise NotFound(f"no unit {unit}")
-        query = query.where(Ticket.grid_id.in_(await repos.subtree_ids(session, found.id)))
+        query = query.where(Ticket.grid_id.in_(await Org(session).subtree_ids(found.id)))
     return list(await session.scalars(query.order_by(Ticket.created_at)))
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import texts
 from handlers.chat.verbs import Command
 from handlers.errors import TransitionRefused
@@ -14,8 +12,8 @@ from handlers.tickets.lifecycle import transition
 from handlers.tickets.notify import tell_reporters, tell_staff
 from handlers.tickets.routing import clip, route, staff_notice
 from nlu.categories import category_name
-from storage import repos
-from storage.models import OrgUnit, Staff, Ticket
+from storage.models import Staff, Ticket
+from storage.uow import UnitOfWork
 
 
 def actor(staff: Staff) -> str:
@@ -26,12 +24,12 @@ def title(staff: Staff) -> str:
     return f"{texts.ROLE_NAMES[staff.role]}{staff.name}"
 
 
-async def accept(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    ticket = await ticket_for(session, staff, command, "接单", assignee_only=True)
+async def accept(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_for(uow, staff, command, "接单", assignee_only=True)
     now = ports.clock.now()
     event = transition(ticket, "accept", actor=actor(staff), now=now, policy=ports.policy)
     await tell_reporters(
-        session,
+        uow,
         ticket,
         event,
         texts.RESIDENT_ACCEPTED.format(code=ticket.code, handler=title(staff)),
@@ -41,18 +39,16 @@ async def accept(session: AsyncSession, staff: Staff, command: Command, ports: P
     return done.format(code=ticket.code)
 
 
-async def arrive(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    ticket = await ticket_for(session, staff, command, "到场", assignee_only=True)
+async def arrive(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_for(uow, staff, command, "到场", assignee_only=True)
     now = ports.clock.now()
     event = transition(ticket, "arrive", actor=actor(staff), now=now, policy=ports.policy)
-    await tell_reporters(
-        session, ticket, event, texts.RESIDENT_ON_SITE.format(code=ticket.code), now
-    )
+    await tell_reporters(uow, ticket, event, texts.RESIDENT_ON_SITE.format(code=ticket.code), now)
     return texts.STAFF_ARRIVED.format(code=ticket.code)
 
 
-async def resolve(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    ticket = await ticket_for(session, staff, command, "办结", assignee_only=True)
+async def resolve(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_for(uow, staff, command, "办结", assignee_only=True)
     note = require_text(command, texts.NEED_NOTE, "办结")
     now = ports.clock.now()
     event = transition(
@@ -60,20 +56,20 @@ async def resolve(session: AsyncSession, staff: Staff, command: Command, ports: 
     )
     ticket.resolution = note
     text = texts.RESIDENT_RESOLVED.format(code=ticket.code, note=note)
-    await tell_reporters(session, ticket, event, f"{text}\n\n{texts.RESIDENT_ASK_RATING}", now)
+    await tell_reporters(uow, ticket, event, f"{text}\n\n{texts.RESIDENT_ASK_RATING}", now)
     return texts.STAFF_RESOLVED.format(code=ticket.code)
 
 
-async def transfer(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    ticket = await ticket_to(session, staff, command, "transfer", "转派")
+async def transfer(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_to(uow, staff, command, "transfer", "转派")
     who = require_text(command, texts.NEED_WHO, "转派")
-    target = await successor(session, ticket, who, ticket.code)
-    await hand_over(session, ticket, target, "transfer", staff, ports)
+    target = await successor(uow, ticket, who, ticket.code)
+    await hand_over(uow, ticket, target, "transfer", staff, ports)
     return texts.STAFF_TRANSFERRED.format(code=ticket.code, name=target.name)
 
 
 async def hand_over(
-    session: AsyncSession, ticket: Ticket, target: Staff, action: str, by: Staff, ports: Ports
+    uow: UnitOfWork, ticket: Ticket, target: Staff, action: str, by: Staff, ports: Ports
 ) -> None:
     """Give the ticket to `target`, who is told on WeCom, as is the one it is taken from
     (unless they passed it on themselves); the residents hear of it."""
@@ -83,11 +79,11 @@ async def hand_over(
         ticket, action, actor=actor(by), now=now, policy=ports.policy, note=target.userid
     )
     ticket.assignee_id, ticket.accepted_at = target.id, None
-    grid = await session.get(OrgUnit, ticket.grid_id)
-    await tell_staff(session, event, [target], staff_notice(ticket, grid), now, ticket.grid_id)
+    grid = await uow.org.unit(ticket.grid_id)
+    await tell_staff(uow, event, [target], staff_notice(ticket, grid), now, ticket.grid_id)
     if previous is not None and previous.id not in (by.id, target.id):
         await tell_staff(
-            session,
+            uow,
             event,
             [previous],
             texts.TAKEN_FROM_YOU.format(by=by.name, code=ticket.code, name=target.name),
@@ -95,7 +91,7 @@ async def hand_over(
             ticket.grid_id,
         )
     await tell_reporters(
-        session,
+        uow,
         ticket,
         event,
         texts.RESIDENT_TRANSFERRED.format(code=ticket.code, handler=title(target)),
@@ -103,13 +99,13 @@ async def hand_over(
     )
 
 
-async def escalate_up(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    ticket = await ticket_to(session, staff, command, "escalate", "上报")
+async def escalate_up(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_to(uow, staff, command, "escalate", "上报")
     reason = require_text(command, texts.NEED_REASON, "上报")
     if at_top(ticket):
         raise TransitionRefused(texts.AT_TOP_LEVEL.format(code=ticket.code))
     level = await escalate(
-        session,
+        uow,
         ticket,
         now=ports.clock.now(),
         policy=ports.policy,
@@ -122,19 +118,19 @@ async def escalate_up(session: AsyncSession, staff: Staff, command: Command, por
     return texts.STAFF_ESCALATED.format(code=ticket.code, level=level)
 
 
-async def give_back(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+async def give_back(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     """退回: not this person's duty; the ticket is routed again, never to a dead end."""
-    ticket = await ticket_for(session, staff, command, "退回", assignee_only=True)
+    ticket = await ticket_for(uow, staff, command, "退回", assignee_only=True)
     reason = require_text(command, texts.NEED_REASON, "退回")
     now = ports.clock.now()
-    session.add(
+    uow.add(
         transition(ticket, "return", actor=actor(staff), now=now, policy=ports.policy, note=reason)
     )
     ticket.assignee_id, ticket.accepted_at = None, None
-    target = await route(session, ticket, now, ports.policy, exclude=staff)
+    target = await route(uow, ticket, now, ports.policy, exclude=staff)
     if target is None:
         level = await escalate(
-            session,
+            uow,
             ticket,
             now=now,
             policy=ports.policy,
@@ -148,8 +144,8 @@ async def give_back(session: AsyncSession, staff: Staff, command: Command, ports
     return texts.STAFF_RETURNED.format(code=ticket.code, name=target.name)
 
 
-async def my_tickets(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    tickets = await repos.tickets_of_staff(session, staff.id)
+async def my_tickets(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    tickets = await uow.tickets.of_staff(staff.id)
     if not tickets:
         return texts.STAFF_NO_TICKETS
     lines = [texts.STAFF_TICKETS_HEADER.format(count=len(tickets))]
@@ -165,7 +161,7 @@ async def my_tickets(session: AsyncSession, staff: Staff, command: Command, port
     return "\n".join(lines)
 
 
-async def show(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+async def show(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     """工单 CODE: numbers masked unless the viewer handles it; every look is audited."""
     from handlers.errors import NotYourTicket, TicketNotFound
     from handlers.masking import sees_as_written
@@ -174,17 +170,17 @@ async def show(session: AsyncSession, staff: Staff, command: Command, ports: Por
 
     now, purpose = ports.clock.now(), f"chat: 工单 {command.code}".strip()
     try:
-        ticket = await ticket_for(session, staff, command, "工单")
+        ticket = await ticket_for(uow, staff, command, "工单")
     except (TicketNotFound, NotYourTicket):
-        audit(session, staff, "view_ticket", command.code, purpose, now, "refused")
+        audit(uow, staff, "view_ticket", command.code, purpose, now, "refused")
         raise
-    as_written = await sees_as_written(session, staff, ticket)
+    as_written = await sees_as_written(uow, staff, ticket)
     audit(
-        session,
+        uow,
         staff,
         "view_ticket_unmasked" if as_written else "view_ticket",
         ticket.code,
         purpose,
         now,
     )
-    return await ticket_detail(session, ticket, masked=not as_written)
+    return await ticket_detail(uow, ticket, masked=not as_written)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import texts
 from handlers.inbound import Inbound
 from handlers.policy import Limits
 from handlers.ports import Handler, Ports
 from nlu.classifier import classify
-from storage import repos
 from storage.models import Resident
+from storage.uow import UnitOfWork
 
 TELL_AGAIN_AFTER = timedelta(minutes=1)  # one polite answer a minute while they are over
 
@@ -34,11 +32,11 @@ def rate_limited(handler: Handler) -> Handler:
     """Over the limit, a message gets one polite answer a minute and opens no ticket, unless
     it is an emergency."""
 
-    async def answer(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
+    async def answer(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str | None:
         now = ports.clock.now()
-        resident = await repos.get_or_add_resident(session, msg.sender, now)
+        resident = await uow.people.get_or_add_resident(msg.sender, now)
         if take_token(resident, now, ports.policy.limits) or await _urgent(msg, ports):
-            return await handler(session, msg, ports)
+            return await handler(uow, msg, ports)
         ports.count("rate_limited")
         if resident.limited_told_at and now - resident.limited_told_at < TELL_AGAIN_AFTER:
             return None

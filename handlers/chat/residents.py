@@ -2,52 +2,52 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import texts
 from handlers.inbound import Inbound
-from handlers.ports import Ports
+from handlers.ports import Handler, Ports
 from handlers.tickets import feedback, intake
 from handlers.tickets.lifecycle import record
 from handlers.tickets.routing import clip
 from nlu.categories import category_name
 from nlu.classifier import classify
-from storage import repos
-from storage.models import Attachment, OrgUnit, Resident
+from storage.models import Attachment, Resident
+from storage.uow import UnitOfWork
+
+SHOWN_AT_MOST = 3  # earlier updates shown before an answer
 
 
-async def on_subscribe(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
-    resident = await repos.get_or_add_resident(session, msg.sender, ports.clock.now())
+async def on_subscribe(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
+    resident = await uow.people.get_or_add_resident(msg.sender, ports.clock.now())
     resident.subscribed = True
     resident.consent_version, resident.consent_at = texts.PRIVACY_VERSION, ports.clock.now()
     return texts.WELCOME
 
 
-async def on_unsubscribe(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
-    resident = await repos.resident_by_openid(session, msg.sender)
+async def on_unsubscribe(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str | None:
+    resident = await uow.people.resident(msg.sender)
     if resident:
         resident.subscribed = False
     return None
 
 
-async def on_location(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
-    resident, routed = await _locate(session, msg, ports)
+async def on_location(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
+    resident, routed = await _locate(uow, msg, ports)
     if msg.lat is None or resident.grid_id is None:
         return texts.OUTSIDE_GRIDS
-    contact = await _grid_contact(session, resident.grid_id, texts.LOCATED)
+    contact = await _grid_contact(uow, resident.grid_id, texts.LOCATED)
     return "\n\n".join([contact, *routed])
 
 
-async def on_location_event(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
+async def on_location_event(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str | None:
     """WeChat's automatic location report: quiet unless it lets waiting reports go out."""
-    _, routed = await _locate(session, msg, ports)
+    _, routed = await _locate(uow, msg, ports)
     return "\n\n".join(routed) if routed else None
 
 
-async def _locate(session: AsyncSession, msg: Inbound, ports: Ports) -> tuple[Resident, list[str]]:
+async def _locate(uow: UnitOfWork, msg: Inbound, ports: Ports) -> tuple[Resident, list[str]]:
     """Place the resident in a grid and route the reports that waited for it."""
     now = ports.clock.now()
-    resident = await repos.get_or_add_resident(session, msg.sender, now)
+    resident = await uow.people.get_or_add_resident(msg.sender, now)
     if msg.lat is None or msg.lon is None:
         return resident, []
     resident.lat, resident.lon, resident.located_at = msg.lat, msg.lon, now
@@ -55,61 +55,62 @@ async def _locate(session: AsyncSession, msg: Inbound, ports: Ports) -> tuple[Re
     resident.grid_id = ports.grids.locate(msg.lon, msg.lat)
     if resident.grid_id is None:
         return resident, []
-    pending = await repos.unrouted_tickets(session, resident.id)
-    routed = [await intake.open_waiting(session, t, resident, now, ports.policy) for t in pending]
+    pending = await uow.tickets.unrouted_of_resident(resident.id)
+    routed = [await intake.open_waiting(uow, t, resident, now, ports.policy) for t in pending]
     return resident, (["\n".join([texts.PENDING_ROUTED, *routed])] if routed else [])
 
 
-async def on_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
-    resident = await repos.get_or_add_resident(session, msg.sender, ports.clock.now())
-    waiting, rated = await repos.awaiting_answer(session, resident.id)
+async def on_text(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
+    now = ports.clock.now()
+    resident = await uow.people.get_or_add_resident(msg.sender, now)
+    waiting, rated = await uow.tickets.awaiting_answer(resident.id)
     if waiting:
         number = intake.choice_number(msg.text, len(waiting.category_options))
         if number:
-            return await intake.choose(session, waiting, resident, number, ports)
-        settled = await intake.settle_choice(session, waiting, resident, ports)
-        return settled + "\n\n" + await _understand(session, resident, msg, ports)
+            return await intake.choose(uow, waiting, resident, number, now, ports.policy)
+        settled = await intake.settle_choice(uow, waiting, resident, now, ports.policy)
+        return settled + "\n\n" + await _understand(uow, resident, msg, ports)
     coded = feedback.coded_rating_of(msg.text)
     if coded:
-        return await _rate_by_code(session, resident, *coded, ports)
+        return await _rate_by_code(uow, resident, *coded, ports)
     rating = feedback.rating_of(msg.text) if rated else None
     if rating:
-        return await feedback.rate(session, rated, resident, rating, ports)
-    return await _understand(session, resident, msg, ports)
+        return await feedback.rate(uow, rated, rating, now, ports.policy)
+    return await _understand(uow, resident, msg, ports)
 
 
 async def _rate_by_code(
-    session: AsyncSession, resident: Resident, code: str, rating: str, ports: Ports
+    uow: UnitOfWork, resident: Resident, code: str, rating: str, ports: Ports
 ) -> str:
     """Only the ticket's own resident rates it, and only once it is resolved; a household
     linked to it later hears how it goes but neither closes nor reopens it."""
-    ticket = await repos.ticket_by_code(session, code)
-    if ticket is None or not await repos.is_reporter(session, ticket, resident.id):
+    ticket = await uow.tickets.by_code(code)
+    if ticket is None or not await uow.tickets.is_reporter(ticket, resident.id):
         return texts.RATING_CODE_UNKNOWN.format(code=code)
     if ticket.resident_id != resident.id:
         return texts.RATING_BY_FIRST_REPORTER.format(code=code)
     if ticket.state != "resolved":
         return texts.RATING_NOT_DUE.format(code=code, state=texts.STATE_NAMES[ticket.state])
-    return await feedback.rate(session, ticket, resident, rating, ports)
+    return await feedback.rate(uow, ticket, rating, ports.clock.now(), ports.policy)
 
 
-async def _understand(
-    session: AsyncSession, resident: Resident, msg: Inbound, ports: Ports
-) -> str:
+async def _understand(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
     prediction = await classify(ports.classifier, msg.text)
     if not prediction.is_report:
-        return await INTENT_ANSWERS[prediction.intent](session, resident)
-    return await intake.submit(session, resident, msg.text, prediction, ports)
+        return await INTENT_ANSWERS[prediction.intent](uow, resident)
+    return await intake.submit(
+        uow, resident, msg.text, prediction, ports.clock.now(), ports.policy
+    )
 
 
-async def on_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
+async def on_image(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
     now = ports.clock.now()
-    resident = await repos.get_or_add_resident(session, msg.sender, now)
-    tickets = await repos.open_tickets_of_resident(session, resident.id)
+    resident = await uow.people.get_or_add_resident(msg.sender, now)
+    tickets = await uow.tickets.open_of_resident(resident.id)
     if not tickets:
         return texts.IMAGE_NO_TICKET
     ticket = tickets[-1]
-    session.add(
+    uow.add(
         Attachment(
             ticket_id=ticket.id,
             kind="image",
@@ -118,36 +119,36 @@ async def on_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
             created_at=now,
         )
     )
-    session.add(record(ticket, "attach", actor="resident", now=now, note="image"))
+    uow.add(record(ticket, "attach", actor="resident", now=now, note="image"))
     return texts.IMAGE_ATTACHED.format(code=ticket.code)
 
 
-async def on_unsupported(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
+async def on_unsupported(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
     return texts.UNSUPPORTED
 
 
-async def _grid_contact(session: AsyncSession, grid_id: int, template: str) -> str:
-    grid = await session.get(OrgUnit, grid_id)
-    worker = await repos.grid_worker(session, grid_id)
+async def _grid_contact(uow: UnitOfWork, grid_id: int, template: str) -> str:
+    grid = await uow.org.unit(grid_id)
+    worker = await uow.people.grid_worker(grid_id)
     if worker is None:
         return texts.LOCATED_NO_WORKER.format(grid=grid.path)
     return template.format(grid=grid.path, worker=worker.name, phone=worker.phone)
 
 
-async def _answer_greet(session: AsyncSession, resident: Resident) -> str:
+async def _answer_greet(uow: UnitOfWork, resident: Resident) -> str:
     return texts.GREET
 
 
-async def _answer_thanks(session: AsyncSession, resident: Resident) -> str:
+async def _answer_thanks(uow: UnitOfWork, resident: Resident) -> str:
     return texts.THANKS
 
 
-async def _answer_help(session: AsyncSession, resident: Resident) -> str:
+async def _answer_help(uow: UnitOfWork, resident: Resident) -> str:
     return texts.HELP_RESIDENT
 
 
-async def _answer_status(session: AsyncSession, resident: Resident) -> str:
-    tickets = await repos.open_tickets_of_resident(session, resident.id)
+async def _answer_status(uow: UnitOfWork, resident: Resident) -> str:
+    tickets = await uow.tickets.open_of_resident(resident.id)
     if not tickets:
         return texts.NO_OPEN_TICKETS
     lines = [texts.MY_TICKETS_HEADER] + [
@@ -160,10 +161,10 @@ async def _answer_status(session: AsyncSession, resident: Resident) -> str:
     return "\n".join(lines)
 
 
-async def _answer_worker(session: AsyncSession, resident: Resident) -> str:
+async def _answer_worker(uow: UnitOfWork, resident: Resident) -> str:
     if resident.grid_id is None:
         return texts.ASK_LOCATION
-    return await _grid_contact(session, resident.grid_id, texts.WORKER_CONTACT)
+    return await _grid_contact(uow, resident.grid_id, texts.WORKER_CONTACT)
 
 
 INTENT_ANSWERS = {
@@ -173,3 +174,17 @@ INTENT_ANSWERS = {
     "query_status": _answer_status,
     "ask_worker": _answer_worker,
 }
+
+
+def with_earlier_updates(handler: Handler) -> Handler:
+    """Updates WeChat refused to deliver (the 48-hour window had closed) are shown the next
+    time the resident writes, before the answer to what they wrote."""
+
+    async def answer(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str | None:
+        reply = await handler(uow, msg, ports)
+        held = await uow.outbox.take_held(msg.sender, SHOWN_AT_MOST)
+        if not held:
+            return reply
+        return "\n\n".join([texts.EARLIER_UPDATES, *held, *([reply] if reply else [])])
+
+    return answer

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.chat import desk, supervise
@@ -23,8 +22,8 @@ from handlers.tickets.lifecycle import record, transition
 from handlers.tickets.notify import tell_staff
 from handlers.tickets.routing import route
 from nlu.categories import category_name
-from storage import repos
 from storage.models import Attachment, Staff, Ticket, TicketEvent
+from storage.uow import UnitOfWork
 
 COMMANDS = {
     "accept": desk.accept,
@@ -49,24 +48,24 @@ COMMANDS = {
 }
 
 
-async def on_staff_text(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
-    staff = await repos.staff_by_userid(session, msg.sender)
+async def on_staff_text(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
+    staff = await uow.people.staff(msg.sender)
     if staff is None:
-        return await not_on_duty(session, msg.sender)
+        return await not_on_duty(uow, msg.sender)
     command = parse(msg.text)
     if command is None:
         return texts.NOT_UNDERSTOOD + help_for(staff)
     if command.verb == "help":
         return help_for(staff)
     try:
-        return await COMMANDS[command.verb](session, staff, command, ports)
+        return await COMMANDS[command.verb](uow, staff, command, ports)
     except DomainError as refusal:
         return str(refusal)
 
 
-async def not_on_duty(session: AsyncSession, userid: str) -> str:
+async def not_on_duty(uow: UnitOfWork, userid: str) -> str:
     """What someone not on duty hears, whatever they asked: nothing of tickets or the lookup."""
-    known = await repos.staff_by_userid(session, userid, off_duty_too=True)
+    known = await uow.people.staff(userid, off_duty_too=True)
     return texts.STAFF_OFF_DUTY if known else texts.STAFF_NOT_REGISTERED
 
 
@@ -75,15 +74,15 @@ def help_for(staff: Staff) -> str:
     return texts.STAFF_HELP + extra
 
 
-async def on_staff_image(session: AsyncSession, msg: Inbound, ports: Ports) -> str:
+async def on_staff_image(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
     """A photo joins the resolution or the visit just recorded (within the window)."""
-    staff = await repos.staff_by_userid(session, msg.sender)
+    staff = await uow.people.staff(msg.sender)
     if staff is None:
-        return await not_on_duty(session, msg.sender)
+        return await not_on_duty(uow, msg.sender)
     now = ports.clock.now()
-    ticket = await _latest(session, staff, "resolved", Ticket.resolved_at)
+    ticket = await _latest(uow, staff, "resolved", Ticket.resolved_at)
     if ticket is not None and now - ticket.resolved_at <= ports.policy.photo_window:
-        session.add(
+        uow.add(
             Attachment(
                 ticket_id=ticket.id,
                 kind="image",
@@ -92,47 +91,47 @@ async def on_staff_image(session: AsyncSession, msg: Inbound, ports: Ports) -> s
                 created_at=now,
             )
         )
-        session.add(record(ticket, "attach", actor=f"staff:{staff.userid}", now=now, note="image"))
+        uow.add(record(ticket, "attach", actor=f"staff:{staff.userid}", now=now, note="image"))
         return texts.STAFF_PHOTO_ATTACHED.format(code=ticket.code)
-    return await visits.attach_to_visit(session, staff, msg, ports) or texts.STAFF_PHOTO_UNMATCHED
+    return await visits.attach_to_visit(uow, staff, msg, ports) or texts.STAFF_PHOTO_UNMATCHED
 
 
-async def on_staff_location(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
+async def on_staff_location(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str | None:
     """A location is a patrol's track point, else joins a visit just recorded, else the trail
     of the ticket the worker is on site for."""
-    staff = await repos.staff_by_userid(session, msg.sender)
+    staff = await uow.people.staff(msg.sender)
     if staff is None or msg.lat is None:
         return None
-    tracked = await patrols.keep_track(session, staff, msg, ports)
+    tracked = await patrols.keep_track(uow, staff, msg, ports)
     if tracked:
         return tracked
-    kept = await visits.attach_to_visit(session, staff, msg, ports)
+    kept = await visits.attach_to_visit(uow, staff, msg, ports)
     if kept:
         return kept
-    ticket = await _latest(session, staff, "on_site", Ticket.on_site_at)
+    ticket = await _latest(uow, staff, "on_site", Ticket.on_site_at)
     if ticket is None:
         return None
     note = f"{msg.lat:.6f},{msg.lon:.6f} {msg.label}".strip()
-    session.add(
+    uow.add(
         record(ticket, "location", actor=f"staff:{staff.userid}", now=ports.clock.now(), note=note)
     )
     return texts.STAFF_LOCATION_NOTED.format(code=ticket.code)
 
 
-async def _latest(session: AsyncSession, staff: Staff, state: str, column) -> Ticket | None:
+async def _latest(uow: UnitOfWork, staff: Staff, state: str, column) -> Ticket | None:
     query = select(Ticket).where(Ticket.assignee_id == staff.id, Ticket.state == state)
-    return await session.scalar(query.order_by(column.desc()).limit(1))
+    return await uow.scalar(query.order_by(column.desc()).limit(1))
 
 
 async def go_off_duty(
-    session: AsyncSession, person: Staff, by: str, now: datetime, policy: Policy
+    uow: UnitOfWork, person: Staff, by: str, now: datetime, policy: Policy
 ) -> list[Ticket]:
     """`person` goes off duty (`by` Staff.BY_OPERATOR or BY_IMPORT); their open tickets,
     returned, go to someone else."""
     person.active, person.off_duty_by = False, by
-    await session.flush()
-    await repos.withdraw_messages(session, "work", person.userid)  # they see nothing more
-    return await pass_on_tickets(session, person, now, policy)
+    await uow.flush()
+    await uow.outbox.withdraw("work", person.userid)  # they see nothing more
+    return await pass_on_tickets(uow, person, now, policy)
 
 
 def come_on_duty(person: Staff) -> None:
@@ -140,11 +139,11 @@ def come_on_duty(person: Staff) -> None:
 
 
 async def pass_on_tickets(
-    session: AsyncSession, person: Staff, now: datetime, policy: Policy
+    uow: UnitOfWork, person: Staff, now: datetime, policy: Policy
 ) -> list[Ticket]:
     """Each open ticket of someone now off duty is routed again without them, or escalated
     when nobody can take it; the ticket's supervisors hear where it went."""
-    tickets = await repos.tickets_of_staff(session, person.id)
+    tickets = await uow.tickets.of_staff(person.id)
     for ticket in tickets:
         event = transition(
             ticket,
@@ -154,14 +153,14 @@ async def pass_on_tickets(
             policy=policy,
             note=texts.OFF_DUTY_NOTE.format(userid=person.userid),
         )
-        session.add(event)  # on the trail before what routing or escalation adds
+        uow.add(event)  # on the trail before what routing or escalation adds
         ticket.assignee_id, ticket.accepted_at = None, None
-        await _route_again(session, ticket, person, event, now, policy)
+        await _route_again(uow, ticket, person, event, now, policy)
     return tickets
 
 
 async def _route_again(
-    session: AsyncSession,
+    uow: UnitOfWork,
     ticket: Ticket,
     person: Staff,
     event: TicketEvent,
@@ -169,11 +168,11 @@ async def _route_again(
     policy: Policy,
 ) -> None:
     unit_id = ticket.unit_id
-    target = await route(session, ticket, now, policy, exclude=person)
+    target = await route(uow, ticket, now, policy, exclude=person)
     ticket.unit_id = unit_id  # it keeps the level it had reached
     if target is None:
         await escalate(
-            session,
+            uow,
             ticket,
             now=now,
             policy=policy,
@@ -186,4 +185,4 @@ async def _route_again(
     moved = texts.OFF_DUTY_MOVED.format(
         old=person.name, code=ticket.code, new=target.name, category=category_name(ticket.category)
     )
-    await tell_staff(session, event, await overseers(session, ticket), moved, now, ticket.grid_id)
+    await tell_staff(uow, event, await overseers(uow, ticket), moved, now, ticket.grid_id)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import texts
 from handlers.chat.desk import actor, hand_over
 from handlers.chat.verbs import Command
@@ -15,15 +13,15 @@ from handlers.tickets.lifecycle import is_overdue, transition
 from handlers.tickets.notify import tell_staff
 from handlers.tickets.views import lateness
 from nlu.categories import category_name
-from storage import repos
-from storage.models import OrgUnit, Staff, Ticket
+from storage.models import Staff, Ticket
+from storage.uow import UnitOfWork
 
 
-async def summary(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+async def summary(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     require_supervisor(staff)
-    unit = await session.get(OrgUnit, staff.unit_id)
-    units = await repos.subtree_ids(session, staff.unit_id)
-    tickets = await repos.tickets_in_units(session, units, tuple(texts.STATE_NAMES))
+    unit = await uow.org.unit(staff.unit_id)
+    units = await uow.org.subtree_ids(staff.unit_id)
+    tickets = await uow.tickets.in_units(units, tuple(texts.STATE_NAMES))
     counts = Counter(t.state for t in tickets)
     lines = [texts.SUMMARY_HEADER.format(unit=unit.path)]
     lines += [
@@ -35,10 +33,10 @@ async def summary(session: AsyncSession, staff: Staff, command: Command, ports: 
     return "\n".join(lines)
 
 
-async def overdue(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+async def overdue(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     require_supervisor(staff)
-    units = await repos.subtree_ids(session, staff.unit_id)
-    late = _overdue(await repos.tickets_in_units(session, units), ports)
+    units = await uow.org.subtree_ids(staff.unit_id)
+    late = _overdue(await uow.tickets.in_units(units), ports)
     if not late:
         return texts.NO_OVERDUE
     now = ports.clock.now()
@@ -61,23 +59,23 @@ def _overdue(tickets: list[Ticket], ports: Ports) -> list[Ticket]:
     return [t for t in tickets if is_overdue(t, now)]
 
 
-async def urge(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+async def urge(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     require_supervisor(staff)
-    ticket = await ticket_for(session, staff, command, "督办")
+    ticket = await ticket_for(uow, staff, command, "督办")
     note = require_text(command, texts.NEED_REASON, "督办")
     now = ports.clock.now()
     event = transition(ticket, "urge", actor=actor(staff), now=now, policy=ports.policy, note=note)
     assignee = ticket.assignee
     text = texts.URGE_NOTICE.format(name=staff.name, code=ticket.code, note=note)
-    await tell_staff(session, event, [assignee] if assignee else [], text, now, ticket.grid_id)
+    await tell_staff(uow, event, [assignee] if assignee else [], text, now, ticket.grid_id)
     return texts.STAFF_URGED.format(
         code=ticket.code, name=assignee.name if assignee else texts.NOBODY_YET
     )
 
 
-async def assign(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    ticket = await ticket_to(session, staff, command, "assign", "指派")
+async def assign(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    ticket = await ticket_to(uow, staff, command, "assign", "指派")
     who = require_text(command, texts.NEED_WHO, "指派")
-    target = await successor(session, ticket, who, ticket.code)
-    await hand_over(session, ticket, target, "assign", staff, ports)
+    target = await successor(uow, ticket, who, ticket.code)
+    await hand_over(uow, ticket, target, "assign", staff, ports)
     return texts.STAFF_ASSIGNED_BY.format(code=ticket.code, name=target.name)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChangeRequest, Ticket
+from storage.uow import UnitOfWork
 
 KINDS = (
     ("death", r"去世|过世|走了|死亡|病故|没了|老了"),
@@ -23,13 +23,14 @@ def change_kind(text: str) -> str:
     return next((kind for kind, pattern in PATTERNS if pattern.search(text)), "other")
 
 
-async def propose_change(session: AsyncSession, ticket: Ticket) -> None:
+async def propose_change(uow: UnitOfWork, ticket: Ticket) -> None:
+    """A 基础信息采集 ticket proposes one registry change, confirmed later by its worker."""
     if ticket.category != "info_collection":
         return
-    exists = await session.scalar(
-        select(ChangeRequest.id).where(ChangeRequest.ticket_id == ticket.id)
-    )
-    if not exists:
-        session.add(
-            ChangeRequest(ticket_id=ticket.id, kind=change_kind(ticket.text), state="pending")
+    if ticket.id is not None:  # a ticket written before: it may have proposed one already
+        exists = await uow.scalar(
+            select(ChangeRequest.id).where(ChangeRequest.ticket_id == ticket.id)
         )
+        if exists:
+            return
+    uow.add(ChangeRequest(ticket=ticket, kind=change_kind(ticket.text), state="pending"))

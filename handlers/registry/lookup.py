@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.chat.verbs import Command
@@ -14,10 +13,11 @@ from handlers.errors import BadCommand, NotYourTicket
 from handlers.masking import mask_id, mask_name, mask_phone
 from handlers.ports import Ports
 from handlers.scope import covers_grid, ticket_for
-from storage import repos
 from storage.crypto import DataKey
 from storage.households import VISIT_AFTER_CHANGE
 from storage.models import AuditEntry, ChangeRequest, Household, HouseholdChange, OrgUnit, Staff
+from storage.repos import under
+from storage.uow import UnitOfWork
 
 FULL_VIEW_ROLES = frozenset({"grid_worker", "supervisor", "population", "corrections"})
 SEARCH_LIMIT = 10
@@ -25,7 +25,7 @@ MEMBER_CHANGE = {"birth": 1, "move_in": 1, "tenant": 1, "death": -1, "move_out":
 
 
 def audit(
-    session: AsyncSession,
+    uow: UnitOfWork,
     staff: Staff,
     action: str,
     target: str,
@@ -33,7 +33,7 @@ def audit(
     now: datetime,
     outcome: str = "allowed",
 ) -> None:
-    session.add(
+    uow.add(
         AuditEntry(
             at=now,
             actor=f"staff:{staff.userid}",
@@ -45,35 +45,29 @@ def audit(
     )
 
 
-async def show_household(
-    session: AsyncSession, staff: Staff, command: Command, ports: Ports
-) -> str:
+async def show_household(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     now, wants_all = ports.clock.now(), command.rest.strip() in ("全部", "all")
     purpose = f"chat: 户 {command.code} {command.rest}".strip()
     action = "view_full" if wants_all else "view"  # what was asked for, allowed or not
-    household = await session.scalar(select(Household).where(Household.code == command.code))
-    if household is None or not await _covers_household(session, staff, household):
-        audit(session, staff, action, command.code or "-", purpose, now, "refused")
+    household = await uow.scalar(select(Household).where(Household.code == command.code))
+    if household is None or not await _covers_household(uow, staff, household):
+        audit(uow, staff, action, command.code or "-", purpose, now, "refused")
         return texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code)
     if wants_all and staff.role not in FULL_VIEW_ROLES:
-        audit(session, staff, action, household.code, purpose, now, "refused")
+        audit(uow, staff, action, household.code, purpose, now, "refused")
         return texts.HOUSEHOLD_FULL_REFUSED
-    audit(
-        session, staff, "view_full" if wants_all else "view_masked", household.code, purpose, now
-    )
-    return await _render(session, household, registry_key(ports), full=wants_all)
+    audit(uow, staff, "view_full" if wants_all else "view_masked", household.code, purpose, now)
+    return await _render(uow, household, registry_key(ports), full=wants_all)
 
 
-async def find_households(
-    session: AsyncSession, staff: Staff, command: Command, ports: Ports
-) -> str:
+async def find_households(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     fragment = command.rest.strip()
     if len(fragment) < 2:
         raise BadCommand(texts.HOUSEHOLD_SEARCH_HINT)
-    unit = await session.get(OrgUnit, staff.unit_id)
-    grids = select(OrgUnit.id).where(repos.under(unit.path))
+    unit = await uow.org.unit(staff.unit_id)
+    grids = select(OrgUnit.id).where(under(unit.path))
     found = list(
-        await session.scalars(
+        await uow.scalars(
             select(Household)
             .where(
                 Household.grid_id.in_(grids), Household.address.contains(fragment, autoescape=True)
@@ -83,7 +77,7 @@ async def find_households(
         )
     )
     audit(
-        session,
+        uow,
         staff,
         "search",
         f"address:{len(found)} found",  # never what they typed:
@@ -105,27 +99,23 @@ async def find_households(
     return "\n".join(lines)
 
 
-async def confirm_change(
-    session: AsyncSession, staff: Staff, command: Command, ports: Ports
-) -> str:
+async def confirm_change(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     """采集 CODE 确认 户号: the registry takes the change the report described."""
-    ticket = await ticket_for(session, staff, command, "采集")
-    request = await session.scalar(
-        select(ChangeRequest).where(ChangeRequest.ticket_id == ticket.id)
-    )
+    ticket = await ticket_for(uow, staff, command, "采集")
+    request = await uow.scalar(select(ChangeRequest).where(ChangeRequest.ticket_id == ticket.id))
     words = command.rest.split()
     if request is None or request.state != "pending":
         raise BadCommand(texts.NO_CHANGE_REQUEST.format(code=ticket.code))
     if not words or words[0] != "确认" or len(words) < 2:
         raise BadCommand(texts.CHANGE_NEEDS_HOUSEHOLD.format(code=ticket.code))
-    household = await session.scalar(select(Household).where(Household.code == words[1]))
-    if household is None or not await _covers_household(session, staff, household):
+    household = await uow.scalar(select(Household).where(Household.code == words[1]))
+    if household is None or not await _covers_household(uow, staff, household):
         raise NotYourTicket(texts.HOUSEHOLD_NOT_VISIBLE.format(code=words[1]))
     now = ports.clock.now()
     delta = MEMBER_CHANGE.get(request.kind, 0)
     household.members = max(household.members + delta, 0)
     household.updated_at, household.visit_due_by = now, now + VISIT_AFTER_CHANGE
-    session.add(
+    uow.add(
         HouseholdChange(
             household_id=household.id,
             at=now,
@@ -144,12 +134,12 @@ async def confirm_change(
     )
 
 
-async def _covers_household(session: AsyncSession, staff: Staff, household: Household) -> bool:
-    return await covers_grid(session, staff, household.grid_id)
+async def _covers_household(uow: UnitOfWork, staff: Staff, household: Household) -> bool:
+    return await covers_grid(uow, staff, household.grid_id)
 
 
-async def _render(session: AsyncSession, household: Household, key: DataKey, full: bool) -> str:
-    grid = await session.get(OrgUnit, household.grid_id)
+async def _render(uow: UnitOfWork, household: Household, key: DataKey, full: bool) -> str:
+    grid = await uow.org.unit(household.grid_id)
     plain = {
         name: key.decrypt(getattr(household, name), f"households.{name}")
         for name in ("head_name", "phone", "id_number", "sensitive_tags", "note")

@@ -7,11 +7,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.calendar import SHANGHAI, Rhythm
+from handlers import texts
+from handlers.calendar import SHANGHAI, Rhythm, local
 from handlers.policy import Policy
+from handlers.tickets.notify import chunks
 from storage.models import Household, OrgUnit, Patrol, Staff, Ticket, Visit
+from storage.outbox import Message
+from storage.uow import UnitOfWork
 
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 SATISFIED = ("satisfied", "basically_satisfied", "satisfied_by_default")
@@ -50,19 +53,19 @@ class Score:
 
 
 async def assess(
-    session: AsyncSession, quarter: str, now: datetime, policy: Policy, rhythm: Rhythm
+    uow: UnitOfWork, quarter: str, now: datetime, policy: Policy, rhythm: Rhythm
 ) -> list[Score]:
     start, end = quarter_bounds(quarter)
     if start > now:
         raise ValueError(f"{quarter} has not begun yet")
     end = min(end, now)
-    units = dict((await session.execute(select(OrgUnit.id, OrgUnit.path))).all())
+    units = dict((await uow.execute(select(OrgUnit.id, OrgUnit.path))).all())
     scores = []
-    for staff in await session.scalars(
+    for staff in await uow.scalars(
         select(Staff).where(Staff.role != "supervisor").order_by(Staff.userid)
     ):
         tickets = list(
-            await session.scalars(
+            await uow.scalars(
                 select(Ticket).where(
                     Ticket.assignee_id == staff.id,
                     Ticket.created_at >= start,
@@ -76,8 +79,8 @@ async def assess(
             "satisfaction": _satisfaction(tickets),
         }
         if staff.role == "grid_worker":
-            rates["patrol"] = await _patrol_rate(session, staff, start, end, rhythm)
-            rates["visit"] = await _visit_rate(session, staff, start, end)
+            rates["patrol"] = await _patrol_rate(uow, staff, start, end, rhythm)
+            rates["visit"] = await _visit_rate(uow, staff, start, end)
         if not tickets and staff.role != "grid_worker":
             continue
         score = weighted(rates, rhythm)
@@ -123,13 +126,13 @@ def _satisfaction(tickets: list[Ticket]) -> float | None:
 
 
 async def _patrol_rate(
-    session: AsyncSession, staff: Staff, start: datetime, end: datetime, rhythm: Rhythm
+    uow: UnitOfWork, staff: Staff, start: datetime, end: datetime, rhythm: Rhythm
 ) -> float | None:
     days = max((end - start) // timedelta(days=1), 0)
     expected = days * len(rhythm.patrol_times)
     if not expected:
         return None
-    done = await session.scalar(
+    done = await uow.scalar(
         select(func.count(Patrol.id)).where(
             Patrol.staff_id == staff.id,
             Patrol.state == "done",
@@ -141,14 +144,14 @@ async def _patrol_rate(
 
 
 async def _visit_rate(
-    session: AsyncSession, staff: Staff, start: datetime, end: datetime
+    uow: UnitOfWork, staff: Staff, start: datetime, end: datetime
 ) -> float | None:
-    done = await session.scalar(
+    done = await uow.scalar(
         select(func.count(Visit.id)).where(
             Visit.staff_id == staff.id, Visit.at >= start, Visit.at < end
         )
     )
-    households = await session.scalar(
+    households = await uow.scalar(
         select(func.count(Household.id)).where(
             Household.grid_id == staff.unit_id,
             (Household.tags != "") | Household.sensitive_tags.is_not(None),
@@ -172,3 +175,33 @@ def grade(score: float | None, rhythm: Rhythm) -> str:
     if score >= rhythm.excellent:
         return GRADES[0]
     return GRADES[1] if score >= rhythm.passing else GRADES[2]
+
+
+async def send_quarter(uow: UnitOfWork, now: datetime, policy: Policy, rhythm: Rhythm) -> int:
+    """When a quarter closes, its assessment goes to the county supervisors: the number of
+    messages written."""
+    closed = local(now).replace(day=1) - timedelta(days=1)
+    quarter = f"{closed.year}Q{(closed.month - 1) // 3 + 1}"
+    scores = await assess(uow, quarter, now, policy, rhythm)
+    lines = [texts.ASSESSMENT_HEADER.format(quarter=quarter, count=len(scores))]
+    lines += [
+        texts.ASSESSMENT_LINE.format(
+            name=s.name,
+            unit=s.unit.rsplit("/", 1)[-1],
+            score="-" if s.score is None else s.score,
+            grade=s.grade,
+        )
+        for s in scores
+    ]
+    messages = [
+        Message(
+            channel="work",
+            recipient=person.userid,
+            text=part,
+            dedup_key=f"assessment:{person.userid}:{quarter}:{n}",
+        )
+        for person in await uow.people.supervisors_at_level("county")
+        for n, part in enumerate(chunks(lines))
+    ]
+    await uow.outbox.put(messages, now)
+    return len(messages)

@@ -3,13 +3,11 @@ and grid, patrols done and missed, visits done and overdue, and the worst items 
 
 from __future__ import annotations
 
-import base64
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.calendar import Rhythm, local
@@ -18,9 +16,11 @@ from handlers.rhythm.visits import due_visits
 from handlers.tickets.notify import MAX_BYTES, chunks
 from handlers.tickets.views import lateness
 from nlu.categories import category_name
-from storage import repos
 from storage.crypto import DataKey
 from storage.models import OrgUnit, Patrol, Staff, Ticket, TicketEvent, Visit
+from storage.outbox import Message
+from storage.repos import ticket_query, under
+from storage.uow import UnitOfWork
 
 OPEN = ("new", "assigned", "accepted", "on_site")
 __all__ = ["MAX_BYTES", "Period", "build", "chunks", "send"]
@@ -50,20 +50,18 @@ def week_period(moment: datetime) -> Period:
 
 
 async def build(
-    session: AsyncSession,
+    uow: UnitOfWork,
     unit: OrgUnit,
     period: Period,
     now: datetime,
     rhythm: Rhythm,
     key: DataKey | None,
 ) -> list[str]:
-    grids = await _grids_under(session, unit)
+    grids = await _grids_under(uow, unit)
     names = dict(
-        (
-            await session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(grids)))
-        ).all()
+        (await uow.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(grids)))).all()
     )
-    counts = await _ticket_counts(session, grids, period, now)
+    counts = await _ticket_counts(uow, grids, period, now)
     lines = [
         texts.DIGEST_HEADER.format(
             unit=unit.path,
@@ -76,24 +74,22 @@ async def build(
         texts.DIGEST_CATEGORY.format(category=category_name(c), count=n)
         for c, n in counts["new"].most_common()
     ]
-    by_grid = await _new_by_grid(session, grids, period)
+    by_grid = await _new_by_grid(uow, grids, period)
     lines += [texts.DIGEST_GRID.format(grid=names[g], count=n) for g, n in by_grid.most_common()]
-    lines.append(await _patrol_line(session, grids, period))
-    lines.append(await _visit_line(session, grids, period, now, rhythm, key))
-    lines += await _worst(session, grids, now)
+    lines.append(await _patrol_line(uow, grids, period))
+    lines.append(await _visit_line(uow, grids, period, now, rhythm, key))
+    lines += await _worst(uow, grids, now)
     return chunks(lines)
 
 
-async def _grids_under(session: AsyncSession, unit: OrgUnit) -> list[int]:
+async def _grids_under(uow: UnitOfWork, unit: OrgUnit) -> list[int]:
     return list(
-        await session.scalars(
-            select(OrgUnit.id).where(OrgUnit.level == "grid", repos.under(unit.path))
-        )
+        await uow.scalars(select(OrgUnit.id).where(OrgUnit.level == "grid", under(unit.path)))
     )
 
 
 async def _ticket_counts(
-    session: AsyncSession, grids: list[int], period: Period, now: datetime
+    uow: UnitOfWork, grids: list[int], period: Period, now: datetime
 ) -> dict[str, Counter]:
     """Counts by category, each one aggregate query (a county holds millions of tickets)."""
 
@@ -112,7 +108,7 @@ async def _ticket_counts(
     }
     counts = {}
     for name, condition in conditions.items():
-        rows = await session.execute(
+        rows = await uow.execute(
             select(Ticket.category, func.count(Ticket.id))
             .where(Ticket.grid_id.in_(grids), condition)
             .group_by(Ticket.category)
@@ -121,8 +117,8 @@ async def _ticket_counts(
     return counts
 
 
-async def _new_by_grid(session: AsyncSession, grids: list[int], period: Period) -> Counter:
-    rows = await session.execute(
+async def _new_by_grid(uow: UnitOfWork, grids: list[int], period: Period) -> Counter:
+    rows = await uow.execute(
         select(Ticket.grid_id, func.count(Ticket.id))
         .where(
             Ticket.grid_id.in_(grids),
@@ -134,7 +130,7 @@ async def _new_by_grid(session: AsyncSession, grids: list[int], period: Period) 
     return Counter(dict(rows.all()))
 
 
-async def _patrol_line(session: AsyncSession, grids: list[int], period: Period) -> str:
+async def _patrol_line(uow: UnitOfWork, grids: list[int], period: Period) -> str:
     days = []
     day = local(period.start)
     while day < period.end:
@@ -142,7 +138,7 @@ async def _patrol_line(session: AsyncSession, grids: list[int], period: Period) 
         day += timedelta(days=1)
     staff = select(Staff.id).where(Staff.unit_id.in_(grids))
     states = Counter(
-        await session.scalars(
+        await uow.scalars(
             select(Patrol.state).where(Patrol.staff_id.in_(staff), Patrol.day.in_(days))
         )
     )
@@ -150,28 +146,28 @@ async def _patrol_line(session: AsyncSession, grids: list[int], period: Period) 
 
 
 async def _visit_line(
-    session: AsyncSession,
+    uow: UnitOfWork,
     grids: list[int],
     period: Period,
     now: datetime,
     rhythm: Rhythm,
     key: DataKey | None,
 ) -> str:
-    done = await session.scalar(
+    done = await uow.scalar(
         select(func.count(Visit.id)).where(
             Visit.at >= period.start,
             Visit.at < period.end,
             Visit.staff_id.in_(select(Staff.id).where(Staff.unit_id.in_(grids))),
         )
     )
-    overdue = len(await due_visits(session, grids, rhythm, key, now)) if key else 0
+    overdue = len(await due_visits(uow, grids, rhythm, key, now)) if key else 0
     return texts.DIGEST_VISITS.format(done=done, overdue=overdue)
 
 
-async def _worst(session: AsyncSession, grids: list[int], now: datetime) -> list[str]:
+async def _worst(uow: UnitOfWork, grids: list[int], now: datetime) -> list[str]:
     late = list(
-        await session.scalars(
-            repos.ticket_query()
+        await uow.scalars(
+            ticket_query()
             .where(Ticket.grid_id.in_(grids), Ticket.state.in_(OPEN), Ticket.deadline_at <= now)
             .order_by(Ticket.deadline_at)
             .limit(3)
@@ -192,7 +188,7 @@ async def _worst(session: AsyncSession, grids: list[int], now: datetime) -> list
 
 
 async def send(
-    session: AsyncSession,
+    uow: UnitOfWork,
     level: str,
     period: Period,
     now: datetime,
@@ -200,9 +196,9 @@ async def send(
     key: DataKey | None,
 ) -> int:
     """Each supervisor at `level` gets the digest of their unit, once per period."""
-    units = {u.id: u for u in await session.scalars(select(OrgUnit).where(OrgUnit.level == level))}
+    units = {u.id: u for u in await uow.scalars(select(OrgUnit).where(OrgUnit.level == level))}
     supervisors = list(
-        await session.scalars(
+        await uow.scalars(
             select(Staff).where(
                 Staff.role == "supervisor", Staff.active.is_(True), Staff.unit_id.in_(list(units))
             )
@@ -211,36 +207,33 @@ async def send(
     rows = []
     for person in supervisors:
         unit = units[person.unit_id]
-        parts = await build(session, unit, period, now, rhythm, key)
+        parts = await build(uow, unit, period, now, rhythm, key)
         rows += [
-            repos.outbox_row(
+            Message(
                 channel="work",
                 recipient=person.userid,
                 text=part,
-                now=now,
                 unit_id=person.unit_id,
                 dedup_key=f"digest:{level}:{person.userid}:{period.label}:{n}",
             )
             for n, part in enumerate(parts)
         ]
-        chart = await _chart(session, unit, period, now) if rhythm.charts else None
+        chart = await _chart(uow, unit, period, now) if rhythm.charts else None
         if chart:
-            row = repos.outbox_row(
-                channel="work",
-                recipient=person.userid,
-                text="",
-                now=now,
-                unit_id=person.unit_id,
-                dedup_key=f"digest:{level}:{person.userid}:{period.label}:png",
+            rows.append(
+                Message(
+                    channel="work",
+                    recipient=person.userid,
+                    text="",
+                    image_png=chart,
+                    unit_id=person.unit_id,
+                    dedup_key=f"digest:{level}:{person.userid}:{period.label}:png",
+                )
             )
-            row["body"] = {"msgtype": "image", "png": base64.b64encode(chart).decode()}
-            rows.append(row)
-    await repos.enqueue_once(session, rows)
+    await uow.outbox.put(rows, now)
     return len(supervisors)
 
 
-async def _chart(
-    session: AsyncSession, unit: OrgUnit, period: Period, now: datetime
-) -> bytes | None:
-    counts = await _ticket_counts(session, await _grids_under(session, unit), period, now)
+async def _chart(uow: UnitOfWork, unit: OrgUnit, period: Period, now: datetime) -> bytes | None:
+    counts = await _ticket_counts(uow, await _grids_under(uow, unit), period, now)
     return bar_chart(counts["new"], texts.CHART_TITLE.format(unit=unit.name))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.calendar import Rhythm, local
@@ -16,8 +15,9 @@ from handlers.ports import Ports
 from handlers.tickets.routing import open_ticket, route
 from nlu.categories import category_name
 from nlu.classifier import classify
-from storage import repos
 from storage.models import Patrol, Staff, Ticket
+from storage.outbox import Message
+from storage.uow import UnitOfWork
 
 NOTHING_FOUND = ("无异常", "正常", "没有异常", "无", "一切正常")
 
@@ -32,77 +32,73 @@ def current_slot(rhythm: Rhythm, now: datetime) -> int:
     return started[-1] if started else 0
 
 
-async def remind(session: AsyncSession, now: datetime, slot: int) -> int:
+async def remind(uow: UnitOfWork, now: datetime, slot: int) -> int:
     """The patrol reminder to every grid worker, once per (worker, day, slot)."""
     day = day_of(now)
-    workers = await repos.grid_workers(session)
-    await repos.enqueue_once(
-        session,
+    workers = await uow.people.grid_workers()
+    await uow.outbox.put(
         [
-            repos.outbox_row(
+            Message(
                 channel="work",
                 recipient=w.userid,
                 text=texts.PATROL_REMINDER.format(name=w.name),
                 dedup_key=f"patrol-remind:{w.userid}:{day}:{slot}",
-                now=now,
                 unit_id=w.unit_id,
             )
             for w in workers
         ],
+        now,
     )
     return len(workers)
 
 
-async def close_due(session: AsyncSession, now: datetime, slot: int) -> int:
+async def close_due(uow: UnitOfWork, now: datetime, slot: int) -> int:
     """At the due time: every patrol of this slot not finished is missed, and its worker
     reminded once."""
     day = day_of(now)
-    workers = await repos.grid_workers(session)
+    workers = await uow.people.grid_workers()
     patrols = {
         p.staff_id: p
-        for p in await session.scalars(
-            select(Patrol).where(Patrol.day == day, Patrol.slot == slot)
-        )
+        for p in await uow.scalars(select(Patrol).where(Patrol.day == day, Patrol.slot == slot))
     }
     missed = [w for w in workers if getattr(patrols.get(w.id), "state", None) != "done"]
     for worker in missed:
         patrol = patrols.get(worker.id) or Patrol(staff_id=worker.id, day=day, slot=slot, track=[])
         patrol.state = "missed"
-        session.add(patrol)
-    await repos.enqueue_once(
-        session,
+        uow.add(patrol)
+    await uow.outbox.put(
         [
-            repos.outbox_row(
+            Message(
                 channel="work",
                 recipient=w.userid,
                 text=texts.PATROL_MISSED,
-                now=now,
                 dedup_key=f"patrol-missed:{w.userid}:{day}:{slot}",
                 unit_id=w.unit_id,
             )
             for w in missed
         ],
+        now,
     )
     return len(missed)
 
 
-async def start(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+async def start(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     now, rhythm = ports.clock.now(), ports.rhythm
     slot, day = current_slot(rhythm, now), day_of(now)
-    patrol = await session.scalar(
+    patrol = await uow.scalar(
         select(Patrol).where(Patrol.staff_id == staff.id, Patrol.day == day, Patrol.slot == slot)
     )
     if patrol and patrol.state in ("started", "done"):
         return texts.PATROL_ALREADY.format(state=texts.PATROL_STATES[patrol.state])
     patrol = patrol or Patrol(staff_id=staff.id, day=day, slot=slot, track=[])
     patrol.state, patrol.started_at = "started", now
-    session.add(patrol)
+    uow.add(patrol)
     return texts.PATROL_STARTED
 
 
-async def finish(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    patrol = await active(session, staff)
-    late = patrol is None and await _missed_now(session, staff, ports)
+async def finish(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    patrol = await active(uow, staff)
+    late = patrol is None and await _missed_now(uow, staff, ports)
     if patrol is None and not late:
         return texts.PATROL_NOT_STARTED
     finding = command.rest.strip()
@@ -112,14 +108,14 @@ async def finish(session: AsyncSession, staff: Staff, command: Command, ports: P
     if not finding or finding in NOTHING_FOUND:
         return texts.PATROL_LATE if late else texts.PATROL_DONE
     patrol.finding = finding
-    ticket = await _ticket_from(session, staff, patrol, finding, ports)
+    ticket = await _ticket_from(uow, staff, patrol, finding, ports)
     patrol.ticket_id = ticket.id
     done = texts.PATROL_LATE_WITH_TICKET if late else texts.PATROL_DONE_WITH_TICKET
     return done.format(code=ticket.code, category=category_name(ticket.category))
 
 
 async def _ticket_from(
-    session: AsyncSession, staff: Staff, patrol: Patrol, finding: str, ports: Ports
+    uow: UnitOfWork, staff: Staff, patrol: Patrol, finding: str, ports: Ports
 ) -> Ticket:
     """A finding is classified and routed like any report, with the patrol as its source."""
     now = ports.clock.now()
@@ -127,7 +123,7 @@ async def _ticket_from(
     category = prediction.category or (prediction.alternatives or ("public_security",))[0]
     lat, lon = patrol.track[-1][:2] if patrol.track else (None, None)
     ticket = await open_ticket(
-        session,
+        uow,
         now,
         f"staff:{staff.userid}",
         note="巡查发现",
@@ -140,15 +136,15 @@ async def _ticket_from(
         lat=lat,
         lon=lon,
     )
-    await route(session, ticket, now, ports.policy)
+    await route(uow, ticket, now, ports.policy)
     return ticket
 
 
-async def _missed_now(session: AsyncSession, staff: Staff, ports: Ports) -> Patrol | None:
+async def _missed_now(uow: UnitOfWork, staff: Staff, ports: Ports) -> Patrol | None:
     """A patrol of this slot already counted as missed can still be closed, late, so that
     what the worker found is not lost."""
     now = ports.clock.now()
-    return await session.scalar(
+    return await uow.scalar(
         select(Patrol).where(
             Patrol.staff_id == staff.id,
             Patrol.day == day_of(now),
@@ -158,8 +154,8 @@ async def _missed_now(session: AsyncSession, staff: Staff, ports: Ports) -> Patr
     )
 
 
-async def active(session: AsyncSession, staff: Staff) -> Patrol | None:
-    return await session.scalar(
+async def active(uow: UnitOfWork, staff: Staff) -> Patrol | None:
+    return await uow.scalar(
         select(Patrol)
         .where(Patrol.staff_id == staff.id, Patrol.state == "started")
         .order_by(Patrol.started_at.desc())
@@ -167,23 +163,21 @@ async def active(session: AsyncSession, staff: Staff) -> Patrol | None:
     )
 
 
-async def keep_track(
-    session: AsyncSession, staff: Staff, msg: Inbound, ports: Ports
-) -> str | None:
+async def keep_track(uow: UnitOfWork, staff: Staff, msg: Inbound, ports: Ports) -> str | None:
     """A location sent during a patrol is a point of its track."""
-    patrol = await active(session, staff)
+    patrol = await active(uow, staff)
     if patrol is None or msg.lat is None:
         return None
     patrol.track = [*patrol.track, [msg.lat, msg.lon, ports.clock.now().isoformat()]]
     return texts.PATROL_TRACKED.format(count=len(patrol.track))
 
 
-async def history(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
+async def history(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     today = local(ports.clock.now()).date()
     days = [(today - timedelta(days=n)).isoformat() for n in range(7)]
     patrols = {
         (p.day, p.slot): p
-        for p in await session.scalars(
+        for p in await uow.scalars(
             select(Patrol).where(Patrol.staff_id == staff.id, Patrol.day.in_(days))
         )
     }

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.calendar import Rhythm, local
@@ -18,9 +17,10 @@ from handlers.ports import Ports
 from handlers.registry.lookup import audit, mask_name, registry_key
 from handlers.scope import covers_grid
 from handlers.tickets.notify import chunks
-from storage import repos
 from storage.crypto import DataKey
 from storage.models import Household, Staff, Visit
+from storage.outbox import Message
+from storage.uow import UnitOfWork
 
 WEEK = timedelta(days=7)
 
@@ -38,20 +38,18 @@ def tags_of(household: Household, key: DataKey) -> list[str]:
 
 
 async def due_visits(
-    session: AsyncSession, grid_ids: list[int], rhythm: Rhythm, key: DataKey, until: datetime
+    uow: UnitOfWork, grid_ids: list[int], rhythm: Rhythm, key: DataKey, until: datetime
 ) -> list[Due]:
     """Households whose next visit falls before `until`, soonest first."""
     last = dict(
         (
-            await session.execute(
+            await uow.execute(
                 select(Visit.household_id, func.max(Visit.at)).group_by(Visit.household_id)
             )
         ).all()
     )
     due = []
-    for household in await session.scalars(
-        select(Household).where(Household.grid_id.in_(grid_ids))
-    ):
+    for household in await uow.scalars(select(Household).where(Household.grid_id.in_(grid_ids))):
         tags = tags_of(household, key)
         when = next_visit(household, tags, last.get(household.id), rhythm)
         if when is not None and when < until:
@@ -72,24 +70,23 @@ def next_visit(
     return min(candidates) if candidates else None
 
 
-async def send_plans(session: AsyncSession, now: datetime, rhythm: Rhythm, key: DataKey) -> int:
+async def send_plans(uow: UnitOfWork, now: datetime, rhythm: Rhythm, key: DataKey) -> int:
     """Monday's plan to every grid worker: the week's due and overdue visits, names masked."""
     week = local(now).strftime("%G-W%V")
-    rows, workers = [], await repos.grid_workers(session)
+    rows, workers = [], await uow.people.grid_workers()
     for worker in workers:
-        due = await due_visits(session, [worker.unit_id], rhythm, key, now + WEEK)
+        due = await due_visits(uow, [worker.unit_id], rhythm, key, now + WEEK)
         rows += [
-            repos.outbox_row(
+            Message(
                 channel="work",
                 recipient=worker.userid,
                 text=part,
-                now=now,
                 unit_id=worker.unit_id,
                 dedup_key=f"visit-plan:{worker.userid}:{week}:{n}",
             )
             for n, part in enumerate(chunks(plan_lines(worker, due, now, key)))
         ]
-    await repos.enqueue_once(session, rows)
+    await uow.outbox.put(rows, now)
     return len(workers)
 
 
@@ -119,14 +116,14 @@ def plan_lines(worker: Staff, due: list[Due], now: datetime, key: DataKey) -> li
     return lines
 
 
-async def record_visit(session: AsyncSession, staff: Staff, command: Command, ports: Ports) -> str:
-    household = await session.scalar(select(Household).where(Household.code == command.code))
-    if household is None or not await covers_grid(session, staff, household.grid_id):
+async def record_visit(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    household = await uow.scalar(select(Household).where(Household.code == command.code))
+    if household is None or not await covers_grid(uow, staff, household.grid_id):
         raise NotYourTicket(texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code))
     if not command.rest:
         raise BadCommand(texts.VISIT_NEEDS_NOTE)
     now, key = ports.clock.now(), registry_key(ports)
-    session.add(
+    uow.add(
         Visit(
             household_id=household.id,
             staff_id=staff.id,
@@ -135,18 +132,16 @@ async def record_visit(session: AsyncSession, staff: Staff, command: Command, po
         )
     )
     household.visit_due_by = None
-    audit(session, staff, "visit", household.code, "chat: 走访", now)
+    audit(uow, staff, "visit", household.code, "chat: 走访", now)
     following = next_visit(household, tags_of(household, key), now, ports.rhythm)
     return texts.VISIT_RECORDED.format(
         code=household.code, next=local(following).strftime("%m-%d") if following else "按需"
     )
 
 
-async def attach_to_visit(
-    session: AsyncSession, staff: Staff, msg: Inbound, ports: Ports
-) -> str | None:
+async def attach_to_visit(uow: UnitOfWork, staff: Staff, msg: Inbound, ports: Ports) -> str | None:
     """A photo or location within the window after 走访 joins that visit."""
-    visit = await session.scalar(
+    visit = await uow.scalar(
         select(Visit).where(Visit.staff_id == staff.id).order_by(Visit.at.desc()).limit(1)
     )
     now = ports.clock.now()
@@ -156,5 +151,5 @@ async def attach_to_visit(
         visit.media_id = msg.media_id
     elif msg.lat is not None:
         visit.lat, visit.lon = msg.lat, msg.lon
-    household = await session.get(Household, visit.household_id)
+    household = await uow.get(Household, visit.household_id)
     return texts.VISIT_MEDIA_KEPT.format(code=household.code)

@@ -1,6 +1,7 @@
 """Deadlines: a ticket that misses one climbs a level; a resolution nobody rates closes.
 
-`act_on_due` is called by a loop in the service (and by tests with a moved clock). Each ticket
+The service's deadline watch (bot/app.py) calls `due` and then `act_on` for each ticket, one
+transaction each (and tests do, with a moved clock). Each ticket
 moves its deadline forward in the same transaction that acts on it, and the ticket's version
 column makes a second process that read the same ticket fail instead of acting twice; so a
 deadline that passed while the service was down is acted on once when it comes back.
@@ -8,65 +9,38 @@ deadline that passed while the service was down is acted on once when it comes b
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from handlers import texts
 from handlers.policy import Policy
 from handlers.tickets.escalation import at_top, escalate
-from handlers.tickets.lifecycle import OPEN, transition
+from handlers.tickets.lifecycle import transition
 from handlers.tickets.notify import tell_staff
 from storage.models import Ticket
+from storage.uow import UnitOfWork
 
-log = logging.getLogger(__name__)
 BATCH = 50
 
 
-async def act_on_due(sessionmaker, now: datetime, policy: Policy) -> int:
-    """Act on every passed deadline, one ticket per transaction; how many were acted on."""
-    acted = 0
-    async with sessionmaker() as session:
-        due = list(
-            await session.scalars(
-                select(Ticket.id)
-                .where(Ticket.deadline_at <= now, Ticket.state.in_((*OPEN, "resolved")))
-                .order_by(Ticket.deadline_at)
-                .limit(BATCH)
-            )
-        )
-    for ticket_id in due:
-        try:
-            acted += await _act_on(sessionmaker, ticket_id, now, policy)
-        except StaleDataError:
-            log.info(
-                "ticket %s changed meanwhile; its deadline is left for the next round", ticket_id
-            )
-    return acted
+async def due(uow: UnitOfWork, now: datetime) -> list[int]:
+    """The tickets whose deadline has passed, earliest first, a batch at a time."""
+    return await uow.tickets.due_ids(now, BATCH)
 
 
-async def _act_on(sessionmaker, ticket_id: int, now: datetime, policy: Policy) -> int:
-    async with sessionmaker() as session, session.begin():
-        ticket = await session.scalar(
-            select(Ticket)
-            .options(selectinload(Ticket.assignee))
-            .where(Ticket.id == ticket_id, Ticket.deadline_at <= now)
-            .with_for_update(skip_locked=True)
-        )
-        if ticket is None:
-            return 0
-        if ticket.deadline_kind == "rate":
-            await _close_unrated(session, ticket, now, policy)
-        else:
-            await _climb(session, ticket, now, policy)
-        return 1
+async def act_on(uow: UnitOfWork, ticket_id: int, now: datetime, policy: Policy) -> int:
+    """Act on one passed deadline (1), or on nothing when another process has it or acted
+    already (0). A ticket that changed meanwhile raises StaleDataError at the commit."""
+    ticket = await uow.tickets.lock_if_due(ticket_id, now)
+    if ticket is None:
+        return 0
+    if ticket.deadline_kind == "rate":
+        await _close_unrated(uow, ticket, now, policy)
+    else:
+        await _climb(uow, ticket, now, policy)
+    return 1
 
 
-async def _climb(session: AsyncSession, ticket: Ticket, now: datetime, policy: Policy) -> None:
+async def _climb(uow: UnitOfWork, ticket: Ticket, now: datetime, policy: Policy) -> None:
     kind = ticket.deadline_kind
     period = getattr(policy.sla_for(ticket.category, ticket.urgent), kind)
     what = texts.DEADLINE_NAMES[kind]
@@ -74,7 +48,7 @@ async def _climb(session: AsyncSession, ticket: Ticket, now: datetime, policy: P
         ticket.deadline_at = now + period
         return
     level = await escalate(
-        session,
+        uow,
         ticket,
         now=now,
         policy=policy,
@@ -89,7 +63,7 @@ async def _climb(session: AsyncSession, ticket: Ticket, now: datetime, policy: P
             ticket, "urge", actor="system", now=now, policy=policy, note=f"{what}超时提醒"
         )
         await tell_staff(
-            session,
+            uow,
             reminder,
             [ticket.assignee],
             texts.ASSIGNEE_REMINDER.format(code=ticket.code, what=what, level=level),
@@ -98,10 +72,8 @@ async def _climb(session: AsyncSession, ticket: Ticket, now: datetime, policy: P
         )
 
 
-async def _close_unrated(
-    session: AsyncSession, ticket: Ticket, now: datetime, policy: Policy
-) -> None:
+async def _close_unrated(uow: UnitOfWork, ticket: Ticket, now: datetime, policy: Policy) -> None:
     ticket.rating = "satisfied_by_default"
-    session.add(
+    uow.add(
         transition(ticket, "close", actor="system", now=now, policy=policy, note="满意（默认）")
     )

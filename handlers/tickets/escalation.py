@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import texts
 from handlers.policy import Policy
 from handlers.tickets.lifecycle import transition
 from handlers.tickets.notify import tell_reporters, tell_staff
 from handlers.tickets.routing import clip
 from nlu.categories import category_name
-from storage import repos
 from storage.models import Staff, Ticket
+from storage.uow import UnitOfWork
 
 TOP_LEVEL = 3
 
 
 async def escalate(
-    session: AsyncSession,
+    uow: UnitOfWork,
     ticket: Ticket,
     *,
     now: datetime,
@@ -33,11 +31,11 @@ async def escalate(
     with `template` (filled with `extra` too: a `name` there, who escalated it, replaces the
     assignee's) and the residents; the name of the new level is returned."""
     event = transition(ticket, "escalate", actor=actor, now=now, policy=policy, note=note)
-    chain = await repos.unit_chain(session, ticket.grid_id)
+    chain = await uow.org.chain(ticket.grid_id)
     ticket.level = min(ticket.level + 1, TOP_LEVEL, len(chain) - 1)
     unit = chain[ticket.level]
     ticket.unit_id = unit.id
-    assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    assignee = await uow.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     level = texts.LEVEL_NAMES[ticket.level]
     named = {"name": assignee.name if assignee else "无", **extra}  # or who escalated it
     text = template.format(
@@ -48,11 +46,9 @@ async def escalate(
         text=clip(ticket.text),
         **named,
     )
-    await tell_staff(
-        session, event, await repos.supervisors(session, [unit.id]), text, now, unit.id
-    )
+    await tell_staff(uow, event, await uow.people.supervisors([unit.id]), text, now, unit.id)
     await tell_reporters(
-        session, ticket, event, texts.RESIDENT_ESCALATED.format(code=ticket.code, level=level), now
+        uow, ticket, event, texts.RESIDENT_ESCALATED.format(code=ticket.code, level=level), now
     )
     return level
 

@@ -1,27 +1,19 @@
-"""Residents hear back: ratings after resolution, and updates WeChat could not deliver."""
+"""The resident's rating after resolution: satisfied closes, dissatisfied reopens one level up."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import texts
-from handlers.inbound import Inbound
-from handlers.ports import Ports
+from handlers.policy import Policy
 from handlers.tickets.escalation import escalate
 from handlers.tickets.lifecycle import transition
 from handlers.tickets.notify import tell_staff
 from handlers.tickets.routing import CODE_PREFIX, route
-from storage.models import OutboxMessage, Resident, Ticket
-
-Handler = Callable[[AsyncSession, Inbound, Ports], Awaitable[str | None]]
-SHOWN_AT_MOST = 3
-
+from storage.models import Ticket
+from storage.uow import UnitOfWork
 
 RATING = re.compile(r"^(?:([123])\s*)?(非常满意|很满意|基本满意|不满意|满意)?[。.!！~～\s]*$")
 # `GB-7K3PQ 3`, `7k3pq 不满意`, `评价 GB-7K3PQ 1`: a rating that names its ticket.
@@ -45,46 +37,38 @@ def coded_rating_of(text: str) -> tuple[str, str] | None:
     return (CODE_PREFIX + match.group(1), rating) if rating else None
 
 
-async def rate(
-    session: AsyncSession, ticket: Ticket, resident: Resident, rating: str, ports: Ports
-) -> str:
-    now = ports.clock.now()
+async def rate(uow: UnitOfWork, ticket: Ticket, rating: str, now: datetime, policy: Policy) -> str:
+    """The resident's rating: satisfied closes the ticket, dissatisfied reopens it."""
     ticket.rating = rating
     if rating != "dissatisfied":
-        session.add(
-            transition(
-                ticket, "close", actor="resident", now=now, policy=ports.policy, note=rating
-            )
-        )
+        uow.add(transition(ticket, "close", actor="resident", now=now, policy=policy, note=rating))
         return texts.RESIDENT_RATED.format(code=ticket.code)
-    return await _reopen(session, ticket, now, ports)
+    return await _reopen(uow, ticket, now, policy)
 
 
-async def _reopen(session: AsyncSession, ticket: Ticket, now: datetime, ports: Ports) -> str:
+async def _reopen(uow: UnitOfWork, ticket: Ticket, now: datetime, policy: Policy) -> str:
     """不满意: the ticket opens again at its assignee (routed anew if they are now off duty)
     and climbs one level."""
-    event = transition(
-        ticket, "reopen", actor="resident", now=now, policy=ports.policy, note="不满意"
-    )
-    session.add(event)
+    event = transition(ticket, "reopen", actor="resident", now=now, policy=policy, note="不满意")
+    uow.add(event)
     ticket.accepted_at = ticket.resolved_at = None
     if ticket.assignee and not ticket.assignee.active:
         unit_id, gone = ticket.unit_id, ticket.assignee
         ticket.assignee_id, ticket.assignee = None, None
-        await route(session, ticket, now, ports.policy, exclude=gone)
+        await route(uow, ticket, now, policy, exclude=gone)
         ticket.unit_id = unit_id
     level = await escalate(
-        session,
+        uow,
         ticket,
         now=now,
-        policy=ports.policy,
+        policy=policy,
         actor="resident",
         template=texts.ESCALATION_DISSATISFIED,
         note="居民不满意",
     )
     if ticket.assignee:
         await tell_staff(
-            session,
+            uow,
             event,
             [ticket.assignee],
             texts.REOPENED_NOTICE.format(code=ticket.code, level=level),
@@ -92,35 +76,3 @@ async def _reopen(session: AsyncSession, ticket: Ticket, now: datetime, ports: P
             ticket.grid_id,
         )
     return texts.RESIDENT_REOPENED.format(code=ticket.code, level=level)
-
-
-def with_earlier_updates(handler: Handler) -> Handler:
-    """Updates WeChat refused to deliver (the 48-hour window had closed) are shown the next
-    time the resident writes, before the answer to what they wrote."""
-
-    async def answer(session: AsyncSession, msg: Inbound, ports: Ports) -> str | None:
-        reply = await handler(session, msg, ports)
-        held = await _take_held(session, msg.sender)
-        if not held:
-            return reply
-        return "\n\n".join([texts.EARLIER_UPDATES, *held, *([reply] if reply else [])])
-
-    return answer
-
-
-HELD_FOR = (
-    select(OutboxMessage)  # built once: every resident message asks it
-    .where(
-        OutboxMessage.channel == "mp",
-        OutboxMessage.recipient == bindparam("openid"),
-        OutboxMessage.state == "held",
-    )
-    .order_by(OutboxMessage.id)
-)
-
-
-async def _take_held(session: AsyncSession, openid: str) -> list[str]:
-    rows = list(await session.scalars(HELD_FOR, {"openid": openid}))
-    for row in rows:
-        row.state = "shown"
-    return [row.body["text"] for row in rows[-SHOWN_AT_MOST:]]

@@ -6,34 +6,40 @@ import re
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import texts
 from handlers.policy import Policy
-from handlers.ports import Ports
+from handlers.registry.collection import propose_change
 from handlers.tickets import linking
 from handlers.tickets.lifecycle import record
-from handlers.tickets.routing import open_ticket, route
+from handlers.tickets.routing import assign, choose_assignee, open_ticket, route
 from nlu.categories import category_name
 from nlu.classifier import Prediction
 from storage.models import Resident, Staff, Ticket
+from storage.uow import UnitOfWork
 
 CHOICE = re.compile(r"^(?:第)?([1-9])(?:个|类|项)?[.。、,，!！ ]*$")
 
 
 async def submit(
-    session: AsyncSession, resident: Resident, text: str, prediction: Prediction, ports: Ports
+    uow: UnitOfWork,
+    resident: Resident,
+    text: str,
+    prediction: Prediction,
+    now: datetime,
+    policy: Policy,
 ) -> str:
-    now = ports.clock.now()
-    sure = prediction.confidence >= ports.policy.choice_threshold or prediction.urgent
-    same = sure and await linking.find(session, resident, prediction.category, now, ports.policy)
+    """A resident's report: linked to a neighbour's open ticket of the same problem, or a new
+    ticket, asked about when the kind is unsure, else routed at once when the resident is
+    placed. A new ticket is written once, already routed (one INSERT, no UPDATE)."""
+    sure = prediction.confidence >= policy.choice_threshold or prediction.urgent
+    same = sure and await linking.find(uow, resident, prediction.category, now, policy)
     if same:
-        return await linking.link(session, same, resident, text, now)
+        return await linking.link(uow, same, resident, text, now)
     asking = not sure and len(prediction.alternatives) > 1
-    # Everything known now goes into the first INSERT: no UPDATE follows for it.
     placed = None if asking else resident.grid_id
+    routing = await choose_assignee(uow, placed, prediction.category)
     ticket = await open_ticket(
-        session,
+        uow,
         now,
         "resident",
         source="resident",
@@ -51,7 +57,12 @@ async def submit(
     )
     if asking:
         return _ask_category(ticket.category_options)
-    reply = await _dispatch(session, ticket, resident, now, ports.policy)
+    if placed is None:
+        return texts.REPORT_WAITING_FOR_LOCATION
+    await propose_change(uow, ticket)
+    alert = _may_alert(ticket, resident, now, policy)
+    staff = await assign(uow, ticket, routing, now, policy, alert=alert)
+    reply = _routed(ticket, staff)
     return f"{texts.URGENT_FIRST_LINE}\n{reply}" if ticket.urgent else reply
 
 
@@ -62,42 +73,48 @@ def choice_number(text: str, options: int) -> int | None:
 
 
 async def choose(
-    session: AsyncSession, ticket: Ticket, resident: Resident, number: int, ports: Ports
+    uow: UnitOfWork,
+    ticket: Ticket,
+    resident: Resident,
+    number: int,
+    now: datetime,
+    policy: Policy,
 ) -> str:
     """The resident picked a category by number: the report goes out."""
-    now = ports.clock.now()
     ticket.category = ticket.category_options[number - 1]
     ticket.category_options = None
-    session.add(record(ticket, "categorize", actor="resident", now=now, note=ticket.category))
-    return await _dispatch(session, ticket, resident, now, ports.policy)
+    uow.add(record(ticket, "categorize", actor="resident", now=now, note=ticket.category))
+    return await _dispatch(uow, ticket, resident, now, policy)
 
 
 async def settle_choice(
-    session: AsyncSession, ticket: Ticket, resident: Resident, ports: Ports
+    uow: UnitOfWork, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
 ) -> str:
     """The resident wrote something else: the waiting report goes out as the likeliest kind."""
-    now = ports.clock.now()
     ticket.category_options = None
-    session.add(record(ticket, "categorize", actor="system", now=now, note=ticket.category))
+    uow.add(record(ticket, "categorize", actor="system", now=now, note=ticket.category))
     if resident.grid_id is None:
         return texts.REPORT_WAITING_FOR_LOCATION
-    staff = await _place_and_route(session, ticket, resident, now, ports.policy)
+    staff = await _place_and_route(uow, ticket, resident, now, policy)
     return texts.CHOICE_SETTLED.format(line=_line(ticket, staff))
 
 
 async def open_waiting(
-    session: AsyncSession, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
+    uow: UnitOfWork, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
 ) -> str:
     """One line for a report that waited for the resident's location."""
-    return _line(ticket, await _place_and_route(session, ticket, resident, now, policy))
+    return _line(ticket, await _place_and_route(uow, ticket, resident, now, policy))
 
 
 async def _dispatch(
-    session: AsyncSession, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
+    uow: UnitOfWork, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
 ) -> str:
     if resident.grid_id is None:
         return texts.REPORT_WAITING_FOR_LOCATION
-    staff = await _place_and_route(session, ticket, resident, now, policy)
+    return _routed(ticket, await _place_and_route(uow, ticket, resident, now, policy))
+
+
+def _routed(ticket: Ticket, staff: Staff | None) -> str:
     name = category_name(ticket.category)
     if staff is None:
         return texts.REPORT_UNASSIGNED.format(code=ticket.code, category=name)
@@ -105,14 +122,13 @@ async def _dispatch(
 
 
 async def _place_and_route(
-    session: AsyncSession, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
+    uow: UnitOfWork, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
 ) -> Staff | None:
     ticket.grid_id = resident.grid_id
     ticket.lat, ticket.lon = ticket.lat or resident.lat, ticket.lon or resident.lon
     ticket.place = ticket.place or resident.place
-    return await route(
-        session, ticket, now, policy, alert=_may_alert(ticket, resident, now, policy)
-    )
+    await propose_change(uow, ticket)
+    return await route(uow, ticket, now, policy, alert=_may_alert(ticket, resident, now, policy))
 
 
 def _may_alert(ticket: Ticket, resident: Resident, now: datetime, policy: Policy) -> bool:

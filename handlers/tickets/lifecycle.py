@@ -100,4 +100,4 @@ def refusal(ticket: Ticket, action: str) -> str:
 def record(
     ticket: Ticket, action: str, *, actor: str, now: datetime, note: str | None = None
 ) -> TicketEvent:
-    return TicketEvent(ticket_id=ticket.id, at=now, actor=actor, action=action, note=note)
+    return TicketEvent(ticket=ticket, at=now, actor=actor, action=action, note=note)

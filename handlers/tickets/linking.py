@@ -6,7 +6,6 @@ import math
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.policy import Policy
@@ -14,6 +13,7 @@ from handlers.tickets.lifecycle import OPEN, record
 from handlers.tickets.notify import tell_staff
 from handlers.tickets.routing import clip
 from storage.models import Resident, Staff, Ticket, TicketReporter
+from storage.uow import UnitOfWork
 
 EARTH_RADIUS_M = 6_371_000
 METRES_PER_DEGREE = 111_320
@@ -38,7 +38,7 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 async def find(
-    session: AsyncSession, resident: Resident, category: str, now: datetime, policy: Policy
+    uow: UnitOfWork, resident: Resident, category: str, now: datetime, policy: Policy
 ) -> Ticket | None:
     """An open ticket of the same category from another household within the radius and
     window, nearest first."""
@@ -47,7 +47,7 @@ async def find(
     radius = policy.duplicate_radius_m
     dlat = radius / METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(resident.lat)), 0.01)
-    found = await session.scalars(
+    found = await uow.scalars(
         NEARBY,
         {
             "category": category,
@@ -65,21 +65,21 @@ async def find(
 
 
 async def link(
-    session: AsyncSession, ticket: Ticket, resident: Resident, text: str, now: datetime
+    uow: UnitOfWork, ticket: Ticket, resident: Resident, text: str, now: datetime
 ) -> str:
-    linked = await session.scalar(
+    linked = await uow.scalar(
         select(TicketReporter).where(
             TicketReporter.ticket_id == ticket.id, TicketReporter.resident_id == resident.id
         )
     )
     if linked is None:
-        session.add(
+        uow.add(
             TicketReporter(ticket_id=ticket.id, resident_id=resident.id, text=text, created_at=now)
         )
     event = record(ticket, "duplicate", actor="resident", now=now, note=clip(text, 60))
-    assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    assignee = await uow.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     await tell_staff(
-        session,
+        uow,
         event,
         [assignee] if assignee else [],
         texts.DUPLICATE_NOTICE.format(code=ticket.code, text=clip(text, 100)),

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.policy import Policy
-from handlers.registry.collection import propose_change
 from handlers.tickets.lifecycle import record, transition
 from handlers.tickets.notify import tell_staff
 from nlu.categories import category_name
-from storage import repos
 from storage.models import OrgUnit, Staff, Ticket
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 CODE_PREFIX = "GB-"
@@ -24,87 +21,100 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 5
 FALLBACK_ROLES = ("grid_worker", "supervisor")
 NOTICE_TEXT_CHARS = 400  # a WeCom text message holds at most 2048 bytes
-CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
 
 
-async def new_code(session: AsyncSession) -> str:
+@dataclass(frozen=True)
+class Routing:
+    """Where a ticket goes: its grid and the units above (nearest first) and the person who
+    takes it (None: nobody can)."""
+
+    chain: list[OrgUnit]
+    staff: Staff | None
+
+    @property
+    def grid(self) -> OrgUnit | None:
+        return self.chain[0] if self.chain else None
+
+
+async def new_code(uow: UnitOfWork) -> str:
     while True:
         code = CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if not await session.scalar(CODE_TAKEN, {"code": code}):
+        if not await uow.tickets.code_taken(code):
             return code
 
 
 async def open_ticket(
-    session: AsyncSession, now: datetime, actor: str, note: str | None = None, **fields
+    uow: UnitOfWork, now: datetime, actor: str, note: str | None = None, **fields
 ) -> Ticket:
-    """A new ticket with its code and the first line of its trail."""
+    """A new ticket with its code and the first line of its trail, written at the next flush
+    together with whatever else happens to it in this unit of work."""
     ticket = Ticket(
-        code=await new_code(session), state="new", created_at=now, updated_at=now, **fields
+        code=await new_code(uow), state="new", created_at=now, updated_at=now, **fields
     )
-    session.add(ticket)
-    await session.flush()
-    session.add(record(ticket, "create", actor=actor, now=now, note=note))
+    uow.add(ticket, record(ticket, "create", actor=actor, now=now, note=note))
     return ticket
 
 
-async def find_handler(
-    session: AsyncSession, chain: list[OrgUnit], category: str, exclude: Staff | None = None
-) -> Staff | None:
+async def choose_assignee(
+    uow: UnitOfWork, grid_id: int | None, category: str, exclude: Staff | None = None
+) -> Routing:
     """The routed role nearest the grid, else the grid worker, else a supervisor above;
-    never `exclude` (who just gave the ticket back). `chain` is the grid and its ancestors."""
-    role = await repos.route_role(session, chain, category)
+    never `exclude` (who just gave the ticket back)."""
+    if grid_id is None:
+        return Routing([], None)
+    chain = await uow.org.chain(grid_id)
+    role = await uow.org.route_role(chain, category)
     roles = ((role,) if role else ()) + FALLBACK_ROLES
-    found = await repos.least_busy(session, [unit.id for unit in chain], roles, exclude)
-    return next(
-        (
-            found[unit.id, wanted]
-            for wanted in roles
-            for unit in chain
-            if (unit.id, wanted) in found
-        ),
+    found = await uow.people.least_busy([unit.id for unit in chain], roles, exclude)
+    staff = next(
+        (found[u.id, wanted] for wanted in roles for u in chain if (u.id, wanted) in found),
         None,
     )
+    return Routing(chain, staff)
+
+
+async def assign(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    routing: Routing,
+    now: datetime,
+    policy: Policy,
+    alert: bool = True,
+) -> Staff | None:
+    """Give the ticket to the chosen person and tell them on WeCom; None when nobody can
+    take it. An urgent ticket also alerts the centres, unless `alert` is false (its
+    reporter's emergency alerted them a moment ago)."""
+    ticket.unit_id = ticket.grid_id
+    staff = routing.staff
+    if staff is None:
+        log.warning("no staff to route ticket %s in unit %s", ticket.code, ticket.grid_id)
+    else:
+        ticket.assignee_id, ticket.assignee = staff.id, staff
+        event = transition(
+            ticket, "assign", actor="system", now=now, note=staff.userid, policy=policy
+        )
+        notice = staff_notice(ticket, routing.grid)
+        await tell_staff(uow, event, [staff], notice, now, ticket.grid_id, urgent=ticket.urgent)
+    if ticket.urgent and routing.chain and alert:
+        await alert_centres(uow, ticket, routing.chain, staff, now)
+    return staff
 
 
 async def route(
-    session: AsyncSession,
+    uow: UnitOfWork,
     ticket: Ticket,
     now: datetime,
     policy: Policy,
     exclude: Staff | None = None,
     alert: bool = True,
 ) -> Staff | None:
-    """Assign the ticket and tell the assignee on WeCom; None when nobody can take it. An
-    urgent ticket also alerts the centres, unless `alert` is false (its reporter's emergency
-    alerted them a moment ago)."""
-    chain = await repos.unit_chain(session, ticket.grid_id)
-    grid = chain[0] if chain else None
-    ticket.unit_id = ticket.grid_id
-    await propose_change(session, ticket)
-    staff = await find_handler(session, chain, ticket.category, exclude)
-    if staff is None:
-        log.warning("no staff to route ticket %s in unit %s", ticket.code, ticket.grid_id)
-    else:
-        ticket.assignee_id = staff.id
-        event = transition(
-            ticket, "assign", actor="system", now=now, note=staff.userid, policy=policy
-        )
-        await tell_staff(
-            session,
-            event,
-            [staff],
-            staff_notice(ticket, grid),
-            now,
-            ticket.grid_id,
-            urgent=ticket.urgent,
-        )
-    if ticket.urgent and chain and alert:
-        await alert_centres(session, ticket, chain, staff, now)
-    return staff
+    """Route a ticket anew (given back, transferred, reopened, categorised late)."""
+    routing = await choose_assignee(uow, ticket.grid_id, ticket.category, exclude)
+    return await assign(uow, ticket, routing, now, policy, alert=alert)
 
 
 async def alert_centres(
-    session: AsyncSession,
+    uow: UnitOfWork,
     ticket: Ticket,
     chain: list[OrgUnit],
     handler: Staff | None,
@@ -113,7 +123,7 @@ async def alert_centres(
     """An emergency goes at once to the village and township centres' supervisors."""
     grid = chain[0]
     units = [u.id for u in chain if u.level in ("village", "township")]
-    supervisors = await repos.supervisors(session, units)
+    supervisors = await uow.people.supervisors(units)
     text = texts.STAFF_URGENT_ALERT.format(
         code=ticket.code,
         category=category_name(ticket.category),
@@ -124,7 +134,7 @@ async def alert_centres(
     event = record(
         ticket, "alert", actor="system", now=now, note=",".join(s.userid for s in supervisors)
     )
-    await tell_staff(session, event, supervisors, text, now, grid.id, urgent=True)
+    await tell_staff(uow, event, supervisors, text, now, grid.id, urgent=True)
 
 
 def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
 from handlers.calendar import SHANGHAI
@@ -13,6 +12,7 @@ from handlers.masking import mask_text
 from handlers.tickets.routing import clip
 from nlu.categories import category_name
 from storage.models import Staff, Ticket, TicketEvent
+from storage.uow import UnitOfWork
 
 DETAIL_TEXT_CHARS = 300  # of the report, in `工单 CODE`; the trail follows
 
@@ -30,11 +30,11 @@ def lateness(delta: timedelta) -> str:
     return f"{minutes // (60 * 24)} 天"
 
 
-async def ticket_detail(session: AsyncSession, ticket: Ticket, masked: bool = True) -> str:
+async def ticket_detail(uow: UnitOfWork, ticket: Ticket, masked: bool = True) -> str:
     """The ticket as staff read it; `masked`: phone and ID numbers in what residents and staff
     wrote are masked, for whoever does not handle it."""
     shown = mask_text if masked else str
-    assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    assignee = await uow.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     deadline = (
         f"{texts.DEADLINE_NAMES[ticket.deadline_kind]} {local(ticket.deadline_at)} 前"
         if ticket.deadline_at
@@ -51,11 +51,11 @@ async def ticket_detail(session: AsyncSession, ticket: Ticket, masked: bool = Tr
         text=clip(shown(ticket.text), DETAIL_TEXT_CHARS),
         deadline=deadline,
     )
-    lines = [head, *await trail_lines(session, ticket, masked)]
+    lines = [head, *await trail_lines(uow, ticket, masked)]
     return "\n".join([*lines, texts.TICKET_MASKED] if masked else lines)
 
 
-async def trail_lines(session: AsyncSession, ticket: Ticket, masked: bool = True) -> list[str]:
+async def trail_lines(uow: UnitOfWork, ticket: Ticket, masked: bool = True) -> list[str]:
     shown = mask_text if masked else str
     return [
         texts.TRAIL_LINE.format(
@@ -64,13 +64,13 @@ async def trail_lines(session: AsyncSession, ticket: Ticket, masked: bool = True
             action=texts.TRAIL_ACTIONS.get(e.action, e.action),
             note=f"：{shown(e.note)}" if e.note else "",
         )
-        for e in await trail_events(session, ticket)
+        for e in await trail_events(uow, ticket)
     ]
 
 
-async def trail_events(session: AsyncSession, ticket: Ticket) -> list[TicketEvent]:
+async def trail_events(uow: UnitOfWork, ticket: Ticket) -> list[TicketEvent]:
     return list(
-        await session.scalars(
+        await uow.scalars(
             select(TicketEvent)
             .where(TicketEvent.ticket_id == ticket.id)
             .order_by(TicketEvent.at, TicketEvent.id)

@@ -1,0 +1,20 @@
+"""Every query, as repositories over the unit of work's session, one per aggregate. The
+statements every message runs are built once, with bound parameters: building and keying a
+statement anew costs more CPU than PostgreSQL spends running it."""
+
+from storage.repos.org import Org, under
+from storage.repos.people import People
+from storage.repos.registry import Registry
+from storage.repos.rhythm import Rhythm
+from storage.repos.tickets import OPEN_STATES, Tickets, ticket_query
+
+__all__ = [
+    "OPEN_STATES",
+    "Org",
+    "People",
+    "Registry",
+    "Rhythm",
+    "Tickets",
+    "ticket_query",
+    "under",
+]

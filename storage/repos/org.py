@@ -1,0 +1,79 @@
+"""The org tree (grid → village → township → county), its routes and reference data."""
+
+from __future__ import annotations
+
+from sqlalchemy import Text, bindparam, cast, literal, select, update
+
+from storage.db import insert_ignoring
+from storage.models import DataVersion, OrgUnit, Route
+from storage.repos.base import Repository
+
+
+def _unit_chain():
+    chain = (
+        select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth"))
+        .where(OrgUnit.id == bindparam("unit_id"))
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union_all(
+        select(OrgUnit.id, OrgUnit.parent_id, chain.c.depth + 1).where(
+            OrgUnit.id == chain.c.parent_id
+        )
+    )
+    return select(OrgUnit).join(chain, OrgUnit.id == chain.c.id).order_by(chain.c.depth)
+
+
+UNIT_CHAIN = _unit_chain()
+ROUTES = select(Route.unit_id, Route.role).where(
+    Route.unit_id.in_(bindparam("unit_ids", expanding=True)),
+    Route.category == bindparam("category"),
+)
+VERSION = select(DataVersion.version).where(DataVersion.name == bindparam("name"))
+
+
+def under(path: str):
+    """The condition on OrgUnit: this unit (by path) and every unit below it."""
+    return (OrgUnit.path == path) | OrgUnit.path.startswith(path + "/", autoescape=True)
+
+
+class Org(Repository):
+    async def unit(self, unit_id: int) -> OrgUnit | None:
+        return await self.session.get(OrgUnit, unit_id)
+
+    async def chain(self, unit_id: int) -> list[OrgUnit]:
+        """The unit and its ancestors, nearest first (one recursive query)."""
+        return list(await self.session.scalars(UNIT_CHAIN, {"unit_id": unit_id}))
+
+    async def route_role(self, chain: list[OrgUnit], category: str) -> str | None:
+        """The role a category is routed to, from the unit nearest the grid that says."""
+        ids = [unit.id for unit in chain]
+        rows = await self.session.execute(ROUTES, {"unit_ids": ids, "category": category})
+        roles = dict(rows.all())
+        return next((roles[i] for i in ids if i in roles), None)
+
+    async def subtree_ids(self, unit_id: int) -> list[int]:
+        """The unit and every unit below it."""
+        unit = await self.session.get(OrgUnit, unit_id)
+        return list(await self.session.scalars(select(OrgUnit.id).where(under(unit.path))))
+
+    async def grid_boundaries(self) -> list[tuple[int, str | None]]:
+        """Every grid's id and boundary as GeoJSON text, left for the caller to decode."""
+        rows = await self.session.execute(
+            select(OrgUnit.id, cast(OrgUnit.boundary, Text)).where(OrgUnit.level == "grid")
+        )
+        return [(grid_id, text) for grid_id, text in rows]
+
+    async def data_version(self, name: str) -> int:
+        """How many times this kind of reference data has changed (0: never)."""
+        return await self.session.scalar(VERSION, {"name": name}) or 0
+
+    async def raise_data_version(self, name: str) -> None:
+        """Record, in the caller's transaction, that this kind of reference data changed."""
+        await self.session.execute(
+            insert_ignoring(self.session, DataVersion, "name"), {"name": name, "version": 0}
+        )
+        await self.session.execute(
+            update(DataVersion)
+            .where(DataVersion.name == name)
+            .values(version=DataVersion.version + 1)
+        )

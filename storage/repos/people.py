@@ -1,0 +1,116 @@
+"""Residents (openids on the Official Account) and staff (WeCom userids)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import selectinload
+
+from storage.db import insert_ignoring
+from storage.models import OrgUnit, Resident, Staff, Ticket
+from storage.repos.base import Repository
+from storage.repos.tickets import OPEN_STATES
+
+LEAST_BUSY_FIRST = (
+    select(Staff)
+    .where(
+        Staff.unit_id.in_(bindparam("unit_ids", expanding=True)),
+        Staff.role.in_(bindparam("roles", expanding=True)),
+        Staff.active.is_(True),
+        Staff.id != bindparam("exclude"),
+    )
+    .order_by(
+        select(func.count(Ticket.id))
+        .where(Ticket.assignee_id == Staff.id, Ticket.state.in_(OPEN_STATES))
+        .scalar_subquery()
+        .desc(),
+        Staff.userid.desc(),
+    )
+)
+ON_DUTY_BY_USERID = select(Staff).where(
+    Staff.userid == bindparam("userid"), Staff.active.is_(True)
+)
+ANY_BY_USERID = select(Staff).where(Staff.userid == bindparam("userid"))
+# The resident's row is locked for the message's transaction (PostgreSQL; SQLite has one
+# writer): one resident's messages at once are handled one after another, so their rate
+# limit and emergency alerts count every one.
+RESIDENT_BY_OPENID = (
+    select(Resident).where(Resident.openid == bindparam("openid")).with_for_update()
+)
+
+
+class People(Repository):
+    async def resident(self, openid: str) -> Resident | None:
+        """Asked once per unit of work: the limiter and the handler share what it found."""
+        known = self.session.info.setdefault("residents", {})
+        if openid not in known:
+            known[openid] = await self.session.scalar(RESIDENT_BY_OPENID, {"openid": openid})
+        return known[openid]
+
+    async def get_or_add_resident(self, openid: str, now: datetime) -> Resident:
+        """The resident, added if new; two first messages at once add one."""
+        resident = await self.resident(openid)
+        if resident is None:
+            await self.session.execute(
+                insert_ignoring(self.session, Resident, "openid"),
+                {"openid": openid, "created_at": now, "subscribed": True},
+            )
+            del self.session.info["residents"][openid]
+            resident = await self.resident(openid)
+        return resident
+
+    async def staff(self, userid: str, *, off_duty_too: bool = False) -> Staff | None:
+        """The staff member on duty with this WeCom userid (or off duty too, for operators)."""
+        query = ANY_BY_USERID if off_duty_too else ON_DUTY_BY_USERID
+        return await self.session.scalar(query, {"userid": userid})
+
+    async def find_staff(self, who: str) -> list[Staff]:
+        """Staff by WeCom userid, else by name (possibly several)."""
+        by_id = await self.staff(who)
+        if by_id:
+            return [by_id]
+        query = select(Staff).where(Staff.name == who, Staff.active.is_(True))
+        return list(await self.session.scalars(query.order_by(Staff.userid)))
+
+    async def roster(self) -> list[Staff]:
+        """Everyone on the roster, on duty or not, with their units."""
+        query = select(Staff).options(selectinload(Staff.unit)).order_by(Staff.userid)
+        return list(await self.session.scalars(query))
+
+    async def grid_workers(self) -> list[Staff]:
+        query = select(Staff).where(Staff.role == "grid_worker", Staff.active.is_(True))
+        return list(await self.session.scalars(query.order_by(Staff.userid)))
+
+    async def supervisors(self, unit_ids: list[int]) -> list[Staff]:
+        query = select(Staff).where(
+            Staff.unit_id.in_(unit_ids), Staff.role == "supervisor", Staff.active.is_(True)
+        )
+        return list(await self.session.scalars(query.order_by(Staff.userid)))
+
+    async def supervisors_at_level(self, level: str) -> list[Staff]:
+        """The supervisors on duty of every unit at this level (county, township …)."""
+        units = select(OrgUnit.id).where(OrgUnit.level == level)
+        query = select(Staff).where(
+            Staff.role == "supervisor", Staff.active.is_(True), Staff.unit_id.in_(units)
+        )
+        return list(await self.session.scalars(query.order_by(Staff.userid)))
+
+    async def least_busy(
+        self, unit_ids: list[int], roles: tuple[str, ...], exclude: Staff | None = None
+    ) -> dict[tuple[int, str], Staff]:
+        """For each (unit, role), the active member with the fewest open tickets (then by
+        userid), in one query."""
+        found = await self.session.scalars(
+            LEAST_BUSY_FIRST,
+            {"unit_ids": unit_ids, "roles": list(roles), "exclude": exclude.id if exclude else -1},
+        )
+        return {(staff.unit_id, staff.role): staff for staff in found}
+
+    async def least_busy_staff(
+        self, unit_id: int, role: str, exclude: Staff | None = None
+    ) -> Staff | None:
+        return (await self.least_busy([unit_id], (role,), exclude)).get((unit_id, role))
+
+    async def grid_worker(self, grid_id: int) -> Staff | None:
+        return await self.least_busy_staff(grid_id, "grid_worker")

@@ -1,0 +1,128 @@
+"""Tickets, their trail and the households linked to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import selectinload
+
+from storage.models import Resident, Ticket, TicketReporter
+from storage.repos.base import Repository
+
+OPEN_STATES = ("new", "assigned", "accepted", "on_site")
+CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
+
+
+def ticket_query():
+    return select(Ticket).options(
+        selectinload(Ticket.grid), selectinload(Ticket.assignee), selectinload(Ticket.resident)
+    )
+
+
+def _awaiting_answer():
+    """Only the ticket's own resident picks its kind or rates it: a household linked to it
+    later neither reopens nor closes another household's ticket."""
+    own = Ticket.resident_id == bindparam("resident_id")
+    choosing = (Ticket.state == "new") & Ticket.category_options.is_not(None)
+    return select(Ticket.id, Ticket.state, Ticket.created_at, Ticket.resolved_at).where(
+        own & (choosing | (Ticket.state == "resolved"))
+    )
+
+
+AWAITING_ANSWER = _awaiting_answer()
+
+
+class Tickets(Repository):
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self.session.get(Ticket, ticket_id)
+
+    async def by_code(self, code: str) -> Ticket | None:
+        return await self.session.scalar(ticket_query().where(Ticket.code == code))
+
+    async def code_taken(self, code: str) -> bool:
+        return await self.session.scalar(CODE_TAKEN, {"code": code}) is not None
+
+    async def due_ids(self, now: datetime, limit: int) -> list[int]:
+        """Tickets past a deadline (a rating's wait included), earliest first."""
+        query = (
+            select(Ticket.id)
+            .where(Ticket.deadline_at <= now, Ticket.state.in_((*OPEN_STATES, "resolved")))
+            .order_by(Ticket.deadline_at)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(query))
+
+    async def lock_if_due(self, ticket_id: int, now: datetime) -> Ticket | None:
+        """The ticket, locked for this transaction, if it is still past its deadline and no
+        other process holds it."""
+        query = (
+            select(Ticket)
+            .options(selectinload(Ticket.assignee))
+            .where(Ticket.id == ticket_id, Ticket.deadline_at <= now)
+            .with_for_update(skip_locked=True)
+        )
+        return await self.session.scalar(query)
+
+    async def of_staff(self, staff_id: int) -> list[Ticket]:
+        query = ticket_query().where(Ticket.assignee_id == staff_id, Ticket.state.in_(OPEN_STATES))
+        return list(await self.session.scalars(query.order_by(Ticket.created_at)))
+
+    async def open_of_resident(self, resident_id: int) -> list[Ticket]:
+        query = ticket_query().where(
+            Ticket.resident_id == resident_id, Ticket.state.in_(OPEN_STATES)
+        )
+        return list(await self.session.scalars(query.order_by(Ticket.created_at)))
+
+    async def unrouted_of_resident(self, resident_id: int) -> list[Ticket]:
+        """The resident's reports that wait for their location."""
+        query = ticket_query().where(
+            Ticket.resident_id == resident_id,
+            Ticket.state == "new",
+            Ticket.grid_id.is_(None),
+            Ticket.category_options.is_(None),
+        )
+        return list(await self.session.scalars(query.order_by(Ticket.created_at)))
+
+    async def in_units(
+        self, unit_ids: list[int], states: tuple[str, ...] = OPEN_STATES
+    ) -> list[Ticket]:
+        query = ticket_query().where(Ticket.grid_id.in_(unit_ids), Ticket.state.in_(states))
+        return list(await self.session.scalars(query.order_by(Ticket.created_at)))
+
+    async def reporters(self, ticket: Ticket) -> list[Resident]:
+        """The resident who reported the ticket and every household linked to it since."""
+        linked = select(TicketReporter.resident_id).where(TicketReporter.ticket_id == ticket.id)
+        query = (
+            select(Resident)
+            .where((Resident.id == ticket.resident_id) | Resident.id.in_(linked))
+            .order_by(Resident.id)
+        )
+        return list(await self.session.scalars(query))
+
+    async def is_reporter(self, ticket: Ticket, resident_id: int) -> bool:
+        """Whether the resident reported the ticket or was linked to it as the same problem."""
+        if ticket.resident_id == resident_id:
+            return True
+        linked = select(TicketReporter.id).where(
+            TicketReporter.ticket_id == ticket.id, TicketReporter.resident_id == resident_id
+        )
+        return await self.session.scalar(linked) is not None
+
+    async def awaiting_answer(self, resident_id: int) -> tuple[Ticket | None, Ticket | None]:
+        """What the resident's next message may answer: the latest report waiting for them to
+        pick its kind, and the latest resolved ticket they reported (waiting for a rating).
+        One light query; the tickets are loaded only when there are some."""
+        rows = (await self.session.execute(AWAITING_ANSWER, {"resident_id": resident_id})).all()
+        choosing = [row for row in rows if row.state == "new"]
+        resolved = [row for row in rows if row.state == "resolved"]
+        picked = [
+            max(choosing, key=lambda row: (row.created_at, row.id)) if choosing else None,
+            max(resolved, key=lambda row: (row.resolved_at, row.id)) if resolved else None,
+        ]
+        wanted = [row.id for row in picked if row]
+        if not wanted:
+            return None, None
+        query = ticket_query().where(Ticket.id.in_(wanted))
+        tickets = {t.id: t for t in await self.session.scalars(query)}
+        return tuple(tickets[row.id] if row else None for row in picked)

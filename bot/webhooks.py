@@ -124,10 +124,11 @@ class Webhook:
         if not reply:
             return web.Response(text="success")
         query = request.query
+        now = self.clock.now().timestamp()
         sealed = self.channel.seal(
-            wire.reply_xml(reply, xml, self.channel.name),
+            wire.reply_to(msg, reply, now),
             query.get("nonce", ""),
-            query.get("timestamp", "") or str(int(time.time())),
+            query.get("timestamp", "") or str(int(now)),
         )
         return web.Response(text=sealed, content_type="application/xml")
 

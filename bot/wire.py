@@ -13,14 +13,17 @@ from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
-from wechatpy import parse_message as parse_mp
 from wechatpy.crypto import PrpCrypto as MpPrpCrypto
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.enterprise import parse_message as parse_work
 from wechatpy.enterprise.crypto import PrpCrypto as WorkPrpCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
+from wechatpy.enterprise.events import EVENT_TYPES as WORK_EVENTS
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
+from wechatpy.enterprise.messages import MESSAGE_TYPES as WORK_MESSAGES
+from wechatpy.events import EVENT_TYPES as MP_EVENTS
 from wechatpy.exceptions import InvalidAppIdException
+from wechatpy.messages import MESSAGE_TYPES as MP_MESSAGES
+from wechatpy.messages import UnknownMessage
 from wechatpy.utils import WeChatSigner
 
 from handlers.inbound import Inbound
@@ -133,20 +136,42 @@ class Channel:
 
 def inbound(channel: str, xml: str) -> Inbound:
     """Reduce a checked, decrypted message to what the handlers need."""
-    parsed = parse_xml(xml.encode("utf-8"))
+    parsed = parse_xml(xml.encode("utf-8"))  # the one parse of the message
     if not parsed.get("MsgType") or (parsed["MsgType"] == "event" and not parsed.get("Event")):
         raise Refused(400, "message type missing")
     try:
-        message = (parse_mp if channel == "mp" else parse_work)(xml)
-        return _to_inbound(channel, message, parsed, xml)
+        return _to_inbound(channel, _message(channel, parsed), parsed, xml)
     except (ValueError, TypeError, KeyError, AttributeError):
         raise Refused(400, "message fields are malformed") from None
+
+
+def _message(channel: str, fields: dict[str, str]):
+    """wechatpy's message or event object over the fields parsed once (its parse_message
+    would parse the XML again), chosen as wechatpy chooses it."""
+    messages, events = (
+        (MP_MESSAGES, MP_EVENTS) if channel == "mp" else (WORK_MESSAGES, WORK_EVENTS)
+    )
+    kind = fields["MsgType"].lower()
+    device = channel == "mp" and kind.startswith("device_")
+    if kind != "event" and not device:
+        return messages.get(kind, UnknownMessage)(dict(fields))
+    event = fields["Event"].lower() if fields.get("Event") else kind
+    if device and fields.get("Event"):
+        event = f"device_{event}"
+    key = fields.get("EventKey") or ""
+    if channel == "mp" and event == "subscribe":
+        if key.startswith(("scanbarcode|", "scanimage|")):
+            event = "subscribe_scan_product"
+        elif key.startswith("qrscene_"):
+            event = "subscribe_scan"  # a QR code's subscribe, not the plain one answered
+    return events.get(event, UnknownMessage)(dict(fields))
 
 
 def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbound:
     sender = _sender(message)
     key = _key(message, fields)
-    common = {"channel": channel, "key": key, "sender": sender, "raw": xml}
+    account = fields.get("ToUserName", "").strip()
+    common = {"channel": channel, "key": key, "sender": sender, "account": account, "raw": xml}
     kind = message.type
     if kind == "text":
         return Inbound(kind="text", text=message.content or "", **common)
@@ -204,14 +229,13 @@ def _coordinates(lat: object, lon: object) -> tuple[float | None, float | None]:
     return None, None
 
 
-def reply_xml(text: str, xml: str, channel: str) -> str:
-    """The passive text reply to the message `xml`, on either channel: every reply is rendered
-    here, each field as text whatever it contains."""
-    fields = parse_xml(xml.encode("utf-8"))
+def reply_to(msg: Inbound, text: str, now: float) -> str:
+    """The passive text reply to `msg`, on either channel, at `now` (a Unix time): every
+    reply is rendered here, each field as text whatever it contains."""
     return (
-        f"<xml><ToUserName>{cdata(fields.get('FromUserName', '').strip())}</ToUserName>"
-        f"<FromUserName>{cdata(fields.get('ToUserName', '').strip())}</FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime>"
+        f"<xml><ToUserName>{cdata(msg.sender.strip())}</ToUserName>"
+        f"<FromUserName>{cdata(msg.account)}</FromUserName>"
+        f"<CreateTime>{int(now)}</CreateTime>"
         f"<MsgType>{cdata('text')}</MsgType>"
         f"<Content>{cdata(clip_to_bytes(xml_chars(text), REPLY_BYTES))}</Content></xml>"
     )
@@ -236,3 +260,9 @@ def clip_to_bytes(text: str, limit: int) -> str:
         return text
     room = limit - len(ELLIPSIS.encode("utf-8"))
     return encoded[:room].decode("utf-8", errors="ignore") + ELLIPSIS
+
+
+def reply_xml(text: str, xml: str, channel: str, now: float | None = None) -> str:
+    """The passive reply to the decrypted message `xml` (for tools and tests that hold the
+    XML; the service replies to the message it already read, with `reply_to`)."""
+    return reply_to(inbound(channel, xml), text, time.time() if now is None else now)

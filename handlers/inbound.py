@@ -15,6 +15,7 @@ class Inbound:
     lat: float | None = None
     lon: float | None = None
     label: str = ""
+    account: str = ""  # ToUserName: the Official Account or the WeCom corp written to
     media_id: str = ""
     pic_url: str = ""
     raw: str = ""  # the whole decrypted message, kept for kinds we do not understand

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,6 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nlu.categories import CATEGORY_IDS
 from storage.crypto import DataKey
 from storage.models import OrgUnit, Route, Staff
 from storage.repos import Org
@@ -62,6 +61,7 @@ class ImportPlan:
     routes: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     roster: bool = False  # a staff file was given: everyone it leaves out goes off duty
+    categories: frozenset[str] = frozenset()  # the duties a route may name
 
 
 @dataclass
@@ -235,7 +235,7 @@ def _staff_problem(row: dict, seen: set[str]) -> str | None:
 def check_routes(path: Path, plan: ImportPlan) -> None:
     for line, row in read_csv(path, ROUTES_HEADER, plan):
         where = f"{path}: line {line}"
-        if row["category"] not in CATEGORY_IDS:
+        if row["category"] not in plan.categories:
             plan.problems.append(f"{where}: category {row['category']!r} is unknown")
         elif row["role"] not in ROLES:
             plan.problems.append(f"{where}: role {row['role']!r} is unknown")
@@ -372,8 +372,11 @@ async def _upsert_route(session: AsyncSession, unit: OrgUnit, row: dict) -> None
     route.role = row["role"]
 
 
-def plan_import(grids: Path | None, staff: Path | None, routes: Path | None) -> ImportPlan:
-    plan = ImportPlan()
+def plan_import(
+    grids: Path | None, staff: Path | None, routes: Path | None, *, categories: Collection[str]
+) -> ImportPlan:
+    """Everything read and checked; `categories`: the duty ids a route may name."""
+    plan = ImportPlan(categories=frozenset(categories))
     if grids:
         read_grids(grids, plan)
     if staff:
@@ -390,11 +393,13 @@ async def run_import(
     routes: Path | None,
     on_leave: OnLeave | None = None,
     data_key: DataKey | None = None,
+    *,
+    categories: Collection[str],
 ) -> ImportSummary:
     """Check everything, then write everything in one transaction, or nothing."""
     from storage.db import make_engine, make_sessionmaker, upgrade
 
-    plan = plan_import(grids, staff, routes)
+    plan = plan_import(grids, staff, routes, categories=categories)
     if plan.problems:
         raise ImportFailed(plan.problems)
     engine = make_engine(database_url, data_key=data_key)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from nlu.categories import CATEGORY_IDS
 from storage.db import make_engine, make_sessionmaker
 from storage.importer import ImportFailed, run_import
 from storage.models import OrgUnit, Route, Staff
@@ -66,7 +67,7 @@ def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
 
 
 async def test_demo_county_import_builds_the_org_tree_staff_and_routes(database_url):
-    summary = await run_import(database_url, GRIDS, STAFF, ROUTES)
+    summary = await run_import(database_url, GRIDS, STAFF, ROUTES, categories=CATEGORY_IDS)
 
     assert (summary.grids, summary.units_added, summary.staff, summary.routes) == (5, 12, 16, 4)
     units, staff, routes = await read_all(database_url)
@@ -96,17 +97,17 @@ async def test_demo_county_import_builds_the_org_tree_staff_and_routes(database_
 
 
 async def test_importing_the_same_files_again_changes_no_counts(database_url):
-    await run_import(database_url, GRIDS, STAFF, ROUTES)
+    await run_import(database_url, GRIDS, STAFF, ROUTES, categories=CATEGORY_IDS)
     before = await counts(database_url)
 
-    summary = await run_import(database_url, GRIDS, STAFF, ROUTES)
+    summary = await run_import(database_url, GRIDS, STAFF, ROUTES, categories=CATEGORY_IDS)
 
     assert summary.units_added == 0
     assert await counts(database_url) == before == (12, 16, 4)
 
 
 async def test_reimport_updates_a_changed_phone_and_role_in_place(database_url, tmp_path):
-    await run_import(database_url, GRIDS, STAFF, ROUTES)
+    await run_import(database_url, GRIDS, STAFF, ROUTES, categories=CATEGORY_IDS)
     _, staff, _ = await read_all(database_url)
     original = next(person for person in staff if person.userid == "liminghua")
     changed = [
@@ -115,7 +116,9 @@ async def test_reimport_updates_a_changed_phone_and_role_in_place(database_url, 
         for line in STAFF_LINES
     ]  # fmt: skip
 
-    await run_import(database_url, GRIDS, write_staff(tmp_path, changed), ROUTES)
+    await run_import(
+        database_url, GRIDS, write_staff(tmp_path, changed), ROUTES, categories=CATEGORY_IDS
+    )
 
     _, staff, _ = await read_all(database_url)
     updated = next(person for person in staff if person.userid == "liminghua")
@@ -140,7 +143,7 @@ async def test_one_bad_staff_row_writes_nothing_and_names_file_line_and_problem(
     staff = write_staff(tmp_path, [*STAFF_LINES, row])
 
     with pytest.raises(ImportFailed) as raised:
-        await run_import(database_url, GRIDS, staff, ROUTES)
+        await run_import(database_url, GRIDS, staff, ROUTES, categories=CATEGORY_IDS)
 
     assert len(raised.value.problems) == 1, raised.value.problems
     assert raised.value.problems[0].startswith(f"{staff}: line {NEXT_LINE}: ")
@@ -154,7 +157,7 @@ async def test_staff_file_with_the_wrong_header_writes_nothing_and_points_at_lin
     staff = write_staff(tmp_path, ["userid,name,mobile,role,unit", *STAFF_LINES[1:]])
 
     with pytest.raises(ImportFailed) as raised:
-        await run_import(database_url, GRIDS, staff, ROUTES)
+        await run_import(database_url, GRIDS, staff, ROUTES, categories=CATEGORY_IDS)
 
     assert raised.value.problems == [
         f"{staff}: line 1: header must be userid,name,phone,role,unit"
@@ -163,12 +166,12 @@ async def test_staff_file_with_the_wrong_header_writes_nothing_and_points_at_lin
 
 
 async def test_failed_reimport_leaves_the_earlier_import_untouched(database_url, tmp_path):
-    await run_import(database_url, GRIDS, STAFF, ROUTES)
+    await run_import(database_url, GRIDS, STAFF, ROUTES, categories=CATEGORY_IDS)
     changed = [line.replace("13800000001", "13900000001") for line in STAFF_LINES]
     staff = write_staff(tmp_path, [*changed, "zhangsan,张三,13800000099,grid_worker,QH-XX-99"])
 
     with pytest.raises(ImportFailed):
-        await run_import(database_url, GRIDS, staff, ROUTES)
+        await run_import(database_url, GRIDS, staff, ROUTES, categories=CATEGORY_IDS)
 
     _, people, _ = await read_all(database_url)
     assert next(p.phone for p in people if p.userid == "liminghua") == "13800000001"
@@ -212,7 +215,7 @@ async def test_bad_grid_feature_is_refused_naming_file_and_feature(database_url,
     grids = write_grids(tmp_path, _second_feature(change)(copy.deepcopy(DEMO_COLLECTION)))
 
     with pytest.raises(ImportFailed) as raised:
-        await run_import(database_url, grids, STAFF, ROUTES)
+        await run_import(database_url, grids, STAFF, ROUTES, categories=CATEGORY_IDS)
 
     assert len(raised.value.problems) == 1, raised.value.problems
     message = raised.value.problems[0]
@@ -230,7 +233,7 @@ async def test_duplicate_grid_code_is_refused_pointing_at_the_second_feature_and
     grids = write_grids(tmp_path, collection)
 
     with pytest.raises(ImportFailed) as raised:
-        await run_import(database_url, grids, STAFF, ROUTES)
+        await run_import(database_url, grids, STAFF, ROUTES, categories=CATEGORY_IDS)
 
     second = line_of(grids, '"QH-QQ-DG-01"', occurrence=2)
     assert raised.value.problems == [
@@ -246,7 +249,7 @@ async def test_broken_json_is_refused_naming_file_and_line(database_url, tmp_pat
     grids.write_text("\n".join(lines), encoding="utf-8")
 
     with pytest.raises(ImportFailed) as raised:
-        await run_import(database_url, grids, STAFF, ROUTES)
+        await run_import(database_url, grids, STAFF, ROUTES, categories=CATEGORY_IDS)
 
     assert len(raised.value.problems) == 1
     assert raised.value.problems[0].startswith(f"{grids}: line 7: not valid JSON")
@@ -264,7 +267,7 @@ async def test_file_that_is_not_utf8_is_refused_naming_it(database_url, tmp_path
         bad = grids
 
     with pytest.raises(ImportFailed) as raised:
-        await run_import(database_url, grids, staff, ROUTES)
+        await run_import(database_url, grids, staff, ROUTES, categories=CATEGORY_IDS)
 
     assert raised.value.problems == [f"{bad}: not UTF-8 text"]
     assert await counts(database_url) == (0, 0, 0)
@@ -301,7 +304,9 @@ async def test_running_service_takes_up_grids_imported_after_it_started(
 
     ring = [[116.40, 36.52], [116.44, 36.52], [116.44, 36.55], [116.40, 36.55], [116.40, 36.52]]
     grown = with_grid(DEMO_COLLECTION, "QH-QQ-DG-03", "东关三网格", ring)
-    await run_import(seeded_url, write_grids(tmp_path, grown), None, None)  # as `gridbot import`
+    await run_import(
+        seeded_url, write_grids(tmp_path, grown), None, None, categories=CATEGORY_IDS
+    )  # as `gridbot import`
     assert await stack.services.grids.refresh(stack.services.sessionmaker)  # every few seconds
     assert not await stack.services.grids.refresh(stack.services.sessionmaker)  # once
 
@@ -309,7 +314,9 @@ async def test_running_service_takes_up_grids_imported_after_it_started(
 
     moved = [[116.43, 36.52], [116.44, 36.52], [116.44, 36.55], [116.43, 36.55], [116.43, 36.52]]
     shrunk = with_grid(DEMO_COLLECTION, "QH-QQ-DG-03", "东关三网格", moved)
-    await run_import(seeded_url, write_grids(tmp_path, shrunk), None, None)
+    await run_import(
+        seeded_url, write_grids(tmp_path, shrunk), None, None, categories=CATEGORY_IDS
+    )
     assert await stack.services.grids.refresh(stack.services.sessionmaker)
 
     assert "不在我们服务的网格范围内" in await share_east()  # the boundary moved away from it

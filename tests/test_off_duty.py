@@ -18,6 +18,7 @@ from bot.cli import staff
 from bot.devkit.demo import DEMO_DATA_KEY
 from handlers.policy import Policy
 from handlers.rhythm import patrols
+from nlu.categories import CATEGORY_IDS
 from storage.importer import ImportFailed, run_import
 from storage.uow import UnitOfWork
 from tests.cli import run_gridbot
@@ -116,10 +117,12 @@ async def test_off_duty_from_the_cli_survives_a_reimport_that_lists_them_until_o
 async def test_worker_left_out_by_one_import_and_listed_by_the_next_is_back_on_duty(
     stack, seeded_url, tmp_path
 ):
-    await run_import(seeded_url, None, roster_without(tmp_path, "liminghua"), None)
+    await run_import(
+        seeded_url, None, roster_without(tmp_path, "liminghua"), None, categories=CATEGORY_IDS
+    )
     assert OFF_DUTY in await stack.staff_says("liminghua", "我的工单")
 
-    summary = await run_import(seeded_url, None, STAFF, None)
+    summary = await run_import(seeded_url, None, STAFF, None, categories=CATEGORY_IDS)
 
     assert summary.off_duty == 0
     assert "没有待办" in await stack.staff_says("liminghua", "我的工单")
@@ -164,6 +167,7 @@ async def test_ticket_nobody_on_duty_can_take_is_escalated(stack, seeded_url, tm
         None,
         staff.passing_on(Policy()),
         data_key(),
+        categories=CATEGORY_IDS,
     )
 
     assert (summary.off_duty, summary.rerouted) == (4, 1)
@@ -174,7 +178,7 @@ async def test_ticket_nobody_on_duty_can_take_is_escalated(stack, seeded_url, tm
 
 
 async def test_import_without_a_staff_file_takes_nobody_off_duty(seeded_sqlite):
-    summary = await run_import(seeded_sqlite, GRIDS, None, None)
+    summary = await run_import(seeded_sqlite, GRIDS, None, None, categories=CATEGORY_IDS)
 
     assert summary.off_duty == 0
     assert duty_of(seeded_sqlite, "liminghua")["on_duty"] is True
@@ -184,7 +188,13 @@ async def test_staff_file_listing_nobody_is_refused_rather_than_emptying_the_ros
     seeded_sqlite, tmp_path
 ):
     with pytest.raises(ImportFailed) as raised:
-        await run_import(seeded_sqlite, None, roster_without(tmp_path, *all_userids()), None)
+        await run_import(
+            seeded_sqlite,
+            None,
+            roster_without(tmp_path, *all_userids()),
+            None,
+            categories=CATEGORY_IDS,
+        )
 
     [problem] = raised.value.problems
     assert "lists nobody" in problem

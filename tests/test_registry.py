@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.cli.registry import import_households
 from bot.devkit.demo import DEMO_DATA_KEY
 from handlers.registry.retention import ANONYMISED, anonymise_old_tickets
+from nlu.categories import CATEGORY_IDS
 from storage.crypto import DataKey, new_key
 from storage.db import make_engine, make_sessionmaker
 from storage.importer import ImportFailed, run_import
@@ -66,7 +67,7 @@ async def session_for(url: str):
 @pytest.fixture
 async def county_url(database_url):
     """The demo county's grids, staff and routes, with an empty registry."""
-    await run_import(database_url, GRIDS, STAFF, ROUTES)
+    await run_import(database_url, GRIDS, STAFF, ROUTES, categories=CATEGORY_IDS)
     return database_url
 
 

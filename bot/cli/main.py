@@ -513,6 +513,7 @@ def _import(args) -> int:
         return 2
     from bot.cli.staff import passing_on
     from handlers.policy import Policy
+    from nlu.categories import CATEGORY_IDS
     from storage.importer import ImportFailed, run_import
 
     settings = load_settings()
@@ -529,6 +530,7 @@ def _import(args) -> int:
                     args.routes,
                     on_leave,
                     _data_key(settings),
+                    categories=CATEGORY_IDS,
                 )
             )
             left = (
@@ -560,9 +562,14 @@ def _import(args) -> int:
 def _check_households(settings, path: Path, grids: Path | None) -> None:
     from bot.cli import registry
     from bot.cli.tickets import with_session
+    from nlu.categories import CATEGORY_IDS
     from storage.importer import plan_import
 
-    planned = {row.code for row in plan_import(grids, None, None).grids} if grids else set()
+    planned = (
+        {row.code for row in plan_import(grids, None, None, categories=CATEGORY_IDS).grids}
+        if grids
+        else set()
+    )
     registry.require_key(settings.data_key)
     asyncio.run(
         with_session(

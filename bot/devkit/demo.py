@@ -25,6 +25,7 @@ from bot.devkit.console import Console, stdin_lines
 from bot.devkit.fake_wechat import FakeWeChat, Sent
 from bot.devkit.simulator import simulators
 from config.settings import Settings, env_name
+from nlu.categories import CATEGORY_IDS
 from storage.crypto import DataKey, new_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.importer import apply, plan_import
@@ -66,7 +67,12 @@ async def seed(database_url: str, data: Path = DEMO_DATA) -> None:
     engine = make_engine(database_url)
     try:
         await upgrade(engine)
-        plan = plan_import(data / "grids.geojson", data / "staff.csv", data / "routes.csv")
+        plan = plan_import(
+            data / "grids.geojson",
+            data / "staff.csv",
+            data / "routes.csv",
+            categories=CATEGORY_IDS,
+        )
         async with make_sessionmaker(engine)() as session:
             await apply(session, plan)
             await session.commit()

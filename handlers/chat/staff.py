@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from handlers import texts
 from handlers.chat import desk, supervise
 from handlers.chat.verbs import parse
@@ -80,7 +78,7 @@ async def on_staff_image(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
     if staff is None:
         return await not_on_duty(uow, msg.sender)
     now = ports.clock.now()
-    ticket = await _latest(uow, staff, "resolved", Ticket.resolved_at)
+    ticket = await uow.tickets.latest_of_staff(staff.id, "resolved")
     if ticket is not None and now - ticket.resolved_at <= ports.policy.photo_window:
         uow.add(
             Attachment(
@@ -108,7 +106,7 @@ async def on_staff_location(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str 
     kept = await visits.attach_to_visit(uow, staff, msg, ports)
     if kept:
         return kept
-    ticket = await _latest(uow, staff, "on_site", Ticket.on_site_at)
+    ticket = await uow.tickets.latest_of_staff(staff.id, "on_site")
     if ticket is None:
         return None
     note = f"{msg.lat:.6f},{msg.lon:.6f} {msg.label}".strip()
@@ -116,11 +114,6 @@ async def on_staff_location(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str 
         record(ticket, "location", actor=f"staff:{staff.userid}", now=ports.clock.now(), note=note)
     )
     return texts.STAFF_LOCATION_NOTED.format(code=ticket.code)
-
-
-async def _latest(uow: UnitOfWork, staff: Staff, state: str, column) -> Ticket | None:
-    query = select(Ticket).where(Ticket.assignee_id == staff.id, Ticket.state == state)
-    return await uow.scalar(query.order_by(column.desc()).limit(1))
 
 
 async def go_off_duty(

@@ -10,7 +10,7 @@ from handlers.tickets.lifecycle import transition
 from handlers.tickets.notify import tell_reporters, tell_staff
 from handlers.tickets.routing import clip
 from nlu.categories import category_name
-from storage.models import Staff, Ticket
+from storage.models import Ticket
 from storage.uow import UnitOfWork
 
 TOP_LEVEL = 3
@@ -35,7 +35,7 @@ async def escalate(
     ticket.level = min(ticket.level + 1, TOP_LEVEL, len(chain) - 1)
     unit = chain[ticket.level]
     ticket.unit_id = unit.id
-    assignee = await uow.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    assignee = await uow.people.staff_by_id(ticket.assignee_id)
     level = texts.LEVEL_NAMES[ticket.level]
     named = {"name": assignee.name if assignee else "无", **extra}  # or who escalated it
     text = template.format(

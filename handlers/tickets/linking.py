@@ -5,28 +5,16 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
-
 from handlers import texts
 from handlers.policy import Policy
-from handlers.tickets.lifecycle import OPEN, record
+from handlers.tickets.lifecycle import record
 from handlers.tickets.notify import tell_staff
 from handlers.tickets.routing import clip
-from storage.models import Resident, Staff, Ticket, TicketReporter
+from storage.models import Resident, Ticket, TicketReporter
 from storage.uow import UnitOfWork
 
 EARTH_RADIUS_M = 6_371_000
 METRES_PER_DEGREE = 111_320
-
-
-NEARBY = select(Ticket).where(  # built once: every sure report asks it
-    Ticket.category == bindparam("category"),
-    Ticket.state.in_(OPEN),
-    Ticket.resident_id != bindparam("resident_id"),
-    Ticket.created_at >= bindparam("since"),
-    Ticket.lat.between(bindparam("south"), bindparam("north")),
-    Ticket.lon.between(bindparam("west"), bindparam("east")),
-)
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -47,17 +35,11 @@ async def find(
     radius = policy.duplicate_radius_m
     dlat = radius / METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(resident.lat)), 0.01)
-    found = await uow.scalars(
-        NEARBY,
-        {
-            "category": category,
-            "resident_id": resident.id,
-            "since": now - policy.duplicate_window,
-            "south": resident.lat - dlat,
-            "north": resident.lat + dlat,
-            "west": resident.lon - dlon,
-            "east": resident.lon + dlon,
-        },
+    found = await uow.tickets.open_nearby(
+        category,
+        other_than=resident.id,
+        since=now - policy.duplicate_window,
+        box=(resident.lat - dlat, resident.lat + dlat, resident.lon - dlon, resident.lon + dlon),
     )
     near = [(distance_m(resident.lat, resident.lon, t.lat, t.lon), t.id, t) for t in found]
     near = [item for item in near if item[0] <= radius]
@@ -67,17 +49,12 @@ async def find(
 async def link(
     uow: UnitOfWork, ticket: Ticket, resident: Resident, text: str, now: datetime
 ) -> str:
-    linked = await uow.scalar(
-        select(TicketReporter).where(
-            TicketReporter.ticket_id == ticket.id, TicketReporter.resident_id == resident.id
-        )
-    )
-    if linked is None:
+    if not await uow.tickets.is_reporter(ticket, resident.id):
         uow.add(
             TicketReporter(ticket_id=ticket.id, resident_id=resident.id, text=text, created_at=now)
         )
     event = record(ticket, "duplicate", actor="resident", now=now, note=clip(text, 60))
-    assignee = await uow.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    assignee = await uow.people.staff_by_id(ticket.assignee_id)
     await tell_staff(
         uow,
         event,

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from handlers import texts
 from handlers.calendar import SHANGHAI
 from handlers.masking import mask_text
 from handlers.tickets.routing import clip
 from nlu.categories import category_name
-from storage.models import Staff, Ticket, TicketEvent
+from storage.models import Ticket, TicketEvent
 from storage.uow import UnitOfWork
 
 DETAIL_TEXT_CHARS = 300  # of the report, in `工单 CODE`; the trail follows
@@ -34,7 +32,7 @@ async def ticket_detail(uow: UnitOfWork, ticket: Ticket, masked: bool = True) ->
     """The ticket as staff read it; `masked`: phone and ID numbers in what residents and staff
     wrote are masked, for whoever does not handle it."""
     shown = mask_text if masked else str
-    assignee = await uow.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    assignee = await uow.people.staff_by_id(ticket.assignee_id)
     deadline = (
         f"{texts.DEADLINE_NAMES[ticket.deadline_kind]} {local(ticket.deadline_at)} 前"
         if ticket.deadline_at
@@ -69,13 +67,7 @@ async def trail_lines(uow: UnitOfWork, ticket: Ticket, masked: bool = True) -> l
 
 
 async def trail_events(uow: UnitOfWork, ticket: Ticket) -> list[TicketEvent]:
-    return list(
-        await uow.scalars(
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket.id)
-            .order_by(TicketEvent.at, TicketEvent.id)
-        )
-    )
+    return await uow.tickets.trail(ticket.id)
 
 
 def _actor(actor: str) -> str:

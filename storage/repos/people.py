@@ -60,6 +60,9 @@ class People(Repository):
             resident = await self.resident(openid)
         return resident
 
+    async def staff_by_id(self, staff_id: int | None) -> Staff | None:
+        return await self.session.get(Staff, staff_id) if staff_id is not None else None
+
     async def staff(self, userid: str, *, off_duty_too: bool = False) -> Staff | None:
         """The staff member on duty with this WeCom userid (or off duty too, for operators)."""
         query = ANY_BY_USERID if off_duty_too else ON_DUTY_BY_USERID

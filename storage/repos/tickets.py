@@ -7,11 +7,20 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
-from storage.models import Resident, Ticket, TicketReporter
+from storage.models import Resident, Ticket, TicketEvent, TicketReporter
 from storage.repos.base import Repository
 
 OPEN_STATES = ("new", "assigned", "accepted", "on_site")
 CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
+NEARBY = select(Ticket).where(  # built once: every sure report asks it
+    Ticket.category == bindparam("category"),
+    Ticket.state.in_(OPEN_STATES),
+    Ticket.resident_id != bindparam("resident_id"),
+    Ticket.created_at >= bindparam("since"),
+    Ticket.lat.between(bindparam("south"), bindparam("north")),
+    Ticket.lon.between(bindparam("west"), bindparam("east")),
+)
+STAMPED = {"on_site": Ticket.on_site_at, "resolved": Ticket.resolved_at}
 
 
 def ticket_query():
@@ -42,6 +51,45 @@ class Tickets(Repository):
 
     async def code_taken(self, code: str) -> bool:
         return await self.session.scalar(CODE_TAKEN, {"code": code}) is not None
+
+    async def open_nearby(
+        self,
+        category: str,
+        *,
+        other_than: int,
+        since: datetime,
+        box: tuple[float, float, float, float],
+    ) -> list[Ticket]:
+        """Open tickets of the category from other residents since `since`, inside the box
+        (south, north, west, east): the candidates for the same problem nearby."""
+        south, north, west, east = box
+        found = await self.session.scalars(
+            NEARBY,
+            {
+                "category": category,
+                "resident_id": other_than,
+                "since": since,
+                "south": south,
+                "north": north,
+                "west": west,
+                "east": east,
+            },
+        )
+        return list(found)
+
+    async def latest_of_staff(self, staff_id: int, state: str) -> Ticket | None:
+        """The staff member's ticket that most recently reached `state` (on_site, resolved)."""
+        stamp = STAMPED[state]
+        query = select(Ticket).where(Ticket.assignee_id == staff_id, Ticket.state == state)
+        return await self.session.scalar(query.order_by(stamp.desc()).limit(1))
+
+    async def trail(self, ticket_id: int) -> list[TicketEvent]:
+        query = (
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.at, TicketEvent.id)
+        )
+        return list(await self.session.scalars(query))
 
     async def due_ids(self, now: datetime, limit: int) -> list[int]:
         """Tickets past a deadline (a rating's wait included), earliest first."""

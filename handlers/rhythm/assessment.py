@@ -6,13 +6,11 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from handlers import texts
 from handlers.calendar import SHANGHAI, Rhythm, local
 from handlers.policy import Policy
 from handlers.tickets.notify import chunks
-from storage.models import Household, OrgUnit, Patrol, Staff, Ticket, Visit
+from storage.models import Staff, Ticket
 from storage.outbox import Message
 from storage.uow import UnitOfWork
 
@@ -59,20 +57,10 @@ async def assess(
     if start > now:
         raise ValueError(f"{quarter} has not begun yet")
     end = min(end, now)
-    units = dict((await uow.execute(select(OrgUnit.id, OrgUnit.path))).all())
+    units = await uow.rhythm.unit_paths()
     scores = []
-    for staff in await uow.scalars(
-        select(Staff).where(Staff.role != "supervisor").order_by(Staff.userid)
-    ):
-        tickets = list(
-            await uow.scalars(
-                select(Ticket).where(
-                    Ticket.assignee_id == staff.id,
-                    Ticket.created_at >= start,
-                    Ticket.created_at < end,
-                )
-            )
-        )
+    for staff in await uow.rhythm.assessed_staff():
+        tickets = await uow.rhythm.tickets_assigned(staff.id, start, end)
         rates = {
             "accept": _on_time(tickets, policy, "accept"),
             "resolve": _on_time(tickets, policy, "resolve"),
@@ -132,13 +120,8 @@ async def _patrol_rate(
     expected = days * len(rhythm.patrol_times)
     if not expected:
         return None
-    done = await uow.scalar(
-        select(func.count(Patrol.id)).where(
-            Patrol.staff_id == staff.id,
-            Patrol.state == "done",
-            Patrol.day >= start.date().isoformat(),
-            Patrol.day < end.date().isoformat(),
-        )
+    done = await uow.rhythm.patrols_done(
+        staff.id, start.date().isoformat(), end.date().isoformat()
     )
     return min(done / expected, 1.0)
 
@@ -146,17 +129,8 @@ async def _patrol_rate(
 async def _visit_rate(
     uow: UnitOfWork, staff: Staff, start: datetime, end: datetime
 ) -> float | None:
-    done = await uow.scalar(
-        select(func.count(Visit.id)).where(
-            Visit.staff_id == staff.id, Visit.at >= start, Visit.at < end
-        )
-    )
-    households = await uow.scalar(
-        select(func.count(Household.id)).where(
-            Household.grid_id == staff.unit_id,
-            (Household.tags != "") | Household.sensitive_tags.is_not(None),
-        )
-    )
+    done = await uow.rhythm.visits_by(staff.id, start, end)
+    households = await uow.rhythm.tagged_households(staff.unit_id)
     return min(done / households, 1.0) if households else None
 
 

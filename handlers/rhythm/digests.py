@@ -3,11 +3,8 @@ and grid, patrols done and missed, visits done and overdue, and the worst items 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from sqlalchemy import func, select
 
 from handlers import texts
 from handlers.calendar import Rhythm, local
@@ -17,12 +14,11 @@ from handlers.tickets.notify import MAX_BYTES, chunks
 from handlers.tickets.views import lateness
 from nlu.categories import category_name
 from storage.crypto import DataKey
-from storage.models import OrgUnit, Patrol, Staff, Ticket, TicketEvent, Visit
+from storage.models import OrgUnit
 from storage.outbox import Message
-from storage.repos import ticket_query, under
 from storage.uow import UnitOfWork
 
-OPEN = ("new", "assigned", "accepted", "on_site")
+WORST = 3  # overdue tickets named in a digest
 __all__ = ["MAX_BYTES", "Period", "build", "chunks", "send"]
 
 
@@ -57,11 +53,9 @@ async def build(
     rhythm: Rhythm,
     key: DataKey | None,
 ) -> list[str]:
-    grids = await _grids_under(uow, unit)
-    names = dict(
-        (await uow.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(grids)))).all()
-    )
-    counts = await _ticket_counts(uow, grids, period, now)
+    grids = await uow.rhythm.grids_under(unit.path)
+    names = await uow.rhythm.unit_names(grids)
+    counts = await uow.rhythm.ticket_counts(grids, period.start, period.end, now)
     lines = [
         texts.DIGEST_HEADER.format(
             unit=unit.path,
@@ -74,60 +68,12 @@ async def build(
         texts.DIGEST_CATEGORY.format(category=category_name(c), count=n)
         for c, n in counts["new"].most_common()
     ]
-    by_grid = await _new_by_grid(uow, grids, period)
+    by_grid = await uow.rhythm.new_by_grid(grids, period.start, period.end)
     lines += [texts.DIGEST_GRID.format(grid=names[g], count=n) for g, n in by_grid.most_common()]
     lines.append(await _patrol_line(uow, grids, period))
     lines.append(await _visit_line(uow, grids, period, now, rhythm, key))
     lines += await _worst(uow, grids, now)
     return chunks(lines)
-
-
-async def _grids_under(uow: UnitOfWork, unit: OrgUnit) -> list[int]:
-    return list(
-        await uow.scalars(select(OrgUnit.id).where(OrgUnit.level == "grid", under(unit.path)))
-    )
-
-
-async def _ticket_counts(
-    uow: UnitOfWork, grids: list[int], period: Period, now: datetime
-) -> dict[str, Counter]:
-    """Counts by category, each one aggregate query (a county holds millions of tickets)."""
-
-    def within(column):
-        return (column >= period.start) & (column < period.end)
-
-    escalated = select(TicketEvent.ticket_id).where(
-        TicketEvent.action == "escalate", within(TicketEvent.at)
-    )
-    conditions = {
-        "new": within(Ticket.created_at),
-        "accepted": within(Ticket.accepted_at),
-        "resolved": within(Ticket.resolved_at),
-        "overdue": Ticket.state.in_(OPEN) & (Ticket.deadline_at <= now),
-        "escalated": Ticket.id.in_(escalated),
-    }
-    counts = {}
-    for name, condition in conditions.items():
-        rows = await uow.execute(
-            select(Ticket.category, func.count(Ticket.id))
-            .where(Ticket.grid_id.in_(grids), condition)
-            .group_by(Ticket.category)
-        )
-        counts[name] = Counter(dict(rows.all()))
-    return counts
-
-
-async def _new_by_grid(uow: UnitOfWork, grids: list[int], period: Period) -> Counter:
-    rows = await uow.execute(
-        select(Ticket.grid_id, func.count(Ticket.id))
-        .where(
-            Ticket.grid_id.in_(grids),
-            Ticket.created_at >= period.start,
-            Ticket.created_at < period.end,
-        )
-        .group_by(Ticket.grid_id)
-    )
-    return Counter(dict(rows.all()))
 
 
 async def _patrol_line(uow: UnitOfWork, grids: list[int], period: Period) -> str:
@@ -136,12 +82,7 @@ async def _patrol_line(uow: UnitOfWork, grids: list[int], period: Period) -> str
     while day < period.end:
         days.append(day.date().isoformat())
         day += timedelta(days=1)
-    staff = select(Staff.id).where(Staff.unit_id.in_(grids))
-    states = Counter(
-        await uow.scalars(
-            select(Patrol.state).where(Patrol.staff_id.in_(staff), Patrol.day.in_(days))
-        )
-    )
+    states = await uow.rhythm.patrol_states(grids, days)
     return texts.DIGEST_PATROLS.format(done=states["done"], missed=states["missed"])
 
 
@@ -153,26 +94,13 @@ async def _visit_line(
     rhythm: Rhythm,
     key: DataKey | None,
 ) -> str:
-    done = await uow.scalar(
-        select(func.count(Visit.id)).where(
-            Visit.at >= period.start,
-            Visit.at < period.end,
-            Visit.staff_id.in_(select(Staff.id).where(Staff.unit_id.in_(grids))),
-        )
-    )
+    done = await uow.rhythm.visits_done(grids, period.start, period.end)
     overdue = len(await due_visits(uow, grids, rhythm, key, now)) if key else 0
     return texts.DIGEST_VISITS.format(done=done, overdue=overdue)
 
 
 async def _worst(uow: UnitOfWork, grids: list[int], now: datetime) -> list[str]:
-    late = list(
-        await uow.scalars(
-            ticket_query()
-            .where(Ticket.grid_id.in_(grids), Ticket.state.in_(OPEN), Ticket.deadline_at <= now)
-            .order_by(Ticket.deadline_at)
-            .limit(3)
-        )
-    )
+    late = await uow.rhythm.worst_overdue(grids, now, WORST)
     if not late:
         return []
     return [texts.DIGEST_WORST] + [
@@ -196,14 +124,8 @@ async def send(
     key: DataKey | None,
 ) -> int:
     """Each supervisor at `level` gets the digest of their unit, once per period."""
-    units = {u.id: u for u in await uow.scalars(select(OrgUnit).where(OrgUnit.level == level))}
-    supervisors = list(
-        await uow.scalars(
-            select(Staff).where(
-                Staff.role == "supervisor", Staff.active.is_(True), Staff.unit_id.in_(list(units))
-            )
-        )
-    )
+    units = {u.id: u for u in await uow.rhythm.units_at_level(level)}
+    supervisors = await uow.rhythm.supervisors_of(list(units))
     rows = []
     for person in supervisors:
         unit = units[person.unit_id]
@@ -235,5 +157,6 @@ async def send(
 
 
 async def _chart(uow: UnitOfWork, unit: OrgUnit, period: Period, now: datetime) -> bytes | None:
-    counts = await _ticket_counts(uow, await _grids_under(uow, unit), period, now)
+    grids = await uow.rhythm.grids_under(unit.path)
+    counts = await uow.rhythm.ticket_counts(grids, period.start, period.end, now)
     return bar_chart(counts["new"], texts.CHART_TITLE.format(unit=unit.name))

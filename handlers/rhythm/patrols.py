@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from handlers import texts
 from handlers.calendar import Rhythm, local
 from handlers.chat.verbs import Command
@@ -57,10 +55,7 @@ async def close_due(uow: UnitOfWork, now: datetime, slot: int) -> int:
     reminded once."""
     day = day_of(now)
     workers = await uow.people.grid_workers()
-    patrols = {
-        p.staff_id: p
-        for p in await uow.scalars(select(Patrol).where(Patrol.day == day, Patrol.slot == slot))
-    }
+    patrols = await uow.rhythm.patrols_of_slot(day, slot)
     missed = [w for w in workers if getattr(patrols.get(w.id), "state", None) != "done"]
     for worker in missed:
         patrol = patrols.get(worker.id) or Patrol(staff_id=worker.id, day=day, slot=slot, track=[])
@@ -85,9 +80,7 @@ async def close_due(uow: UnitOfWork, now: datetime, slot: int) -> int:
 async def start(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     now, rhythm = ports.clock.now(), ports.rhythm
     slot, day = current_slot(rhythm, now), day_of(now)
-    patrol = await uow.scalar(
-        select(Patrol).where(Patrol.staff_id == staff.id, Patrol.day == day, Patrol.slot == slot)
-    )
+    patrol = await uow.rhythm.patrol(staff.id, day, slot)
     if patrol and patrol.state in ("started", "done"):
         return texts.PATROL_ALREADY.format(state=texts.PATROL_STATES[patrol.state])
     patrol = patrol or Patrol(staff_id=staff.id, day=day, slot=slot, track=[])
@@ -144,23 +137,11 @@ async def _missed_now(uow: UnitOfWork, staff: Staff, ports: Ports) -> Patrol | N
     """A patrol of this slot already counted as missed can still be closed, late, so that
     what the worker found is not lost."""
     now = ports.clock.now()
-    return await uow.scalar(
-        select(Patrol).where(
-            Patrol.staff_id == staff.id,
-            Patrol.day == day_of(now),
-            Patrol.slot == current_slot(ports.rhythm, now),
-            Patrol.state == "missed",
-        )
-    )
+    return await uow.rhythm.missed_patrol(staff.id, day_of(now), current_slot(ports.rhythm, now))
 
 
 async def active(uow: UnitOfWork, staff: Staff) -> Patrol | None:
-    return await uow.scalar(
-        select(Patrol)
-        .where(Patrol.staff_id == staff.id, Patrol.state == "started")
-        .order_by(Patrol.started_at.desc())
-        .limit(1)
-    )
+    return await uow.rhythm.active_patrol(staff.id)
 
 
 async def keep_track(uow: UnitOfWork, staff: Staff, msg: Inbound, ports: Ports) -> str | None:
@@ -175,12 +156,7 @@ async def keep_track(uow: UnitOfWork, staff: Staff, msg: Inbound, ports: Ports) 
 async def history(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     today = local(ports.clock.now()).date()
     days = [(today - timedelta(days=n)).isoformat() for n in range(7)]
-    patrols = {
-        (p.day, p.slot): p
-        for p in await uow.scalars(
-            select(Patrol).where(Patrol.staff_id == staff.id, Patrol.day.in_(days))
-        )
-    }
+    patrols = await uow.rhythm.patrols_on_days(staff.id, days)
     lines = [texts.PATROL_HISTORY_HEADER]
     for day in days:
         marks = [

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from handlers import texts
 from handlers.calendar import Rhythm, local
 from handlers.chat.verbs import Command
@@ -41,15 +39,9 @@ async def due_visits(
     uow: UnitOfWork, grid_ids: list[int], rhythm: Rhythm, key: DataKey, until: datetime
 ) -> list[Due]:
     """Households whose next visit falls before `until`, soonest first."""
-    last = dict(
-        (
-            await uow.execute(
-                select(Visit.household_id, func.max(Visit.at)).group_by(Visit.household_id)
-            )
-        ).all()
-    )
+    last = await uow.rhythm.last_visits()
     due = []
-    for household in await uow.scalars(select(Household).where(Household.grid_id.in_(grid_ids))):
+    for household in await uow.rhythm.households_in(grid_ids):
         tags = tags_of(household, key)
         when = next_visit(household, tags, last.get(household.id), rhythm)
         if when is not None and when < until:
@@ -117,7 +109,7 @@ def plan_lines(worker: Staff, due: list[Due], now: datetime, key: DataKey) -> li
 
 
 async def record_visit(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
-    household = await uow.scalar(select(Household).where(Household.code == command.code))
+    household = await uow.rhythm.household_by_code(command.code)
     if household is None or not await covers_grid(uow, staff, household.grid_id):
         raise NotYourTicket(texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code))
     if not command.rest:
@@ -141,9 +133,7 @@ async def record_visit(uow: UnitOfWork, staff: Staff, command: Command, ports: P
 
 async def attach_to_visit(uow: UnitOfWork, staff: Staff, msg: Inbound, ports: Ports) -> str | None:
     """A photo or location within the window after 走访 joins that visit."""
-    visit = await uow.scalar(
-        select(Visit).where(Visit.staff_id == staff.id).order_by(Visit.at.desc()).limit(1)
-    )
+    visit = await uow.rhythm.last_visit_by(staff.id)
     now = ports.clock.now()
     if visit is None or now - visit.at > ports.policy.photo_window:
         return None
@@ -151,5 +141,5 @@ async def attach_to_visit(uow: UnitOfWork, staff: Staff, msg: Inbound, ports: Po
         visit.media_id = msg.media_id
     elif msg.lat is not None:
         visit.lat, visit.lon = msg.lat, msg.lon
-    household = await uow.get(Household, visit.household_id)
+    household = await uow.rhythm.household(visit.household_id)
     return texts.VISIT_MEDIA_KEPT.format(code=household.code)

@@ -14,8 +14,10 @@ import argparse
 import asyncio
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -64,6 +66,19 @@ async def measure(url: str, show: bool) -> list[int]:
     return counts
 
 
+async def on_postgresql(server: str, show: bool) -> list[int]:
+    """In a database of its own next to `server`'s, dropped at the end."""
+    name = f"gridbot_bench_{uuid.uuid4().hex[:12]}"
+    plain = server.replace("+asyncpg", "")
+    connection = await asyncpg.connect(plain)
+    await connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        return await measure(server.rsplit("/", 1)[0] + "/" + name, show)
+    finally:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
@@ -71,8 +86,10 @@ def main() -> None:
     parser.add_argument("--show", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{folder}/bench.db" if args.database == "sqlite" else args.url
-        counts = asyncio.run(measure(url, args.show))
+        if args.database == "sqlite":
+            counts = asyncio.run(measure(f"sqlite+aiosqlite:///{folder}/bench.db", args.show))
+        else:
+            counts = asyncio.run(on_postgresql(args.url, args.show))
     print(f"{args.database}: statements per routed report {counts} (median {sorted(counts)[2]})")
 
 

@@ -104,6 +104,10 @@ class Route(Base):
 
 class Resident(Base):
     __tablename__ = "residents"
+    # Read with the row by People.resident (not columns): whether a ticket waits for this
+    # resident's answer, and whether updates WeChat refused wait to be shown.
+    awaits_answer = True
+    has_held = True
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), unique=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))

@@ -63,7 +63,9 @@ async def _locate(uow: UnitOfWork, msg: Inbound, ports: Ports) -> tuple[Resident
 async def on_text(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
     now = ports.clock.now()
     resident = await uow.people.get_or_add_resident(msg.sender, now)
-    waiting, rated = await uow.tickets.awaiting_answer(resident.id)
+    waiting, rated = None, None
+    if resident.awaits_answer:  # known from reading the resident
+        waiting, rated = await uow.tickets.awaiting_answer(resident.id)
     if waiting:
         number = intake.choice_number(msg.text, len(waiting.category_options))
         if number:
@@ -182,6 +184,9 @@ def with_earlier_updates(handler: Handler) -> Handler:
 
     async def answer(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str | None:
         reply = await handler(uow, msg, ports)
+        resident = await uow.people.resident(msg.sender)  # read already: no query
+        if resident is None or not resident.has_held:
+            return reply
         held = await uow.outbox.take_held(msg.sender, SHOWN_AT_MOST)
         if not held:
             return reply

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from storage.db import insert_ignoring
-from storage.models import OrgUnit, Resident, Staff, Ticket
+from storage.models import OrgUnit, OutboxMessage, Resident, Staff, Ticket
 from storage.repos.base import Repository
 from storage.repos.tickets import OPEN_STATES
 
@@ -32,11 +32,29 @@ ON_DUTY_BY_USERID = select(Staff).where(
     Staff.userid == bindparam("userid"), Staff.active.is_(True)
 )
 ANY_BY_USERID = select(Staff).where(Staff.userid == bindparam("userid"))
+# What the resident's next message may answer (a kind to pick, a rating to give) and whether
+# updates wait to be shown, asked with the resident's row: most messages need neither, and
+# then neither is asked again.
+AWAITS_ANSWER = (
+    exists()
+    .where(Ticket.resident_id == Resident.id)
+    .where(
+        ((Ticket.state == "new") & Ticket.category_options.is_not(None))
+        | (Ticket.state == "resolved")
+    )
+)
+HAS_HELD = exists().where(
+    OutboxMessage.channel == "mp",
+    OutboxMessage.recipient == Resident.openid,
+    OutboxMessage.state == "held",
+)
 # The resident's row is locked for the message's transaction (PostgreSQL; SQLite has one
 # writer): one resident's messages at once are handled one after another, so their rate
 # limit and emergency alerts count every one.
 RESIDENT_BY_OPENID = (
-    select(Resident).where(Resident.openid == bindparam("openid")).with_for_update()
+    select(Resident, AWAITS_ANSWER.label("awaits"), HAS_HELD.label("held"))
+    .where(Resident.openid == bindparam("openid"))
+    .with_for_update(of=Resident)
 )
 
 
@@ -45,7 +63,10 @@ class People(Repository):
         """Asked once per unit of work: the limiter and the handler share what it found."""
         known = self.session.info.setdefault("residents", {})
         if openid not in known:
-            known[openid] = await self.session.scalar(RESIDENT_BY_OPENID, {"openid": openid})
+            row = (await self.session.execute(RESIDENT_BY_OPENID, {"openid": openid})).first()
+            if row is not None:  # what the row said when it was read (not mapped columns)
+                row.Resident.awaits_answer, row.Resident.has_held = row.awaits, row.held
+            known[openid] = row.Resident if row is not None else None
         return known[openid]
 
     async def get_or_add_resident(self, openid: str, now: datetime) -> Resident:

@@ -36,23 +36,6 @@ class UnitOfWork:
         """Write what was added so far, in this transaction (to learn new rows' ids)."""
         await self.session.flush()
 
-    # Transitional, while the last use cases move their queries into repositories (issue 13):
-    # removed once nothing in handlers/ calls them.
-    async def execute(self, *args, **kwargs):
-        return await self.session.execute(*args, **kwargs)
-
-    async def scalar(self, *args, **kwargs):
-        return await self.session.scalar(*args, **kwargs)
-
-    async def scalars(self, *args, **kwargs):
-        return await self.session.scalars(*args, **kwargs)
-
-    async def get(self, *args, **kwargs):
-        return await self.session.get(*args, **kwargs)
-
-    async def delete(self, row) -> None:
-        await self.session.delete(row)
-
     async def commit(self) -> None:
         await self.session.commit()
 

@@ -8,34 +8,17 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.tickets import NotFound
 from bot.spreadsheets import csv_text, save_xlsx
-from handlers.registry.lookup import mask_id, mask_name, mask_phone
-from handlers.registry.retention import forget_resident
+from handlers.registry import keys
+from handlers.registry.keys import EXPORT_HEADER
 from handlers.tickets.views import local
 from storage import households as registry
-from storage.crypto import DataKey, DataKeyError, check_registry_key
-from storage.db import reseal
+from storage.crypto import DataKey, DataKeyError
 from storage.importer import ImportFailed
-from storage.models import AuditEntry, Household, OrgUnit, RegistryKey
-from storage.repos import under
 from storage.uow import UnitOfWork
-
-EXPORT_HEADER = [
-    "code",
-    "grid",
-    "address",
-    "head_name",
-    "phone",
-    "id_number",
-    "members",
-    "tags",
-    "key_tags",
-    "note",
-]
 
 
 def operator() -> str:
@@ -75,7 +58,7 @@ def progress_printer(label: str):
 
 async def precheck(session: AsyncSession, path: Path, more_grids: set[str]) -> None:
     """Raise ImportFailed if the household file has any bad row; write nothing."""
-    grids = set(await session.scalars(select(OrgUnit.code).where(OrgUnit.level == "grid")))
+    grids = await UnitOfWork(session).org.grid_codes()
     plan = registry.check(path, grids | more_grids)
     if plan.problems:
         raise ImportFailed(plan.problems)
@@ -84,86 +67,33 @@ async def precheck(session: AsyncSession, path: Path, more_grids: set[str]) -> N
 async def import_households(
     session: AsyncSession, path: Path, key: DataKey, quiet: bool = False
 ) -> dict:
-    await check_registry_key(session, key, now())
-    grids = set(await session.scalars(select(OrgUnit.code).where(OrgUnit.level == "grid")))
-    plan = registry.check(path, grids)
+    uow = UnitOfWork(session)
+    await uow.registry.check_key(key, now())
+    plan = registry.check(path, await uow.org.grid_codes())
     if plan.problems:
         raise ImportFailed(plan.problems)
     progress = (lambda done, total: None) if quiet else progress_printer("导入住户")
     counts = await registry.apply(session, plan, key, now(), progress)
-    await session.commit()
+    await uow.commit()
     return counts
 
 
 async def export_households(
     session: AsyncSession, key: DataKey, unit: str | None, unmasked: bool, purpose: str
 ) -> list[list[str]]:
-    await check_registry_key(session, key, now())
-    query = select(Household, OrgUnit.code).join(OrgUnit, OrgUnit.id == Household.grid_id)
-    if unit:
-        found = await session.scalar(
-            select(OrgUnit).where((OrgUnit.path == unit.strip("/")) | (OrgUnit.code == unit))
-        )
-        if found is None:
-            raise NotFound(f"no unit {unit}")
-        query = query.where(under(found.path))
-    rows = [
-        _export_row(h, grid, key, unmasked)
-        for h, grid in await session.execute(query.order_by(Household.code))
-    ]
-    session.add(
-        AuditEntry(
-            at=now(),
-            actor=operator(),
-            action="export_unmasked" if unmasked else "export",
-            target=f"households:{unit or 'all'}:{len(rows)}",
-            purpose=purpose,
-            outcome="allowed",
-        )
-    )
-    await session.commit()
+    uow = UnitOfWork(session)
+    try:
+        rows = await keys.export_rows(uow, key, unit, unmasked, purpose, operator(), now())
+    except keys.UnitNotFound:
+        raise NotFound(f"no unit {unit}") from None
+    await uow.commit()
     return rows
 
 
-def _export_row(h: Household, grid: str, key: DataKey, unmasked: bool) -> list[str]:
-    plain = {
-        n: key.decrypt(getattr(h, n), f"households.{n}") or ""
-        for n in ("head_name", "phone", "id_number", "sensitive_tags", "note")
-    }
-    if not unmasked:
-        plain = {
-            "head_name": mask_name(plain["head_name"]),
-            "phone": mask_phone(plain["phone"]),
-            "id_number": mask_id(plain["id_number"]),
-            "sensitive_tags": "有" if plain["sensitive_tags"] else "",
-            "note": "",
-        }
-    return [
-        h.code,
-        grid,
-        h.address,
-        plain["head_name"],
-        plain["phone"],
-        plain["id_number"],
-        str(h.members),
-        h.tags or "",
-        plain["sensitive_tags"],
-        plain["note"],
-    ]
-
-
 async def refuse_export(session: AsyncSession, unit: str | None) -> None:
-    session.add(
-        AuditEntry(
-            at=now(),
-            actor=operator(),
-            action="export_unmasked",
-            target=f"households:{unit or 'all'}",
-            purpose="(none given)",
-            outcome="refused",
-        )
-    )
-    await session.commit()
+    uow = UnitOfWork(session)
+    keys.refuse_export(uow, unit, operator(), now())
+    await uow.commit()
 
 
 def write_export(rows: list[list[str]], fmt: str, out: Path | None) -> str:
@@ -178,10 +108,7 @@ def write_export(rows: list[list[str]], fmt: str, out: Path | None) -> str:
 
 
 async def audit_list(session: AsyncSession, actor: str | None, as_json: bool) -> str:
-    query = select(AuditEntry).order_by(AuditEntry.at, AuditEntry.id)
-    if actor:
-        query = query.where(AuditEntry.actor.contains(actor, autoescape=True))
-    entries = list(await session.scalars(query))
+    entries = await UnitOfWork(session).registry.audit_entries(actor)
     if as_json:
         return json.dumps(
             [
@@ -207,42 +134,17 @@ async def audit_list(session: AsyncSession, actor: str | None, as_json: bool) ->
 
 
 async def rotate_key(session: AsyncSession, old: DataKey, new: DataKey) -> int:
-    """Re-encrypt every household with the new key and re-hash its lookups, and seal every
-    report text, note and message again with it, in one transaction."""
-    await check_registry_key(session, old, now())
-    count = 0
-    for household in await session.scalars(select(Household)):
-        for name in registry.SECRET_FIELDS:
-            context = f"households.{name}"
-            setattr(
-                household,
-                name,
-                new.encrypt(old.decrypt(getattr(household, name), context), context),
-            )
-        phone = new.decrypt(household.phone, "households.phone")
-        number = new.decrypt(household.id_number, "households.id_number")
-        household.phone_hash, household.id_hash = new.lookup_hash(phone), new.lookup_hash(number)
-        count += 1
-    await session.run_sync(lambda sync: reseal(sync.connection(), old, new))
-    stored = await session.get(RegistryKey, 1)
-    stored.key_id, stored.set_at = new.key_id, now()
-    await session.commit()
+    uow = UnitOfWork(session)
+    count = await keys.rotate_key(uow, old, new, now())
+    await uow.commit()
     return count
 
 
 async def forget(session: AsyncSession, openid: str) -> str:
-    kept = await forget_resident(UnitOfWork(session), openid)
-    if kept is None:
-        raise NotFound(f"no resident {openid}")
-    session.add(
-        AuditEntry(
-            at=now(),
-            actor=operator(),
-            action="forget_resident",
-            target="resident",
-            purpose="request to be forgotten",
-            outcome="allowed",
-        )
-    )
-    await session.commit()
+    uow = UnitOfWork(session)
+    try:
+        kept = await keys.forget(uow, openid, operator(), now())
+    except keys.ResidentNotFound:
+        raise NotFound(f"no resident {openid}") from None
+    await uow.commit()
     return f"forgot the resident; {kept} tickets kept anonymously"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from storage.models import ChangeRequest, Ticket
 from storage.uow import UnitOfWork
 
@@ -27,10 +25,7 @@ async def propose_change(uow: UnitOfWork, ticket: Ticket) -> None:
     """A 基础信息采集 ticket proposes one registry change, confirmed later by its worker."""
     if ticket.category != "info_collection":
         return
-    if ticket.id is not None:  # a ticket written before: it may have proposed one already
-        exists = await uow.scalar(
-            select(ChangeRequest.id).where(ChangeRequest.ticket_id == ticket.id)
-        )
-        if exists:
-            return
+    # a ticket written before may have proposed one already
+    if ticket.id is not None and await uow.registry.has_change_request(ticket.id):
+        return
     uow.add(ChangeRequest(ticket=ticket, kind=change_kind(ticket.text), state="pending"))

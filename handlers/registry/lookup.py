@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from handlers import texts
 from handlers.chat.verbs import Command
 from handlers.errors import BadCommand, NotYourTicket
@@ -15,8 +13,7 @@ from handlers.ports import Ports
 from handlers.scope import covers_grid, ticket_for
 from storage.crypto import DataKey
 from storage.households import VISIT_AFTER_CHANGE
-from storage.models import AuditEntry, ChangeRequest, Household, HouseholdChange, OrgUnit, Staff
-from storage.repos import under
+from storage.models import Household, HouseholdChange, Staff
 from storage.uow import UnitOfWork
 
 FULL_VIEW_ROLES = frozenset({"grid_worker", "supervisor", "population", "corrections"})
@@ -33,23 +30,14 @@ def audit(
     now: datetime,
     outcome: str = "allowed",
 ) -> None:
-    uow.add(
-        AuditEntry(
-            at=now,
-            actor=f"staff:{staff.userid}",
-            action=action,
-            target=target,
-            purpose=purpose,
-            outcome=outcome,
-        )
-    )
+    uow.registry.audit(f"staff:{staff.userid}", action, target, purpose, now, outcome)
 
 
 async def show_household(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     now, wants_all = ports.clock.now(), command.rest.strip() in ("全部", "all")
     purpose = f"chat: 户 {command.code} {command.rest}".strip()
     action = "view_full" if wants_all else "view"  # what was asked for, allowed or not
-    household = await uow.scalar(select(Household).where(Household.code == command.code))
+    household = await uow.registry.household(command.code)
     if household is None or not await _covers_household(uow, staff, household):
         audit(uow, staff, action, command.code or "-", purpose, now, "refused")
         return texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code)
@@ -65,17 +53,7 @@ async def find_households(uow: UnitOfWork, staff: Staff, command: Command, ports
     if len(fragment) < 2:
         raise BadCommand(texts.HOUSEHOLD_SEARCH_HINT)
     unit = await uow.org.unit(staff.unit_id)
-    grids = select(OrgUnit.id).where(under(unit.path))
-    found = list(
-        await uow.scalars(
-            select(Household)
-            .where(
-                Household.grid_id.in_(grids), Household.address.contains(fragment, autoescape=True)
-            )
-            .order_by(Household.code)
-            .limit(SEARCH_LIMIT + 1)
-        )
-    )
+    found = await uow.registry.households_on_address(unit.path, fragment, SEARCH_LIMIT + 1)
     audit(
         uow,
         staff,
@@ -102,13 +80,13 @@ async def find_households(uow: UnitOfWork, staff: Staff, command: Command, ports
 async def confirm_change(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     """采集 CODE 确认 户号: the registry takes the change the report described."""
     ticket = await ticket_for(uow, staff, command, "采集")
-    request = await uow.scalar(select(ChangeRequest).where(ChangeRequest.ticket_id == ticket.id))
+    request = await uow.registry.change_request(ticket.id)
     words = command.rest.split()
     if request is None or request.state != "pending":
         raise BadCommand(texts.NO_CHANGE_REQUEST.format(code=ticket.code))
     if not words or words[0] != "确认" or len(words) < 2:
         raise BadCommand(texts.CHANGE_NEEDS_HOUSEHOLD.format(code=ticket.code))
-    household = await uow.scalar(select(Household).where(Household.code == words[1]))
+    household = await uow.registry.household(words[1])
     if household is None or not await _covers_household(uow, staff, household):
         raise NotYourTicket(texts.HOUSEHOLD_NOT_VISIBLE.format(code=words[1]))
     now = ports.clock.now()

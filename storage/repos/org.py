@@ -77,3 +77,11 @@ class Org(Repository):
             .where(DataVersion.name == name)
             .values(version=DataVersion.version + 1)
         )
+
+    async def grid_codes(self) -> set[str]:
+        return set(await self.session.scalars(select(OrgUnit.code).where(OrgUnit.level == "grid")))
+
+    async def unit_named(self, name: str) -> OrgUnit | None:
+        """The unit with this path (`青禾县/柳河镇`, slashes at either end ignored) or code."""
+        query = select(OrgUnit).where((OrgUnit.path == name.strip("/")) | (OrgUnit.code == name))
+        return await self.session.scalar(query)

@@ -138,3 +138,8 @@ class People(Repository):
 
     async def grid_worker(self, grid_id: int) -> Staff | None:
         return await self.least_busy_staff(grid_id, "grid_worker")
+
+    async def remove(self, resident: Resident) -> None:
+        """The resident's row is deleted (forgotten), and no longer known to this unit of work."""
+        await self.session.delete(resident)
+        self.session.info.get("residents", {}).pop(resident.openid, None)

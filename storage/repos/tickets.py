@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import selectinload
 
-from storage.models import Resident, Ticket, TicketEvent, TicketReporter
+from storage.models import Attachment, Resident, Ticket, TicketEvent, TicketReporter
 from storage.repos.base import Repository
 
 OPEN_STATES = ("new", "assigned", "accepted", "on_site")
@@ -174,3 +174,53 @@ class Tickets(Repository):
         query = ticket_query().where(Ticket.id.in_(wanted))
         tickets = {t.id: t for t in await self.session.scalars(query)}
         return tuple(tickets[row.id] if row else None for row in picked)
+
+    async def closed_before(self, cutoff: datetime) -> list[int]:
+        """Tickets closed before `cutoff` and not yet anonymised."""
+        query = select(Ticket.id).where(
+            Ticket.state == "closed", Ticket.closed_at < cutoff, Ticket.anonymised.is_(False)
+        )
+        return list(await self.session.scalars(query))
+
+    async def ids_of_resident(self, resident_id: int) -> list[int]:
+        return list(
+            await self.session.scalars(select(Ticket.id).where(Ticket.resident_id == resident_id))
+        )
+
+    async def event_ids(self, ticket_ids: list[int]) -> list[int]:
+        query = select(TicketEvent.id).where(TicketEvent.ticket_id.in_(ticket_ids))
+        return list(await self.session.scalars(query))
+
+    async def anonymise(self, ticket_ids: list[int], text: str) -> None:
+        """The tickets keep their category, place in the tree, times and states; their text
+        becomes `text`, and who reported them, where, their notes, attachments and linked
+        households are gone."""
+        await self.session.execute(
+            update(Ticket)
+            .where(Ticket.id.in_(ticket_ids))
+            .values(
+                text=text,
+                place=None,
+                lat=None,
+                lon=None,
+                resolution=None,
+                resident_id=None,
+                category_options=None,
+                anonymised=True,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(TicketEvent)
+            .where(TicketEvent.ticket_id.in_(ticket_ids))
+            .values(note=None)
+            .execution_options(synchronize_session=False)
+        )
+        for table in (Attachment, TicketReporter):
+            await self.session.execute(delete(table).where(table.ticket_id.in_(ticket_ids)))
+
+    async def unlink_resident(self, resident_id: int) -> None:
+        """The resident is no longer linked to other households' tickets."""
+        await self.session.execute(
+            delete(TicketReporter).where(TicketReporter.resident_id == resident_id)
+        )

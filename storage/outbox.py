@@ -7,7 +7,7 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_ignoring
@@ -85,6 +85,24 @@ class Outbox:
         for row in rows:
             row.state = "shown"
         return [row.body["text"] for row in rows[-at_most:]]
+
+    async def rewrite_about(self, event_ids: list[int], text: str) -> None:
+        """Rows about these ticket events (keyed event:<id>:<recipient>) say `text` instead."""
+        for event_id in event_ids:
+            await self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.dedup_key.startswith(f"event:{event_id}:"))
+                .values(body={"msgtype": "text", "text": text})
+                .execution_options(synchronize_session=False)
+            )
+
+    async def drop_for(self, channel: str, recipient: str) -> None:
+        """Nothing more is sent to `recipient` on `channel` (a resident forgotten)."""
+        await self.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.recipient == recipient, OutboxMessage.channel == channel
+            )
+        )
 
     async def withdraw(self, channel: str, recipient: str) -> None:
         """Messages not yet sent to `recipient` are not sent (someone gone off duty): kept as

@@ -16,7 +16,7 @@ async def anonymise(uow: UnitOfWork, ticket_ids: list[int]) -> None:
     if not ticket_ids:
         return
     events = await uow.tickets.event_ids(ticket_ids)
-    await uow.registry.clear_messages_about(events, ANONYMISED)
+    await uow.outbox.rewrite_about(events, ANONYMISED)
     await uow.tickets.anonymise(ticket_ids, ANONYMISED)
 
 
@@ -37,5 +37,6 @@ async def forget_resident(uow: UnitOfWork, openid: str) -> int | None:
     await anonymise(uow, ids)
     await uow.tickets.unlink_resident(resident.id)
     await uow.registry.forget_messages_of(openid)
+    await uow.outbox.drop_for("mp", openid)
     await uow.people.remove(resident)
     return len(ids)

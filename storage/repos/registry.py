@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 
 from storage.crypto import DataKey, check_registry_key
 from storage.db import reseal
@@ -15,7 +15,6 @@ from storage.models import (
     Household,
     InboundMessage,
     OrgUnit,
-    OutboxMessage,
     RegistryKey,
 )
 from storage.repos.base import Repository
@@ -103,16 +102,6 @@ class Registry(Repository):
 
     # Retention: what the inbox journal and the outbox keep of residents -----------------
 
-    async def clear_messages_about(self, event_ids: list[int], text: str) -> None:
-        """Outbox rows about these ticket events (keyed event:<id>:<recipient>) say `text`."""
-        for event_id in event_ids:
-            await self.session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.dedup_key.startswith(f"event:{event_id}:"))
-                .values(body={"msgtype": "text", "text": text})
-                .execution_options(synchronize_session=False)
-            )
-
     async def clear_inbound_before(self, cutoff: datetime) -> None:
         """Residents' messages received before `cutoff` keep no content and no reply."""
         await self.session.execute(
@@ -122,15 +111,9 @@ class Registry(Repository):
         )
 
     async def forget_messages_of(self, openid: str) -> None:
-        """The resident's messages lose their sender, content and reply; nothing more is sent
-        to them on the Official Account."""
+        """The resident's messages lose their sender, content and reply."""
         await self.session.execute(
             update(InboundMessage)
             .where(InboundMessage.sender == openid)
             .values(sender="forgotten", content=None, reply=None)
-        )
-        await self.session.execute(
-            delete(OutboxMessage).where(
-                OutboxMessage.recipient == openid, OutboxMessage.channel == "mp"
-            )
         )

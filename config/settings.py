@@ -20,7 +20,10 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gridbot.db"
 # Sections of the TOML file that belong to later features and are passed through as they are.
 OPEN_SECTIONS = frozenset(
     {"sla", "quiet", "patrol", "visits", "digest", "retention", "nlu", "templates", "limits"}
-)
+) | {"guide"}
+# `[guide] dir`: the service guide's folder (办事指南, one YAML file a service); a relative path
+# is taken from the working directory.
+DEFAULT_GUIDE_DIR = Path(__file__).resolve().parent / "guide"
 
 
 class SettingsError(Exception):
@@ -63,6 +66,11 @@ class Settings:
 
     def section(self, name: str) -> Mapping[str, Any]:
         return self.sections.get(name, {})
+
+    @property
+    def guide_dir(self) -> Path:
+        folder = str(self.section("guide").get("dir", "")).strip()
+        return Path(folder) if folder else DEFAULT_GUIDE_DIR
 
     def require_channels(self) -> None:
         """Raise unless everything needed to talk to WeChat and WeCom is set."""

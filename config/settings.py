@@ -30,8 +30,12 @@ OPEN_SECTIONS = frozenset(
         "templates",
         "limits",
         "assessment",
+        "guide",
     }
 )
+# `[guide] dir`: the service guide's folder (办事指南, one YAML file a service); a relative path
+# is taken from the working directory.
+DEFAULT_GUIDE_DIR = Path(__file__).resolve().parent / "guide"
 
 
 class SettingsError(Exception):
@@ -74,6 +78,11 @@ class Settings:
 
     def section(self, name: str) -> Mapping[str, Any]:
         return self.sections.get(name, {})
+
+    @property
+    def guide_dir(self) -> Path:
+        folder = str(self.section("guide").get("dir", "")).strip()
+        return Path(folder) if folder else DEFAULT_GUIDE_DIR
 
     def require_channels(self) -> None:
         """Raise unless everything needed to talk to WeChat and WeCom is set."""

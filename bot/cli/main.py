@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         "report",
         "outbox",
         "staff",
+        "guide",
     )
     configure(
         logging.WARNING if quiet else logging.INFO,
@@ -148,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     _ticket_parser(commands)
     _staff_parser(commands)
     _registry_parsers(commands)
+    _guide_parser(commands)
     outbox = commands.add_parser("outbox", help="messages waiting, held or dead")
     outbox_verbs = outbox.add_subparsers(dest="verb", required=True)
     waiting = outbox_verbs.add_parser("list", help="messages not sent (pending, held, dead)")
@@ -465,6 +467,20 @@ def _nlu_export(args) -> int:
     for path in export_rasa(args.dir):
         print(path)
     return 0
+
+
+def _guide_parser(commands) -> None:
+    guide = commands.add_parser("guide", help="the service guide (办事指南) residents ask")
+    verbs = guide.add_subparsers(dest="verb", required=True)
+    check = verbs.add_parser("check", help="validate the guide files, one line per problem")
+    check.add_argument("dir", nargs="?", type=Path, help="folder (default: [guide] dir)")
+    check.set_defaults(run=_guide_check)
+
+
+def _guide_check(args) -> int:
+    from bot.cli import guide
+
+    return guide.check(args.dir or load_settings().guide_dir)
 
 
 def _serve(args) -> int:

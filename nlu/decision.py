@@ -18,6 +18,7 @@ TORN_MASS = 0.55  # the top two duties together at least this: torn between them
 # Chit-chat, questions and vague openings are short (the longest in the training data has 16
 # characters): a longer message is a report, however unsure the duty, unless it is an advert.
 REPORT_LENGTH = 24
+REPORT_MASS = 0.6  # the duties together at least this likely: a report, even if none stands out
 ALTERNATIVES = 3
 CRISIS_CATEGORY = "special_population"
 # Where an emergency goes when the model is unsure of its duty: the police station's duty.
@@ -37,25 +38,28 @@ def decide(
     if not scores and risk.level == "none":
         intent = "vague" if any(ch.isalpha() for ch in text) else "chitchat"
         return Prediction(intent=intent, category=None, confidence=0.0)
+    if scores and max(scores, key=scores.get) == "spam" and reports_advert(text):
+        rest = max(1.0 - scores["spam"], 1e-9)  # "is this link a scam?" is a report
+        scores = {k: 0.0 if k == "spam" else v / rest for k, v in scores.items()}
     ranked = sorted(CATEGORY_IDS, key=lambda c: -scores.get(c, 0.0))
     top = max(scores, key=scores.get) if scores else ranked[0]
-    chat = top not in CATEGORY_IDS and not risk.urgent
-    if top == "spam" and reports_advert(text):  # "is this link a scam?" is a report
-        rest = max(1.0 - scores["spam"], 1e-9)
-        chat, scores = False, {k: 0.0 if k == "spam" else v / rest for k, v in scores.items()}
+    report_mass = sum(scores.get(c, 0.0) for c in CATEGORY_IDS)
+    chat = top not in CATEGORY_IDS and not risk.urgent and report_mass < REPORT_MASS
     if chat and (len(text) < REPORT_LENGTH or top == "spam"):
         return _other(top, scores[top], risk)
     category, confidence = ranked[0], scores.get(ranked[0], 0.0)
     if confidence < (CHOICE_THRESHOLD if risk.urgent else 0.05) and risk.level != "none":
         category = DANGER_CATEGORY
     alternatives = (category, *(c for c in ranked if c != category))[:ALTERNATIVES]
-    if not risk.urgent and _vague(text, confidence, scores.get(ranked[1], 0.0)):
+    if not risk.urgent and _vague(text, confidence, scores.get(ranked[1], 0.0), report_mass):
         return _other("vague", confidence, risk)
     return _report(text, category, confidence, alternatives, risk)
 
 
-def _vague(text: str, first: float, second: float) -> bool:
-    return first < CHOICE_THRESHOLD and first + second < TORN_MASS and len(text) < REPORT_LENGTH
+def _vague(text: str, first: float, second: float, report_mass: float) -> bool:
+    """Short, no duty likely, no two duties close, and the duties together unlikely too."""
+    unsure = first < CHOICE_THRESHOLD and first + second < TORN_MASS
+    return unsure and report_mass < REPORT_MASS and len(text) < REPORT_LENGTH
 
 
 def _other(intent: str, confidence: float, risk: Risk) -> Prediction:
@@ -76,7 +80,7 @@ def _report(
         category=category,
         confidence=round(confidence, 4),
         urgent=risk.urgent,
-        must_attend=risk.urgent or rules.is_must_attend(text, category),
+        must_attend=risk.urgent or rules.needs_attending(text, category),
         alternatives=alternatives,
         risk=risk.level,
         emergency_kind=risk.kind,

@@ -19,7 +19,7 @@ import numpy as np
 
 from nlu.classifier import Prediction
 from nlu.decision import decide
-from nlu.features import Features, Linear
+from nlu.features import Features, Linear, Stack
 from nlu.normalise import normalise, warm_up
 from nlu.training import NOT_URGENT, fingerprint
 from nlu.urgency import Thresholds
@@ -38,6 +38,10 @@ class Model:
     kinds: Linear | None  # which kind of emergency, if it is one
     thresholds: Thresholds
 
+    def __post_init__(self):
+        heads = [self.intents, *(h for h in (self.urgency, self.kinds) if h is not None)]
+        self._stack = Stack(heads)
+
     @property
     def vocabulary(self) -> dict[str, int]:
         return self.features.vocabulary
@@ -52,15 +56,8 @@ class Model:
         vector = self.features.vector(text)
         if vector is None:
             return {}, None
-        return self.intents.probabilities(vector), self._emergency(vector)
-
-    def _emergency(self, vector) -> dict[str, float] | None:
-        """P(none) and P(kind) for every kind, summing to one."""
-        if self.urgency is None:
-            return None
-        danger = 1.0 - self.urgency.probabilities(vector)[NOT_URGENT]
-        kinds = self.kinds.probabilities(vector) if self.kinds else {}
-        return {NOT_URGENT: 1.0 - danger, **{k: danger * p for k, p in kinds.items()}}
+        intents, *emergency = self._stack.probabilities(vector)
+        return intents, _emergency(*emergency) if emergency else None
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,6 +73,12 @@ class Model:
             features = Features({t: i for i, t in enumerate(terms)}, data["idf"])
             heads = [_linear(data, p) if p + "coef" in data else None for p in ("", "u_", "k_")]
             return cls(features, *heads, Thresholds(*data["thresholds"]))
+
+
+def _emergency(urgency: dict[str, float], kinds: dict[str, float] | None = None) -> dict:
+    """P(none) and P(kind) for every kind, summing to one."""
+    danger = 1.0 - urgency[NOT_URGENT]
+    return {NOT_URGENT: 1.0 - danger, **{k: danger * p for k, p in (kinds or {}).items()}}
 
 
 def _arrays(model: Model) -> dict[str, np.ndarray]:

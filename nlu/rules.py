@@ -437,6 +437,11 @@ def is_urgent(text: str) -> bool:
 
 
 def is_must_attend(text: str, category: str | None) -> bool:
-    if is_urgent(text) or category in MUST_ATTEND_CATEGORIES:
+    return is_urgent(text) or needs_attending(text, category)
+
+
+def needs_attending(text: str, category: str | None) -> bool:
+    """六必到 by the duty or the words, urgency aside."""
+    if category in MUST_ATTEND_CATEGORIES:
         return True
     return any(pattern.search(text) for pattern in _MUST_ATTEND.values())

@@ -91,11 +91,19 @@ def test_a_message_torn_between_two_duties_offers_both():
 
 
 def test_a_short_message_no_duty_fits_is_vague():
-    p = decide("那个谁说的那个事", scores(traffic=0.2, environment=0.15), None, Thresholds())
+    nothing = scores(traffic=0.2, environment=0.1, vague=0.3, chitchat=0.2)
+    p = decide("那个谁说的那个事", nothing, None, Thresholds())
     assert p.intent == "vague" and not p.is_report
+
+
+def test_a_short_message_that_is_surely_some_duty_is_a_report_to_choose_for():
+    spread = {c: 0.1 for c in CATEGORY_IDS} | {"vague": 0.2}
+    p = decide("那边那个又坏了", spread, None, Thresholds())
+    assert p.is_report and p.confidence < 0.45 and len(p.alternatives) == 3
 
 
 def test_a_long_message_no_duty_fits_is_still_a_report_to_choose_for():
     text = "我们这边的情况比较复杂，一时说不清楚，好多年了一直没解决，希望有人来看看"
-    p = decide(text, scores(traffic=0.2, environment=0.15), None, Thresholds())
+    nothing = scores(traffic=0.2, environment=0.1, vague=0.3, chitchat=0.2)
+    p = decide(text, nothing, None, Thresholds())
     assert p.is_report and len(p.alternatives) == 3

@@ -24,7 +24,7 @@ class Thresholds:
     """Chosen on 5-fold cross-validation of nlu/data/urgency (bench/nlu.py prints the result):
     recall first, then as few look-alikes urgent as that allows."""
 
-    urgent: float = 0.5  # P(emergency) at or above which the model alone calls it urgent
+    urgent: float = 0.4  # P(emergency) at or above which the model alone calls it urgent
     possible: float = 0.2  # ... possible
     veto: float = 0.03  # below this the model overrules a word-list hit, down to possible
     crisis: float = 0.3  # P(self_harm) at or above which the crisis line is given, urgent

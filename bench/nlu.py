@@ -14,6 +14,7 @@ the pinyin features and scores the typo lines of the independent set with and wi
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import statistics
 import subprocess
@@ -119,8 +120,8 @@ def calibration() -> dict:
     model = train(fit, load_urgency_examples())
     figures = {}
     for name, temperature in (("uncalibrated", 1.0), ("calibrated", model.intents.temperature)):
-        model.intents.temperature = temperature
-        classifier = EmbeddedClassifier(model)
+        intents = dataclasses.replace(model.intents, temperature=temperature)
+        classifier = EmbeddedClassifier(dataclasses.replace(model, intents=intents))
         predictions = [classifier.predict(e.text) for e in held]
         confidence = [p.confidence for p in predictions]
         correct = [label_of(p) == e.intent for p, e in zip(predictions, held, strict=True)]
@@ -132,7 +133,9 @@ def calibration() -> dict:
 def independent_set(classifier) -> dict:
     from sklearn.metrics import f1_score
 
+    from nlu.calibration import expected_calibration_error
     from nlu.categories import CATEGORY_IDS
+    from nlu.decision import CHOICE_THRESHOLD
     from nlu.scoring import (
         emergency_figures,
         kind_accuracy,
@@ -149,9 +152,14 @@ def independent_set(classifier) -> dict:
     predictions = [classifier.predict(row.text) for row in rows]
     guesses = [label_of(p) for p in predictions]
     truth = [row.label for row in rows]
+    correct = [g == t for g, t in zip(guesses, truth, strict=True)]
     figures = {
         "eval_macro_f1_duties": float(
             f1_score(truth, guesses, labels=list(CATEGORY_IDS), average="macro")
+        ),
+        "eval_ece": expected_calibration_error([p.confidence for p in predictions], correct),
+        "eval_asked_to_choose": float(
+            np.mean([p.is_report and p.confidence < CHOICE_THRESHOLD for p in predictions])
         ),
         "eval_false_urgent_reports": float(np.mean([p.urgent for p in predictions])),
         "eval_reports_not_filed": float(np.mean([not p.is_report for p in predictions])),

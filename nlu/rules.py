@@ -249,9 +249,61 @@ EMERGENCY_WORDS = {
     ),
 }
 EMERGENCY_KINDS = tuple(kind for kind in EMERGENCY_WORDS if kind != "help")
-# Words that put the danger in the past, in a hypothetical, a worry or a solved state: they
-# lower the risk one step unless a word of the present says it is happening now.
-NOT_NOW_WORDS = (
+# Words that put the danger in a hypothetical, a worry or a hazard, in the past, or say it is
+# over. The first two lower the risk one step unless a word of the present says it is
+# happening now; a danger said to be over is lowered whatever else is said.
+IF_WORDS = (
+    r"万一",
+    r"要是",
+    r"如果",
+    r"假如",
+    r"假设",
+    r"若是",
+    r"倘若",
+    r"以防",
+    r"预防",
+    r"防止",
+    r"担心",
+    r"害怕",
+    r"怕(是)?会",
+    r"会不会",
+    r"隐患",
+    r"演练",
+    r"新闻",
+    r"梦见",
+    r"应该(怎么|咋)",
+)
+PAST_WORDS = (
+    r"上周",
+    r"上星期",
+    r"上礼拜",
+    r"上个月",
+    r"前年",
+    r"去年",
+    r"以前",
+    r"之前",
+    r"早年",
+    r"当年",
+    r"那年",
+    r"曾经",
+    r"小时候",
+    r"(几|多|两|三|十)年前",
+    r"前几年",
+    r"前段时间",
+    r"前阵子",
+    r"那时候",
+)
+OVER_WORDS = (
+    r"已经(被)?(灭了|扑灭|救出来|救过来|救回来|送(到|去)?医院|找到了|没事|出来了|拉走|接走|接回|修好)",
+    r"人(都)?没事",
+    r"没伤着",
+    r"没(有)?砸到人",
+    r"幸好",
+    r"找回来了",
+    r"现在(好多了|挺好|没事了|灭了|来电了)",
+    r"虚惊一场",
+)
+NOW_WORDS = (
     r"万一",
     r"要是",
     r"如果",
@@ -414,7 +466,9 @@ def _compile(words: dict[str, tuple[str, ...]], template: str = "{}", flags: int
 
 _EMERGENCY = _compile(EMERGENCY_WORDS)
 _MUST_ATTEND = _compile(MUST_ATTEND_WORDS)
-_NOT_NOW = re.compile("|".join(NOT_NOW_WORDS))
+_IF = re.compile("|".join(IF_WORDS))
+_PAST = re.compile("|".join(PAST_WORDS))
+_OVER = re.compile("|".join(OVER_WORDS))
 _NOW = re.compile("|".join(NOW_WORDS))
 _CHAT = _compile(CHAT_WORDS, r"^{}[啊呀呢哈吗嘛～~!！。.,，\s]*$", re.IGNORECASE)
 
@@ -444,8 +498,15 @@ def emergency_kinds(text: str) -> list[str]:
 
 
 def not_now(text: str) -> bool:
-    """Past, hypothetical, a worry or over: unless a word says it is happening now."""
-    return bool(_NOT_NOW.search(text)) and not _NOW.search(text)
+    """Hypothetical, a worry, past (unless a word says it is happening now), or over."""
+    if _OVER.search(text):
+        return True
+    return bool(_IF.search(text) or _PAST.search(text)) and not _NOW.search(text)
+
+
+def crisis_over(text: str) -> bool:
+    """A crisis told as past or over; "if ..." is how threats are made: it stays a crisis."""
+    return bool(_OVER.search(text) or (_PAST.search(text) and not _NOW.search(text)))
 
 
 def rule_risk(text: str) -> tuple[str, str | None]:
@@ -455,7 +516,7 @@ def rule_risk(text: str) -> tuple[str, str | None]:
         return "none", None
     kind = next((k for k in kinds if k != "help"), None)
     if kind == "self_harm":
-        return "urgent", kind
+        return ("possible" if crisis_over(text) else "urgent"), kind
     return ("possible" if not_now(text) else "urgent"), kind or "medical"
 
 

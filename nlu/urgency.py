@@ -4,7 +4,8 @@ The model (nlu/data/urgency: emergencies by kind against look-alikes) finds dang
 situation; the word lists find it by the words people shout. Either is enough, tuned for
 recall; a past, hypothetical or solved danger (万一, 去年, 已经灭了) is lowered one step, and a
 message the model is fairly sure of but no list names is "possible": its reply carries the
-emergency line without raising the alarm. Self-harm is never lowered.
+emergency line without raising the alarm. Self-harm is lowered only when told as past or
+over ("if ..." is how a threat is made), and keeps its kind: the crisis line is always given.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     guessed = max((k for k in kinds if k != NOT_URGENT), key=kinds.get, default=None)
     listed = [kind for kind in named if kind != "help"]
     if "self_harm" in listed or kinds.get("self_harm", 0.0) >= limits.crisis:
-        return Risk(URGENT, "self_harm")
+        return Risk(POSSIBLE if rules.crisis_over(text) else URGENT, "self_harm")
     if len(listed) > 1 and kinds:  # the lists name several kinds: the likeliest of them
         listed.sort(key=lambda kind: -kinds.get(kind, 0.0))
     listed = listed[0] if listed else None

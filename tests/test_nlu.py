@@ -139,6 +139,23 @@ def test_danger_now_is_urgent_with_its_kind(classifier, text, kind):
     assert p.is_report and p.urgent and p.emergency_kind == kind
 
 
+def test_a_threat_made_with_if_is_still_a_crisis(classifier):
+    p = classifier.predict("要是他们再逼我，我就不想活了")
+    assert p.urgent and p.emergency_kind == "self_harm"
+
+
+def test_a_crisis_told_as_over_keeps_the_crisis_line_without_the_alarm(classifier):
+    p = classifier.predict("前段时间有人在小区里割腕，已经救过来了，家属想找心理咨询")
+    assert (p.risk, p.emergency_kind) == ("possible", "self_harm")
+
+
+@pytest.mark.parametrize(
+    "text", ["刚才有个老人晕倒，120已经拉走了，家属在路上", "厨房着火了，已经扑灭了，人没事"]
+)
+def test_a_danger_said_to_be_over_is_not_urgent(classifier, text):
+    assert not classifier.predict(text).urgent
+
+
 def test_a_cry_for_help_alone_is_urgent_not_a_greeting(classifier):
     p = classifier.predict("快来人啊")
     assert p.is_report and p.urgent and p.emergency_kind is not None

@@ -24,7 +24,17 @@ CATEGORIES = (
 )
 CATEGORY_IDS = tuple(category.id for category in CATEGORIES)
 BY_ID = {category.id: category for category in CATEGORIES}
-OTHER_INTENTS = ("greet", "thanks", "query_status", "ask_worker", "help")
+OTHER_INTENTS = (
+    "greet",
+    "thanks",
+    "query_status",
+    "ask_worker",
+    "help",
+    "chitchat",
+    "spam",
+    "vague",
+    "ask_service",
+)
 
 
 def category_name(category_id: str) -> str:

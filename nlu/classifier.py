@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 MAX_MODEL_CHARS = 2000
+RISKS = ("urgent", "possible", "none")
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,17 @@ class Prediction:
     urgent: bool = False
     must_attend: bool = False
     alternatives: tuple[str, ...] = ()  # the likeliest categories, best first, for asking
+    # "urgent": someone is in danger now (the supervisor is alarmed); "possible": risky but
+    # unclear (the reply carries the emergency line, no alarm); "none".
+    risk: str = "none"
+    emergency_kind: str | None = None  # nlu.rules.EMERGENCY_KINDS, None when risk is none
+
+    def __post_init__(self):
+        if self.urgent and self.risk != "urgent":  # urgent=True alone, from older callers
+            object.__setattr__(self, "risk", "urgent")
+        object.__setattr__(self, "urgent", self.risk == "urgent")
+        if self.risk == "none":
+            object.__setattr__(self, "emergency_kind", None)
 
     @property
     def is_report(self) -> bool:

@@ -1,143 +1,108 @@
-"""The embedded classifier: character n-grams and jieba words, tf-idf, a linear SVM.
+"""The embedded classifier: tf-idf over character n-grams and pinyin, two linear SVMs in numpy.
 
-scikit-learn trains it (`gridbot nlu train`, or on first use when the model file is missing or
-stale); the model file, keyed by the hash of the training data, holds only arrays (no pickle),
-and prediction is a sparse dot product in numpy, well under a millisecond per message.
+One model names the intent (a duty or a non-report), the other the kind of emergency or none;
+both turn their margins into calibrated probabilities. scikit-learn trains them (`gridbot nlu
+train`, or on first use when no model file fits the data); the file holds only arrays (no
+pickle), is keyed by the hash of the training data, and one trained on the shipped data ships
+with the package, so a fresh install answers at once.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import math
 import os
 import tempfile
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from nlu import rules
-from nlu.categories import CATEGORY_IDS
-from nlu.classifier import MAX_MODEL_CHARS, Prediction
-from nlu.training import Example, fingerprint, load_examples
+from nlu.classifier import Prediction
+from nlu.decision import decide
+from nlu.features import Features, Linear, Stack
+from nlu.normalise import normalise, warm_up
+from nlu.training import NOT_URGENT, fingerprint
+from nlu.urgency import Thresholds
 
 log = logging.getLogger(__name__)
-MODEL_VERSION = "svm-3"  # bump whenever tokens() or train() change
+MODEL_VERSION = "svm-4"  # bump whenever normalise(), tokens() or train() change
 MODEL_DIR_ENV = "GRIDBOT_NLU_MODEL_DIR"
-REPORT_LENGTH = 30  # chit-chat is short: a longer message that scores as chat is still a report
-
-
-def prepare(text: str) -> str:
-    """What the model reads: printable characters, spaces collapsed, at most MAX_MODEL_CHARS."""
-    kept = "".join(ch if ch.isprintable() else " " for ch in text[: MAX_MODEL_CHARS * 2])
-    return " ".join(kept.lower().split())[:MAX_MODEL_CHARS]
-
-
-@functools.cache
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading at DEBUG otherwise
-    return jieba
-
-
-def tokens(text: str) -> list[str]:
-    """Character 1-3 grams and jieba words (prefixed), from prepared text."""
-    jieba = _jieba()
-    grams = [text[i : i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1)]
-    words = ["w:" + word for word in jieba.lcut(text, HMM=False) if word.strip()]
-    return grams + words
+SHIPPED_DIR = Path(__file__).parent / "trained"
 
 
 @dataclass
 class Model:
-    vocabulary: dict[str, int]
-    idf: np.ndarray
-    coef: np.ndarray  # classes × features
-    intercept: np.ndarray
-    classes: list[str]
-    temperature: float
+    features: Features
+    intents: Linear
+    urgency: Linear | None  # danger now: "urgent" against "none"
+    kinds: Linear | None  # which kind of emergency, if it is one
+    thresholds: Thresholds
 
-    def scores(self, text: str) -> dict[str, float]:
-        """Probabilities over the intents (softmax of the SVM margins)."""
-        clean = prepare(text)
-        counts = Counter(t for t in tokens(clean) if t in self.vocabulary) if clean else {}
-        if not counts:
-            return {}
-        index = np.fromiter((self.vocabulary[t] for t in counts), dtype=np.int64)
-        values = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64)
-        values *= self.idf[index]
-        values /= np.linalg.norm(values)
-        margins = self.coef[:, index] @ values + self.intercept
-        exp = np.exp((margins - margins.max()) * self.temperature)
-        return dict(zip(self.classes, (float(p) for p in exp / exp.sum()), strict=True))
+    def __post_init__(self):
+        heads = [self.intents, *(h for h in (self.urgency, self.kinds) if h is not None)]
+        self._stack = Stack(heads)
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        return self.features.vocabulary
+
+    @property
+    def classes(self) -> list[str]:
+        return self.intents.classes
+
+    def read(self, text: str) -> tuple[dict[str, float], dict[str, float] | None]:
+        """Intent and emergency-kind probabilities of a normalised text ({} and None when it
+        holds no known feature)."""
+        vector = self.features.vector(text)
+        if vector is None:
+            return {}, None
+        intents, *emergency = self._stack.probabilities(vector)
+        return intents, _emergency(*emergency) if emergency else None
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        terms = sorted(self.vocabulary, key=self.vocabulary.get)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".npz") as handle:
-            np.savez_compressed(
-                handle,
-                terms=np.array(terms),
-                idf=self.idf,
-                coef=self.coef,
-                intercept=self.intercept,
-                classes=np.array(self.classes),
-                temperature=np.array(self.temperature),
-            )
+            np.savez_compressed(handle, **_arrays(self))
+        os.chmod(handle.name, 0o644)  # shipped as package data: readable by the service user
         os.replace(handle.name, path)  # atomic: a concurrent reader never sees half a file
 
     @classmethod
     def load(cls, path: Path) -> Model:
         with np.load(path, allow_pickle=False) as data:
             terms = [str(t) for t in data["terms"]]
-            return cls(
-                {t: i for i, t in enumerate(terms)},
-                data["idf"],
-                data["coef"].astype(np.float32),
-                data["intercept"],
-                [str(c) for c in data["classes"]],
-                float(data["temperature"]),
-            )
+            features = Features({t: i for i, t in enumerate(terms)}, data["idf"])
+            heads = [_linear(data, p) if p + "coef" in data else None for p in ("", "u_", "k_")]
+            return cls(features, *heads, Thresholds(*data["thresholds"]))
 
 
-def train(examples: list[Example] | None = None, C: float = 1.0) -> Model:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.svm import LinearSVC
+def _emergency(urgency: dict[str, float], kinds: dict[str, float] | None = None) -> dict:
+    """P(none) and P(kind) for every kind, summing to one."""
+    danger = 1.0 - urgency[NOT_URGENT]
+    return {NOT_URGENT: 1.0 - danger, **{k: danger * p for k, p in (kinds or {}).items()}}
 
-    examples = examples or load_examples()
-    texts = [prepare(e.text) for e in examples]
-    labels = [e.intent for e in examples]
-    vectorizer = TfidfVectorizer(analyzer=tokens, sublinear_tf=True)
-    matrix = vectorizer.fit_transform(texts)
-    svm = LinearSVC(C=C).fit(matrix, labels)
-    return Model(
-        dict(vectorizer.vocabulary_),
-        vectorizer.idf_,
-        svm.coef_.astype(np.float32),
-        svm.intercept_,
-        list(svm.classes_),
-        _temperature(matrix, labels, C),
+
+def _arrays(model: Model) -> dict[str, np.ndarray]:
+    terms = sorted(model.vocabulary, key=model.vocabulary.get)
+    arrays = {"terms": np.array(terms), "idf": model.features.idf.astype(np.float32)}
+    t = model.thresholds
+    arrays["thresholds"] = np.array([t.urgent, t.possible, t.veto, t.crisis])
+    heads = {"": model.intents, "u_": model.urgency, "k_": model.kinds}
+    for prefix, head in heads.items():
+        if head is not None:
+            arrays[prefix + "coef"] = head.coef.astype(np.float16)
+            arrays[prefix + "intercept"] = head.intercept
+            arrays[prefix + "classes"] = np.array(head.classes)
+            arrays[prefix + "temperature"] = np.array(head.temperature)
+    return arrays
+
+
+def _linear(data, prefix: str) -> Linear:
+    return Linear(
+        data[prefix + "coef"].astype(np.float32),
+        data[prefix + "intercept"],
+        [str(c) for c in data[prefix + "classes"]],
+        float(data[prefix + "temperature"]),
     )
-
-
-def _temperature(matrix, labels: list[str], C: float) -> float:
-    """The softmax temperature that best fits held-out margins (5-fold), so that a confidence
-    of 0.6 means right about 60% of the time."""
-    from sklearn.model_selection import cross_val_predict
-    from sklearn.svm import LinearSVC
-
-    margins = cross_val_predict(LinearSVC(C=C), matrix, labels, cv=5, method="decision_function")
-    classes = sorted(set(labels))
-    truth = np.array([classes.index(label) for label in labels])
-    best = (math.inf, 1.0)
-    for t in np.linspace(0.5, 15, 59):
-        scaled = (margins - margins.max(axis=1, keepdims=True)) * t
-        log_p = scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))
-        best = min(best, (-log_p[np.arange(len(truth)), truth].mean(), float(t)))
-    return best[1]
 
 
 def model_dir() -> Path:
@@ -148,21 +113,32 @@ def model_dir() -> Path:
     return Path(cache) / "gridbot" / "nlu"
 
 
+def model_name() -> str:
+    return f"model-{fingerprint(salt=MODEL_VERSION)}.npz"
+
+
 def model_path(folder: Path | None = None) -> Path:
-    return (folder or model_dir()) / f"model-{fingerprint(salt=MODEL_VERSION)}.npz"
+    return (folder or model_dir()) / model_name()
+
+
+def shipped_path() -> Path:
+    return SHIPPED_DIR / model_name()
 
 
 def load_or_train(path: Path | None = None) -> Model:
-    path = path or model_path()
-    if path.exists():
-        try:
-            return Model.load(path)
-        except (OSError, ValueError, KeyError):  # corrupt or foreign: retrain, don't fail
-            log.warning("model file %s unreadable; retraining", path.name)
-    log.info("training the NLU model into %s", path)
+    """The shipped model when it fits the data, else the cached one, else a new one."""
+    candidates = [path] if path else [shipped_path(), model_path()]
+    for candidate in candidates:
+        if candidate.exists():
+            try:
+                return Model.load(candidate)
+            except (OSError, ValueError, KeyError, TypeError):  # corrupt or foreign: retrain
+                log.warning("model file %s unreadable; retraining", candidate.name)
+    target = candidates[-1]
+    log.info("training the NLU model into %s", target)
     model = train()
     try:
-        model.save(path)
+        model.save(target)
     except OSError as error:
         log.warning("cannot save the NLU model (%s); it stays in memory", error.strerror)
     return model
@@ -171,32 +147,14 @@ def load_or_train(path: Path | None = None) -> Model:
 class EmbeddedClassifier:
     def __init__(self, model: Model | None = None):
         self.model = model or load_or_train()
-        _jieba().initialize()  # load the dictionary now, not while the first resident waits
+        warm_up()  # load the dictionaries now, not while the first resident waits
 
     def predict(self, text: str) -> Prediction:
-        urgent = rules.is_urgent(text)
-        chat = rules.chat_intent(text) or ("query_status" if rules.asks_progress(text) else None)
-        if chat and not urgent:
-            return Prediction(intent=chat, category=None, confidence=1.0)
-        scores = self.model.scores(text)
-        if not scores and not urgent:
-            return Prediction(intent="help", category=None, confidence=0.0)
-        intent = max(scores, key=scores.get) if scores else "public_security"
-        report_mass = sum(scores.get(c, 0.0) for c in CATEGORY_IDS)
-        chat = intent not in CATEGORY_IDS and not urgent
-        if chat and not (len(text) >= REPORT_LENGTH and report_mass >= 0.35):
-            return Prediction(intent=intent, category=None, confidence=scores[intent])
-        category = max(CATEGORY_IDS, key=lambda c: scores.get(c, 0.0))
-        if urgent and scores.get(category, 0.0) < 0.05:
-            category = "public_security"
-        confidence = scores.get(category, 0.0) / max(report_mass, 1e-9)
-        ranked = sorted(CATEGORY_IDS, key=lambda c: -scores.get(c, 0.0))
-        alternatives = (category, *(c for c in ranked if c != category))[:3]
-        return Prediction(
-            intent="report",
-            category=category,
-            confidence=round(confidence, 4),
-            urgent=urgent,
-            must_attend=rules.is_must_attend(text, category),
-            alternatives=alternatives,
-        )
+        clean = normalise(text)
+        return decide(clean, *self.model.read(clean), self.model.thresholds)
+
+
+def train(*args, **kwargs) -> Model:
+    from nlu.learning import train as learn
+
+    return learn(*args, **kwargs)

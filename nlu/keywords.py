@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from nlu.classifier import MAX_MODEL_CHARS, Prediction
-from nlu.rules import is_must_attend, is_urgent
+from nlu.rules import is_must_attend, rule_risk
 
 INTENT_PATTERNS = {
     "greet": r"^(你好|您好|在吗|在不在|有人吗|hello|hi|早上好|晚上好|下午好)[啊呀吗！!。.～~ ]*$",
@@ -36,7 +36,8 @@ KEYWORDS = {category: words.split() for category, words in CATEGORY_KEYWORDS.ite
 class KeywordClassifier:
     def predict(self, text: str) -> Prediction:
         text = text.strip()[:MAX_MODEL_CHARS].lower()
-        urgent = is_urgent(text)
+        risk, kind = rule_risk(text)
+        urgent = risk == "urgent"
         if not urgent:
             for intent, pattern in INTENT_PATTERNS.items():
                 if re.search(pattern, text):
@@ -47,6 +48,8 @@ class KeywordClassifier:
         category = max(scores, key=scores.get)
         if urgent and not scores[category]:
             category = "public_security"
+        if kind == "self_harm":
+            category = "special_population"
         hits = scores[category]
         ranked = sorted(scores, key=lambda c: -scores[c])
         return Prediction(
@@ -54,6 +57,7 @@ class KeywordClassifier:
             intent="report",
             category=category if hits or urgent else "public_service",
             confidence=min(0.5 + 0.15 * hits, 0.95) if hits else 0.2,
-            urgent=urgent,
             must_attend=is_must_attend(text, category),
+            risk=risk,
+            emergency_kind=kind,
         )

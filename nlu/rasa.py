@@ -19,6 +19,7 @@ from nlu.classifier import MAX_MODEL_CHARS, Classifier, Prediction
 
 log = logging.getLogger(__name__)
 URGENT_CATEGORY = "public_security"  # where an emergency goes when Rasa calls it small talk
+CRISIS_CATEGORY = "special_population"
 MAX_ANSWER_BYTES = 1 << 20
 ALTERNATIVES = 3  # categories offered when the resident is asked to choose
 
@@ -80,18 +81,22 @@ def _ranked_categories(ranking: object) -> tuple[str, ...]:
 def _prediction(
     text: str, intent: str, confidence: float, alternatives: tuple[str, ...]
 ) -> Prediction:
-    urgent = rules.is_urgent(text)
+    risk, kind = rules.rule_risk(text)
+    urgent = risk == "urgent"
     if intent in OTHER_INTENTS and not urgent:
         return Prediction(intent=intent, category=None, confidence=confidence)
     if intent in OTHER_INTENTS:  # the rules found an emergency: never answer it with small talk
         intent, confidence = URGENT_CATEGORY, 0.0  # 0.0: Rasa chose no category
+    if kind == "self_harm":  # a crisis: cared for by the grid worker, never a legal matter
+        intent = CRISIS_CATEGORY
     return Prediction(
         intent="report",
         category=intent,
         confidence=confidence,
-        urgent=urgent,
         must_attend=rules.is_must_attend(text, intent),
         alternatives=alternatives,
+        risk=risk,
+        emergency_kind=kind,
     )
 
 

@@ -418,11 +418,18 @@ def _nlu_parser(commands) -> None:
     verbs = nlu.add_subparsers(dest="verb", required=True)
     train = verbs.add_parser("train", help="train the embedded model from nlu/data")
     train.add_argument("--out", type=Path, help="model file (default: the model cache)")
+    train.add_argument(
+        "--ship", action="store_true", help="write the model that ships in nlu/trained"
+    )
     train.set_defaults(run=_nlu_train)
     predict = verbs.add_parser("predict", help="classify stdin lines, one JSON object a line")
     predict.set_defaults(run=_nlu_predict)
-    evaluate = verbs.add_parser("evaluate", help="score a label<TAB>text file")
-    evaluate.add_argument("file", type=Path)
+    evaluate = verbs.add_parser(
+        "evaluate", help="score label<TAB>text (or label<TAB>kinds<TAB>text) files"
+    )
+    evaluate.add_argument("file", type=Path, nargs="?", help="labelled reports and other intents")
+    evaluate.add_argument("--emergencies", type=Path, help="kind<TAB>text, kind none: look-alike")
+    evaluate.add_argument("--nonreports", type=Path, help="label<TAB>text of non-reports")
     evaluate.set_defaults(run=_nlu_evaluate)
     export = verbs.add_parser("export-rasa", help="write a Rasa 3.x project from nlu/data")
     export.add_argument("dir", type=Path)
@@ -438,7 +445,7 @@ def _classifier():
 def _nlu_train(args) -> int:
     from nlu.evaluation import train_command
 
-    print(train_command(args.out))
+    print(train_command(args.out, ship=args.ship))
     return 0
 
 
@@ -450,14 +457,24 @@ def _nlu_predict(args) -> int:
 
 
 def _nlu_evaluate(args) -> int:
-    from nlu.evaluation import BadEvaluationFile, evaluate, read_labelled
+    from nlu import evaluation as ev
 
+    steps = [
+        (args.file, ev.read_labelled, ev.evaluate),
+        (args.emergencies, ev.read_emergencies, ev.evaluate_emergencies),
+        (args.nonreports, ev.read_nonreports, ev.evaluate_nonreports),
+    ]
+    steps = [step for step in steps if step[0] is not None]
+    if not steps:
+        print("gridbot nlu evaluate: give a FILE, --emergencies or --nonreports", file=sys.stderr)
+        return 2
     try:
-        rows = read_labelled(args.file)
-    except BadEvaluationFile as error:
+        loaded = [(read(path), score) for path, read, score in steps]
+    except ev.BadEvaluationFile as error:
         print(f"gridbot nlu evaluate: {error}", file=sys.stderr)
         return 2
-    print(evaluate(_classifier(), rows))
+    classifier = _classifier()
+    print("\n\n".join(score(classifier, rows) for rows, score in loaded))
     return 0
 
 

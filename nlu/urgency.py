@@ -1,0 +1,68 @@
+"""Is someone in danger now? The urgency model and the reviewed word lists, together.
+
+The model (nlu/data/urgency: emergencies by kind against look-alikes) finds danger told by the
+situation; the word lists find it by the words people shout. Either is enough, tuned for
+recall; a past, hypothetical or solved danger (万一, 去年, 已经灭了) is lowered one step, and a
+message the model is fairly sure of but no list names is "possible": its reply carries the
+emergency line without raising the alarm. Self-harm is lowered only when told as past or
+over ("if ..." is how a threat is made), and keeps its kind: the crisis line is always given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nlu import rules
+from nlu.training import NOT_URGENT
+
+URGENT, POSSIBLE, NONE = "urgent", "possible", "none"
+LEVELS = (NONE, POSSIBLE, URGENT)
+FALLBACK_KIND = "medical"  # "救命" with nothing else: an ambulance is the safest first line
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Chosen on 5-fold cross-validation of nlu/data/urgency (bench/nlu.py prints the result):
+    recall first, then as few look-alikes urgent as that allows."""
+
+    urgent: float = 0.4  # P(emergency) at or above which the model alone calls it urgent
+    possible: float = 0.2  # ... possible
+    veto: float = 0.03  # below this the model overrules a word-list hit, down to possible
+    crisis: float = 0.3  # P(self_harm) at or above which the crisis line is given, urgent
+
+
+@dataclass(frozen=True)
+class Risk:
+    level: str
+    kind: str | None
+
+    @property
+    def urgent(self) -> bool:
+        return self.level == URGENT
+
+
+NO_RISK = Risk(NONE, None)
+
+
+def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Risk:
+    """The risk of a normalised text; kinds are the urgency model's probabilities (None when
+    there is no model or the text has no known feature)."""
+    named = rules.emergency_kinds(text)
+    kinds = kinds or {}
+    p = 1.0 - kinds.get(NOT_URGENT, 1.0) if kinds else 0.0
+    guessed = max((k for k in kinds if k != NOT_URGENT), key=kinds.get, default=None)
+    listed = [kind for kind in named if kind != "help"]
+    if "self_harm" in listed or kinds.get("self_harm", 0.0) >= limits.crisis:
+        return Risk(POSSIBLE if rules.crisis_over(text) else URGENT, "self_harm")
+    if len(listed) > 1 and kinds:  # the lists name several kinds: the likeliest of them
+        listed.sort(key=lambda kind: -kinds.get(kind, 0.0))
+    listed = listed[0] if listed else None
+    if named:
+        level = 1 if listed and kinds and p < limits.veto else 2
+    else:
+        level = 2 if p >= limits.urgent else 1 if p >= limits.possible else 0
+    if level and rules.not_now(text):
+        level -= 1
+    if not level:
+        return NO_RISK
+    return Risk(LEVELS[level], listed or guessed or FALLBACK_KIND)

@@ -30,6 +30,7 @@ from handlers.registry.retention import anonymise_old_tickets
 from handlers.tickets import deadlines
 from nlu.backends import make_classifier
 from nlu.classifier import Classifier, Remembered
+from nlu.guide import GuideWatcher
 from storage.crypto import DataKey, check_registry_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.geo import LiveGrids
@@ -43,6 +44,7 @@ DEADLINE_CHECK_SECONDS = 15
 INBOX_CHECK_SECONDS = 2  # messages a dead process left pending are taken up this often
 HEALTH_SECONDS = 1.5  # /healthz answers within 2 s: 503 when the database takes longer
 GRIDS_CHECK_SECONDS = 10  # an import reaches every running server within this
+GUIDE_CHECK_SECONDS = 5  # a changed guide file is in use within 10 s
 RETENTION_EVERY_ROUNDS = 240  # an hour of deadline checks
 
 
@@ -70,6 +72,7 @@ class Services:
     metrics: Metrics | None = None
     webhooks: dict[str, Webhook] = field(default_factory=dict)
     ping: asyncio.Future | None = None  # the health check's query, while it runs
+    guide: GuideWatcher | None = None  # 办事指南, taken up again when its files change
 
 
 SERVICES = web.AppKey("services", Services)
@@ -163,7 +166,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         quiet_end=services.rhythm.quiet_end,
         on_failure=lambda channel: services.metrics.send_failures.labels(channel).inc(),
     )
+    services.guide = GuideWatcher(settings.guide_dir, services.clock.now())
     ports = Ports(
+        guide=services.guide,
         classifier=Remembered(services.classifier),
         clock=services.clock,
         grids=services.grids,
@@ -181,6 +186,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             asyncio.create_task(_watch_deadlines(services)),
             asyncio.create_task(_watch_inbox(services)),
             asyncio.create_task(_watch_grids(services)),
+            asyncio.create_task(_watch_guide(services)),
         ]
         if services.run_relay
         else []
@@ -256,6 +262,18 @@ async def take_up_journal(services: Services) -> int:
             break
     await inbox.forget_answered_replies(now)
     return len(rows)
+
+
+async def _watch_guide(services: Services) -> None:
+    """Take up the service guide's changed files, read off the event loop; a broken file is
+    logged and the last good guide stays."""
+    while True:
+        await asyncio.sleep(GUIDE_CHECK_SECONDS)
+        try:
+            if await asyncio.to_thread(services.guide.reload_if_changed, services.clock.now()):
+                log.info("service guide changed; %d services now", len(services.guide.guide))
+        except Exception:
+            log.exception("service guide check failed; will retry")
 
 
 async def _watch_grids(services: Services) -> None:

@@ -61,7 +61,12 @@ class Metrics:
             "Messages over their sender's limit (no ticket opened)",
             registry=self.registry,
         )
-        self.events = {"rate_limited": self.rate_limited}
+        self.spam = Counter(
+            "gridbot_spam",
+            "Adverts and spam answered without a ticket",
+            registry=self.registry,
+        )
+        self.events = {"rate_limited": self.rate_limited, "spam": self.spam}
 
     def count(self, event: str) -> None:
         """What a use case reports through its `count` port."""

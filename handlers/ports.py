@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from handlers.calendar import Rhythm
 from handlers.policy import Policy
 from nlu.classifier import Classifier
+from nlu.guide import GuideWatcher
 from storage.crypto import DataKey
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class Ports:
     data_key: DataKey | None = None  # reads and writes the registry; None: it stays locked
     rhythm: Rhythm = field(default_factory=Rhythm)
     count: Callable[[str], None] = lambda event: None  # counts what /metrics shows
+    guide: GuideWatcher | None = None  # 办事指南; None: questions get a general answer
 
 
 Handler = Callable[["UnitOfWork", "Inbound", Ports], Awaitable[str | None]]

@@ -125,6 +125,9 @@ class Resident(Base):
     bucket_at: Mapped[datetime | None]
     limited_told_at: Mapped[datetime | None]
     alerted_at: Mapped[datetime | None]
+    # The service the guide last offered to do for them (办事指南 … 回复 1), and when.
+    offered_service: Mapped[str | None] = mapped_column(String(80))
+    offered_at: Mapped[datetime | None]
 
 
 class Ticket(Base):

@@ -19,6 +19,7 @@ from storage.crypto import DataKey
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.models import AuditEntry, OrgUnit, Ticket
 from storage.repos import Org, Tickets, ticket_query
+from storage.uow import UnitOfWork
 
 COLUMNS = ("code", "state", "category", "level", "assignee", "grid", "created", "deadline")
 
@@ -77,7 +78,7 @@ async def show(
         [
             f"{ticket.code}  {texts.STATE_NAMES[ticket.state]}  {category_name(ticket.category)}",
             shown(ticket.text),
-            *await trail_lines(session, ticket, masked=not unmasked),
+            *await trail_lines(UnitOfWork(session), ticket, masked=not unmasked),
         ]
     )
 
@@ -90,7 +91,7 @@ async def _as_json(session: AsyncSession, ticket: Ticket, shown) -> str:
             "action": e.action,
             "note": shown(e.note) if e.note else e.note,
         }
-        for e in await trail_events(session, ticket)
+        for e in await trail_events(UnitOfWork(session), ticket)
     ]
     return json.dumps(
         {**as_row(ticket), "text": shown(ticket.text), "trail": trail},

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import timedelta
+
 from handlers import texts
 from handlers.inbound import Inbound
 from handlers.ports import Handler, Ports
@@ -9,11 +12,13 @@ from handlers.tickets import feedback, intake
 from handlers.tickets.lifecycle import record
 from handlers.tickets.routing import clip
 from nlu.categories import category_name
-from nlu.classifier import classify
+from nlu.classifier import Prediction, classify
 from storage.models import Attachment, Resident
 from storage.uow import UnitOfWork
 
 SHOWN_AT_MOST = 3  # earlier updates shown before an answer
+OFFER_KEPT = timedelta(hours=1)  # how long a guide's "回复 1" stays open
+OFFER_TAKEN = frozenset({"1", "需要", "要", "好", "好的", "是", "麻烦了", "需要代办"})
 
 
 async def on_subscribe(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
@@ -72,6 +77,8 @@ async def on_text(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
             return await intake.choose(uow, waiting, resident, number, now, ports.policy)
         settled = await intake.settle_choice(uow, waiting, resident, now, ports.policy)
         return settled + "\n\n" + await _understand(uow, resident, msg, ports)
+    if _takes_up_offer(resident, msg.text, now):
+        return await _errand(uow, resident, now, ports)
     coded = feedback.coded_rating_of(msg.text)
     if coded:
         return await _rate_by_code(uow, resident, *coded, ports)
@@ -79,6 +86,23 @@ async def on_text(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
     if rating:
         return await feedback.rate(uow, rated, rating, now, ports.policy)
     return await _understand(uow, resident, msg, ports)
+
+
+def _takes_up_offer(resident: Resident, text: str, now) -> bool:
+    """A "1" (or 需要) soon after the guide offered to have the grid worker do the errand."""
+    offered = resident.offered_service and resident.offered_at
+    if not offered or now - resident.offered_at > OFFER_KEPT:
+        return False
+    return unicodedata.normalize("NFKC", text).strip(" 。.!！") in OFFER_TAKEN
+
+
+async def _errand(uow: UnitOfWork, resident: Resident, now, ports: Ports) -> str:
+    """The offered errand becomes a 代办公共服务 ticket, routed as any report."""
+    service = resident.offered_service
+    resident.offered_service = resident.offered_at = None
+    errand = Prediction(intent="report", category="public_service", confidence=1.0)
+    text = texts.GUIDE_TICKET_TEXT.format(service=service)
+    return await intake.submit(uow, resident, text, errand, now, ports.policy)
 
 
 async def _rate_by_code(
@@ -99,7 +123,7 @@ async def _rate_by_code(
 async def _understand(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
     prediction = await classify(ports.classifier, msg.text)
     if not prediction.is_report:
-        return await INTENT_ANSWERS[prediction.intent](uow, resident)
+        return await INTENT_ANSWERS[prediction.intent](uow, resident, msg, ports)
     return await intake.submit(
         uow, resident, msg.text, prediction, ports.clock.now(), ports.policy
     )
@@ -137,19 +161,19 @@ async def _grid_contact(uow: UnitOfWork, grid_id: int, template: str) -> str:
     return template.format(grid=grid.path, worker=worker.name, phone=worker.phone)
 
 
-async def _answer_greet(uow: UnitOfWork, resident: Resident) -> str:
+async def _answer_greet(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
     return texts.GREET
 
 
-async def _answer_thanks(uow: UnitOfWork, resident: Resident) -> str:
+async def _answer_thanks(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
     return texts.THANKS
 
 
-async def _answer_help(uow: UnitOfWork, resident: Resident) -> str:
+async def _answer_help(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
     return texts.HELP_RESIDENT
 
 
-async def _answer_status(uow: UnitOfWork, resident: Resident) -> str:
+async def _answer_status(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
     tickets = await uow.tickets.open_of_resident(resident.id)
     if not tickets:
         return texts.NO_OPEN_TICKETS
@@ -163,10 +187,33 @@ async def _answer_status(uow: UnitOfWork, resident: Resident) -> str:
     return "\n".join(lines)
 
 
-async def _answer_worker(uow: UnitOfWork, resident: Resident) -> str:
+async def _answer_worker(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
     if resident.grid_id is None:
         return texts.ASK_LOCATION
     return await _grid_contact(uow, resident.grid_id, texts.WORKER_CONTACT)
+
+
+async def _answer_chitchat(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
+    return texts.CHITCHAT
+
+
+async def _answer_spam(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
+    ports.count("spam")
+    return texts.SPAM_REPLY
+
+
+async def _answer_vague(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
+    return texts.ASK_DETAILS
+
+
+async def _answer_service(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
+    """办事指南: the guide's answer, which offers to have the grid worker do it (回复 1)."""
+    now = ports.clock.now()
+    entry = ports.guide.guide.match(msg.text) if ports.guide else None  # kept fresh by the app
+    if entry is None:
+        return texts.GUIDE_NOT_FOUND
+    resident.offered_service, resident.offered_at = entry.name, now
+    return entry.reply()
 
 
 INTENT_ANSWERS = {
@@ -175,6 +222,10 @@ INTENT_ANSWERS = {
     "help": _answer_help,
     "query_status": _answer_status,
     "ask_worker": _answer_worker,
+    "chitchat": _answer_chitchat,
+    "spam": _answer_spam,
+    "vague": _answer_vague,
+    "ask_service": _answer_service,
 }
 
 

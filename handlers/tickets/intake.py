@@ -34,7 +34,7 @@ async def submit(
     sure = prediction.confidence >= policy.choice_threshold or prediction.urgent
     same = sure and await linking.find(uow, resident, prediction.category, now, policy)
     if same:
-        return await linking.link(uow, same, resident, text, now)
+        return _with_guidance(prediction, await linking.link(uow, same, resident, text, now))
     asking = not sure and len(prediction.alternatives) > 1
     placed = None if asking else resident.grid_id
     routing = await choose_assignee(uow, placed, prediction.category)
@@ -56,14 +56,27 @@ async def submit(
         category_options=list(prediction.alternatives) if asking else None,
     )
     if asking:
-        return _ask_category(ticket.category_options)
+        return _with_guidance(prediction, _ask_category(ticket.category_options))
     if placed is None:
-        return texts.REPORT_WAITING_FOR_LOCATION
+        if prediction.emergency_kind == "self_harm":
+            return texts.CRISIS_REPLY.format(next=texts.CRISIS_ASK_LOCATION)
+        return _with_guidance(prediction, texts.REPORT_WAITING_FOR_LOCATION)
     await propose_change(uow, ticket)
     alert = _may_alert(ticket, resident, now, policy)
     staff = await assign(uow, ticket, routing, now, policy, alert=alert)
-    reply = _routed(ticket, staff)
-    return f"{texts.URGENT_FIRST_LINE}\n{reply}" if ticket.urgent else reply
+    if prediction.emergency_kind == "self_harm":  # words for a person in crisis, no thanks
+        handler = texts.CRISIS_HANDLER.format(handler=_who(staff)) if staff else None
+        return texts.CRISIS_REPLY.format(next=handler or texts.CRISIS_NO_HANDLER)
+    return _with_guidance(prediction, _routed(ticket, staff))
+
+
+def _with_guidance(prediction: Prediction, reply: str) -> str:
+    """A report of someone in danger (or maybe so) first says what to do now, fitted to the
+    kind of emergency."""
+    if prediction.risk == "none":
+        return reply
+    line = texts.EMERGENCY_LINES.get(prediction.emergency_kind, texts.URGENT_FIRST_LINE)
+    return f"{line}\n{reply}"
 
 
 def choice_number(text: str, options: int) -> int | None:

@@ -31,7 +31,6 @@ from tests.wechat_input import (
 )
 
 CHANNELS = ["mp", "work"]
-QUICK_SECONDS = 2.0
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -142,7 +141,8 @@ async def test_plaintext_message_is_refused_while_safe_mode_is_on(stack, channel
 
 @pytest.mark.parametrize("case", ["xxe", "billion-laughs"])  # every case: tests/unit/test_wire.py
 async def test_hostile_xml_is_refused_quickly_as_bad_request(stack, case):
-    """Both the envelope WeChat posts and the message inside it, on both channels."""
+    """Both the envelope WeChat posts and the message inside it, on both channels. How quickly
+    is measured by bench/hostile_xml.py."""
     for sim in (stack.mp, stack.work):
         query, body = sim.sign(sample(sim))
         attempts = [
@@ -150,10 +150,8 @@ async def test_hostile_xml_is_refused_quickly_as_bad_request(stack, case):
             sealed(sim, hostile(case, inside(to_xml(sample(sim))))),
         ]
         for attempt_query, attempt_body in attempts:
-            started = time.monotonic()
             reply = await sim.post(attempt_query, attempt_body)
             assert reply.status == 400, (sim.channel.name, reply.body)
-            assert time.monotonic() - started < QUICK_SECONDS
             assert "root:" not in reply.body  # nothing of /etc/passwd comes back
     await _assert_nothing_stored(stack)
 

@@ -149,7 +149,8 @@ def test_a_correctly_signed_message_is_opened_and_read(sims):
 @pytest.mark.parametrize("case", list(HOSTILE_XML))
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_hostile_xml_is_refused_quickly_as_bad_request(sims, channel, case):
-    """Both the envelope WeChat posts and the message inside it."""
+    """Both the envelope WeChat posts and the message inside it. (How quickly: see
+    bench/hostile_xml.py.)"""
     sim = sims[channel]
     query, body = sim.sign(sample(sim))
     attempts = [

@@ -3,12 +3,24 @@ settings a test gives it (none of the developer's own GRIDBOT_* variables)."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The channel settings `gridbot serve` needs, for the CLI tests that start it.
+CHANNELS = {
+    "GRIDBOT_MP_APPID": "wx0000000000demo01",
+    "GRIDBOT_MP_SECRET": "mp-secret",
+    "GRIDBOT_MP_TOKEN": "mp-token",
+    "GRIDBOT_WORK_CORPID": "ww0000000000demo01",
+    "GRIDBOT_WORK_AGENTID": "1000002",
+    "GRIDBOT_WORK_SECRET": "work-secret",
+    "GRIDBOT_WORK_TOKEN": "work-token",
+    "GRIDBOT_WORK_AES_KEY": base64.b64encode(bytes(range(32))).decode().rstrip("="),
+}
 
 
 def run_gridbot(

@@ -1,4 +1,5 @@
-"""Fixtures: a real database (SQLite, and PostgreSQL when reachable), a clock, a running stack."""
+"""Fixtures: a real database (SQLite, and PostgreSQL when reachable), a clock, a running stack;
+and the tier marker of every test, from its folder (tests/unit, tests/integration, tests/e2e)."""
 
 from __future__ import annotations
 
@@ -7,26 +8,38 @@ import functools
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from storage.db import make_engine, make_sessionmaker, upgrade
+from tests.fakes import FakeClock
 
 PG_SERVER = os.environ.get("GRIDBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-class FakeClock:
-    def __init__(self, start: datetime | None = None):
-        self.current = start or datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+TIERS = ("unit", "integration", "e2e")  # each a folder of tests/ and a marker
+# What a unit test must not use: each of these opens a database or serves HTTP.
+NOT_IN_UNIT = frozenset(
+    {"database_url", "sqlite_url", "seeded_url", "sessionmaker", "pg_server", "stack"}
+)
 
-    def now(self) -> datetime:
-        return self.current
 
-    def advance(self, **delta) -> None:
-        self.current += timedelta(**delta)
+def pytest_collection_modifyitems(config, items):
+    """Mark each test with its tier, taken from its folder; refuse a unit test that would open
+    a database or start the stack."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        parts = Path(item.path).resolve().relative_to(here).parts
+        tier = parts[0] if len(parts) > 1 and parts[0] in TIERS else None
+        if tier is None:
+            continue
+        item.add_marker(getattr(pytest.mark, tier))
+        used = NOT_IN_UNIT.intersection(getattr(item, "fixturenames", ()))
+        if tier == "unit" and used:
+            raise pytest.UsageError(f"{item.nodeid} is in tests/unit but uses {sorted(used)}")
 
 
 @pytest.fixture

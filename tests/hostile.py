@@ -1,4 +1,4 @@
-"""Harness for the hostile tests (tests/test_hostile_guarantees*.py): the whole service on
+"""Harness for the hostile tests (tests/e2e/test_hostile_guarantees*.py): the whole service on
 loopback as tests/stack.py runs it, with the knobs an attacker's scenario needs (plain mode,
 several replicas on one database, a WeChat API that misbehaves, other settings), and the
 small tools those tests share. People and numbers are fictional."""

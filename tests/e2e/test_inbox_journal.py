@@ -1,0 +1,224 @@
+"""Nothing acknowledged is lost: a message is journalled in its own commit before WeChat hears
+200, handled once from the journal, and its reply (with the ticket code) reaches the resident
+exactly once, passively or through the API, whatever stalls or dies in between."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import wire
+from bot.devkit.simulator import to_xml
+from bot.dispatcher import Waiting
+from nlu.keywords import KeywordClassifier
+from storage.inbox import LEASE, REPLY_GRACE
+from storage.models import OutboxMessage
+from tests.fakes import GatedClassifier
+from tests.stack import RESIDENT, Stack, running_stack
+
+GARBAGE = "小区垃圾站满了没人清运，臭得很"
+CODE = re.compile(r"GB-[0-9A-Z]{5}")
+
+
+@pytest.fixture
+async def seeded_sqlite(sqlite_url):
+    from bot.devkit.demo import seed
+
+    await seed(sqlite_url)
+    return sqlite_url
+
+
+async def replies_by_api(stack: Stack, sender: str = RESIDENT) -> list[str]:
+    await stack.drain()
+    return [text for text in stack.fake.to(sender) if CODE.search(text)]
+
+
+async def notices_to_worker(stack: Stack) -> int:
+    async with stack.services.sessionmaker() as session:
+        return await session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.recipient == "liminghua", OutboxMessage.dedup_key.like("event:%")
+            )
+        )
+
+
+async def settle(stack: Stack) -> None:
+    """Let the webhook's own work (handling after it answered) finish."""
+    await asyncio.gather(*stack.services.webhooks["mp"].tasks, return_exceptions=True)
+
+
+async def test_database_locked_past_the_deadline_answers_503_and_the_retry_gets_the_reply(
+    seeded_sqlite, clock
+):
+    async with running_stack(
+        seeded_sqlite, clock, reply_deadline=0.3, classifier=KeywordClassifier()
+    ) as stack:
+        await stack.locate("东关一网格")
+        query, body = stack.mp.sign(stack.mp.text(RESIDENT, GARBAGE))
+        blocker = sqlite3.connect(seeded_sqlite.split(":///", 1)[1])
+        blocker.execute("BEGIN EXCLUSIVE")  # nothing can be stored, not even the journal row
+        try:
+            first = await stack.mp.post(query, body.encode())
+        finally:
+            blocker.rollback()
+            blocker.close()
+        assert first.status == 503  # not stored: WeChat must retry, a 200 would lose it
+
+        retried = await stack.mp.post(query, body.encode())  # WeChat's retry
+        assert retried.status == 200 and CODE.search(retried.text)
+        await settle(stack)
+        assert len(await stack.tickets()) == 1
+        assert await replies_by_api(stack) == []  # answered once, passively
+
+
+async def test_slow_handling_answers_success_and_the_reply_goes_out_once_by_api(
+    seeded_sqlite, clock
+):
+    classifier = GatedClassifier()
+    async with running_stack(
+        seeded_sqlite, clock, reply_deadline=0.3, classifier=classifier
+    ) as stack:
+        await stack.locate("东关一网格")
+        reply = await stack.mp.send(stack.mp.text(RESIDENT, GARBAGE))
+        assert reply.status == 200 and reply.body == "success"
+        with sqlite3.connect(seeded_sqlite.split(":///", 1)[1]) as reader:  # beside the
+            stored = reader.execute(
+                "SELECT status FROM inbound_messages "  # busy handler
+                "WHERE kind = 'text'"
+            ).fetchall()
+        assert stored == [("pending",)]  # stored before the 200, handled after it
+
+        classifier.gate.set()
+        await settle(stack)
+        [late] = await replies_by_api(stack)
+        assert CODE.search(late).group(0) == (await stack.tickets())[0].code
+        assert await stack.take_up_journal() == 0  # nothing is left to take up
+        assert await replies_by_api(stack) == [late]
+
+
+async def test_message_left_by_a_dead_process_is_handled_once_when_its_lease_ends(stack):
+    await stack.locate("东关一网格")
+    await stack.services.inbox.journal(  # what a process did before it was killed
+        channel="mp",
+        key="msg:910001",
+        sender=RESIDENT,
+        kind="text",
+        content=_text_xml(RESIDENT, GARBAGE, 910001),
+        nonce="1:n",
+        now=stack.services.clock.now(),
+    )
+    assert await stack.take_up_journal() == 0  # its own process may still be at it
+
+    stack.services.clock.advance(seconds=LEASE.total_seconds() + 1)
+    assert await stack.take_up_journal() == 1
+    assert await stack.take_up_journal() == 0
+    [ticket] = await stack.tickets()
+    [reply] = await replies_by_api(stack)
+    assert ticket.code in reply
+    assert await notices_to_worker(stack) == 1
+
+
+async def _journalled(stack: Stack) -> tuple[int, object, dict, str]:
+    """A report stored as the webhook stores it: its row id, the message, and the signed
+    query and body WeChat would post again."""
+    await stack.locate("东关一网格")
+    fields = stack.mp.text(RESIDENT, GARBAGE)
+    query, body = stack.mp.sign(fields)
+    entry = await stack.services.inbox.journal(
+        channel="mp",
+        key=f"msg:{fields['MsgId']}",
+        sender=RESIDENT,
+        kind="text",
+        content=_text_xml(RESIDENT, GARBAGE, fields["MsgId"]),
+        nonce=f"{query['timestamp']}:{query['nonce']}",
+        now=stack.services.clock.now(),
+    )
+    return entry.id, _inbound(RESIDENT, GARBAGE, fields["MsgId"]), query, body
+
+
+def waiting_until(seconds_from_now: float) -> Waiting:
+    """A webhook waiting, whose answer WeChat hears until this many seconds from now."""
+    waiting = Waiting()
+    waiting.join(asyncio.get_running_loop().time() + seconds_from_now)
+    return waiting
+
+
+async def test_reply_committed_for_a_webhook_that_died_goes_to_wechats_retry_only(stack):
+    """The reply is committed with the ticket as the waiting webhook's answer; its process
+    dies before answering. WeChat's retry is answered with it; it is not also sent by API."""
+    row_id, msg, query, body = await _journalled(stack)
+    reply = await stack.services.dispatcher.handle(row_id, msg, waiting_until(5))
+    assert CODE.search(reply)  # ...and here the process dies, before answering WeChat
+
+    retried = await stack.mp.post(query, body.encode())
+    assert retried.status == 200 and retried.text == reply
+    stack.services.clock.advance(seconds=REPLY_GRACE.total_seconds() + 1)
+    await stack.take_up_journal()
+    assert await replies_by_api(stack) == []
+    late = await stack.mp.post(query, body.encode())  # after the grace: cleared
+    assert late.status == 200 and late.body == "success"
+    assert len(await stack.tickets()) == 1
+
+
+async def test_reply_stored_after_wechat_stopped_listening_goes_by_api_once(stack):
+    """The commit of the reply ended after WeChat's 5 seconds: no passive answer can reach
+    WeChat, so the reply is queued; WeChat's retry then hears `success`, not the reply."""
+    row_id, msg, query, body = await _journalled(stack)
+    assert await stack.services.dispatcher.handle(row_id, msg, waiting_until(-1)) is None
+
+    retried = await stack.mp.post(query, body.encode())
+    assert retried.status == 200 and retried.body == "success"
+    [by_api] = await replies_by_api(stack)
+    assert CODE.search(by_api).group(0) == (await stack.tickets())[0].code
+
+
+async def test_reply_is_committed_with_the_ticket_when_the_webhook_gave_up_first(stack):
+    await stack.locate("东关一网格")
+    fields = stack.mp.text(RESIDENT, GARBAGE)
+    services = stack.services
+    entry = await services.inbox.journal(
+        channel="mp",
+        key=f"msg:{fields['MsgId']}",
+        sender=RESIDENT,
+        kind="text",
+        content=_text_xml(RESIDENT, GARBAGE, fields["MsgId"]),
+        nonce="2:n",
+        now=services.clock.now(),
+    )
+    gave_up = Waiting(webhooks=0)
+    assert (
+        await services.dispatcher.handle(
+            entry.id, _inbound(RESIDENT, GARBAGE, fields["MsgId"]), gave_up
+        )
+        is None
+    )
+    async with services.sessionmaker() as session:
+        queued = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedup_key.like("reply:%"))
+            )
+        )
+    assert [CODE.search(row.body["text"]).group(0) for row in queued] == [
+        t.code for t in await stack.tickets()
+    ]
+
+
+def _text_xml(sender: str, text: str, msg_id: int) -> str:
+    return to_xml(
+        {
+            "ToUserName": "gh_gridbot",
+            "FromUserName": sender,
+            "CreateTime": 1,
+            "MsgType": "text",
+            "Content": text,
+            "MsgId": msg_id,
+        }
+    )
+
+
+def _inbound(sender: str, text: str, msg_id: int):
+    return wire.inbound("mp", _text_xml(sender, text, msg_id))

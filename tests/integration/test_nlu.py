@@ -1,0 +1,268 @@
+"""The classifier on text it was not trained on: duties, emergencies, chit-chat, bad input."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from nlu import rules
+from nlu.categories import CATEGORY_IDS, OTHER_INTENTS
+from nlu.embedded import EmbeddedClassifier
+from nlu.evaluation import evaluate, label_of
+from nlu.normalise import pinyin_pairs
+from nlu.training import load_examples, load_urgency_examples
+from tests.conftest import embedded_classifier
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def lines(name: str) -> list[str]:
+    return [line for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line]
+
+
+def holdout() -> list[tuple[str, str]]:
+    return [tuple(line.split("\t", 1)) for line in lines("nlu_holdout.tsv")]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> EmbeddedClassifier:
+    return embedded_classifier()
+
+
+def test_reports_written_apart_from_training_score_at_least_090_macro_f1(classifier):
+    report = evaluate(classifier, holdout())
+    duty_f1 = float(report.split("macro-F1 (eight duties): ")[1].split()[0])
+    assert duty_f1 >= 0.90, report
+
+
+def test_every_emergency_is_flagged_urgent(classifier):
+    missed = [text for text in lines("nlu_emergencies.txt") if not classifier.predict(text).urgent]
+    assert missed == []
+
+
+def test_at_most_five_percent_of_ordinary_reports_are_flagged_urgent(classifier):
+    ordinary = lines("nlu_ordinary.txt")
+    flagged = [text for text in ordinary if classifier.predict(text).urgent]
+    assert len(flagged) <= 0.05 * len(ordinary), flagged
+
+
+def test_emergencies_are_reports_even_when_they_sound_like_chat(classifier):
+    prediction = classifier.predict("你好，隔壁着火了")
+    assert prediction.is_report and prediction.urgent and prediction.must_attend
+
+
+def test_greetings_thanks_and_questions_open_no_ticket(classifier):
+    chat = [text for label, text in holdout() if label in OTHER_INTENTS and label != "ask_service"]
+    assert [text for text in chat if classifier.predict(text).is_report] == []
+
+
+def test_most_questions_how_to_do_an_errand_are_answered_not_filed(classifier):
+    questions = [text for label, text in holdout() if label == "ask_service"]
+    filed = [text for text in questions if classifier.predict(text).is_report]
+    assert len(filed) <= 0.2 * len(questions), filed  # filed, they are public_service work
+
+
+def test_disputes_and_hazards_are_must_attend(classifier):
+    assert classifier.predict("楼上楼下因为漏水吵起来了，都要动手了").must_attend
+    assert classifier.predict("楼道里有人飞线充电，隐患太大了").must_attend
+    assert not classifier.predict("想问问养老金认证怎么弄").must_attend
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "😀😀😀",
+        "？？！！。。",
+        "\x00\x07\x1b[31m",
+        "a" * 10_000,
+        "垃圾" * 5_000,
+        "Hello 你好 Привет مرحبا",
+        "小区垃圾 garbage ゴミ 쓰레기 🗑️" * 400,
+        "楼道\u200b灯\u202e坏了\ufeff",
+        "\ud800",
+    ],
+)
+def test_odd_input_gets_an_answer_not_a_crash(classifier, text):
+    prediction = classifier.predict(text)
+    assert prediction.intent in (*OTHER_INTENTS, "report")
+    assert prediction.category in (*CATEGORY_IDS, None)
+    assert prediction.risk in ("urgent", "possible", "none")
+    assert 0.0 <= prediction.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "😀😀😀", "？？！！。。", "\x00\x07\x1b[31m", "[捂脸]"]
+)
+def test_nothing_to_read_opens_no_ticket(classifier, text):
+    assert not classifier.predict(text).is_report
+
+
+@pytest.mark.parametrize("text", ["1", "3", "5", "10", "０", "3。", " 2 ", "１２３"])
+def test_a_bare_digit_is_chitchat_never_a_ticket(classifier, text):
+    assert classifier.predict(text).intent == "chitchat"
+
+
+def test_a_very_long_message_is_still_read_as_a_report(classifier):
+    prediction = classifier.predict("小区门口的垃圾堆了好几天没人清理，臭气熏天。" * 500)
+    assert prediction.is_report and prediction.category == "environment"
+
+
+@pytest.mark.parametrize("text", ["我不想活了", "活着没意思，不想活了", "我想从楼上跳下去"])
+def test_a_suicide_threat_is_an_urgent_crisis_for_the_grid_worker(classifier, text):
+    p = classifier.predict(text)
+    assert (p.intent, p.category, p.emergency_kind) == (
+        "report",
+        "special_population",
+        "self_harm",
+    )
+    assert p.urgent and p.must_attend and p.risk == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("孩子走丢了", "missing_person"),
+        ("老公又打我了", "violence"),
+        ("快来人啊，有人打人", "violence"),
+        ("隔壁楼着火了，火已经烧到二楼了", "fire"),
+        ("楼梯间一股很冲的煤气味", "gas"),
+        ("有个小孩掉进池塘里了", "drowning"),
+    ],
+)
+def test_danger_now_is_urgent_with_its_kind(classifier, text, kind):
+    p = classifier.predict(text)
+    assert p.is_report and p.urgent and p.emergency_kind == kind
+
+
+def test_a_threat_made_with_if_is_still_a_crisis(classifier):
+    p = classifier.predict("要是他们再逼我，我就不想活了")
+    assert p.urgent and p.emergency_kind == "self_harm"
+
+
+def test_a_crisis_told_as_over_keeps_the_crisis_line_without_the_alarm(classifier):
+    p = classifier.predict("前段时间有人在小区里割腕，已经救过来了，家属想找心理咨询")
+    assert (p.risk, p.emergency_kind) == ("possible", "self_harm")
+
+
+@pytest.mark.parametrize(
+    "text", ["刚才有个老人晕倒，120已经拉走了，家属在路上", "厨房着火了，已经扑灭了，人没事"]
+)
+def test_a_danger_said_to_be_over_is_not_urgent(classifier, text):
+    assert not classifier.predict(text).urgent
+
+
+def test_a_cry_for_help_alone_is_urgent_not_a_greeting(classifier):
+    p = classifier.predict("快来人啊")
+    assert p.is_report and p.urgent and p.emergency_kind is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["要是着火了可咋办", "前年这里出过车祸，有人受伤了", "去年我家着过火，现在房子修好了"]
+)
+def test_a_hypothetical_or_past_danger_is_not_urgent(classifier, text):
+    assert not classifier.predict(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("能给我转人工吗", "ask_worker"),
+        ("人呢？怎么没人回复", "ask_worker"),
+        ("这个事情吧有点那个", "vague"),
+        ("有个问题", "vague"),
+        ("我要反映情况", "vague"),
+        ("点击链接领取红包 http://hb.example.cn/x", "spam"),
+        ("低保怎么申请", "ask_service"),
+        ("怎么办理居住证", "ask_service"),
+    ],
+)
+def test_messages_that_are_no_report_get_their_intent(classifier, text, intent):
+    assert classifier.predict(text).intent == intent
+
+
+def test_a_scam_link_the_resident_reports_is_a_report(classifier):
+    p = classifier.predict("收到一条短信让我点链接领红包 http://hb.example.cn/x ，是不是诈骗")
+    assert p.is_report and p.category == "public_security"
+
+
+@pytest.mark.parametrize(
+    "traditional, simplified",
+    [
+        ("樓道裡的燈壞了好幾天了", "楼道里的灯坏了好几天了"),
+        ("隔壁著火了，快來人", "隔壁着火了，快来人"),
+        ("鄰居家裝修噪音太大，天天吵架", "邻居家装修噪音太大，天天吵架"),
+        ("我想問問養老金認證怎麼弄", "我想问问养老金认证怎么弄"),
+    ],
+)
+def test_traditional_script_is_read_like_simplified(classifier, traditional, simplified):
+    assert classifier.predict(traditional) == classifier.predict(simplified)
+
+
+def test_full_width_letters_and_digits_are_read_like_half_width(classifier):
+    assert classifier.predict("３号楼ＡＢ单元门口垃圾没人清") == classifier.predict(
+        "3号楼AB单元门口垃圾没人清"
+    )
+
+
+def test_a_homophone_typo_reads_like_the_word_it_stands_for(classifier):
+    assert classifier.predict("昨晚小头把我家电动车偷走了").category == "public_security"
+    assert (
+        classifier.predict("低保补帖一直没到账，麻烦网格员帮我问问").category == "public_service"
+    )
+    assert pinyin_pairs("小头") == pinyin_pairs("小偷") and pinyin_pairs("补帖") == pinyin_pairs(
+        "补贴"
+    )
+
+
+def test_confidence_of_a_vague_text_is_not_near_certain(classifier):
+    for text in ("这个事情吧有点那个", "有个问题", "那个谁说的那个事"):
+        p = classifier.predict(text)
+        assert not (p.is_report and p.confidence > 0.9), (text, p)
+
+
+def test_training_data_has_enough_varied_examples():
+    counts = Counter(example.intent for example in load_examples())
+    assert all(counts[c] >= 80 for c in CATEGORY_IDS), counts
+    assert all(counts[i] >= 15 for i in OTHER_INTENTS), counts
+    texts = [example.text for example in load_examples()]
+    assert len(texts) == len(set(texts))
+
+
+def test_urgency_data_has_400_emergencies_of_every_kind_and_400_look_alikes():
+    labels = Counter(example.intent for example in load_urgency_examples())
+    assert labels["none"] >= 400
+    assert sum(n for kind, n in labels.items() if kind != "none") >= 400
+    assert set(labels) - {"none"} == set(rules.EMERGENCY_KINDS), labels
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is absent")
+@pytest.mark.parametrize("name", ["teddy2020c_titles_all.csv", "teddy2020c_full_labeled.csv"])
+def test_every_real_message_is_classified_without_error(classifier, name):
+    import csv
+
+    with (SHARED / name).open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    outcomes = Counter(
+        (row["original_label"], label_of(classifier.predict(row["text"]))) for row in rows
+    )
+    assert sum(outcomes.values()) == len(rows)
+    environment = sum(n for (label, _), n in outcomes.items() if label == "环境保护")
+    hits = outcomes[("环境保护", "environment")]
+    assert hits > environment / 2, f"{hits} of {environment} 环境保护 rows came out environment"
+    urgent = sum(classifier.predict(row["text"]).urgent for row in rows)
+    assert urgent <= 0.03 * len(rows)
+
+
+def test_training_data_copies_no_real_message():
+    if not SHARED.exists():
+        pytest.skip("../shared/data is absent")
+    import csv
+
+    with (SHARED / "teddy2020c_titles_all.csv").open(encoding="utf-8") as handle:
+        real = {row["text"].strip() for row in csv.DictReader(handle)}
+    assert not real & {example.text for example in load_examples()}

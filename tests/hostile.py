@@ -67,7 +67,7 @@ async def hostile_stacks(
         for _ in range(replicas):
             app = create_app(settings, clock=clock, run_relay=False, **app_options)
             base = await running.enter_async_context(serving(app))
-            mp, work = simulators(http, base, settings)
+            mp, work = simulators(http, base, settings, now=lambda: clock.now().timestamp())
             stacks.append(Stack(app[SERVICES], fake, mp, work, base))
         yield stacks
 

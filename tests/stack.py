@@ -82,5 +82,5 @@ async def running_stack(
         settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
         app = create_app(settings, clock=clock, run_relay=False, **app_options)
         async with serving(app) as base, aiohttp.ClientSession() as http:
-            mp, work = simulators(http, base, settings)
+            mp, work = simulators(http, base, settings, now=lambda: clock.now().timestamp())
             yield Stack(app[SERVICES], fake, mp, work, base)

@@ -5,7 +5,6 @@ HTTP."""
 from __future__ import annotations
 
 import secrets
-import time
 
 from bot.devkit.simulator import WeChatSimulator, to_xml
 from bot.wire import parse_xml, signature
@@ -54,7 +53,7 @@ def sample(sim: WeChatSimulator) -> dict[str, object]:
 
 
 def signed_query(sim: WeChatSimulator, encrypted: str) -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+    timestamp, nonce = sim.timestamp(), secrets.token_hex(5)
     token = sim.channel.token
     query = {
         "timestamp": timestamp,

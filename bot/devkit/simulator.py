@@ -9,6 +9,7 @@ import base64
 import itertools
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -44,7 +45,12 @@ class WeChatSimulator:
     channel: Channel
     account: str = "gh_gridbot"  # ToUserName: the Official Account's id or the CorpID
     agentid: int = 1000002
+    now: Callable[[], float] = time.time  # WeChat's clock: Unix seconds (a test's clock in tests)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(int(time.time())))
+
+    def timestamp(self) -> str:
+        """The signed query's timestamp, as WeChat would send it now."""
+        return str(int(self.now()))
 
     def next_id(self) -> int:
         return next(self._ids) * 1000 + secrets.randbelow(1000)
@@ -53,7 +59,7 @@ class WeChatSimulator:
         fields: dict[str, object] = {
             "ToUserName": self.account,
             "FromUserName": sender,
-            "CreateTime": int(time.time()),
+            "CreateTime": int(self.now()),
             "MsgType": msg_type,
         }
         fields.update(extra)
@@ -83,7 +89,7 @@ class WeChatSimulator:
         self, fields: dict[str, object], *, timestamp: str | None = None, nonce: str | None = None
     ) -> tuple[dict[str, str], str]:
         """The query string and body WeChat would POST for these fields."""
-        timestamp = timestamp or str(int(time.time()))
+        timestamp = timestamp or self.timestamp()
         nonce = nonce or secrets.token_hex(5)
         plain = to_xml(fields)
         query = {"timestamp": timestamp, "nonce": nonce}
@@ -131,13 +137,18 @@ class WeChatSimulator:
 
 
 def simulators(
-    http: aiohttp.ClientSession, base: str, settings: Settings
+    http: aiohttp.ClientSession,
+    base: str,
+    settings: Settings,
+    now: Callable[[], float] = time.time,
 ) -> tuple[WeChatSimulator, WeChatSimulator]:
-    """WeChat's side of both webhooks of the server at `base`, signed with its settings."""
+    """WeChat's side of both webhooks of the server at `base`, signed with its settings, at
+    the times `now` gives (the server's clock, when a test moves it)."""
     mp = WeChatSimulator(
         http,
         f"{base}/wechat/mp",
         Channel("mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid),
+        now=now,
     )
     work = WeChatSimulator(
         http,
@@ -145,5 +156,6 @@ def simulators(
         Channel("work", settings.work_token, settings.work_aes_key, settings.work_corpid),
         account=settings.work_corpid,
         agentid=settings.work_agentid,
+        now=now,
     )
     return mp, work

@@ -529,7 +529,7 @@ async def test_lone_surrogate_bytes_inside_the_encrypted_message_are_refused_wit
     sim = stack.mp
     plain = to_xml(sim.text(RESIDENT, "路灯坏了\ud800好几天")).encode("utf-8", "surrogatepass")
     sealed = sim._prp().encrypt(plain, sim.channel.app_id).decode()
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+    timestamp, nonce = sim.timestamp(), secrets.token_hex(5)
     query = {
         "timestamp": timestamp,
         "nonce": nonce,

@@ -59,7 +59,7 @@ async def _get(sim: WeChatSimulator, query: dict[str, str]) -> tuple[int, str]:
 
 
 async def test_official_account_url_check_echoes_back_with_correct_signature(stack):
-    token, timestamp, nonce = stack.mp.channel.token, str(int(time.time())), "n0nce"
+    token, timestamp, nonce = stack.mp.channel.token, stack.mp.timestamp(), "n0nce"
     query = {
         "signature": signature(token, timestamp, nonce),
         "timestamp": timestamp,
@@ -79,7 +79,7 @@ async def test_wecom_url_check_answers_decrypted_echo_with_correct_signature(sta
 async def test_url_check_with_wrong_signature_is_refused(stack, channel):
     sim = _sim(stack, channel)
     echo = sim._prp().encrypt("echo-1", sim.channel.app_id).decode()
-    timestamp, nonce = str(int(time.time())), "n0nce"
+    timestamp, nonce = sim.timestamp(), "n0nce"
     forged = signature("not-the-token", timestamp, nonce, echo)
     query = {
         "signature": forged,
@@ -123,7 +123,7 @@ async def test_message_encrypted_for_another_account_is_refused(stack, channel):
 @pytest.mark.parametrize("channel", ["mp"])  # both channels: tests/unit/test_wire.py
 async def test_plaintext_message_is_refused_while_safe_mode_is_on(stack, channel):
     sim = _sim(stack, channel)
-    timestamp, nonce = str(int(time.time())), "n0nce"
+    timestamp, nonce = sim.timestamp(), "n0nce"
     token = sim.channel.token
     query = {
         "timestamp": timestamp,
@@ -262,10 +262,21 @@ async def test_location_with_impossible_coordinates_is_answered_as_outside_every
     assert reply.text == texts.OUTSIDE_GRIDS
 
 
+async def test_the_five_minute_window_follows_the_service_clock(stack, clock):
+    clock.advance(hours=2)  # the service's clock, days from the wall clock
+    accepted = await stack.mp.send(stack.mp.text(RESIDENT, "路口红绿灯坏了"))
+    fields = stack.mp.text(RESIDENT, "路口红绿灯又坏了")
+    query, body = stack.mp.sign(fields, timestamp=str(int(time.time())))  # the wall clock
+    refused = await stack.mp.post(query, body.encode())
+
+    assert accepted.status == 200 and "GB-" in accepted.text
+    assert refused.status == 403
+
+
 @pytest.mark.parametrize("age", [-400, 400])
 async def test_signed_request_outside_the_five_minute_window_is_refused(stack, age):
     fields = stack.mp.text(RESIDENT, "路口红绿灯坏了")
-    query, body = stack.mp.sign(fields, timestamp=str(int(time.time()) - age))
+    query, body = stack.mp.sign(fields, timestamp=str(int(stack.mp.now()) - age))
     reply = await stack.mp.post(query, body.encode())
     assert reply.status == 403
     await _assert_nothing_stored(stack)

@@ -264,6 +264,7 @@ async def test_location_with_impossible_coordinates_is_answered_as_outside_every
 
 async def test_the_five_minute_window_follows_the_service_clock(stack, clock):
     clock.advance(hours=2)  # the service's clock, days from the wall clock
+    await stack.locate("东关一网格")
     accepted = await stack.mp.send(stack.mp.text(RESIDENT, "路口红绿灯坏了"))
     fields = stack.mp.text(RESIDENT, "路口红绿灯又坏了")
     query, body = stack.mp.sign(fields, timestamp=str(int(time.time())))  # the wall clock

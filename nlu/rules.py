@@ -50,7 +50,7 @@ EMERGENCY_WORDS = {
         r"自燃",
         r"爆炸",
         r"炸了",
-        r"(屋|房|楼|窗|车|厨房|仓库|车库).{0,6}冒(黑|浓)?烟",
+        r"(屋|房|楼|窗|车|厨房|仓库|车库).{0,6}冒(出)?(了)?(好多|很多|大量|一股|滚滚)?(黑|浓)?烟",
         r"火(很|好|特别)?大",
         r"火.{0,4}(蔓延|窜|烧到|烧上)",
         r"烧到.{0,3}[一二三四五六七八九十两\d]+楼",
@@ -65,7 +65,8 @@ EMERGENCY_WORDS = {
         r"(煤气|燃气|天然气|液化气|沼气)(罐|管|管道|灶)?.{0,6}(泄漏|泄露|漏了|漏气|断了|挖断|爆|"
         r"味(道)?(很|好|特别)?(大|重|浓|冲))",
         r"闻到.{0,4}(煤气|燃气|天然气)",
-        r"(煤气|燃气|天然气)(的)?(味|气味)",
+        r"(煤气|燃气|天然气|液化气)(的)?(味|气味)",
+        r"(很|好|特别)?(浓|冲|重|大)的(煤气|燃气|天然气|液化气)",
         r"臭鸡蛋味",
         r"(燃气|煤气|天然气|可燃气体)报警(器)?.{0,6}(响|叫)",
         r"(煤气|燃气|天然气)管.{0,4}(钻|挖|弄|打|撞)(穿|破|断)",
@@ -102,12 +103,13 @@ EMERGENCY_WORDS = {
         r"要打(我|她|他|人|我妈)",
         r"又.{0,6}动手",
         r"闯进(我)?家",
-        r"拿(着)?(皮带|鞭子|棍子|铁棍|铁锹|锄头|菜刀|剪刀|酒瓶|凳子|椅子).{0,6}(打|抽|砸|追|砍|捅|打我)",
+        r"拿(着)?(皮带|鞭子|棍子|铁棍|铁锹|锄头|菜刀|剪刀|酒瓶|凳子|椅子).{0,6}(追|(打|抽|砍|捅)(我|人|她|他|孩子|老人|我妈|我爸))",
         r"(揍|踹|扇|掐|勒)(我|她|他|孩子|我妈|我老婆)",
         r"(要|说要|扬言)(弄死|砍死|杀了)",
         r"扬言.{0,4}打死",
         r"(在|正在)(砍|捅)(人|我)",
         r"绑架",
+        r"抢(了|走)(我|她|他|老人|孩子)?的?.{0,2}(包|手机|钱包|项链|金链子|耳环|钱).{0,10}(跑|追|还在)",
         r"(被|把).{0,6}绑(走|起来)",
         r"(强奸|性侵|猥亵|非礼)",
         r"(正在|在)撬(门|锁|窗)",
@@ -150,6 +152,8 @@ EMERGENCY_WORDS = {
         r"(人|身子)(吊|挂)在(半空|外面)",
         r"抽风",
         r"(发烧|高烧|发高烧).{0,6}抽",
+        r"误(吃|服|喝|食|吞)",
+        r"(孩子|小孩|娃|宝宝|儿子|女儿).{0,6}(吃|喝|吞)(了|下)(.{0,6})(药|洗衣液|洗洁精|消毒|电池|硬币|磁铁)",
         r"(昏|晕)(过去|死过去)",
         r"没(了)?气(了)",
         r"瘫(倒)?在(地上|地下)",
@@ -192,7 +196,7 @@ EMERGENCY_WORDS = {
         r"关在电梯",
         r"关着(人|一个人|孩子)",
         r"卡在电梯",
-        r"(反锁|锁|关)在(车|车里|柜子|箱子)",
+        r"(反锁|锁|关)在(车里|车内|柜子里|箱子里)",
         r"电梯.{0,8}(困人|关人|卡住)",
         r"卡住了.{0,10}(人|我们)",
         r"出不来",
@@ -214,6 +218,7 @@ EMERGENCY_WORDS = {
         r"水(已经)?(淹|漫|灌)(到|进|了).{0,6}(腰|胸|脖子|屋|家|一楼|二楼|车)",
         r"被(洪)?水(围|困)",
         r"洪水",
+        r"(村|村子|屋|家|院子|车库|地下室|一楼|小区)(里)?(进|灌|漫)(了)?(大)?水",
         r"山洪",
         r"泥石流",
         r"发大水",
@@ -336,6 +341,12 @@ EMERGENCY_WORDS = {
     ),
 }
 EMERGENCY_KINDS = tuple(kind for kind in EMERGENCY_WORDS if kind != "help")
+# Named together, a generic kind gives way to the danger behind it: trapped by a fire is a fire
+# (119 comes to rescue), a shock that felled a man is electric (cut the power first).
+YIELDS_TO = {
+    "trapped": ("fire", "flood", "collapse", "drowning", "gas"),
+    "medical": ("electric",),
+}
 # Everyday hyperbole, no danger: 累死了, 笑死我了, 热得要命, 气疯了, 吵得我想死. Taken out of the
 # text before the word lists read it, and the model alone does not make it urgent or a crisis.
 _FEEL = (
@@ -404,6 +415,7 @@ PAST_WORDS = (
     r"前段时间",
     r"前阵子",
     r"那时候",
+    r"未遂",
     r"(一|两|三|几|半|好几)(个)?(年|个月)(多)?(了|没)",
 )
 OVER_WORDS = (
@@ -418,6 +430,18 @@ OVER_WORDS = (
     r"(味|味道|气味|烟)(已经|都|早)?散(了|掉)",
     r"(已经|都|来人|来)修好了",
     r"(抢救过来|脱离危险|脱险)了",
+    r"(?<!没)找到了",
+    r"(现在|已经|人)(在|进了|住进|住在)医院",
+    r"想(问问|问一下|咨询|了解).{0,8}(医保|报销|补助|救助|补贴|低保|手续|证明|申请)",
+)
+# Faults, not dangers: when only the model finds danger, these lower it one step.
+FAULT_WORDS = (
+    r"(打|点)不(着|燃)",
+    r"没(有)?气了",
+    r"欠费",
+    r"跳闸",
+    r"(老是|经常|总是)(出)?故障",
+    r"漏水",
 )
 NOW_WORDS = (
     r"现在",
@@ -598,6 +622,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _IF = Words(IF_WORDS)
 _PAST = Words(PAST_WORDS)
 _OVER = Words(OVER_WORDS)
+_FAULT = Words(FAULT_WORDS)
 # A past danger told for what is still not done about it: 前几年有孩子掉河里，到现在也没装护栏.
 _UNFIXED = re.compile(
     r"(到现在|现在|至今)(也|都|还)?(没|没有)(人)?(装|修|管|处理|解决|赔|补偿|给|下来)"
@@ -658,6 +683,11 @@ def not_now(text: str) -> bool:
     if _PAST.search(text) and _UNFIXED.search(text):
         return True
     return bool(_IF.search(text) or _PAST.search(text)) and not _NOW.search(text)
+
+
+def fault_only(text: str) -> bool:
+    """A fault of a thing (打不着火, 跳闸, 漏水) is what the message tells."""
+    return _FAULT.search(text)
 
 
 def crisis_over(text: str) -> bool:

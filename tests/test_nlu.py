@@ -177,6 +177,36 @@ def test_a_past_accident_told_with_what_is_still_missing_is_not_urgent(classifie
     assert not classifier.predict("前几年有个孩子掉进那条河里，到现在也没装护栏").urgent
 
 
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("厂房里冒出滚滚黑烟，还有工人被困在里面", "fire"),
+        ("村子里进水了，好几个老人被困在家里", "flood"),
+        ("工人碰到掉下来的电线，倒在地上不动了", "electric"),
+    ],
+)
+def test_a_person_trapped_or_felled_by_a_danger_gets_that_dangers_guidance(classifier, text, kind):
+    p = classifier.predict(text)
+    assert p.urgent and p.emergency_kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "燃气热水器点不着火了，找谁修",
+        "孩子刚才在商场走丢了，现在找到了",
+        "我妈前天晕倒了，现在在医院，想问问医保报销",
+    ],
+)
+def test_a_fault_or_a_danger_found_and_over_raises_no_alarm(classifier, text):
+    assert not classifier.predict(text).urgent
+
+
+def test_asking_for_help_after_an_attempt_keeps_the_crisis_line_without_the_alarm(classifier):
+    p = classifier.predict("我表姐自杀未遂，想问问哪里有心理援助")
+    assert (p.risk, p.emergency_kind) == ("possible", "self_harm")
+
+
 def test_a_threat_made_with_if_is_still_a_crisis(classifier):
     p = classifier.predict("要是他们再逼我，我就不想活了")
     assert p.urgent and p.emergency_kind == "self_harm"

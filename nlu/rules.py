@@ -50,20 +50,25 @@ EMERGENCY_WORDS = {
         r"自燃",
         r"爆炸",
         r"炸了",
-        r"(屋|房|楼|窗|车|厨房|仓库|车库).{0,6}冒(黑|浓)?烟",
+        r"(屋|房|楼|窗|车|厨房|仓库|车库).{0,6}冒(出)?(了)?(好多|很多|大量|一股|滚滚)?(黑|浓)?烟",
         r"火(很|好|特别)?大",
         r"火.{0,4}(蔓延|窜|烧到|烧上)",
         r"烧到.{0,3}[一二三四五六七八九十两\d]+楼",
         r"(浓|黑)烟.{0,10}(人|出不来|没人(应|开)|敲门|喊)",
         r"(屋|房|楼|店|棚|车|仓库)(子)?(着了|烧了|在烧|烧着)",
         r"呼呼地烧",
+        r"(窗帘|被子|床单|沙发|衣服|柴火|草垛|秸秆垛).{0,4}(点着|着了|烧着)",
+        r"火光",
+        r"火(已经|都)?(烧|窜|冒)(到|上|出|起)",
     ),
     "gas": (
         r"(煤气|燃气|天然气|液化气|沼气)(罐|管|管道|灶)?.{0,6}(泄漏|泄露|漏了|漏气|断了|挖断|爆|"
         r"味(道)?(很|好|特别)?(大|重|浓|冲))",
         r"闻到.{0,4}(煤气|燃气|天然气)",
-        r"(煤气|燃气|天然气)(的)?(味|气味)",
+        r"(煤气|燃气|天然气|液化气)(的)?(味|气味)",
+        r"(很|好|特别)?(浓|冲|重|大)的(煤气|燃气|天然气|液化气)",
         r"臭鸡蛋味",
+        r"(燃气|煤气|天然气|可燃气体)报警(器)?.{0,6}(响|叫)",
         r"(煤气|燃气|天然气)管.{0,4}(钻|挖|弄|打|撞)(穿|破|断)",
         r"开了煤气.{0,4}不点火",
         r"(气味|味道).{0,10}(头晕|想吐|恶心|昏)",
@@ -91,17 +96,28 @@ EMERGENCY_WORDS = {
         r"家暴",
         r"抢劫",
         r"要杀(了)?(我|人|他|她)",
-        r"掐(我|她|他)?(的)?脖子",
+        r"掐(着|住)?(我|她|他)?(的)?脖子",
+        r"被(他|她|人|那人|男的).{0,4}(掐|砍|捅|勒|按在地上)",
         r"(围殴|群殴|围着打)",
         r"(在|正在|又)打(一个|孩子|我妈|我爸|老婆|学生)",
         r"要打(我|她|他|人|我妈)",
         r"又.{0,6}动手",
         r"闯进(我)?家",
+        r"拿(着)?(皮带|鞭子|棍子|铁棍|铁锹|锄头|菜刀|剪刀|酒瓶|凳子|椅子).{0,6}(追|(打|抽|砍|捅)(我|人|她|他|孩子|老人|我妈|我爸))",
+        r"(揍|踹|扇|掐|勒)(我|她|他|孩子|我妈|我老婆)",
+        r"(要|说要|扬言)(弄死|砍死|杀了)",
+        r"扬言.{0,4}打死",
+        r"(在|正在)(砍|捅)(人|我)",
+        r"绑架",
+        r"抢(了|走)(我|她|他|老人|孩子)?的?.{0,2}(包|手机|钱包|项链|金链子|耳环|钱).{0,10}(跑|追|还在)",
+        r"(被|把).{0,6}绑(走|起来)",
+        r"(强奸|性侵|猥亵|非礼)",
+        r"(正在|在)撬(门|锁|窗)",
     ),
     "medical": (
         r"晕倒",
         r"昏倒",
-        r"倒地",
+        r"倒地(?!沟油)",
         r"昏迷",
         r"不省人事",
         r"叫不醒",
@@ -134,6 +150,21 @@ EMERGENCY_WORDS = {
         r"头上(全)?是血",
         r"(撞|砸)(了|倒|伤)(人|了人)",
         r"(人|身子)(吊|挂)在(半空|外面)",
+        r"抽风",
+        r"(发烧|高烧|发高烧).{0,6}抽",
+        r"误(吃|服|喝|食|吞)",
+        r"(孩子|小孩|娃|宝宝|儿子|女儿).{0,6}(吃|喝|吞)(了|下)(.{0,6})(药|洗衣液|洗洁精|消毒|电池|硬币|磁铁)",
+        r"(昏|晕)(过去|死过去)",
+        r"没(了)?气(了)",
+        r"瘫(倒)?在(地上|地下)",
+        r"心跳(停|没)",
+        r"(摔|跌)得.{0,2}(起不来|不能动|动不了)",
+        r"惊厥",
+        r"(嘴|嘴唇|脸)(都)?(发)?紫",
+        r"半边身子.{0,4}(动不了|不能动|没知觉)",
+        r"(吐|咯|呕)(了)?(好多|很多|一口|一地|一大口)?血",
+        r"(怎么|咋)(叫|喊)都没(反应|动静)",
+        r"(卡住|噎住)了?.{0,6}(喘|脸|说不出)",
     ),
     "electric": (
         r"触电",
@@ -155,6 +186,8 @@ EMERGENCY_WORDS = {
         r"漂着.{0,4}人",
         r"水里.{0,4}抽筋",
         r"滑下去",
+        r"(江|河|湖|海|水库|塘|池子|泳池)里.{0,8}(抽筋|挣扎|喊救命|呛水|沉)",
+        r"被(浪|海浪|大浪|潮水|河水|江水)(卷|冲)走",
     ),
     "trapped": (
         r"被困",
@@ -163,6 +196,7 @@ EMERGENCY_WORDS = {
         r"关在电梯",
         r"关着(人|一个人|孩子)",
         r"卡在电梯",
+        r"(反锁|锁|关)在(车里|车内|柜子里|箱子里)",
         r"电梯.{0,8}(困人|关人|卡住)",
         r"卡住了.{0,10}(人|我们)",
         r"出不来",
@@ -171,7 +205,8 @@ EMERGENCY_WORDS = {
     ),
     "collapse": (
         r"(房子|房|墙|楼|屋顶|房顶|天花板|棚|屋)(子)?.{0,4}(塌了|倒了|塌下来|垮了|倒塌)",
-        r"埋(在|了)人",
+        r"埋(在|了|住)(了)?.{0,4}(人|工人|孩子|老人)",
+        r"塌方",
         r"压住",
         r"压在下面",
         r"(裂|塌).{0,10}(人在里面|里面有人|还有人)",
@@ -183,6 +218,7 @@ EMERGENCY_WORDS = {
         r"水(已经)?(淹|漫|灌)(到|进|了).{0,6}(腰|胸|脖子|屋|家|一楼|二楼|车)",
         r"被(洪)?水(围|困)",
         r"洪水",
+        r"(村|村子|屋|家|院子|车库|地下室|一楼|小区)(里)?(进|灌|漫)(了)?(大)?水",
         r"山洪",
         r"泥石流",
         r"发大水",
@@ -192,8 +228,8 @@ EMERGENCY_WORDS = {
         r"(冲走|卷走)(了)?(一个)?人",
     ),
     "missing_person": (
-        r"(孩子|小孩|娃|儿子|女儿|闺女|孙子|孙女|老人|老爷子|老太太|爸|妈|老伴)"
-        r".{0,4}(走丢|不见了|找不到了|失踪|没回家|一直没回来|联系不上)",
+        r"(孩子|小孩|娃|儿子|女儿|闺女|孙子|孙女|老人|老爷子|老太太|爸|妈|老伴|爷爷|奶奶|姥姥|姥爷)"
+        r".{0,4}(走丢|不见了|找不到了|找不着|找不见|寻不着|失踪|没回家|一直没回来|联系不上)",
         r"(孩子|小孩|娃|老人)(给|被)?(弄)?丢了",
         r"走失",
         r"被(陌生人|人)(带走|抱走|拐)",
@@ -234,6 +270,62 @@ EMERGENCY_WORDS = {
         r"栏杆外",
         r"挂了绳子",
         r"想不开.{0,6}(死|跳)",
+        r"(想|准备|要)去死",
+        r"结束(这一切|这一生|这条命|我的生命|自己)",
+        r"(离开|告别)这个世界",
+        r"(再见了?|永别了?)(这个)?世界",
+        r"(没有|没)(什么|啥)(值得|可)(我)?留恋",
+        r"(唔|不)想(再)?活",
+        r"活落去",
+        r"活不成(了)?",
+        r"跳(江|海|湖|崖|井|桥|水库)",
+        r"(吃|吞|喝)(了)?.{0,4}(毒药|除草剂|杀虫剂|草甘膦|氰化物|一整瓶药|一瓶药)",
+        r"(吃|吞)(了)?(一整|整|一|半)(瓶|板|盒|把)(的)?(药|安眠药|药片)",
+        r"(吃|吞)了(好多|很多|一大把|一堆|一把)(片)?药",
+        r"割(了)?(动)?脉",
+        r"割碗",
+        r"划(了)?(手腕|手脉)",
+        r"抹脖子",
+        r"(吊|勒)死自己",
+        r"自尽",
+        r"寻死觅活",
+        r"活(够|腻|腻歪)了",
+        r"(我|俺|老子)(也)?不(想)?活了",
+        r"死了(拉倒|干净|痛快)",
+        r"(下去|去那边|去地下)陪(我)?(妈|爸|他|她|奶奶|爷爷|老伴|孩子)",
+        r"我(就)?是(个|家里的|大家的)?(累赘|拖累)",
+        r"带(着)?(孩子|娃|儿子|女儿).{0,4}(一起|一块)(走|死)",
+        r"最后(一次|一条)(跟|给|和)?.{0,6}(说话|消息|留言)",
+        r"要(从.{0,8})?跳下来",
+        r"(跟|和|向)这个世界(说)?(再见|拜拜|告别)",
+        r"(把|将)(家里|所有|剩下|攒)的?.{0,4}药(全|都|全部)(吃|吞)(了|下去)",
+        r"我死了.{0,8}(没人|轻松|解脱|清净|好过|省心)",
+        r"死了(大家|你们|他们|家里)?.{0,4}(都)?(轻松|解脱|清净)",
+        r"(?<!小心)(?<!切菜)(划|割)(了|伤)?自己",
+        r"伤害自己",
+        r"自残",
+        r"(自我|把自己|自己)了断",
+        r"了断(自己|我自己|这条命)",
+        r"卧轨",
+        r"(我|好|真|只)想(要)?解脱",
+        r"我.{0,4}(撑|熬|扛)不下去",
+        r"(想|要)(从.{0,10})?跳下去",
+        r"(河|江|湖|海|桥|楼顶|天台|窗|阳台).{0,12}想(跳(?!舞|绳)|下去)",
+        r"(想|准备)喝药",
+        r"喝药(自杀|寻死|死)",
+        r"见不到我了",
+        r"(下辈子|来世)再见",
+        r"(再也|永远)不(想)?醒",
+        r"不想(再)?醒(过)?来了",
+        r"不想醒了",
+        r"(我|我也)?先走(一步)?了.{0,6}(对不起|照顾好)",
+        r"对不起(大家|所有人|爸妈|爸爸妈妈|你们).{0,6}(先走|走了|再见)",
+        r"以后(帮|替)(我|她|他)照顾",
+        r"攒(好|了|够)(了)?.{0,4}药",
+        r"遗言.{0,4}(写好|留好|写了)",
+        r"留(下)?(了)?遗言",
+        r"(带|拿)(着)?(绳子|农药|安眠药).{0,10}(山|林|树|河|桥|楼顶|天台)",
+        r"(我|自己)是多余的",
     ),
     "help": (
         r"救命",
@@ -249,6 +341,32 @@ EMERGENCY_WORDS = {
     ),
 }
 EMERGENCY_KINDS = tuple(kind for kind in EMERGENCY_WORDS if kind != "help")
+# Named together, a generic kind gives way to the danger behind it: trapped by a fire is a fire
+# (119 comes to rescue), a shock that felled a man is electric (cut the power first).
+YIELDS_TO = {
+    "trapped": ("fire", "flood", "collapse", "drowning", "gas"),
+    "medical": ("electric",),
+}
+# Everyday hyperbole, no danger: 累死了, 笑死我了, 热得要命, 气疯了, 吵得我想死. Taken out of the
+# text before the word lists read it, and the model alone does not make it urgent or a crisis.
+_FEEL = (
+    "累|热|冷|饿|困|烦|忙|笑|气|吵|挤|辣|咸|酸|甜|臭|丑|美|帅|爽|馋|渴|撑|晒|急|慌|"
+    "难吃|难看|难听|麻烦|无聊|郁闷|尴尬|好吃|好看|好笑|好玩|开心|高兴|羡慕|可爱|贵|紧张|"
+    "害羞|舒服|折腾|堵|卡|虐|懒|肉麻|恶心"
+)
+IDIOM_WORDS = (
+    rf"({_FEEL})(得|的)?(我|人)?(要死|要命|死)(了|我了|人了|啦|我|人|掉了|个人)?",
+    r"(吓|冻|疼)死(我|人)(了|啦)?",
+    r"(气|逼|忙|笑|乐|累|急|馋)疯(了|我了)?",
+    r"(吵|热|困|饿|笑|冷|忙|挤|晒)(得|的)(我)?(都)?想死",
+    r"(气|亏|累|忙|笑)(得|到)(我)?吐血",
+    r"(笑|乐|气|愁|急)(得|的)(我)?(肚子|头|脑袋|心口)?(疼|痛|不行|直不起腰)",
+    r"要死要死",
+    r"社死",
+    r"笑死",
+)
+PET = re.compile(r"(猫|狗|宠物|鹦鹉|兔子|仓鼠|鸡|鸭|鹅|牛|羊|猪|鸟|鱼)")
+HUMAN = re.compile(r"(孩子|小孩|娃|儿|女|闺女|孙|老人|爸|妈|老伴|爷|奶|姥|人|他|她)")
 # Words that put the danger in a hypothetical, a worry or a hazard, in the past, or say it is
 # over. The first two lower the risk one step unless a word of the present says it is
 # happening now; a danger said to be over is lowered whatever else is said.
@@ -264,14 +382,19 @@ IF_WORDS = (
     r"预防",
     r"防止",
     r"担心",
-    r"害怕",
+    r"害怕(?![,，。.!！?？~～了]|$)",
     r"怕(是)?会",
     r"会不会",
     r"隐患",
     r"演练",
     r"新闻",
     r"梦见",
+    r"做梦",
     r"应该(怎么|咋)",
+    r"怕(它|哪天|以后|掉|倒|塌|砸|出事|着火)",
+    r"(电视剧|电影|小说|短视频|抖音|快手)(里|上)",
+    r"(讲座|宣传|培训|知识|常识)",
+    r"(应该|该)打(什么|哪个)电话",
 )
 PAST_WORDS = (
     r"上周",
@@ -292,6 +415,8 @@ PAST_WORDS = (
     r"前段时间",
     r"前阵子",
     r"那时候",
+    r"未遂",
+    r"(一|两|三|几|半|好几)(个)?(年|个月)(多)?(了|没)",
 )
 OVER_WORDS = (
     r"已经(被)?(灭了|扑灭|救出来|救过来|救回来|送(到|去)?医院|找到了|没事|出来了|拉走|接走|接回|修好)",
@@ -302,41 +427,21 @@ OVER_WORDS = (
     r"找回来了",
     r"现在(好多了|挺好|没事了|灭了|来电了)",
     r"虚惊一场",
+    r"(味|味道|气味|烟)(已经|都|早)?散(了|掉)",
+    r"(已经|都|来人|来)修好了",
+    r"(抢救过来|脱离危险|脱险)了",
+    r"(?<!没)找到了",
+    r"(现在|已经|人)(在|进了|住进|住在)医院",
+    r"想(问问|问一下|咨询|了解).{0,8}(医保|报销|补助|救助|补贴|低保|手续|证明|申请)",
 )
-NOW_WORDS = (
-    r"万一",
-    r"要是",
-    r"如果",
-    r"假如",
-    r"假设",
-    r"若是",
-    r"倘若",
-    r"以防",
-    r"预防",
-    r"防止",
-    r"担心",
-    r"害怕",
-    r"怕(是)?会",
-    r"会不会",
-    r"隐患",
-    r"上周",
-    r"上星期",
-    r"上个月",
-    r"前年",
-    r"去年",
-    r"以前",
-    r"之前",
-    r"早年",
-    r"当年",
-    r"那年",
-    r"曾经",
-    r"小时候",
-    r"(几|多|两|三|十)年前",
-    r"前几年",
-    r"那时候",
-    r"已经(灭了|扑灭|救出来|送(到|去)?医院|找到了|没事)",
-    r"演练",
-    r"新闻",
+# Faults, not dangers: when only the model finds danger, these lower it one step.
+FAULT_WORDS = (
+    r"(打|点)不(着|燃)",
+    r"没(有)?气了",
+    r"欠费",
+    r"跳闸",
+    r"(老是|经常|总是)(出)?故障",
+    r"漏水",
 )
 NOW_WORDS = (
     r"现在",
@@ -464,11 +569,64 @@ def _compile(words: dict[str, tuple[str, ...]], template: str = "{}", flags: int
     }
 
 
-_EMERGENCY = _compile(EMERGENCY_WORDS)
-_MUST_ATTEND = _compile(MUST_ATTEND_WORDS)
-_IF = re.compile("|".join(IF_WORDS))
-_PAST = re.compile("|".join(PAST_WORDS))
-_OVER = re.compile("|".join(OVER_WORDS))
+class Words:
+    """Alternatives tried one by one, each only where its fixed part occurs ("先走" in
+    "(我)?先走(一步)?了"): Python's re tries a long alternation at every character, a
+    substring test is far cheaper, and a message is read for every reply."""
+
+    def __init__(self, alternatives: tuple[str, ...]):
+        self._tries = [(fixed_part(a), re.compile(a)) for a in alternatives]
+
+    def search(self, text: str) -> bool:
+        return any(
+            (not fixed or fixed in text) and pattern.search(text) for fixed, pattern in self._tries
+        )
+
+
+def fixed_part(pattern: str) -> str:
+    """The longest run of plain characters every match of the pattern holds ("" if none)."""
+    runs, run, depth, closing, escaped = [""], "", 0, "", False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped, run = True, runs.append(run) or ""
+        elif closing:  # inside [...] or {...}
+            closing = "" if ch == closing else closing
+        elif ch in "[{":
+            closing = "]" if ch == "[" else "}"
+            run = runs.append(run if ch == "[" else run[:-1]) or ""  # x{0,2}: x is optional
+        elif ch == "(":
+            depth, run = depth + 1, runs.append(run) or ""
+        elif ch == ")":
+            depth -= 1
+        elif depth:
+            continue
+        elif ch == "|":  # alternatives at the top: nothing is fixed
+            return ""
+        elif ch in "?*":  # the character before is optional
+            run = runs.append(run[:-1]) or ""
+        elif ch in ".^$+":
+            run = runs.append(run) or ""
+        else:
+            run += ch
+    runs.append(run)
+    return max(runs, key=len)
+
+
+_EMERGENCY = {name: Words(alternatives) for name, alternatives in EMERGENCY_WORDS.items()}
+_MUST_ATTEND = {name: Words(alternatives) for name, alternatives in MUST_ATTEND_WORDS.items()}
+_IDIOM = re.compile("|".join(IDIOM_WORDS))
+_IDIOM_HINT = re.compile("[死命疯血疼痛行腰]")
+_NOT_WORD = re.compile(r"[\W_]+")
+_IF = Words(IF_WORDS)
+_PAST = Words(PAST_WORDS)
+_OVER = Words(OVER_WORDS)
+_FAULT = Words(FAULT_WORDS)
+# A past danger told for what is still not done about it: 前几年有孩子掉河里，到现在也没装护栏.
+_UNFIXED = re.compile(
+    r"(到现在|现在|至今)(也|都|还)?(没|没有)(人)?(装|修|管|处理|解决|赔|补偿|给|下来)"
+)
 _NOW = re.compile("|".join(NOW_WORDS))
 _CHAT = _compile(CHAT_WORDS, r"^{}[啊呀呢哈吗嘛～~!！。.,，\s]*$", re.IGNORECASE)
 
@@ -493,15 +651,43 @@ def chat_intent(text: str) -> str | None:
 
 
 def emergency_kinds(text: str) -> list[str]:
-    """The kinds whose words the text holds ("help" when it only cries for help)."""
-    return [name for name, pattern in _EMERGENCY.items() if pattern.search(text)]
+    """The kinds whose words the text holds ("help" when it only cries for help); an idiom
+    (累死了) names none, nor does a pet that ran off."""
+    text = without_idioms(text)
+    kinds = [name for name, pattern in _EMERGENCY.items() if pattern.search(text)]
+    if "missing_person" in kinds and about_pet(text):
+        kinds.remove("missing_person")
+    return kinds
+
+
+def without_idioms(text: str) -> str:
+    if not _IDIOM_HINT.search(text):  # every idiom holds one of these: most texts skip the rest
+        return text
+    return _IDIOM.sub("，", text)
+
+
+def mostly_idiom(text: str, rest: int = 12) -> bool:
+    """An idiom (累死了) with little else said: at most rest letters besides it."""
+    return bool(_IDIOM.search(text)) and len(_NOT_WORD.sub("", without_idioms(text))) <= rest
+
+
+def about_pet(text: str) -> bool:
+    """A pet (or farm animal) is what went missing, no person named."""
+    return bool(PET.search(text)) and not HUMAN.search(PET.sub("", text))
 
 
 def not_now(text: str) -> bool:
     """Hypothetical, a worry, past (unless a word says it is happening now), or over."""
     if _OVER.search(text):
         return True
+    if _PAST.search(text) and _UNFIXED.search(text):
+        return True
     return bool(_IF.search(text) or _PAST.search(text)) and not _NOW.search(text)
+
+
+def fault_only(text: str) -> bool:
+    """A fault of a thing (打不着火, 跳闸, 漏水) is what the message tells."""
+    return _FAULT.search(text)
 
 
 def crisis_over(text: str) -> bool:

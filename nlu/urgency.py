@@ -6,6 +6,7 @@ recall; a past, hypothetical or solved danger (万一, 去年, 已经灭了) is 
 message the model is fairly sure of but no list names is "possible": its reply carries the
 emergency line without raising the alarm. Self-harm is lowered only when told as past or
 over ("if ..." is how a threat is made), and keeps its kind: the crisis line is always given.
+Everyday hyperbole (累死了, 笑死我了) is never a crisis and never urgent by itself.
 """
 
 from __future__ import annotations
@@ -48,20 +49,34 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     """The risk of a normalised text; kinds are the urgency model's probabilities (None when
     there is no model or the text has no known feature)."""
     named = rules.emergency_kinds(text)
+    if not named and rules.chat_intent(text):  # 在么, 谢谢: only a greeting or thanks
+        return NO_RISK
     kinds = kinds or {}
     p = 1.0 - kinds.get(NOT_URGENT, 1.0) if kinds else 0.0
     guessed = max((k for k in kinds if k != NOT_URGENT), key=kinds.get, default=None)
     listed = [kind for kind in named if kind != "help"]
-    if "self_harm" in listed or kinds.get("self_harm", 0.0) >= limits.crisis:
+    # Mostly an idiom the lists see through (累死了, 笑死我了, 气疯了): the model alone makes it
+    # no crisis and no more than possible.
+    idiom = not named and rules.mostly_idiom(text)
+    # The model finds a crisis the lists do not name, whatever other kind they name.
+    crisis = not idiom and kinds.get("self_harm", 0.0) >= limits.crisis
+    if "self_harm" in listed or crisis:
         return Risk(POSSIBLE if rules.crisis_over(text) else URGENT, "self_harm")
     if len(listed) > 1 and kinds:  # the lists name several kinds: the likeliest of them
         listed.sort(key=lambda kind: -kinds.get(kind, 0.0))
+    listed = [k for k in listed if not set(rules.YIELDS_TO.get(k, ())) & set(listed)] or listed
     listed = listed[0] if listed else None
     if named:
         level = 1 if listed and kinds and p < limits.veto else 2
     else:
         level = 2 if p >= limits.urgent else 1 if p >= limits.possible else 0
-    if level and rules.not_now(text):
+    if idiom and guessed == "self_harm":  # 笑死我了: hyperbole, not a crisis
+        return NO_RISK
+    if not named and guessed == "missing_person" and rules.about_pet(text):
+        level = min(level, 1)  # a dog that ran off: no alarm
+    if level and not named and rules.fault_only(text):
+        level -= 1  # 热水器打不着火: a fault the model took for a danger
+    if level and (idiom or rules.not_now(text)):
         level -= 1
     if not level:
         return NO_RISK

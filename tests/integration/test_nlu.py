@@ -139,6 +139,74 @@ def test_danger_now_is_urgent_with_its_kind(classifier, text, kind):
     assert p.is_report and p.urgent and p.emergency_kind == kind
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "活着太累了，我只想解脱",
+        "安眠药我已经攒够了",
+        "我唔想再活",
+        "我想自殺，你們別找我",
+        "下辈子再见了，爸妈",
+        "我在大桥栏杆边上，想跳下去",
+        "我用刀片划了自己好几道",
+    ],
+)
+def test_veiled_dialect_and_traditional_suicide_talk_is_an_urgent_crisis(classifier, text):
+    p = classifier.predict(text)
+    assert (p.risk, p.emergency_kind, p.category) == ("urgent", "self_harm", "special_population")
+
+
+@pytest.mark.parametrize(
+    "text", ["累死了", "笑死我了", "气死我了", "热死了", "烦死了，楼上又在装修", "吵得我都想死"]
+)
+def test_everyday_hyperbole_is_neither_urgent_nor_a_crisis(classifier, text):
+    p = classifier.predict(text)
+    assert not p.urgent and p.emergency_kind != "self_harm"
+
+
+def test_hyperbole_before_a_real_danger_does_not_hide_it(classifier):
+    p = classifier.predict("急死了，我家孩子找不着了")
+    assert p.urgent and p.emergency_kind == "missing_person"
+
+
+def test_a_dog_that_ran_off_raises_no_alarm(classifier):
+    assert not classifier.predict("我家狗跑出去一直没回来").urgent
+
+
+def test_a_past_accident_told_with_what_is_still_missing_is_not_urgent(classifier):
+    assert not classifier.predict("前几年有个孩子掉进那条河里，到现在也没装护栏").urgent
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("厂房里冒出滚滚黑烟，还有工人被困在里面", "fire"),
+        ("村子里进水了，好几个老人被困在家里", "flood"),
+        ("工人碰到掉下来的电线，倒在地上不动了", "electric"),
+    ],
+)
+def test_a_person_trapped_or_felled_by_a_danger_gets_that_dangers_guidance(classifier, text, kind):
+    p = classifier.predict(text)
+    assert p.urgent and p.emergency_kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "燃气热水器点不着火了，找谁修",
+        "孩子刚才在商场走丢了，现在找到了",
+        "我妈前天晕倒了，现在在医院，想问问医保报销",
+    ],
+)
+def test_a_fault_or_a_danger_found_and_over_raises_no_alarm(classifier, text):
+    assert not classifier.predict(text).urgent
+
+
+def test_asking_for_help_after_an_attempt_keeps_the_crisis_line_without_the_alarm(classifier):
+    p = classifier.predict("我表姐自杀未遂，想问问哪里有心理援助")
+    assert (p.risk, p.emergency_kind) == ("possible", "self_harm")
+
+
 def test_a_threat_made_with_if_is_still_a_crisis(classifier):
     p = classifier.predict("要是他们再逼我，我就不想活了")
     assert p.urgent and p.emergency_kind == "self_harm"
@@ -266,3 +334,21 @@ def test_training_data_copies_no_real_message():
     with (SHARED / "teddy2020c_titles_all.csv").open(encoding="utf-8") as handle:
         real = {row["text"].strip() for row in csv.DictReader(handle)}
     assert not real & {example.text for example in load_examples()}
+
+
+def test_the_word_lists_read_as_one_alternation_would():
+    import re
+
+    texts = [e.text for e in load_examples() + load_urgency_examples()]
+    texts += ["我先走了，对不起大家", "切菜不小心割了自己", "火烧到三楼了", "他要是敢来"]
+    for alternatives in (*rules.EMERGENCY_WORDS.values(), rules.IF_WORDS, rules.PAST_WORDS):
+        plain, words = re.compile("|".join(alternatives)), rules.Words(alternatives)
+        assert [bool(plain.search(t)) for t in texts] == [words.search(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    "pattern, fixed",
+    [("(我|我也)?先走(一步)?了", "先走"), ("丢了?", "丢"), ("火{0,2}大火", "大火"), ("a|b", "")],
+)
+def test_the_fixed_part_of_a_pattern_is_in_every_match(pattern, fixed):
+    assert rules.fixed_part(pattern) == fixed

@@ -151,6 +151,7 @@ def _message(channel: str, fields: dict[str, str]):
     messages, events = (
         (MP_MESSAGES, MP_EVENTS) if channel == "mp" else (WORK_MESSAGES, WORK_EVENTS)
     )
+    fields = {k: v.strip() or None for k, v in fields.items()}  # text as wechatpy reads it
     kind = fields["MsgType"].lower()
     device = channel == "mp" and kind.startswith("device_")
     if kind != "event" and not device:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from nlu.classifier import Prediction
-from nlu.decision import decide
+from nlu.decision import CHOICE_THRESHOLD, decide
 from nlu.features import Features, Linear, Stack
-from nlu.normalise import normalise, warm_up
+from nlu.normalise import LINK, normalise, warm_up
 from nlu.training import NOT_URGENT, fingerprint
 from nlu.urgency import Thresholds
+
+MARKUP = re.compile(r"<!\[cdata\[|\]\]>|<[^<>]{0,200}>", re.IGNORECASE)  # tags, CDATA marks
 
 log = logging.getLogger(__name__)
 MODEL_VERSION = "svm-4"  # bump whenever normalise(), tokens() or train() change
@@ -151,7 +154,17 @@ class EmbeddedClassifier:
 
     def predict(self, text: str) -> Prediction:
         clean = normalise(text)
-        return decide(clean, *self.model.read(clean), self.model.thresholds)
+        prediction = decide(clean, *self.model.read(clean), self.model.thresholds)
+        if prediction.intent != "spam":
+            return prediction
+        # A report that came with a link or markup in it (pasted, forwarded, hostile) is
+        # still a report: read once more without them, it is kept when a duty is sure.
+        bare = " ".join(MARKUP.sub(" ", clean).replace(LINK, " ").split())
+        if not bare or bare == clean:
+            return prediction
+        second = decide(bare, *self.model.read(bare), self.model.thresholds)
+        sure = second.is_report and second.confidence >= CHOICE_THRESHOLD
+        return second if sure else prediction
 
 
 def train(*args, **kwargs) -> Model:

@@ -275,7 +275,9 @@ async def test_clock_jumping_days_ahead_and_back_escalates_each_ticket_once_per_
     # A: nobody accepted it.  B: accepted, never resolved.  C: resolved, never rated.
     a = await report(stack, "东关一网格", GARBAGE, resident=RESIDENT_A)
     b = await report(stack, "西苑一网格", "路口红绿灯坏了，车辆乱成一团", resident=RESIDENT_B)
-    c = await report(stack, "王庄村网格", "想问问家里老人的高龄补贴怎么申请", resident=RESIDENT_C)
+    c = await report(
+        stack, "王庄村网格", "麻烦帮家里老人代办一下高龄补贴的申请", resident=RESIDENT_C
+    )
     await stack.staff_says("sunjianguo", f"接单 {b}")
     await stack.staff_says("wanglifang", f"接单 {c}")
     await stack.staff_says("wanglifang", f"办结 {c} 已上门告知申请材料和办理地点")

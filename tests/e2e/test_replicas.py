@@ -64,7 +64,8 @@ async def two_replicas(settings: Settings, clock) -> AsyncIterator[Replicas]:
             serving(apps[1]) as two,
             aiohttp.ClientSession() as http,
         ):
-            mp = [simulators(http, base, settings)[0] for base in (one, two)]
+            now = lambda: clock.now().timestamp()  # noqa: E731  (the replicas' clock)
+            mp = [simulators(http, base, settings, now=now)[0] for base in (one, two)]
             lon, lat = POINTS["东关一网格"]
             await mp[0].send(mp[0].location(RESIDENT, lon, lat))
             yield Replicas(apps, mp, fake)

@@ -335,20 +335,6 @@ VISIT_PLAN_LINE = "· {code} {head} {address}（{tags}）{when}"
 VISIT_OVERDUE = "已逾期"
 VISIT_KEY_PERSON = "重点关注"
 VISIT_CHANGED = "人员变动"
-# Tags shown in a plan; the key-population tags are not written into chat messages.
-PLAN_TAGS = frozenset(
-    {
-        "低保户",
-        "五保户",
-        "特困家庭",
-        "空巢老人",
-        "留守妇女",
-        "留守儿童",
-        "残疾人家庭",
-        "出租房屋",
-        "流动人口",
-    }
-)
 VISIT_DUE_ON = "{date} 前"
 VISIT_PLAN_EMPTY = "{name}您好，本周没有到期的走访。"
 VISIT_RECORDED = "已记录对户 {code} 的走访。下次走访：{next}。可接着发送照片或位置。"

@@ -16,6 +16,7 @@ from handlers.registry.lookup import audit, mask_name, registry_key
 from handlers.scope import covers_grid
 from handlers.tickets.notify import chunks
 from storage.crypto import DataKey
+from storage.households import CARE_TAGS
 from storage.models import Household, Staff, Visit
 from storage.outbox import Message
 from storage.uow import UnitOfWork
@@ -94,7 +95,7 @@ def plan_lines(worker: Staff, due: list[Due], now: datetime, key: DataKey) -> li
             if item.due_at <= now
             else texts.VISIT_DUE_ON.format(date=local(item.due_at).strftime("%m-%d"))
         )
-        shown = "、".join(t for t in item.tags if t in texts.PLAN_TAGS)
+        shown = "、".join(t for t in item.tags if t in CARE_TAGS)  # never a key-population tag
         reason = shown or (texts.VISIT_KEY_PERSON if item.tags else texts.VISIT_CHANGED)
         lines.append(
             texts.VISIT_PLAN_LINE.format(

@@ -92,6 +92,7 @@ class Policy:
     retention_days: int = 1095  # closed tickets keep personal details this long
     limits: Limits = Limits()
     alert_gap: timedelta = timedelta(minutes=1)  # one emergency alert per resident this often
+    prompt_window: timedelta = timedelta(minutes=10)  # a question answered by number expires
 
     def sla_for(self, category: str, urgent: bool) -> Sla:
         return self.urgent_sla if urgent else self.category_sla.get(category, self.sla)
@@ -116,7 +117,14 @@ class Policy:
                 "GRIDBOT_CONFIG",
                 f"[retention] ticket_days: {days!r} is not a whole number of days",
             )
+        minutes = settings.section("intake").get("prompt_minutes", 10)
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
+            raise SettingsError(
+                "GRIDBOT_CONFIG",
+                f"[intake] prompt_minutes: {minutes!r} is not a number of minutes",
+            )
         return cls(
+            prompt_window=timedelta(minutes=minutes),
             choice_threshold=float(nlu.get("threshold", cls.choice_threshold)),
             sla=base,
             urgent_sla=urgent,

@@ -36,6 +36,12 @@ REPORT_UNASSIGNED = (
 ASK_CATEGORY = (
     "收到您的反映，谢谢！为了交给合适的人处理，请问这件事更接近哪一类？请回复数字：\n{options}"
 )
+NUMBER_OUT_OF_RANGE = "请回复 1 到 {last} 之间的数字；也可以直接用文字说说是什么事。"
+NUMBER_ANSWERS_NOTHING = (
+    "您回复的数字没有对应的待回答问题（问题可能已过期）。"
+    "如需反映问题，请直接用文字说说是什么事、在哪里。"
+)
+ERRAND_DECLINED = "好的。如果还需要帮忙，随时在这里留言。"
 CHOICE_SETTLED = "您上一条反映的问题已转交处理：\n{line}"
 URGENT_FIRST_LINE = "如有危险，请立即拨打 119（火警）、110（报警）或 120（急救）！"
 # The first line of the answer to an emergency, by its kind (nlu.rules.EMERGENCY_KINDS).

@@ -125,9 +125,12 @@ class Resident(Base):
     bucket_at: Mapped[datetime | None]
     limited_told_at: Mapped[datetime | None]
     alerted_at: Mapped[datetime | None]
-    # The service the guide last offered to do for them (办事指南 … 回复 1), and when.
-    offered_service: Mapped[str | None] = mapped_column(String(80))
-    offered_at: Mapped[datetime | None]
+    # The latest question their next `1`/`2` may answer (handlers/prompts.py): its kind, the
+    # ticket it is about, an argument (the service offered, the grid typed, the text to add).
+    prompt: Mapped[str | None] = mapped_column(String(16))
+    prompt_ticket_id: Mapped[int | None] = mapped_column(ID)
+    prompt_arg: Mapped[str | None] = mapped_column(SealedText("residents.prompt_arg"))
+    prompt_at: Mapped[datetime | None]
 
 
 class Ticket(Base):

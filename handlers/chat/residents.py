@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import timedelta
-
-from handlers import texts
+from handlers import prompts, texts
 from handlers.inbound import Inbound
 from handlers.ports import Handler, Ports
 from handlers.tickets import feedback, intake
@@ -17,8 +14,6 @@ from storage.models import Attachment, Resident
 from storage.uow import UnitOfWork
 
 SHOWN_AT_MOST = 3  # earlier updates shown before an answer
-OFFER_KEPT = timedelta(hours=1)  # how long a guide's "回复 1" stays open
-OFFER_TAKEN = frozenset({"1", "需要", "要", "好", "好的", "是", "麻烦了", "需要代办"})
 
 
 async def on_subscribe(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
@@ -71,38 +66,68 @@ async def on_text(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
     waiting, rated = None, None
     if resident.awaits_answer:  # known from reading the resident
         waiting, rated = await uow.tickets.awaiting_answer(resident.id)
-    if waiting:
-        number = intake.choice_number(msg.text, len(waiting.category_options))
-        if number:
-            return await intake.choose(uow, waiting, resident, number, now, ports.policy)
+    prompt = prompts.live(resident, now, ports.policy.prompt_window)
+    rating = feedback.rating_of(msg.text) if rated else None
+    if rating and (prompt is None or rated.resolved_at >= prompt.at):  # asked last
+        return await feedback.rate(uow, rated, rating, now, ports.policy)
+    if prompt:
+        answer = await PROMPT_ANSWERS[prompt.kind](uow, resident, prompt, msg, ports)
+        if answer is not None:
+            return answer
+    number = prompts.number_of(msg.text)
+    if waiting:  # the kind was not picked: the report goes out as the likeliest kind
         settled = await intake.settle_choice(uow, waiting, resident, now, ports.policy)
-        return settled + "\n\n" + await _understand(uow, resident, msg, ports)
-    if _takes_up_offer(resident, msg.text, now):
-        return await _errand(uow, resident, now, ports)
+        rest = texts.NUMBER_ANSWERS_NOTHING if number is not None else None
+        return settled + "\n\n" + (rest or await _understand(uow, resident, msg, ports))
     coded = feedback.coded_rating_of(msg.text)
     if coded:
         return await _rate_by_code(uow, resident, *coded, ports)
-    rating = feedback.rating_of(msg.text) if rated else None
     if rating:
         return await feedback.rate(uow, rated, rating, now, ports.policy)
+    if number is not None:  # a number answers a question, and none is open: never a report
+        return texts.NUMBER_ANSWERS_NOTHING
     return await _understand(uow, resident, msg, ports)
 
 
-def _takes_up_offer(resident: Resident, text: str, now) -> bool:
-    """A "1" (or 需要) soon after the guide offered to have the grid worker do the errand."""
-    offered = resident.offered_service and resident.offered_at
-    if not offered or now - resident.offered_at > OFFER_KEPT:
-        return False
-    return unicodedata.normalize("NFKC", text).strip(" 。.!！") in OFFER_TAKEN
+async def _pick_category(
+    uow: UnitOfWork, resident: Resident, prompt: prompts.Prompt, msg: Inbound, ports: Ports
+) -> str | None:
+    """The kind of an unsure report, picked by number."""
+    ticket = await uow.tickets.by_code(prompt.arg)
+    if ticket is None or ticket.state != "new" or not ticket.category_options:
+        prompts.close(resident)
+        return None
+    number = prompts.number_of(msg.text)
+    if number is None:
+        return None
+    options = len(ticket.category_options)
+    if not 1 <= number <= options:
+        return texts.NUMBER_OUT_OF_RANGE.format(last=options)
+    prompts.close(resident)
+    return await intake.choose(uow, ticket, resident, number, ports.clock.now(), ports.policy)
 
 
-async def _errand(uow: UnitOfWork, resident: Resident, now, ports: Ports) -> str:
-    """The offered errand becomes a 代办公共服务 ticket, routed as any report."""
-    service = resident.offered_service
-    resident.offered_service = resident.offered_at = None
+async def _take_up_errand(
+    uow: UnitOfWork, resident: Resident, prompt: prompts.Prompt, msg: Inbound, ports: Ports
+) -> str | None:
+    """A "1" (or 需要) soon after the guide offered to have the grid worker do the errand:
+    it becomes a 代办公共服务 ticket, routed as any report."""
+    answer = prompts.yes_or_no(msg.text)
+    if answer is None:
+        return None
+    prompts.close(resident)
+    if answer == 2:
+        return texts.ERRAND_DECLINED
     errand = Prediction(intent="report", category="public_service", confidence=1.0)
-    text = texts.GUIDE_TICKET_TEXT.format(service=service)
-    return await intake.submit(uow, resident, text, errand, now, ports.policy)
+    text = texts.GUIDE_TICKET_TEXT.format(service=prompt.arg)
+    return await intake.submit(uow, resident, text, errand, ports.clock.now(), ports.policy)
+
+
+# What answers each kind of question (handlers/prompts.py); None: the message answers nothing.
+PROMPT_ANSWERS = {
+    "category": _pick_category,
+    "errand": _take_up_errand,
+}
 
 
 async def _rate_by_code(
@@ -212,7 +237,7 @@ async def _answer_service(uow: UnitOfWork, resident: Resident, msg: Inbound, por
     entry = ports.guide.guide.match(msg.text) if ports.guide else None  # kept fresh by the app
     if entry is None:
         return texts.GUIDE_NOT_FOUND
-    resident.offered_service, resident.offered_at = entry.name, now
+    prompts.ask(resident, "errand", now, arg=entry.name)
     return entry.reply()
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime
 
-from handlers import texts
+from handlers import prompts, texts
 from handlers.policy import Policy
 from handlers.registry.collection import propose_change
 from handlers.tickets import linking
@@ -16,8 +14,6 @@ from nlu.categories import category_name
 from nlu.classifier import Prediction
 from storage.models import Resident, Staff, Ticket
 from storage.uow import UnitOfWork
-
-CHOICE = re.compile(r"^(?:第)?([1-9])(?:个|类|项)?[.。、,，!！ ]*$")
 
 
 async def submit(
@@ -56,6 +52,7 @@ async def submit(
         category_options=list(prediction.alternatives) if asking else None,
     )
     if asking:
+        prompts.ask(resident, "category", now, arg=ticket.code)  # not written yet: no id
         return _with_guidance(prediction, _ask_category(ticket.category_options))
     if placed is None:
         if prediction.emergency_kind == "self_harm":
@@ -77,12 +74,6 @@ def _with_guidance(prediction: Prediction, reply: str) -> str:
         return reply
     line = texts.EMERGENCY_LINES.get(prediction.emergency_kind, texts.URGENT_FIRST_LINE)
     return f"{line}\n{reply}"
-
-
-def choice_number(text: str, options: int) -> int | None:
-    match = CHOICE.match(unicodedata.normalize("NFKC", text).strip())
-    number = int(match.group(1)) if match else 0
-    return number if 1 <= number <= options else None
 
 
 async def choose(

@@ -70,3 +70,31 @@ async def test_unanswered_question_files_the_report_as_its_likeliest_kind(unsure
     first, second = await stack.tickets()
     assert first.category == "environment" and first.state == "assigned"
     assert second.state == "new"  # the new message is asked about in turn
+
+
+async def test_a_number_beyond_the_choices_asks_again_and_opens_nothing(unsure_stack):
+    stack = unsure_stack
+    await stack.locate("东关二网格")
+    await stack.say("门口这事到底归谁管啊")
+
+    reply = await stack.say("7")
+
+    assert "请回复 1 到 3 之间的数字" in reply
+    assert [t.state for t in await stack.tickets()] == ["new"]
+    assert "协助交通管理" in await stack.say("2")
+
+
+async def test_a_choice_answered_after_the_prompt_window_files_the_likeliest_kind(
+    unsure_stack, clock
+):
+    stack = unsure_stack
+    await stack.locate("东关二网格")
+    await stack.say("门口这事到底归谁管啊")
+    clock.advance(minutes=11)
+
+    reply = await stack.say("2")
+
+    assert "上一条" in reply and "环境问题巡查" in reply  # the likeliest, not the 2nd
+    assert "没有对应的待回答问题" in reply
+    [ticket] = await stack.tickets()
+    assert ticket.category == "environment" and ticket.state == "assigned"

@@ -29,6 +29,11 @@ class Notices(Repository):
         return [(openid, bool(recent)) for openid, recent in await self.session.execute(query)]
 
     async def count_since(self, unit_id: int, since: datetime) -> int:
+        """The unit's notices since `since`; the unit's row stays locked (PostgreSQL) until the
+        transaction ends, so two notices to it at once are counted one after the other."""
+        await self.session.execute(
+            select(OrgUnit.id).where(OrgUnit.id == unit_id).with_for_update()
+        )
         query = select(func.count(Notice.id)).where(
             Notice.unit_id == unit_id, Notice.created_at >= since
         )

@@ -8,6 +8,7 @@ WeChat's 48-hour customer-service window is still open.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -186,6 +187,18 @@ async def test_notices_over_the_daily_limit_are_refused_with_the_limit_named(see
 
         clock.advance(days=1)  # a new day in Shanghai
         assert "将收到" in await stack.staff_says("zhouhaitao", "通知 第四条")
+
+
+async def test_two_notices_to_a_unit_at_once_are_counted_against_one_limit(seeded_url, clock):
+    async with with_sections(seeded_url, clock, {"notice": {"per_day": 1}}) as stack:
+        await place_residents(stack, clock)
+        replies = await asyncio.gather(
+            stack.staff_says("zhouhaitao", "通知 第一条"),
+            stack.staff_says("chenzhiqiang", "通知 东关社区：第二条"),
+        )
+        assert sorted("将收到" in reply for reply in replies) == [False, True]
+        assert any("每天最多发 1 条" in reply for reply in replies)
+        assert len(await notices(stack)) == 1
 
 
 # Pace and quiet hours

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from handlers import texts
 from handlers.calendar import local
 from handlers.chat.verbs import Command
-from handlers.errors import BadCommand, NotYourTicket
+from handlers.errors import BadCommand, NotYourUnit
 from handlers.policy import Notices
 from handlers.ports import Ports
 from handlers.scope import unit_within
@@ -45,12 +45,13 @@ def looks_like_unit(word: str) -> bool:
 
 async def send_notice(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     if staff.role != "supervisor":
-        raise NotYourTicket(texts.NOTICE_ONLY_SUPERVISORS)
+        raise NotYourUnit(texts.NOTICE_ONLY_SUPERVISORS)
     own = await uow.org.unit(staff.unit_id)
     unit, text = await _target(uow, staff, own, command.rest)
     now, rules = ports.clock.now(), ports.policy.notices
     before = await _within_limit(uow, staff, unit, text, now, rules)
-    audience = await uow.notices.audience(await uow.org.subtree_ids(unit.id), now - WINDOW)
+    start = ports.rhythm.quiet_end(now) or now  # the window must still be open then
+    audience = await uow.notices.audience(await uow.org.subtree_ids(unit.id), start - WINDOW)
     reachable = [(openid, recent) for openid, recent in audience if recent or rules.template]
     times = schedule(len(reachable), now, rules.per_minute, ports.rhythm.quiet_end)
     by_message = sum(1 for _, recent in reachable if recent)

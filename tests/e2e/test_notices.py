@@ -217,6 +217,15 @@ async def test_a_notice_in_quiet_hours_goes_out_in_the_morning(stack, clock):
     assert notices_to(stack, EAST_1) == [("mp", f"【东关社区通知】\n{WATER}")]
 
 
+async def test_a_night_notice_counts_the_window_at_the_morning_it_goes_out(stack, clock):
+    clock.current = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # 06:00 in Shanghai
+    await stack.locate("东关二网格", EAST_2)  # 40 hours before the notice, 49 before 07:00
+    clock.current = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # 22:00
+    await stack.locate("东关一网格", EAST_1)
+    reply = await stack.staff_says("zhouhaitao", f"通知 {WATER}")
+    assert "1 位居民将收到" in reply and "另有 1 位居民" in reply
+
+
 async def test_a_notice_goes_out_at_most_per_minute_at_a_time(seeded_url, clock):
     async with with_sections(seeded_url, clock, {"notice": {"per_minute": 1}}) as stack:
         await place_residents(stack, clock)

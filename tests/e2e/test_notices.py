@@ -124,6 +124,13 @@ async def test_residents_who_unfollowed_the_account_are_not_counted(stack, clock
     assert notices_to(stack, EAST_2) == []
 
 
+async def test_a_unit_without_placed_residents_is_told_nobody_was_reached(stack, clock):
+    await place_residents(stack, clock)
+    reply = await stack.staff_says("wangdeshun", f"通知 {WATER}")
+    assert "青禾县/柳河镇/王庄村 还没有可以接收通知的居民" in reply
+    assert [n.unit_id is not None for n in await notices(stack)] == [True]  # still recorded
+
+
 async def test_the_staff_help_lists_notices_for_supervisors(stack):
     assert "通知 内容" in await stack.staff_says("zhouhaitao", "帮助")
     assert "通知 内容" not in await stack.staff_says("liminghua", "帮助")

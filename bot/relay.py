@@ -228,16 +228,17 @@ class Relay:
         try:
             await sender.send(row.recipient, row.body)
         except ApiError as error:
-            if not (
-                error.errcode == WINDOW_CLOSED
-                and self._template_id
-                and row.channel == "mp"
-                and "ticket" in row.body
-            ):
+            if error.errcode != WINDOW_CLOSED or row.channel != "mp":
                 raise
-            await sender.send_template(
-                row.recipient, self._template_id, template_data(row.body, self._clock.now())
-            )
+            if "template" in row.body:  # its own template (a notice) stands in
+                template = row.body["template"]
+                await sender.send_template(row.recipient, template["id"], template["data"])
+            elif self._template_id and "ticket" in row.body:
+                await sender.send_template(
+                    row.recipient, self._template_id, template_data(row.body, self._clock.now())
+                )
+            else:
+                raise
 
     def _failed(self, row, error: str, retryable: bool) -> dict:
         self._on_failure(row.channel)

@@ -179,6 +179,10 @@ class MpApi(_Api):
         return _checked(await self._request("POST", "stable_token", json=payload))
 
     async def send(self, openid: str, body: dict) -> None:
+        if body.get("msgtype") == "template":
+            template = body["template"]
+            await self.send_template(openid, template["id"], template["data"])
+            return
         await self._post("message/custom/send", {"touser": openid, **_text(body, MP_TEXT_BYTES)})
 
     async def send_template(self, openid: str, template_id: str, data: dict) -> None:

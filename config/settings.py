@@ -32,6 +32,7 @@ OPEN_SECTIONS = frozenset(
         "assessment",
         "guide",
         "intake",
+        "notice",
     }
 )
 # `[guide] dir`: the service guide's folder (办事指南, one YAML file a service); a relative path

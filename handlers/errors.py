@@ -21,3 +21,7 @@ class NotYourTicket(DomainError):
 
 class BadCommand(DomainError):
     pass
+
+
+class NotYourUnit(DomainError):
+    pass

@@ -79,6 +79,27 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Notices:
+    """Notices to residents (政策宣传): at most `per_day` a unit a day, sent `per_minute` at
+    a time; `template` (a template id) reaches residents outside the 48-hour window."""
+
+    per_day: int = 3
+    per_minute: int = 60
+    template: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Notices:
+        table = settings.section("notice")
+        counts = {key: table.get(key, getattr(cls, key)) for key in ("per_day", "per_minute")}
+        for key, value in counts.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                problem = f"[notice] {key}: {value!r} is not a whole number, at least 1"
+                raise SettingsError("GRIDBOT_CONFIG", problem)
+        template = str(settings.section("templates").get("notice", "")).strip()
+        return cls(**counts, template=template)
+
+
+@dataclass(frozen=True)
 class Policy:
     # Below this confidence the resident is asked to pick the category among the top three.
     choice_threshold: float = 0.45
@@ -93,6 +114,7 @@ class Policy:
     limits: Limits = Limits()
     alert_gap: timedelta = timedelta(minutes=1)  # one emergency alert per resident this often
     prompt_window: timedelta = timedelta(minutes=10)  # a question answered by number expires
+    notices: Notices = Notices()
 
     def sla_for(self, category: str, urgent: bool) -> Sla:
         return self.urgent_sla if urgent else self.category_sla.get(category, self.sla)
@@ -131,4 +153,5 @@ class Policy:
             category_sla=categories,
             retention_days=days,
             limits=Limits.from_table(settings.section("limits")),
+            notices=Notices.from_settings(settings),
         )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from handlers import texts
 from handlers.chat.verbs import Command
-from handlers.errors import BadCommand, NotYourTicket, TicketNotFound
-from storage.models import Staff, Ticket
+from handlers.errors import BadCommand, NotYourTicket, NotYourUnit, TicketNotFound
+from storage.models import OrgUnit, Staff, Ticket
 from storage.uow import UnitOfWork
 
 
@@ -22,7 +22,28 @@ async def covers_grid(uow: UnitOfWork, staff: Staff, grid_id: int | None) -> boo
         return False
     unit = await uow.org.unit(staff.unit_id)
     grid = await uow.org.unit(grid_id)
-    return grid.path == unit.path or grid.path.startswith(unit.path + "/")
+    return _within(grid.path, unit.path)
+
+
+async def unit_within(uow: UnitOfWork, staff: Staff, word: str) -> OrgUnit | None:
+    """The unit `word` names (a path, a name or a code), which must be the staff member's
+    own unit or below it; None when no unit goes by that word."""
+    found = await uow.org.units_called(word)
+    if not found:
+        return None
+    own = await uow.org.unit(staff.unit_id)
+    mine = [unit for unit in found if _within(unit.path, own.path)]
+    if not mine:
+        raise NotYourUnit(texts.UNIT_OUTSIDE_YOURS.format(unit=found[0].path, own=own.path))
+    if len(mine) > 1:
+        raise BadCommand(
+            texts.UNIT_AMBIGUOUS.format(name=word, paths="、".join(u.path for u in mine))
+        )
+    return mine[0]
+
+
+def _within(path: str, top: str) -> bool:
+    return path == top or path.startswith(top + "/")
 
 
 async def ticket_for(

@@ -170,7 +170,8 @@ SUPERVISOR_HELP = (
     "汇总 —— 辖区工单情况\n"
     "超时 —— 辖区超时工单\n"
     "督办 工单号 说明 —— 催办并记录\n"
-    "指派 工单号 账号或姓名 —— 指定处理人"
+    "指派 工单号 账号或姓名 —— 指定处理人\n"
+    "通知 内容 —— 向辖区居民发通知（指定范围：通知 单位或网格编号：内容）"
 )
 NOT_UNDERSTOOD = "没看懂这条指令。\n"
 STAFF_NOT_REGISTERED = "您还不在网格通的人员名单中，请联系管理员导入后再使用。"
@@ -202,6 +203,40 @@ STAFF_NOT_FOUND = "没有找到工作人员“{who}”，请写企业微信账�
 STAFF_AMBIGUOUS = "名叫“{who}”的有多位，请改写企业微信账号：{userids}"
 STAFF_OUTSIDE_UNIT = "{name} 不在工单所在辖区，不能接手工单 {code}。"
 NOT_SUPERVISOR = "这个指令只有综治中心负责人可以使用。"
+UNIT_OUTSIDE_YOURS = "{unit} 不在您的辖区（{own}），无法操作。"
+UNIT_AMBIGUOUS = "有几个单位都叫“{name}”：{paths}。请写完整路径或网格编号。"
+# Notices to residents (政策宣传), handlers/chat/notices.py
+NOTICE_ONLY_SUPERVISORS = (
+    "向居民发通知需要由综治中心负责人发送。"
+    "如有需要告知居民的事项，请联系您所在社区（村）的负责人。"
+)
+NOTICE_NEED_TEXT = (
+    "请写上通知内容，例如“通知 明天上午停水，请提前储水”；"
+    "只发给下辖某个单位时写“通知 东关一网格：明天上午停水”。"
+)
+NOTICE_TOO_LONG = "通知内容请控制在 {limit} 字以内（现在 {length} 字）。"
+NOTICE_UNIT_NOT_FOUND = (
+    "没有找到单位“{name}”。请写单位名称、完整路径或网格编号，例如“通知 东关一网格：内容”。"
+)
+NOTICE_OVER_LIMIT = (
+    "{unit} 今天已经发了 {count} 条通知，每个单位每天最多发 {limit} 条，这条没有发送。请明天再发。"
+)
+NOTICE_TO_RESIDENT = "【{unit}通知】\n{text}"
+NOTICE_TEMPLATE_FIRST = "{unit}发布了一条通知"
+NOTICE_TEMPLATE_REMARK = "如有疑问，可直接回复本公众号。"
+NOTICE_SENT = (
+    "通知已发往 {unit}：{reached} 位居民将收到"
+    "（客服消息 {by_message} 位，模板消息 {by_template} 位）。"
+)
+NOTICE_UNREACHED = (
+    "另有 {count} 位居民 48 小时内没有联系过公众号，又未配置通知模板消息，无法送达。"
+)
+NOTICE_NOBODY = (
+    "{unit} 还没有可以接收通知的居民（居民发送位置后才会归入网格），这条通知没有发给任何人。"
+)
+NOTICE_QUIET = "现在是休息时间，通知将于 {time} 起陆续发出。"
+NOTICE_PACED = "每分钟发送 {per_minute} 位，约 {minutes} 分钟发完。"
+NOTICE_LEFT = "{unit} 今天还可以再发 {left} 条通知。"
 OUTSIDE_YOUR_UNITS = "工单 {code} 不在您的辖区，无法操作。"
 NEED_REASON = "请写上原因，例如“{verb} {code} 需要街道协调”。"
 NEED_WHO = "请写上接手人的企业微信账号或姓名，例如“{verb} {code} zhangsan”。"

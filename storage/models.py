@@ -377,3 +377,20 @@ class AccessToken(Base):
     token: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     refreshing_until: Mapped[datetime | None]  # one process is fetching a new token until then
+
+
+class Notice(Base):
+    """A notice a supervisor sent to the residents of a unit (政策宣传): who sent what, when
+    sending began (after quiet hours), and how many residents it reached each way."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_unit_created", "unit_id", "created_at"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    sender: Mapped[str] = mapped_column(String(64))  # the supervisor's WeCom userid
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    starts_at: Mapped[datetime]
+    by_message: Mapped[int] = mapped_column(Integer)  # customer-service messages
+    by_template: Mapped[int] = mapped_column(Integer)  # template messages
+    unreached: Mapped[int] = mapped_column(Integer)  # outside the 48-hour window, no template

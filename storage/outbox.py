@@ -40,6 +40,10 @@ class Message:
     urgent: bool = False  # goes out even in quiet hours
     not_before: datetime | None = None
     image_png: bytes | None = None  # a picture (a digest's chart) instead of the text
+    # A template message ({"id": template id, "data": {field: value}}): sent instead of the
+    # text when `by_template`, else only should WeChat refuse the text (the window closed).
+    template: dict | None = None
+    by_template: bool = False
 
     def row(self, now: datetime) -> dict:
         body = {"msgtype": "text", "text": self.text}
@@ -49,6 +53,10 @@ class Message:
             body["urgent"] = True
         if self.ticket_code:
             body["ticket"] = self.ticket_code
+        if self.template is not None:
+            body["template"] = self.template
+            if self.by_template:
+                body["msgtype"] = "template"
         return {
             "channel": self.channel,
             "recipient": self.recipient,

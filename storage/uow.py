@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.outbox import Outbox
-from storage.repos import Org, People, Registry, Rhythm, Tickets
+from storage.repos import Notices, Org, People, Registry, Rhythm, Tickets
 
 
 class UnitOfWork:
@@ -22,6 +22,7 @@ class UnitOfWork:
         self.outbox = Outbox(session)
         self.registry = Registry(session)
         self.rhythm = Rhythm(session)
+        self.notices = Notices(session)
 
     @classmethod
     def opened(cls, sessionmaker: async_sessionmaker) -> _Opened:

@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         "outbox",
         "staff",
         "guide",
+        "notice",
     )
     configure(
         logging.WARNING if quiet else logging.INFO,
@@ -150,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     _staff_parser(commands)
     _registry_parsers(commands)
     _guide_parser(commands)
+    _notice_parser(commands)
     outbox = commands.add_parser("outbox", help="messages waiting, held or dead")
     outbox_verbs = outbox.add_subparsers(dest="verb", required=True)
     waiting = outbox_verbs.add_parser("list", help="messages not sent (pending, held, dead)")
@@ -170,6 +172,21 @@ def _parser() -> argparse.ArgumentParser:
     assessment.add_argument("--out", type=Path)
     assessment.set_defaults(run=_assessment)
     return parser
+
+
+def _notice_parser(commands) -> None:
+    notice = commands.add_parser("notice", help="notices sent to residents (政策宣传)")
+    verbs = notice.add_subparsers(dest="verb", required=True)
+    listing = verbs.add_parser("list", help="what went out: time, unit, sender, counts, text")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many, newest first")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_notice_list)
+
+
+def _notice_list(args) -> int:
+    from bot.cli import notices
+
+    return _in_session(lambda s: notices.listing(s, args.limit, args.json))
 
 
 def _outbox_list(args) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers import texts
-from handlers.chat import desk, supervise
+from handlers.chat import desk, notices, supervise
 from handlers.chat.verbs import parse
 from handlers.errors import DomainError
 from handlers.inbound import Inbound
@@ -43,6 +43,7 @@ COMMANDS = {
     "patrol_end": patrols.finish,
     "patrol_history": patrols.history,
     "visit": visits.record_visit,
+    "notice": notices.send_notice,
 }
 
 

@@ -37,6 +37,7 @@ VERBS = {
     "结束巡查": "patrol_end",
     "巡查记录": "patrol_history",
     "走访": "visit",
+    "通知": "notice",
     "帮助": "help",
     "help": "help",
     "?": "help",
@@ -54,6 +55,7 @@ NO_CODE = frozenset(
     }
 )
 RAW_CODE = frozenset({"household", "visit"})  # household codes are taken as typed
+AS_WRITTEN = frozenset({"notice"})  # the rest keeps its line breaks and spacing
 CODE_WORD = re.compile(r"^(?:GB-?)?([0-9A-Z]{4,8})$")
 
 
@@ -72,6 +74,8 @@ def parse(original: str) -> Command | None:
 
 
 def _with_arguments(verb: str, arguments: str, original: str) -> Command:
+    if verb in AS_WRITTEN:
+        return Command(verb=verb, rest=_after_verb(original, arguments))
     if verb in NO_CODE:
         return Command(verb=verb, rest=_as_typed(original, arguments))
     first, _, rest = arguments.partition(" ")
@@ -86,6 +90,16 @@ def _as_typed(original: str, rest: str) -> str:
     words = re.split(r"\s+", original.strip())
     typed = " ".join(words[len(words) - len(rest.split(" ")) :])
     return typed if normalize(typed) == rest else rest
+
+
+def _after_verb(original: str, arguments: str) -> str:
+    """What follows the verb exactly as written, line breaks and all (else `arguments`)."""
+    typed = original.strip()
+    for word in VERBS:
+        after = typed[len(word) :].strip()
+        if typed.startswith(word) and normalize(after) == arguments:
+            return after
+    return arguments
 
 
 def normalize_code(word: str) -> str:

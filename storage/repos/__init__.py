@@ -2,6 +2,7 @@
 statements every message runs are built once, with bound parameters: building and keying a
 statement anew costs more CPU than PostgreSQL spends running it."""
 
+from storage.repos.notices import Notices
 from storage.repos.org import Org, under
 from storage.repos.people import People
 from storage.repos.registry import Registry
@@ -10,6 +11,7 @@ from storage.repos.tickets import OPEN_STATES, Tickets, ticket_query
 
 __all__ = [
     "OPEN_STATES",
+    "Notices",
     "Org",
     "People",
     "Registry",

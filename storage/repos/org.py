@@ -85,3 +85,9 @@ class Org(Repository):
         """The unit with this path (`青禾县/柳河镇`, slashes at either end ignored) or code."""
         query = select(OrgUnit).where((OrgUnit.path == name.strip("/")) | (OrgUnit.code == name))
         return await self.session.scalar(query)
+
+    async def units_called(self, word: str) -> list[OrgUnit]:
+        """Units this word names: a path (`青禾县/清泉街道`), a code or a unit's own name."""
+        named = (OrgUnit.path == word.strip("/")) | (OrgUnit.name == word)
+        query = select(OrgUnit).where(named | (OrgUnit.code == word.upper()))
+        return list(await self.session.scalars(query.order_by(OrgUnit.path)))

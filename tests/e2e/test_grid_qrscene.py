@@ -100,3 +100,9 @@ async def test_codes_that_are_not_a_grids_get_the_usual_answers(stack):
     reply = await stack.mp.send(scan(stack, "campaign_2026"))
     assert reply.status == 200 and reply.text is None  # not ours: nothing to say
     assert await grid_of(stack) is None
+
+
+async def test_a_forged_scene_of_any_length_is_a_stale_code_not_an_error(stack):
+    reply = await stack.mp.send(scan(stack, "grid:" + "网格'; DROP TABLE org_units;--" * 200))
+    assert reply.status == 200 and "已停用" in reply.text
+    assert await grid_of(stack) is None

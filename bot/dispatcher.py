@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from handlers import texts
-from handlers.chat import residents, staff
+from handlers.chat import qrscene, residents, staff
 from handlers.chat.limits import rate_limited
 from handlers.chat.residents import with_earlier_updates
 from handlers.inbound import Inbound
@@ -31,7 +31,8 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("mp", "image"): rate_limited(with_earlier_updates(residents.on_image)),
     ("mp", "location"): rate_limited(with_earlier_updates(residents.on_location)),
     ("mp", "location_event"): residents.on_location_event,
-    ("mp", "subscribe"): residents.on_subscribe,
+    ("mp", "subscribe"): qrscene.on_subscribe,  # with a grid's QR code or without
+    ("mp", "scan"): rate_limited(with_earlier_updates(qrscene.on_scan)),
     ("mp", "unsubscribe"): residents.on_unsubscribe,
     ("mp", "unknown"): rate_limited(residents.on_unsupported),
     ("work", "text"): staff.on_staff_text,

@@ -153,7 +153,7 @@ def _checked(data: dict) -> dict:
 
 
 class MpApi(_Api):
-    """The Official Account: stable_token and customer-service messages."""
+    """The Official Account: stable_token, customer-service messages and QR codes."""
 
     def __init__(
         self,
@@ -193,6 +193,15 @@ class MpApi(_Api):
             "data": {key: {"value": value} for key, value in data.items()},
         }
         await self._post("message/template/send", payload)
+
+    async def create_qrcode(self, scene: str) -> dict:
+        """A permanent parametric QR code (qrcode/create, QR_LIMIT_STR_SCENE): its `ticket`
+        and the `url` to draw; a scan of it brings WeChat's event with `scene` as EventKey."""
+        payload = {
+            "action_name": "QR_LIMIT_STR_SCENE",
+            "action_info": {"scene": {"scene_str": scene}},
+        }
+        return await self._post("qrcode/create", payload)
 
 
 class WorkApi(_Api):

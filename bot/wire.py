@@ -188,6 +188,9 @@ def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbo
     event = getattr(message, "event", "")
     if event in ("subscribe", "unsubscribe"):
         return Inbound(kind=event, **common)
+    if event in ("subscribe_scan", "scan"):  # a parametric QR code scanned, to follow or not
+        kind = "subscribe" if event == "subscribe_scan" else "scan"
+        return Inbound(kind=kind, event_key=message.scene_id or "", **common)
     if event == "location":
         lat, lon = _coordinates(message.latitude, message.longitude)
         return Inbound(kind="location_event", lat=lat, lon=lon, **common)

@@ -10,7 +10,7 @@ class Inbound:
     channel: str  # "mp" (Official Account) or "work" (WeCom)
     key: str  # dedup key: MsgId, or sender/time/event/key for events
     sender: str  # openid or WeCom userid
-    kind: str  # text, image, location, subscribe, unsubscribe, event, unknown
+    kind: str  # text, image, location, subscribe, unsubscribe, scan, event, unknown
     text: str = ""
     lat: float | None = None
     lon: float | None = None
@@ -18,6 +18,7 @@ class Inbound:
     account: str = ""  # ToUserName: the Official Account or the WeCom corp written to
     media_id: str = ""
     pic_url: str = ""
+    event_key: str = ""  # an event's EventKey: a QR code's scene (qrscene_… on subscribe)
     raw: str = ""  # the whole decrypted message, kept for kinds we do not understand
 
     @property

@@ -4,23 +4,36 @@ from __future__ import annotations
 
 PRIVACY_VERSION = "2026-11"
 
-WELCOME = (
+WELCOME_LOCATE = "请先点击输入框旁的“+”，发送一次您的位置，方便我们找到您所在的网格。"
+# The welcome with what stands in the middle: the request for the location, or (after a
+# grid's QR code was scanned) the grid and its worker.
+WELCOME_AROUND = (
     "您好，欢迎关注网格通！\n"
     "身边有什么需要社区帮忙的事，直接用文字或语音告诉我们就行，比如：\n"
     "· 楼道里堆满了杂物，有火灾隐患\n"
     "· 隔壁独居的老人好几天没出门了\n"
     "· 路口的红绿灯坏了\n"
     "我们会把问题交给负责您所在网格的网格员，并把办理进度告诉您。\n\n"
-    "请先点击输入框旁的“+”，发送一次您的位置，方便我们找到您所在的网格。\n\n"
+    "{middle}\n\n"
     "隐私说明：您提供的信息只用于处理您反映的问题，仅对负责的工作人员可见，"
     "我们不会向无关人员公开。继续使用即表示您同意本说明。"
 )
+WELCOME = WELCOME_AROUND.format(middle=WELCOME_LOCATE)
 ASK_LOCATION = "为了把问题交给负责您所在网格的网格员，请点击输入框旁的“+”，发送一次您的位置。"
 REPORT_WAITING_FOR_LOCATION = (
     "已记下您反映的问题，谢谢您！\n" + ASK_LOCATION + "\n收到位置后我们会马上转给网格员。"
 )
 LOCATED = "您所在的网格是：{grid}。\n网格员：{worker}，电话 {phone}。\n有事随时在这里留言。"
 LOCATED_NO_WORKER = "您所在的网格是：{grid}。该网格暂未配置网格员，您反映的问题会由社区统一处理。"
+# A grid's QR code (gridbot qrcode): scanned, it places the resident in that grid.
+SCANNED_GRID = "已按您扫描的网格二维码为您登记，不用再发送位置。"
+SCANNED_STALE = (
+    "您扫描的网格二维码已停用（网格可能已调整）。"
+    "请点击输入框旁的“+”，发送一次您的位置，方便我们找到您所在的网格。"
+)
+QR_BOARD_WORKER = "网格员：{worker}"
+QR_BOARD_NO_WORKER = "网格员：待配备"
+QR_BOARD_HINT = "微信扫一扫，身边事随时反映"
 OUTSIDE_GRIDS = "抱歉，您发送的位置不在我们服务的网格范围内。如果位置有误，请重新发送一次。"
 PENDING_ROUTED = "您之前反映的问题已转交处理："
 PENDING_LINE = "· 工单 {code}（{category}），处理人：{handler}"

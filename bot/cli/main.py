@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         "staff",
         "guide",
         "notice",
+        "qrcode",
     )
     configure(
         logging.WARNING if quiet else logging.INFO,
@@ -162,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     again.add_argument("id", nargs="?", type=int)
     again.add_argument("--all-dead", action="store_true")
     again.set_defaults(run=_outbox_retry)
+    _qrcode_parser(commands)
     scheduler = commands.add_parser("scheduler", help="run only the scheduled jobs (and relay)")
     scheduler.set_defaults(run=_scheduler)
     report = commands.add_parser("report", help="reports")
@@ -187,6 +189,32 @@ def _notice_list(args) -> int:
     from bot.cli import notices
 
     return _in_session(lambda s: notices.listing(s, args.limit, args.json))
+
+
+def _qrcode_parser(commands) -> None:
+    qr = commands.add_parser("qrcode", help="grid QR codes for the boards (网格化图谱)")
+    which = qr.add_mutually_exclusive_group(required=True)
+    which.add_argument("--grid", metavar="CODE", help="the grid's code")
+    which.add_argument("--all", action="store_true", help="one picture per grid (needs --out)")
+    qr.add_argument(
+        "--out", type=Path, help="PNG file (default qrcode-CODE.png); with --all, a folder"
+    )
+    qr.set_defaults(run=_qrcode)
+
+
+def _qrcode(args) -> int:
+    from bot.cli import qrcode
+
+    if args.all and args.out is None:
+        print("gridbot qrcode: --all needs --out DIR", file=sys.stderr)
+        return 2
+    try:
+        written = asyncio.run(qrcode.make(load_settings(), args.grid, args.out))
+    except qrcode.Refused as refused:
+        print(f"gridbot qrcode: {refused}", file=sys.stderr)
+        return 1
+    print("\n".join(written))
+    return 0
 
 
 def _outbox_list(args) -> int:

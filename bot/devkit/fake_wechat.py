@@ -34,6 +34,7 @@ class FakeWeChat:
     window_closed: set[str] = field(default_factory=set)  # openids past the 48 h window
     listeners: list[Callable[[Sent], None]] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)  # uploaded files by media_id
+    qrcodes: dict[str, str] = field(default_factory=dict)  # permanent codes: scene → url
     _tokens: dict[str, str] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
     _requests: dict[str, float] = field(default_factory=dict)  # message/send JSON → first seen
@@ -44,6 +45,7 @@ class FakeWeChat:
         app.router.add_get("/cgi-bin/token", self.mp_token)
         app.router.add_post("/cgi-bin/message/custom/send", self.custom_send)
         app.router.add_post("/cgi-bin/message/template/send", self.template_send)
+        app.router.add_post("/cgi-bin/qrcode/create", self.qrcode_create)
         app.router.add_get("/cgi-bin/gettoken", self.work_token)
         app.router.add_post("/cgi-bin/message/send", self.work_send)
         app.router.add_post("/cgi-bin/media/upload", self.media_upload)
@@ -109,6 +111,29 @@ class FakeWeChat:
         text = "\n".join(str(data[k].get("value", "")) for k in data if isinstance(data[k], dict))
         self._keep(Sent("mp-template", body.get("touser", ""), text))
         return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": next(self._counter)})
+
+    async def qrcode_create(self, request: web.Request) -> web.Response:
+        """A parametric QR code, as WeChat documents qrcode/create: a permanent code has no
+        expire_seconds, and the same scene is the same code."""
+        failure = self._check(request, "mp")
+        if failure:
+            return failure
+        body = await _json(request)
+        action = body.get("action_name")
+        if action not in QR_ACTIONS:
+            return _error(40052, "invalid action name")
+        scene = (body.get("action_info") or {}).get("scene") or {}
+        value = scene.get("scene_str" if action.endswith("STR_SCENE") else "scene_id")
+        if not _valid_scene(value, action):
+            return _error(40053, "invalid action info")
+        key = f"{action}:{value}"
+        if key not in self.qrcodes or not action.startswith("QR_LIMIT"):
+            self.qrcodes[key] = f"http://weixin.qq.com/q/fake{next(self._counter):06d}"
+        url = self.qrcodes[key]
+        answer = {"ticket": "gQ" + url.rsplit("/", 1)[1], "url": url}
+        if not action.startswith("QR_LIMIT"):
+            answer["expire_seconds"] = int(body.get("expire_seconds") or 60)
+        return web.json_response(answer)
 
     async def media_upload(self, request: web.Request) -> web.Response:
         failure = self._check(request, "work")
@@ -180,6 +205,19 @@ async def _json(request: web.Request) -> dict:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+QR_ACTIONS = ("QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE")
+SCENE_STR_CHARS = 64  # "长度限制为1到64"
+LIMIT_SCENE_IDS = 100_000  # a permanent scene_id is 1 to 100000
+
+
+def _valid_scene(value: object, action: str) -> bool:
+    if action.endswith("STR_SCENE"):
+        return isinstance(value, str) and 1 <= len(value) <= SCENE_STR_CHARS
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        return False
+    return value <= LIMIT_SCENE_IDS or action == "QR_SCENE"
 
 
 def _error(errcode: int, errmsg: str) -> web.Response:

@@ -55,9 +55,15 @@ async def _locate(uow: UnitOfWork, msg: Inbound, ports: Ports) -> tuple[Resident
     resident.grid_id = ports.grids.locate(msg.lon, msg.lat)
     if resident.grid_id is None:
         return resident, []
+    return resident, await route_waiting(uow, resident, ports)
+
+
+async def route_waiting(uow: UnitOfWork, resident: Resident, ports: Ports) -> list[str]:
+    """Route the resident's reports that waited for a grid, now that they have one."""
     pending = await uow.tickets.unrouted_of_resident(resident.id)
+    now = ports.clock.now()
     routed = [await intake.open_waiting(uow, t, resident, now, ports.policy) for t in pending]
-    return resident, (["\n".join([texts.PENDING_ROUTED, *routed])] if routed else [])
+    return ["\n".join([texts.PENDING_ROUTED, *routed])] if routed else []
 
 
 async def on_text(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:

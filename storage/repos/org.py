@@ -28,6 +28,7 @@ ROUTES = select(Route.unit_id, Route.role).where(
     Route.unit_id.in_(bindparam("unit_ids", expanding=True)),
     Route.category == bindparam("category"),
 )
+GRID_BY_CODE = select(OrgUnit).where(OrgUnit.code == bindparam("code"), OrgUnit.level == "grid")
 VERSION = select(DataVersion.version).where(DataVersion.name == bindparam("name"))
 
 
@@ -80,6 +81,15 @@ class Org(Repository):
 
     async def grid_codes(self) -> set[str]:
         return set(await self.session.scalars(select(OrgUnit.code).where(OrgUnit.level == "grid")))
+
+    async def grid_coded(self, code: str) -> OrgUnit | None:
+        """The grid with this code; None for an unknown code or a unit that is not a grid."""
+        return await self.session.scalar(GRID_BY_CODE, {"code": code})
+
+    async def grids(self) -> list[OrgUnit]:
+        """Every grid, by code."""
+        query = select(OrgUnit).where(OrgUnit.level == "grid").order_by(OrgUnit.code)
+        return list(await self.session.scalars(query))
 
     async def unit_named(self, name: str) -> OrgUnit | None:
         """The unit with this path (`青禾县/柳河镇`, slashes at either end ignored) or code."""

@@ -32,6 +32,7 @@ DATABASE_COMMANDS = {
     "report": ["report", "assessment", "--quarter", "2026Q4"],
     "rotate-key": ["registry", "rotate-key"],
     "resident forget": ["resident", "forget", "o_someone"],
+    "qrcode": ["qrcode", "--grid", "QH-QQ-DG-01"],
 }
 
 

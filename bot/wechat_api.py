@@ -153,7 +153,7 @@ def _checked(data: dict) -> dict:
 
 
 class MpApi(_Api):
-    """The Official Account: stable_token and customer-service messages."""
+    """The Official Account: stable_token, customer-service messages, the menu."""
 
     def __init__(
         self,
@@ -189,6 +189,10 @@ class MpApi(_Api):
             "data": {key: {"value": value} for key, value in data.items()},
         }
         await self._post("message/template/send", payload)
+
+    async def create_menu(self, buttons: list[dict]) -> None:
+        """menu/create: the Official Account's menu, for everyone who follows it."""
+        await self._post("menu/create", {"button": buttons})
 
 
 class WorkApi(_Api):

@@ -246,8 +246,8 @@ def _to_inbound(channel: str, message, fields: dict[str, Field], xml: str) -> In
         return Inbound(kind="location_event", lat=lat, lon=lon, **common)
     if event in MENU_EVENTS:
         return _menu_event(message, fields, common)
-    told = kind == "event" or fields["MsgType"].strip().lower() == "event"  # not to answer
-    return Inbound(kind="event" if told else "unknown", **common)
+    is_event = kind == "event" or fields["MsgType"].strip().lower() == "event"
+    return Inbound(kind="event" if is_event else "unknown", **common)  # an event: not answered
 
 
 def _menu_event(message, fields: dict[str, Field], common: dict) -> Inbound:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.devkit.console import Console
 from handlers import texts
 from storage.models import Attachment, Resident
 from tests.hostile import code_in, inbound_rows
@@ -217,3 +218,14 @@ async def test_a_location_picked_outside_every_grid_is_told_so(stack):
 async def test_staff_voice_without_recognition_gets_the_command_help(stack):
     reply = await send(stack, "work voice", sender="liminghua")
     assert reply == await stack.staff_says("liminghua", "")
+
+
+async def test_the_demo_console_taps_menu_buttons_by_name(stack):
+    shown: list[str] = []
+    console = Console(stack.mp, stack.work, RESIDENT, {}, POINTS, show=shown.append)
+
+    await console.handle("/菜单 办事指南")
+    await console.handle("/菜单 不存在的按钮")
+
+    assert any(texts.GUIDE_INTRO.splitlines()[0] in line for line in shown)
+    assert "可用按钮：怎么反映、我的工单、联系网格员、办事指南" in shown[-1]

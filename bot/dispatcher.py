@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from handlers import texts
-from handlers.chat import qrscene, residents, staff
+from handlers.chat import media, qrscene, residents, staff
 from handlers.chat.limits import rate_limited
 from handlers.chat.residents import with_earlier_updates
 from handlers.inbound import Inbound
@@ -27,15 +27,24 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 HANDLERS: dict[tuple[str, str], Handler] = {
-    ("mp", "text"): rate_limited(with_earlier_updates(residents.on_text)),
+    ("mp", "text"): rate_limited(
+        with_earlier_updates(media.with_waiting_media(residents.on_text))
+    ),
     ("mp", "image"): rate_limited(with_earlier_updates(residents.on_image)),
     ("mp", "location"): rate_limited(with_earlier_updates(residents.on_location)),
     ("mp", "location_event"): residents.on_location_event,
     ("mp", "subscribe"): qrscene.on_subscribe,  # with a grid's QR code or without
     ("mp", "scan"): rate_limited(with_earlier_updates(qrscene.on_scan)),
     ("mp", "unsubscribe"): residents.on_unsubscribe,
+    ("mp", "voice"): rate_limited(with_earlier_updates(media.on_voice)),
+    ("mp", "video"): rate_limited(with_earlier_updates(media.on_media)),
+    ("mp", "shortvideo"): rate_limited(with_earlier_updates(media.on_media)),
+    ("mp", "link"): rate_limited(with_earlier_updates(media.on_media)),
+    ("mp", "click"): rate_limited(with_earlier_updates(media.on_click)),
+    ("mp", "location_select"): rate_limited(with_earlier_updates(residents.on_location)),
     ("mp", "unknown"): rate_limited(residents.on_unsupported),
     ("work", "text"): staff.on_staff_text,
+    ("work", "voice"): staff.on_staff_text,  # not recognised: answered as an empty text
     ("work", "image"): staff.on_staff_image,
     ("work", "location"): staff.on_staff_location,
 }

@@ -153,7 +153,7 @@ def _checked(data: dict) -> dict:
 
 
 class MpApi(_Api):
-    """The Official Account: stable_token, customer-service messages and QR codes."""
+    """The Official Account: stable_token, customer-service messages, QR codes, the menu."""
 
     def __init__(
         self,
@@ -202,6 +202,10 @@ class MpApi(_Api):
             "action_info": {"scene": {"scene_str": scene}},
         }
         return await self._post("qrcode/create", payload)
+
+    async def create_menu(self, buttons: list[dict]) -> None:
+        """menu/create: the Official Account's menu, for everyone who follows it."""
+        await self._post("menu/create", {"button": buttons})
 
 
 class WorkApi(_Api):

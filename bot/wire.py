@@ -9,7 +9,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
@@ -35,6 +35,27 @@ ELLIPSIS = "…"
 # Neither platform documents a limit for a passive reply's Content; a WeCom text message holds
 # 2048 bytes (developer.work.weixin.qq.com/document/path/90236), and a reply is held to that.
 REPLY_BYTES = 2048
+MEDIA_KINDS = frozenset({"voice", "video", "shortvideo"})  # kept as they came, by media id
+MENU_EVENTS = frozenset({"click", "view", "location_select"})  # the menu's buttons
+Field = str | None | dict | list  # a dict for a structure, a list where it repeats
+Shapes = dict[str, "Shapes"]  # an element that holds others: those of them that do too
+REPEATS = "*"  # a name ending so may come more than once
+# The structures WeChat and WeCom themselves send inside a message, as their documentation
+# gives them; every other nested or repeated field is refused, as a hostile sender's would be.
+STRUCTURES: Shapes = {
+    "ScanCodeInfo": {},  # the menu's scancode_push/scancode_waitmsg: ScanType, ScanResult
+    "SendPicsInfo": {"PicList": {"item" + REPEATS: {}}},  # pic_*: Count; item/PicMd5Sum
+    "SendLocationInfo": {},  # location_select: Location_X, Location_Y, Scale, Label, Poiname
+    "SubscribeMsgPopupEvent": {"List" + REPEATS: {}},  # subscription messages (订阅通知):
+    "SubscribeMsgChangeEvent": {"List" + REPEATS: {}},  # one List for each template
+    "SubscribeMsgSentEvent": {"List" + REPEATS: {}},
+    "CopyrightCheckResult": {"ResultList": {"item" + REPEATS: {}}},  # MASSSENDJOBFINISH
+    "ArticleUrlResult": {"ResultList": {"item" + REPEATS: {}}},
+    "ChosenBeacon": {},  # ShakearoundUserShake
+    "AroundBeacons": {"AroundBeacon" + REPEATS: {}},
+    "BatchJob": {},  # WeCom's batch_job_result: JobId, JobType, ErrCode, ErrMsg
+    "ExtAttr": {"Item" + REPEATS: {"Text": {}, "Web": {}}},  # WeCom's change_contact
+}
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -46,9 +67,11 @@ class Refused(Exception):
         self.status = status
 
 
-def parse_xml(body: bytes) -> dict[str, str]:
-    """A flat <xml> document as a dict; DTDs, entities, nesting and duplicates are refused.
-    Characters XML cannot carry (a control character a resident typed) are dropped first."""
+def parse_xml(body: bytes) -> dict[str, Field]:
+    """An <xml> document as a dict of its fields; DTDs and entities are refused, and so are
+    nesting and repeats other than WeChat's own (STRUCTURES), which are read as wechatpy reads
+    them (xmltodict: a dict each, a list where one repeats). Characters XML cannot carry (a
+    control character a resident typed) are dropped first."""
     try:
         text = xml_chars(body.decode("utf-8"))
         root = SafeTree.fromstring(text, forbid_dtd=True)
@@ -58,12 +81,33 @@ def parse_xml(body: bytes) -> dict[str, str]:
         raise Refused(400, "body is not acceptable XML") from None
     if root.tag != "xml":
         raise Refused(400, "root element is not <xml>")
-    fields: dict[str, str] = {}
-    for child in root:
-        if len(child) or child.tag in fields:
+    return _fields(root, STRUCTURES, top=True)
+
+
+def _fields(element: Element, shapes: Shapes, top: bool = False) -> dict[str, Field]:
+    """The children of `element`: text, or where `shapes` names the child, a structure; only
+    a child named with REPEATS may come more than once."""
+    fields: dict[str, Field] = {}
+    for child in element:
+        repeats = child.tag + REPEATS in shapes
+        shape = shapes.get(child.tag + REPEATS if repeats else child.tag)
+        if (len(child) and shape is None) or (child.tag in fields and not repeats):
             raise Refused(400, f"field {child.tag} is nested or repeated")
-        fields[child.tag] = child.text or ""
+        value = _fields(child, shape) if shape is not None else _text(child, top)
+        if child.tag not in fields:
+            fields[child.tag] = value
+        elif isinstance(fields[child.tag], list):
+            fields[child.tag].append(value)
+        else:
+            fields[child.tag] = [fields[child.tag], value]
     return fields
+
+
+def _text(element: Element, top: bool) -> str | None:
+    """A field's text: as it came at the top (read later as wechatpy reads it), stripped and
+    None when empty inside a structure (as xmltodict gives it to wechatpy)."""
+    text = element.text or ""
+    return text if top else text.strip() or None
 
 
 def signature(*parts: str) -> str:
@@ -145,13 +189,13 @@ def inbound(channel: str, xml: str) -> Inbound:
         raise Refused(400, "message fields are malformed") from None
 
 
-def _message(channel: str, fields: dict[str, str]):
+def _message(channel: str, fields: dict[str, Field]):
     """wechatpy's message or event object over the fields parsed once (its parse_message
     would parse the XML again), chosen as wechatpy chooses it."""
     messages, events = (
         (MP_MESSAGES, MP_EVENTS) if channel == "mp" else (WORK_MESSAGES, WORK_EVENTS)
     )
-    fields = {k: v.strip() or None for k, v in fields.items()}  # text as wechatpy reads it
+    fields = {k: _as_read(v) for k, v in fields.items()}  # text as wechatpy reads it
     kind = fields["MsgType"].lower()
     device = channel == "mp" and kind.startswith("device_")
     if kind != "event" and not device:
@@ -168,7 +212,11 @@ def _message(channel: str, fields: dict[str, str]):
     return events.get(event, UnknownMessage)(dict(fields))
 
 
-def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbound:
+def _as_read(value: Field) -> Field:
+    return value.strip() or None if isinstance(value, str) else value
+
+
+def _to_inbound(channel: str, message, fields: dict[str, Field], xml: str) -> Inbound:
     sender = _sender(message)
     key = _key(message, fields)
     account = fields.get("ToUserName", "").strip()
@@ -176,8 +224,13 @@ def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbo
     kind = message.type
     if kind == "text":
         return Inbound(kind="text", text=message.content or "", **common)
-    if kind == "voice":
-        return Inbound(kind="text", text=message.recognition or "", **common)
+    if kind == "voice" and message.recognition:  # WeChat understood it: a text
+        return Inbound(kind="text", text=message.recognition, **common)
+    if kind in MEDIA_KINDS:  # voice WeChat could not understand, video, short video
+        return Inbound(kind=kind, media_id=message.media_id or "", **common)
+    if kind == "link":
+        url, title = message.url or "", message.title or ""
+        return Inbound(kind="link", text=title, url=url, label=message.description or "", **common)
     if kind == "image":
         return Inbound(
             kind="image", media_id=message.media_id or "", pic_url=message.image or "", **common
@@ -194,7 +247,26 @@ def _to_inbound(channel: str, message, fields: dict[str, str], xml: str) -> Inbo
     if event == "location":
         lat, lon = _coordinates(message.latitude, message.longitude)
         return Inbound(kind="location_event", lat=lat, lon=lon, **common)
-    return Inbound(kind="event" if kind == "event" else "unknown", **common)
+    if event in MENU_EVENTS:
+        return _menu_event(message, fields, common)
+    is_event = kind == "event" or fields["MsgType"].strip().lower() == "event"
+    return Inbound(kind="event" if is_event else "unknown", **common)  # an event: not answered
+
+
+def _menu_event(message, fields: dict[str, Field], common: dict) -> Inbound:
+    """A button of the Official Account's menu: CLICK with its key, VIEW, or the location
+    picked in location_select (placed as a location message is)."""
+    if message.event != "location_select":
+        key = fields.get("EventKey")
+        return Inbound(
+            kind=message.event, text=key.strip() if isinstance(key, str) else "", **common
+        )
+    info = fields.get("SendLocationInfo")
+    info = info if isinstance(info, dict) else {}
+    x, y = info.get("Location_X"), info.get("Location_Y")
+    lat, lon = _coordinates(x, y) if x and y else (None, None)
+    label = info.get("Label") or info.get("Poiname") or ""
+    return Inbound(kind="location_select", lat=lat, lon=lon, label=label, **common)
 
 
 def _sender(message) -> str:
@@ -206,7 +278,7 @@ def _sender(message) -> str:
     return sender
 
 
-def _key(message, fields: dict[str, str]) -> str:
+def _key(message, fields: dict[str, Field]) -> str:
     """What makes the message one of a kind: its MsgId, or for an event who sent which event
     when; a key too long to store is replaced by its hash."""
     if fields.get("MsgId"):

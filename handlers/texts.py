@@ -108,7 +108,36 @@ TICKET_LINE = "· {code}（{category}）{state}"
 WORKER_CONTACT = "您所在网格：{grid}\n网格员：{worker}，电话 {phone}"
 IMAGE_ATTACHED = "照片已收到，已附在工单 {code} 上，谢谢您！"
 IMAGE_NO_TICKET = "照片已收到。请再用文字简单说一下遇到了什么问题，我们好安排处理。"
-UNSUPPORTED = "抱歉，暂时只能处理文字、语音、图片和位置消息。请用文字描述您遇到的问题。"
+UNSUPPORTED = (
+    "抱歉，这类消息暂时处理不了。请用文字描述您遇到的问题，也可以发送语音、图片、视频或位置。"
+)
+# Voice WeChat could not understand, video and links (handlers/chat/media.py)
+VOICE_UNHEARD = "没听清，请用文字再说一遍"
+MEDIA_ATTACHED = {
+    "video": "视频已收到，已附在工单 {code} 上，谢谢您！",
+    "shortvideo": "视频已收到，已附在工单 {code} 上，谢谢您！",
+    "link": "链接“{title}”已收到，已附在工单 {code} 上，谢谢您！",
+}
+MEDIA_WAITING = {
+    "video": "视频已收到。请再用文字简单说一下遇到了什么问题，视频会一并附上。",
+    "shortvideo": "视频已收到。请再用文字简单说一下遇到了什么问题，视频会一并附上。",
+    "link": "链接已收到。请再用文字简单说一下遇到了什么问题，链接会一并附上。",
+}
+MEDIA_JOINED = "您之前发来的语音、视频或链接已一并附在工单 {code} 上。"
+# The Official Account's menu (`gridbot menu create`), by button key
+MENU_NAMES = {
+    "report": "我要反映",
+    "locate": "发送位置",
+    "how_to_report": "怎么反映",
+    "my_tickets": "我的工单",
+    "service": "服务",
+    "my_worker": "联系网格员",
+    "guide": "办事指南",
+}
+GUIDE_INTRO = (
+    "办事指南：直接发送您想办的事，比如“居住证怎么办”“高龄津贴怎么申请”，"
+    "我们会告诉您要带什么材料、去哪里办；需要的话，网格员还可以帮您代办。"
+)
 SORRY_FAILED = "抱歉，系统暂时出了点问题。您的消息已经保存，我们会尽快处理。"
 RATE_LIMITED = (
     "您发送消息有点频繁，请稍等一分钟再发，我们都会看到的。"
@@ -279,6 +308,9 @@ TRAIL_ACTIONS = {
     "close": "关闭",
     "rate": "评价",
     "attach": "附照片",
+    "attach_voice": "附语音",
+    "attach_video": "附视频",
+    "attach_link": "附链接",
     "alert": "紧急通报",
     "categorize": "归类",
     "duplicate": "又一户反映",

@@ -131,6 +131,10 @@ class Resident(Base):
     prompt_ticket_id: Mapped[int | None] = mapped_column(ID)
     prompt_arg: Mapped[str | None] = mapped_column(SealedText("residents.prompt_arg"))
     prompt_at: Mapped[datetime | None]
+    # Voice, video or links sent while no ticket of theirs was open: attached to their next
+    # report (a list of {"kind", "media_id", "url", "title"}), and since when they wait.
+    media_waiting: Mapped[list | None] = mapped_column(SealedJSON("residents.media_waiting"))
+    media_waiting_at: Mapped[datetime | None]
 
 
 class Ticket(Base):
@@ -212,6 +216,7 @@ class Attachment(Base):
     kind: Mapped[str] = mapped_column(String(16))
     media_id: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(SealedText("attachments.title"))  # a link's
     created_at: Mapped[datetime]
 
 

@@ -98,6 +98,12 @@ def forge(sim: WeChatSimulator, how: str) -> tuple[dict[str, str], bytes]:
 
 # Kinds of message gridbot does not handle, with their fields: answered politely, kept whole
 UNSUPPORTED = {
-    "video": {"MediaId": "media-v1", "ThumbMediaId": "thumb-v1"},
-    "link": {"Title": "小区通知", "Description": "停水", "Url": "http://example.com/a"},
+    "miniprogrampage": {
+        "Title": "社区活动报名",
+        "AppId": "wx0000000000mini01",
+        "PagePath": "pages/signup/index",
+        "ThumbUrl": "http://mmbiz.example/thumb-m1.jpg",
+        "ThumbMediaId": "thumb-m1",
+    },
+    "hologram": {"Payload": "一种还没有的消息"},
 }

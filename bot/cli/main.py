@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         "guide",
         "notice",
         "qrcode",
+        "menu",
     )
     configure(
         logging.WARNING if quiet else logging.INFO,
@@ -153,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     _registry_parsers(commands)
     _guide_parser(commands)
     _notice_parser(commands)
+    _menu_parser(commands)
     outbox = commands.add_parser("outbox", help="messages waiting, held or dead")
     outbox_verbs = outbox.add_subparsers(dest="verb", required=True)
     waiting = outbox_verbs.add_parser("list", help="messages not sent (pending, held, dead)")
@@ -543,6 +545,19 @@ def _guide_check(args) -> int:
     from bot.cli import guide
 
     return guide.check(args.dir or load_settings().guide_dir)
+
+
+def _menu_parser(commands) -> None:
+    menu = commands.add_parser("menu", help="the Official Account's menu (公众号菜单)")
+    verbs = menu.add_subparsers(dest="verb", required=True)
+    create = verbs.add_parser("create", help="set the menu: 我要反映, 我的工单, 服务")
+    create.set_defaults(run=_menu_create)
+
+
+def _menu_create(args) -> int:
+    from bot.cli import menu
+
+    return menu.create_command(load_settings())
 
 
 def _serve(args) -> int:

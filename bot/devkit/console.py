@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 
 from bot.devkit.simulator import WeChatSimulator
 from handlers import texts
+from handlers.chat.media import MENU_ANSWERS  # the menu's CLICK buttons, by key
 
 HELP = """\
 命令 / commands:
   直接输入文字            以当前身份发消息 (send a message as the current identity)
   /位置 网格名 | 经度 纬度  居民发送位置 (resident sends a location), e.g. /位置 东关一网格
   /图片                  居民发送一张照片 (resident sends a photo)
+  /菜单 按钮              居民点公众号菜单 (resident taps a menu button), e.g. /菜单 我的工单
   /切换 USERID           切换为工作人员 (switch to a staff member), e.g. /切换 liminghua
   #                      在指令里代表最近出现的工单号 (the latest ticket code), e.g. 接单 #
   /居民                  切换回居民 (back to the resident)
@@ -69,6 +71,8 @@ class Console:
                 self.mp.image(self.resident_openid, f"demo-{self.mp.next_id()}"),
                 "（发送了一张照片）",
             )
+        elif name in ("/菜单", "/menu"):
+            await self._menu(argument)
         elif name in ("/切换", "/as"):
             self._switch(argument)
         elif name in ("/居民", "/resident"):
@@ -93,6 +97,16 @@ class Console:
                 return
         fields = self.mp.location(self.resident_openid, point[0], point[1])
         await self._send_mp(fields, f"（发送位置 {point[0]:.4f}, {point[1]:.4f}）")
+
+    async def _menu(self, button: str) -> None:
+        """A CLICK button of the menu `gridbot menu create` sets, by its name or key."""
+        keys = {name: key for key, name in texts.MENU_NAMES.items() if key in MENU_ANSWERS}
+        key = keys.get(button) or (button if button in MENU_ANSWERS else None)
+        if key is None:
+            self.show("用法：/菜单 按钮。可用按钮：" + "、".join(keys))
+            return
+        fields = self.mp.event(self.resident_openid, "CLICK", EventKey=key)
+        await self._send_mp(fields, f"（点了菜单“{texts.MENU_NAMES[key]}”）")
 
     def _switch(self, userid: str) -> None:
         if userid not in self.staff:

@@ -35,6 +35,7 @@ class FakeWeChat:
     listeners: list[Callable[[Sent], None]] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)  # uploaded files by media_id
     qrcodes: dict[str, str] = field(default_factory=dict)  # permanent codes: scene → url
+    menu: list[dict] | None = None  # the Official Account's menu, as menu/create last set it
     _tokens: dict[str, str] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
     _requests: dict[str, float] = field(default_factory=dict)  # message/send JSON → first seen
@@ -46,6 +47,7 @@ class FakeWeChat:
         app.router.add_post("/cgi-bin/message/custom/send", self.custom_send)
         app.router.add_post("/cgi-bin/message/template/send", self.template_send)
         app.router.add_post("/cgi-bin/qrcode/create", self.qrcode_create)
+        app.router.add_post("/cgi-bin/menu/create", self.menu_create)
         app.router.add_get("/cgi-bin/gettoken", self.work_token)
         app.router.add_post("/cgi-bin/message/send", self.work_send)
         app.router.add_post("/cgi-bin/media/upload", self.media_upload)
@@ -135,6 +137,17 @@ class FakeWeChat:
             answer["expire_seconds"] = int(body.get("expire_seconds") or 60)
         return web.json_response(answer)
 
+    async def menu_create(self, request: web.Request) -> web.Response:
+        failure = self._check(request, "mp")
+        if failure:
+            return failure
+        buttons = (await _json(request)).get("button")
+        refusal = _menu_refusal(buttons)
+        if refusal:
+            return _error(*refusal)
+        self.menu = buttons
+        return _error(0, "ok")
+
     async def media_upload(self, request: web.Request) -> web.Response:
         failure = self._check(request, "work")
         if failure:
@@ -197,6 +210,73 @@ class FakeWeChat:
         if request.query.get("access_token") != self._tokens.get(channel):
             return _error(40001, "invalid credential, access_token is invalid or not latest")
         return None
+
+
+# What menu/create checks, as the Official Account's documentation and return codes say: at
+# most 3 buttons, 5 in a group; names of at most 16 bytes (60 in a group); known types; a key
+# of at most 128 bytes where the type needs one.
+MENU_TYPES = frozenset(
+    {
+        "click",
+        "view",
+        "scancode_push",
+        "scancode_waitmsg",
+        "pic_sysphoto",
+        "pic_photo_or_album",
+        "pic_weixin",
+        "location_select",
+        "media_id",
+        "article_id",
+        "article_view_limited",
+        "miniprogram",
+    }
+)
+KEYED_TYPES = MENU_TYPES - {
+    "view",
+    "media_id",
+    "article_id",
+    "article_view_limited",
+    "miniprogram",
+}
+TOP, SUB = (40017, 40018, 40019, 16), (40024, 40025, 40026, 60)  # type, name, key codes
+
+
+def _menu_refusal(buttons: object) -> tuple[int, str] | None:
+    """(errcode, errmsg) for a menu WeChat would refuse, or None."""
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return 40016, "invalid button size"
+    for button in buttons:
+        subs = button.get("sub_button") if isinstance(button, dict) else None
+        if subs is None:
+            refusal = _button_refusal(button, TOP)
+        elif not isinstance(subs, list) or not 1 <= len(subs) <= 5:
+            return 40023, "invalid sub button size"
+        else:
+            found = (_button_refusal(button, TOP, group=True), *map(_sub_refusal, subs))
+            refusal = next((r for r in found if r), None)
+        if refusal:
+            return refusal
+    return None
+
+
+def _sub_refusal(button: object) -> tuple[int, str] | None:
+    return _button_refusal(button, SUB)
+
+
+def _button_refusal(button: object, codes: tuple, group: bool = False) -> tuple[int, str] | None:
+    type_code, name_code, key_code, name_bytes = codes
+    if not isinstance(button, dict):
+        return type_code, "invalid button type"
+    if not 0 < len(str(button.get("name", "")).encode()) <= name_bytes:
+        return name_code, "invalid button name size"
+    if group:
+        return None
+    if button.get("type") not in MENU_TYPES:
+        return type_code, "invalid button type"
+    key = str(button.get("key", "")).encode()
+    if button["type"] in KEYED_TYPES and not 0 < len(key) <= 128:
+        return key_code, "invalid button key size"
+    return None
 
 
 async def _json(request: web.Request) -> dict:

@@ -206,7 +206,7 @@ async def test_message_with_empty_type_or_event_is_refused_not_crashed(stack, ch
 
 
 @pytest.mark.parametrize(  # both kinds are "unknown" to the wire: tests/unit/test_wire.py
-    "msg_type, extra", [("link", UNSUPPORTED["link"])]
+    "msg_type, extra", [("miniprogrampage", UNSUPPORTED["miniprogrampage"])]
 )
 async def test_unsupported_message_gets_polite_reply_and_is_kept(stack, msg_type, extra):
     reply = await stack.mp.send(stack.mp.message(RESIDENT, msg_type, **extra))

@@ -31,6 +31,7 @@ OPEN_SECTIONS = frozenset(
         "limits",
         "assessment",
         "guide",
+        "intake",
     }
 )
 # `[guide] dir`: the service guide's folder (办事指南, one YAML file a service); a relative path

@@ -12,14 +12,13 @@ from datetime import datetime
 import aiohttp
 from aiohttp import web
 from sqlalchemy import text
-from sqlalchemy.orm.exc import StaleDataError
 
 from bot import wire
 from bot.dispatcher import Dispatcher, Unavailable
 from bot.logs import request_ids
 from bot.metrics import Metrics
 from bot.relay import Relay
-from bot.scheduler import Scheduler
+from bot.scheduler import Scheduler, ticket_by_ticket
 from bot.webhooks import REPLY_DEADLINE_SECONDS, Webhook
 from bot.wechat_api import MpApi, WorkApi
 from config.settings import Settings
@@ -289,21 +288,11 @@ async def _watch_grids(services: Services) -> None:
 
 async def act_on_due(sessionmaker, now: datetime, policy: Policy) -> int:
     """Act on every passed deadline, one ticket per transaction; how many were acted on."""
-    async with UnitOfWork.opened(sessionmaker) as uow:
-        due = await deadlines.due(uow, now)
-    acted = 0
-    for ticket_id in due:
-        try:
-            async with UnitOfWork.opened(sessionmaker) as uow:
-                done = await deadlines.act_on(uow, ticket_id, now, policy)
-                await uow.commit()
-        except StaleDataError:
-            log.info(
-                "ticket %s changed meanwhile; its deadline waits for the next round", ticket_id
-            )
-            continue
-        acted += done
-    return acted
+    return await ticket_by_ticket(
+        sessionmaker,
+        lambda uow: deadlines.due(uow, now),
+        lambda uow, ticket_id: deadlines.act_on(uow, ticket_id, now, policy),
+    )
 
 
 async def _apply_retention(services: Services) -> None:

@@ -18,17 +18,22 @@ from datetime import datetime, time, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.calendar import SHANGHAI, Rhythm, local
+from handlers.policy import Policy
 from handlers.rhythm import digests, patrols, visits
 from handlers.rhythm.assessment import send_quarter
+from handlers.tickets import unassigned
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 LOCK_ID = 7_264_211  # pg_advisory_lock key for the scheduler leader
 LEADER_RETRY_SECONDS = 15
 MISFIRE_GRACE_SECONDS = 3600
+UNASSIGNED_CHECK_SECONDS = 30  # a report nobody could route reaches the duty desk this soon
 
 
 @dataclass(frozen=True)
@@ -208,8 +213,16 @@ class Scheduler:
             self.aps.add_job(
                 run_job, trigger, args=[self.services, job], id=job.name, replace_existing=True
             )
+        self.aps.add_job(
+            check_unassigned,
+            IntervalTrigger(seconds=UNASSIGNED_CHECK_SECONDS, timezone=SHANGHAI),
+            args=[self.services],
+            id="unassigned-to-desk",
+            replace_existing=True,
+        )
         self.aps.start()
         await catch_up(self.services, rhythm)
+        await check_unassigned(self.services)
         log.info("scheduler running %d jobs", len(self.aps.get_jobs()))
 
     async def _become_leader(self) -> bool:
@@ -232,3 +245,50 @@ async def _assessment(services, now: datetime) -> int:
     return await _in_unit_of_work(
         services, lambda uow: send_quarter(uow, now, services.policy, services.rhythm)
     )
+
+
+async def check_unassigned(services) -> int:
+    """Every ticket still new and unassigned `locate_within` after it came in goes to the
+    county's duty desk; how many went."""
+    try:
+        done = await hand_unassigned_to_desk(
+            services.sessionmaker, services.clock.now(), services.policy
+        )
+    except Exception:  # a dead database must not end the job
+        log.exception("unassigned-ticket check failed; will retry")
+        return 0
+    if done:
+        log.info("%d unassigned ticket(s) handed to the duty desk", done)
+        services.relay.wake()
+    return done
+
+
+async def hand_unassigned_to_desk(sessionmaker, now: datetime, policy: Policy) -> int:
+    """One round of the check, one ticket per transaction (as the deadline watch does)."""
+    return await ticket_by_ticket(
+        sessionmaker,
+        lambda uow: unassigned.waiting(uow, now, policy),
+        lambda uow, ticket_id: unassigned.hand_to_desk(uow, ticket_id, now, policy),
+    )
+
+
+async def ticket_by_ticket(
+    sessionmaker,
+    find: Callable[[UnitOfWork], Awaitable[list[int]]],
+    act: Callable[[UnitOfWork, int], Awaitable[int]],
+) -> int:
+    """The tickets `find` names, each acted on in a transaction of its own; a ticket another
+    process changed meanwhile waits for the next round. How many were acted on."""
+    async with UnitOfWork.opened(sessionmaker) as uow:
+        found = await find(uow)
+    acted = 0
+    for ticket_id in found:
+        try:
+            async with UnitOfWork.opened(sessionmaker) as uow:
+                done = await act(uow, ticket_id)
+                await uow.commit()
+        except StaleDataError:
+            log.info("ticket %s changed meanwhile; it waits for the next round", ticket_id)
+            continue
+        acted += done
+    return acted

@@ -79,8 +79,9 @@ async def sees_as_written(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool
     what the resident wrote, to call back; everyone else sees the numbers masked."""
     if staff.id == ticket.assignee_id:
         return True
-    if staff.role != "supervisor" or ticket.grid_id is None:
+    where = ticket.grid_id or ticket.unit_id  # not placed: the county it was sent to
+    if staff.role != "supervisor" or where is None:
         return False
     unit = await uow.org.unit(staff.unit_id)
-    grid = await uow.org.unit(ticket.grid_id)
+    grid = await uow.org.unit(where)
     return grid.path == unit.path or grid.path.startswith(unit.path + "/")

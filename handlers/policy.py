@@ -100,6 +100,39 @@ class Notices:
 
 
 @dataclass(frozen=True)
+class Intake:
+    """`[intake]`: when an unplaced report goes to the duty desk, which county's desk, and how
+    long a numbered question stays open."""
+
+    locate_within: timedelta = timedelta(minutes=10)
+    duty_unit: str = ""
+    prompt_minutes: int = 10
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> Intake:
+        unknown = set(table) - {"locate_within", "duty_unit", "prompt_minutes"}
+        if unknown:
+            raise SettingsError("GRIDBOT_CONFIG", f"[intake] has unknown keys: {sorted(unknown)}")
+        within = table.get("locate_within")
+        minutes = table.get("prompt_minutes", cls.prompt_minutes)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
+            raise SettingsError(
+                "GRIDBOT_CONFIG",
+                f"[intake] prompt_minutes: {minutes!r} is not a whole number of minutes, "
+                "at least 1",
+            )
+        return cls(
+            locate_within=(
+                parse_duration(within, "[intake] locate_within")
+                if within is not None
+                else cls.locate_within
+            ),
+            duty_unit=str(table.get("duty_unit", "")).strip(),
+            prompt_minutes=minutes,
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     # Below this confidence the resident is asked to pick the category among the top three.
     choice_threshold: float = 0.45
@@ -113,8 +146,16 @@ class Policy:
     retention_days: int = 1095  # closed tickets keep personal details this long
     limits: Limits = Limits()
     alert_gap: timedelta = timedelta(minutes=1)  # one emergency alert per resident this often
-    prompt_window: timedelta = timedelta(minutes=10)  # a question answered by number expires
+    # [intake]: a report with no location goes to the county's duty desk after this long;
+    # the county is `duty_unit` (a path or code; empty: the first county of the tree).
+    locate_within: timedelta = timedelta(minutes=10)
+    duty_unit: str = ""
+    prompt_minutes: int = 10  # a question answered by number stays open this many minutes
     notices: Notices = Notices()
+
+    @property
+    def prompt_window(self) -> timedelta:
+        return timedelta(minutes=self.prompt_minutes)
 
     def sla_for(self, category: str, urgent: bool) -> Sla:
         return self.urgent_sla if urgent else self.category_sla.get(category, self.sla)
@@ -139,14 +180,11 @@ class Policy:
                 "GRIDBOT_CONFIG",
                 f"[retention] ticket_days: {days!r} is not a whole number of days",
             )
-        minutes = settings.section("intake").get("prompt_minutes", 10)
-        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
-            raise SettingsError(
-                "GRIDBOT_CONFIG",
-                f"[intake] prompt_minutes: {minutes!r} is not a number of minutes",
-            )
+        intake = Intake.from_table(settings.section("intake"))
         return cls(
-            prompt_window=timedelta(minutes=minutes),
+            locate_within=intake.locate_within,
+            duty_unit=intake.duty_unit,
+            prompt_minutes=intake.prompt_minutes,
             choice_threshold=float(nlu.get("threshold", cls.choice_threshold)),
             sla=base,
             urgent_sla=urgent,

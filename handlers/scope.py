@@ -11,10 +11,16 @@ from handlers.errors import BadCommand, NotYourTicket, NotYourUnit, TicketNotFou
 from storage.models import OrgUnit, Staff, Ticket
 from storage.uow import UnitOfWork
 
+DESK = "duty"  # the county's duty desk: sees every ticket of its county, placed or not
+
 
 async def covers(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool:
-    """The staff member's unit is the ticket's grid or contains it."""
-    return await covers_grid(uow, staff, ticket.grid_id)
+    """The staff member's unit is the ticket's grid or contains it; a ticket not placed in a
+    grid is where it was sent (the duty desk's county), and any duty desk's until then."""
+    where = ticket.grid_id or ticket.unit_id
+    if where is None:
+        return staff.role == DESK
+    return await covers_grid(uow, staff, where)
 
 
 async def covers_grid(uow: UnitOfWork, staff: Staff, grid_id: int | None) -> bool:
@@ -80,7 +86,7 @@ class May:
 MAY = {
     "transfer": May(assignee=True, roles=("supervisor",)),  # 转派
     "escalate": May(assignee=True, roles=("supervisor",)),  # 上报
-    "assign": May(assignee=False, roles=("supervisor",)),  # 指派
+    "assign": May(assignee=False, roles=("supervisor", DESK)),  # 指派
 }
 
 
@@ -107,7 +113,8 @@ def who_may(rule: May, verb: str) -> str:
 
 
 def require_supervisor(staff: Staff) -> None:
-    if staff.role != "supervisor":
+    """Supervisors, and the duty desk, who look over the whole county."""
+    if staff.role not in ("supervisor", DESK):
         raise NotYourTicket(texts.NOT_SUPERVISOR)
 
 
@@ -127,13 +134,23 @@ async def successor(uow: UnitOfWork, ticket: Ticket, who: str, code: str) -> Sta
 
 async def _near(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool:
     """Staff covering the ticket's village/community or anything in it (a neighbouring grid
-    included: a report placed in the wrong grid can go across)."""
+    included: a report placed in the wrong grid can go across); for a ticket not placed yet,
+    anyone in the county the duty desk has it for (its grid is then the taker's)."""
+    if ticket.grid_id is None:
+        return ticket.unit_id is not None and await _within(uow, staff, ticket.unit_id)
     grid = await uow.org.unit(ticket.grid_id)
     village = grid.path.rsplit("/", 1)[0]
     unit = await uow.org.unit(staff.unit_id)
     return any(
         a == b or a.startswith(b + "/") for a, b in ((unit.path, village), (village, unit.path))
     )
+
+
+async def _within(uow: UnitOfWork, staff: Staff, unit_id: int) -> bool:
+    """The staff member's unit is this unit or below it."""
+    unit = await uow.org.unit(unit_id)
+    own = await uow.org.unit(staff.unit_id)
+    return own.path == unit.path or own.path.startswith(unit.path + "/")
 
 
 async def overseers(uow: UnitOfWork, ticket: Ticket) -> list[Staff]:

@@ -55,6 +55,18 @@ NUMBER_ANSWERS_NOTHING = (
     "如需反映问题，请直接用文字说说是什么事、在哪里。"
 )
 ERRAND_DECLINED = "好的。如果还需要帮忙，随时在这里留言。"
+URGENT_ASK_LOCATION = (
+    "请马上告诉我们您在哪里：点输入框旁的“+”发送位置，或直接回复详细地址（街道、小区、楼号）。"
+)
+URGENT_AT_DESK = "我们已通知县综治中心值班人员{handler}立即跟进。工单号：{code}"
+RESIDENT_AT_DESK = (
+    "您反映的问题（工单 {code}）还没有收到位置，已先交由县综治中心值班人员{handler}统一安排。"
+    "发送位置或回复详细地址后，我们会转给您所在网格的网格员。"
+)
+RESIDENT_AT_DESK_NO_STAFF = (
+    "您反映的问题（工单 {code}）所在网格暂时没有能接手的工作人员，"
+    "已交由县综治中心值班人员{handler}统一安排，进展会在这里告诉您。"
+)
 CHOICE_SETTLED = "您上一条反映的问题已转交处理：\n{line}"
 URGENT_FIRST_LINE = "如有危险，请立即拨打 119（火警）、110（报警）或 120（急救）！"
 # The first line of the answer to an emergency, by its kind (nlu.rules.EMERGENCY_KINDS).
@@ -183,6 +195,17 @@ STAFF_URGENT_MARK = "（紧急）"
 STAFF_URGENT_ALERT = (
     "【紧急警情】{code}\n类别：{category}\n地点：{place}\n内容：{text}\n"
     "已派给：{handler}。已提醒反映人拨打 119/110/120，请立即跟进。"
+)
+STAFF_UNPLACED_ALERT = (
+    "【紧急警情·位置不明】{code}\n类别：{category}\n内容：{text}\n"
+    "反映人尚未发送位置，已请其发送位置或详细地址；已派给：{handler}。"
+    "已提醒反映人拨打 119/110/120，请立即跟进。"
+)
+STAFF_UNPLACED_HINT = (
+    "反映人尚未发送位置：弄清地点后，可回复“指派 {code} 账号”交给当地网格的工作人员。\n"
+)
+DESK_PLACED = (
+    "【工单改派】反映人已发送位置，工单 {code} 已转给当地的 {name} 办理，您不用再办理了。"
 )
 STAFF_ACCEPTED = "已接单：{code}。办完后请回复“办结 {code} 处理情况”。"
 STAFF_ACCEPTED_ATTEND = "已接单：{code}。此件属“六必到”，请尽快到现场并回复“到场 {code}”。"
@@ -315,6 +338,8 @@ TRAIL_ACTIONS = {
     "categorize": "归类",
     "duplicate": "又一户反映",
     "location": "位置",
+    "desk": "交县值班",
+    "placed": "收到位置，转给当地",
 }
 LEVEL_NAMES = {0: "网格", 1: "村（社区）", 2: "乡镇（街道）", 3: "县（区）"}
 DEADLINE_NAMES = {"accept": "签收", "on_site": "到场", "resolve": "办结", "rate": "评价"}
@@ -480,4 +505,5 @@ ROLE_NAMES = {
     "env_inspector": "环境巡查员",
     "legal_adviser": "法律顾问",
     "supervisor": "综治中心负责人",
+    "duty": "值班员",
 }

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import DataKey
-from storage.models import OrgUnit, Route, Staff
+from storage.geo import GridIndex
+from storage.models import OrgUnit, Place, Route, Staff
 from storage.repos import Org
 
 ROLES = (
@@ -31,10 +32,13 @@ ROLES = (
     "env_inspector",
     "legal_adviser",
     "supervisor",
+    "duty",
 )
 LEVELS = ("county", "township", "village", "grid")
 STAFF_HEADER = ["userid", "name", "phone", "role", "unit"]
 ROUTES_HEADER = ["unit", "category", "role"]
+PLACES_HEADERS = (["name", "grid"], ["name", "lat", "lon"])
+PLACE_NAME_CHARS = 100
 GRID_PROPERTIES = ("code", "name", "county", "township", "village")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -59,6 +63,7 @@ class ImportPlan:
     grids: list[GridRow] = field(default_factory=list)
     staff: list[dict] = field(default_factory=list)
     routes: list[dict] = field(default_factory=list)
+    places: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     roster: bool = False  # a staff file was given: everyone it leaves out goes off duty
     categories: frozenset[str] = frozenset()  # the duties a route may name
@@ -70,6 +75,7 @@ class ImportSummary:
     grids: int = 0
     staff: int = 0
     routes: int = 0
+    places: int = 0
     off_duty: int = 0  # on duty before, left out of the staff file now
     rerouted: int = 0  # their open tickets, passed on by `on_leave`
 
@@ -243,6 +249,74 @@ def check_routes(path: Path, plan: ImportPlan) -> None:
             plan.routes.append({**row, "where": where})
 
 
+def check_places(path: Path, plan: ImportPlan) -> None:
+    """A places file: `name,grid` (a grid code or path) or `name,lat,lon` (placed in the grid
+    whose boundary holds the point, once the grids are known)."""
+    text = _read_text(path, plan)
+    first = (text or "").splitlines()[:1]
+    header = [cell.strip() for cell in next(csv.reader(first), [])]
+    if text is not None and header not in PLACES_HEADERS:
+        plan.problems.append(f"{path}: line 1: header must be name,grid or name,lat,lon")
+        return
+    seen: dict[str, int] = {}
+    for line, row in read_csv(path, header, plan) if text is not None else []:
+        where = f"{path}: line {line}"
+        problem = _place_problem(row, seen)
+        if problem:
+            plan.problems.append(f"{where}: {problem}")
+            continue
+        seen[row["name"]] = line
+        plan.places.append({**row, "where": where})
+
+
+def _place_problem(row: dict, seen: dict[str, int]) -> str | None:
+    name = row["name"]
+    if not name or len(name) > PLACE_NAME_CHARS:
+        return f"name must be 1-{PLACE_NAME_CHARS} characters"
+    if name in seen:
+        return f"name {name!r} appears twice (first on line {seen[name]})"
+    if "grid" in row:
+        return None if row["grid"] else "grid is empty"
+    try:
+        lat, lon = float(row["lat"]), float(row["lon"])
+    except ValueError:
+        return f"lat {row['lat']!r} and lon {row['lon']!r} must be numbers"
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return "lat must be -90..90 and lon -180..180 (WGS-84 degrees)"
+    row["lat"], row["lon"] = lat, lon
+    return None
+
+
+async def _upsert_places(session: AsyncSession, plan: ImportPlan, units: _UnitCache) -> int:
+    rows = await Org(session).grid_boundaries()
+    index = GridIndex((grid_id, json.loads(text)) for grid_id, text in rows if text)
+    known = {p.name: p for p in await Org(session).places()}
+    written = 0
+    for row in plan.places:
+        grid_id = _place_grid(row, units, index)
+        if grid_id is None:
+            plan.problems.append(f"{row['where']}: {_unplaced(row)}")
+            continue
+        place = known.get(row["name"]) or Place(name=row["name"])
+        place.grid_id, place.lat, place.lon = grid_id, row.get("lat"), row.get("lon")
+        session.add(place)
+        written += 1
+    return written
+
+
+def _place_grid(row: dict, units: _UnitCache, index: GridIndex) -> int | None:
+    if "grid" not in row:
+        return index.locate(row["lon"], row["lat"])
+    unit = units.resolve(row["grid"])
+    return unit.id if unit is not None and unit.level == "grid" else None
+
+
+def _unplaced(row: dict) -> str:
+    if "grid" in row:
+        return f"grid {row['grid']!r} is not a known grid code or path"
+    return f"point {row['lat']},{row['lon']} is inside no grid"
+
+
 async def apply(
     session: AsyncSession, plan: ImportPlan, on_leave: OnLeave | None = None
 ) -> ImportSummary:
@@ -270,6 +344,8 @@ async def apply(
             continue
         await _upsert_route(session, unit, row)
         summary.routes += 1
+    if plan.places:
+        summary.places = await _upsert_places(session, plan, units)
     if plan.problems:
         raise ImportFailed(plan.problems)
     if plan.roster:  # after the routes: the tickets passed on follow the new ones
@@ -373,7 +449,12 @@ async def _upsert_route(session: AsyncSession, unit: OrgUnit, row: dict) -> None
 
 
 def plan_import(
-    grids: Path | None, staff: Path | None, routes: Path | None, *, categories: Collection[str]
+    grids: Path | None,
+    staff: Path | None,
+    routes: Path | None,
+    *,
+    categories: Collection[str],
+    places: Path | None = None,
 ) -> ImportPlan:
     """Everything read and checked; `categories`: the duty ids a route may name."""
     plan = ImportPlan(categories=frozenset(categories))
@@ -383,6 +464,8 @@ def plan_import(
         check_staff(staff, plan)
     if routes:
         check_routes(routes, plan)
+    if places:
+        check_places(places, plan)
     return plan
 
 
@@ -395,13 +478,14 @@ async def run_import(
     data_key: DataKey | None = None,
     *,
     categories: Collection[str],
+    places: Path | None = None,
 ) -> ImportSummary:
     """Check everything, then write everything in one transaction, or nothing."""
     from storage.db import make_engine, make_sessionmaker, upgrade
 
-    plan = plan_import(grids, staff, routes, categories=categories)
-    if plan.problems:
-        raise ImportFailed(plan.problems)
+    plan = plan_import(grids, staff, routes, categories=categories, places=places)
+    if plan.problems and not plan.places:  # places are checked against the grids too, so
+        raise ImportFailed(plan.problems)  # that every problem is named at once
     engine = make_engine(database_url, data_key=data_key)
     try:
         await upgrade(engine)

@@ -60,6 +60,18 @@ class OrgUnit(Base):
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], lazy="raise")
 
 
+class Place(Base):
+    """A name residents use for somewhere in one grid (a road, an estate, a landmark, a
+    village's 自然村), imported by `gridbot import --places`."""
+
+    __tablename__ = "places"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
 class DataVersion(Base):
     """A counter raised whenever shared reference data changes (`grids`: the grid boundaries),
     so that every running process rebuilds what it keeps in memory."""

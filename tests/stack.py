@@ -13,6 +13,7 @@ from bot.app import SERVICES, Services, act_on_due, create_app, take_up_journal
 from bot.devkit.demo import demo_settings, grid_points, serving
 from bot.devkit.fake_wechat import FakeWeChat
 from bot.devkit.simulator import WeChatSimulator, simulators
+from bot.scheduler import hand_unassigned_to_desk
 from storage.models import OutboxMessage, Ticket
 
 RESIDENT = "o_test_resident_01"
@@ -41,6 +42,13 @@ class Stack:
         """What the service's deadline watch does every few seconds, at the fake clock's time."""
         services = self.services
         return await act_on_due(services.sessionmaker, services.clock.now(), services.policy)
+
+    async def check_unassigned(self) -> int:
+        """What the scheduler's check does every half minute, at the fake clock's time."""
+        services = self.services
+        return await hand_unassigned_to_desk(
+            services.sessionmaker, services.clock.now(), services.policy
+        )
 
     async def say(self, text: str, sender: str = RESIDENT) -> str | None:
         reply = await self.mp.send(self.mp.text(sender, text))

@@ -147,6 +147,11 @@ def _parser() -> argparse.ArgumentParser:
         help="CSV or XLSX: code,grid,address,head_name,phone,id_number,members,"
         "tags,note (needs GRIDBOT_DATA_KEY)",
     )
+    imp.add_argument(
+        "--places",
+        type=Path,
+        help="CSV: name,grid or name,lat,lon (roads, estates, landmarks, 自然村)",
+    )
     imp.set_defaults(run=_import)
     _nlu_parser(commands)
     _ticket_parser(commands)
@@ -598,9 +603,10 @@ def _chat(args) -> int:
 
 
 def _import(args) -> int:
-    if not (args.grids or args.staff or args.routes or args.households):
+    if not (args.grids or args.staff or args.routes or args.places or args.households):
         print(
-            "gridbot import: give at least one of --grids, --staff, --routes, --households",
+            "gridbot import: give at least one of --grids, --staff, --routes, --places, "
+            "--households",
             file=sys.stderr,
         )
         return 2
@@ -613,7 +619,7 @@ def _import(args) -> int:
     try:
         if args.households:  # checked before anything is written, against the grids too
             _check_households(settings, args.households, args.grids)
-        if args.grids or args.staff or args.routes:
+        if args.grids or args.staff or args.routes or args.places:
             on_leave = passing_on(Policy.from_settings(settings))
             summary = asyncio.run(
                 run_import(
@@ -624,6 +630,7 @@ def _import(args) -> int:
                     on_leave,
                     _data_key(settings),
                     categories=CATEGORY_IDS,
+                    places=args.places,
                 )
             )
             left = (
@@ -636,7 +643,8 @@ def _import(args) -> int:
             )
             print(
                 f"导入完成 / imported: {summary.grids} grids ({summary.units_added} new "
-                f"units), {summary.staff} staff, {summary.routes} routes{left}"
+                f"units), {summary.staff} staff, {summary.routes} routes, "
+                f"{summary.places} places{left}"
             )
         if args.households:
             counts = _import_households(settings, args.households)

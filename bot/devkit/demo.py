@@ -72,6 +72,7 @@ async def seed(database_url: str, data: Path = DEMO_DATA) -> None:
             data / "staff.csv",
             data / "routes.csv",
             categories=CATEGORY_IDS,
+            places=data / "places.csv",
         )
         async with make_sessionmaker(engine)() as session:
             await apply(session, plan)

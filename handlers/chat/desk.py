@@ -79,7 +79,8 @@ async def hand_over(
         ticket, action, actor=actor(by), now=now, policy=ports.policy, note=target.userid
     )
     ticket.assignee_id, ticket.accepted_at = target.id, None
-    grid = await uow.org.unit(ticket.grid_id)
+    await _place_at(uow, ticket, target)
+    grid = await uow.org.unit(ticket.grid_id or ticket.unit_id)
     await tell_staff(uow, event, [target], staff_notice(ticket, grid), now, ticket.grid_id)
     if previous is not None and previous.id not in (by.id, target.id):
         await tell_staff(
@@ -97,6 +98,14 @@ async def hand_over(
         texts.RESIDENT_TRANSFERRED.format(code=ticket.code, handler=title(target)),
         now,
     )
+
+
+async def _place_at(uow: UnitOfWork, ticket: Ticket, target: Staff) -> None:
+    """A ticket not placed yet, given to a grid's staff (the duty desk learnt the place),
+    is in that grid from now on."""
+    unit = await uow.org.unit(target.unit_id)
+    if ticket.grid_id is None and unit.level == "grid":
+        ticket.grid_id, ticket.unit_id, ticket.level = unit.id, unit.id, 0
 
 
 async def escalate_up(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:

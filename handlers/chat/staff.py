@@ -69,7 +69,7 @@ async def not_on_duty(uow: UnitOfWork, userid: str) -> str:
 
 
 def help_for(staff: Staff) -> str:
-    extra = texts.SUPERVISOR_HELP if staff.role == "supervisor" else ""
+    extra = texts.SUPERVISOR_HELP if staff.role in ("supervisor", "duty") else ""
     return texts.STAFF_HELP + extra
 
 

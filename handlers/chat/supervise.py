@@ -8,7 +8,7 @@ from handlers import texts
 from handlers.chat.desk import actor, hand_over
 from handlers.chat.verbs import Command
 from handlers.ports import Ports
-from handlers.scope import require_supervisor, require_text, successor, ticket_for, ticket_to
+from handlers.scope import DESK, require_supervisor, require_text, successor, ticket_for, ticket_to
 from handlers.tickets.lifecycle import is_overdue, transition
 from handlers.tickets.notify import tell_staff
 from handlers.tickets.views import lateness
@@ -21,7 +21,9 @@ async def summary(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports)
     require_supervisor(staff)
     unit = await uow.org.unit(staff.unit_id)
     units = await uow.org.subtree_ids(staff.unit_id)
-    tickets = await uow.tickets.in_units(units, tuple(texts.STATE_NAMES))
+    tickets = await uow.tickets.in_units(
+        units, tuple(texts.STATE_NAMES), unplaced=staff.role == DESK
+    )
     counts = Counter(t.state for t in tickets)
     lines = [texts.SUMMARY_HEADER.format(unit=unit.path)]
     lines += [
@@ -36,7 +38,7 @@ async def summary(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports)
 async def overdue(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     require_supervisor(staff)
     units = await uow.org.subtree_ids(staff.unit_id)
-    late = _overdue(await uow.tickets.in_units(units), ports)
+    late = _overdue(await uow.tickets.in_units(units, unplaced=staff.role == DESK), ports)
     if not late:
         return texts.NO_OVERDUE
     now = ports.clock.now()

@@ -31,9 +31,17 @@ async def escalate(
     with `template` (filled with `extra` too: a `name` there, who escalated it, replaces the
     assignee's) and the residents; the name of the new level is returned."""
     event = transition(ticket, "escalate", actor=actor, now=now, policy=policy, note=note)
-    chain = await uow.org.chain(ticket.grid_id)
-    ticket.level = min(ticket.level + 1, TOP_LEVEL, len(chain) - 1)
-    unit = chain[ticket.level]
+    chain = await uow.org.chain(ticket.grid_id) if ticket.grid_id is not None else []
+    if chain:
+        ticket.level = min(ticket.level + 1, TOP_LEVEL, len(chain) - 1)
+        unit = chain[ticket.level]
+    else:  # not placed in a grid: the county's duty desk has it, the top already
+        ticket.level = TOP_LEVEL
+        unit = await uow.org.county(policy.duty_unit)
+        chain = [unit] if unit else []
+    if unit is None:
+        uow.add(event)
+        return texts.LEVEL_NAMES[ticket.level]
     ticket.unit_id = unit.id
     assignee = await uow.people.staff_by_id(ticket.assignee_id)
     level = texts.LEVEL_NAMES[ticket.level]

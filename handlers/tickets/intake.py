@@ -8,7 +8,9 @@ from handlers import prompts, texts
 from handlers.policy import Policy
 from handlers.registry.collection import propose_change
 from handlers.tickets import linking
+from handlers.tickets.duty import to_desk
 from handlers.tickets.lifecycle import record
+from handlers.tickets.notify import tell_staff
 from handlers.tickets.routing import assign, choose_assignee, open_ticket, route
 from nlu.categories import category_name
 from nlu.classifier import Prediction
@@ -54,17 +56,38 @@ async def submit(
     if asking:
         prompts.ask(resident, "category", now, arg=ticket.code)  # not written yet: no id
         return _with_guidance(prediction, _ask_category(ticket.category_options))
+    crisis = prediction.emergency_kind == "self_harm"
     if placed is None:
-        if prediction.emergency_kind == "self_harm":
-            return texts.CRISIS_REPLY.format(next=texts.CRISIS_ASK_LOCATION)
-        return _with_guidance(prediction, texts.REPORT_WAITING_FOR_LOCATION)
+        return await _unplaced(uow, ticket, resident, prediction, now, policy)
     await propose_change(uow, ticket)
-    alert = _may_alert(ticket, resident, now, policy)
+    alert = _may_alert(ticket, resident, now, policy, crisis=crisis)
     staff = await assign(uow, ticket, routing, now, policy, alert=alert)
     if prediction.emergency_kind == "self_harm":  # words for a person in crisis, no thanks
         handler = texts.CRISIS_HANDLER.format(handler=_who(staff)) if staff else None
         return texts.CRISIS_REPLY.format(next=handler or texts.CRISIS_NO_HANDLER)
     return _with_guidance(prediction, _routed(ticket, staff))
+
+
+async def _unplaced(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    resident: Resident,
+    prediction: Prediction,
+    now: datetime,
+    policy: Policy,
+) -> str:
+    """A report with no location waits for one (the duty desk takes it after
+    `locate_within`); an emergency or a person in crisis goes to the duty desk at once, which
+    is alerted, and the reply asks for the location first."""
+    crisis = prediction.emergency_kind == "self_harm"
+    if not (ticket.urgent or crisis):
+        return _with_guidance(prediction, texts.REPORT_WAITING_FOR_LOCATION)
+    alert = _may_alert(ticket, resident, now, policy, crisis=crisis) or crisis
+    staff = await to_desk(uow, ticket, now, policy, alert=alert)
+    if crisis:
+        return texts.CRISIS_REPLY.format(next=texts.CRISIS_ASK_LOCATION)
+    desk = texts.URGENT_AT_DESK.format(code=ticket.code, handler=_who(staff) if staff else "")
+    return _with_guidance(prediction, f"{texts.URGENT_ASK_LOCATION}\n{desk}")
 
 
 def _with_guidance(prediction: Prediction, reply: str) -> str:
@@ -128,18 +151,28 @@ def _routed(ticket: Ticket, staff: Staff | None) -> str:
 async def _place_and_route(
     uow: UnitOfWork, ticket: Ticket, resident: Resident, now: datetime, policy: Policy
 ) -> Staff | None:
-    ticket.grid_id = resident.grid_id
+    ticket.grid_id, ticket.level = resident.grid_id, 0
     ticket.lat, ticket.lon = ticket.lat or resident.lat, ticket.lon or resident.lon
     ticket.place = ticket.place or resident.place
     await propose_change(uow, ticket)
-    return await route(uow, ticket, now, policy, alert=_may_alert(ticket, resident, now, policy))
+    desk = ticket.assignee  # the duty desk had it while the place was unknown
+    staff = await route(uow, ticket, now, policy, alert=_may_alert(ticket, resident, now, policy))
+    if desk is not None and staff is not None and staff.id != desk.id:
+        note = texts.DESK_PLACED.format(code=ticket.code, name=staff.name)
+        event = record(ticket, "placed", actor="resident", now=now, note=staff.userid)
+        await tell_staff(uow, event, [desk], note, now, ticket.grid_id)
+    return staff
 
 
-def _may_alert(ticket: Ticket, resident: Resident, now: datetime, policy: Policy) -> bool:
-    """At most one emergency alert to the centres per resident and `alert_gap`."""
+def _may_alert(
+    ticket: Ticket, resident: Resident, now: datetime, policy: Policy, crisis: bool = False
+) -> bool:
+    """At most one emergency alert to the centres per resident and `alert_gap`; a person in
+    crisis (self-harm) alerts them every time."""
     if not ticket.urgent:
         return False
-    if resident.alerted_at is not None and now - resident.alerted_at < policy.alert_gap:
+    recent = resident.alerted_at is not None and now - resident.alerted_at < policy.alert_gap
+    if recent and not crisis:
         return False
     resident.alerted_at = now
     return True

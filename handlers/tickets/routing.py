@@ -20,6 +20,7 @@ CODE_PREFIX = "GB-"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 5
 FALLBACK_ROLES = ("grid_worker", "supervisor")
+DESK_ROLES = ("duty", "supervisor")  # the county's duty desk, else its supervisor
 NOTICE_TEXT_CHARS = 400  # a WeCom text message holds at most 2048 bytes
 
 
@@ -73,6 +74,18 @@ async def choose_assignee(
     return Routing(chain, staff)
 
 
+async def desk_routing(uow: UnitOfWork, policy: Policy, exclude: Staff | None = None) -> Routing:
+    """The county's duty desk: its least busy member on duty (else a county supervisor)."""
+    county = await uow.org.county(policy.duty_unit)
+    if county is None:
+        return Routing([], None)
+    found = await uow.people.least_busy([county.id], DESK_ROLES, exclude)
+    staff = next(
+        (found[county.id, role] for role in DESK_ROLES if (county.id, role) in found), None
+    )
+    return Routing([county], staff)
+
+
 async def assign(
     uow: UnitOfWork,
     ticket: Ticket,
@@ -84,7 +97,7 @@ async def assign(
     """Give the ticket to the chosen person and tell them on WeCom; None when nobody can
     take it. An urgent ticket also alerts the centres, unless `alert` is false (its
     reporter's emergency alerted them a moment ago)."""
-    ticket.unit_id = ticket.grid_id
+    ticket.unit_id = routing.grid.id if routing.grid else ticket.grid_id
     staff = routing.staff
     if staff is None:
         log.warning("no staff to route ticket %s in unit %s", ticket.code, ticket.grid_id)
@@ -95,7 +108,7 @@ async def assign(
         )
         notice = staff_notice(ticket, routing.grid)
         await tell_staff(uow, event, [staff], notice, now, ticket.grid_id, urgent=ticket.urgent)
-    if ticket.urgent and routing.chain and alert:
+    if ticket.urgent and ticket.grid_id is not None and routing.chain and alert:
         await alert_centres(uow, ticket, routing.chain, staff, now)
     return staff
 
@@ -108,8 +121,12 @@ async def route(
     exclude: Staff | None = None,
     alert: bool = True,
 ) -> Staff | None:
-    """Route a ticket anew (given back, transferred, reopened, categorised late)."""
-    routing = await choose_assignee(uow, ticket.grid_id, ticket.category, exclude)
+    """Route a ticket anew (given back, transferred, reopened, categorised late); one not
+    placed in a grid goes to the duty desk."""
+    if ticket.grid_id is None:
+        routing = await desk_routing(uow, policy, exclude)
+    else:
+        routing = await choose_assignee(uow, ticket.grid_id, ticket.category, exclude)
     return await assign(uow, ticket, routing, now, policy, alert=alert)
 
 
@@ -150,7 +167,8 @@ def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:
             texts.STAFF_COLLECT_HINT.format(code=ticket.code)
             if ticket.category == "info_collection"
             else ""
-        ),
+        )
+        + (texts.STAFF_UNPLACED_HINT.format(code=ticket.code) if ticket.grid_id is None else ""),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Text, bindparam, cast, literal, select, update
 
 from storage.db import insert_ignoring
-from storage.models import DataVersion, OrgUnit, Route
+from storage.models import DataVersion, OrgUnit, Place, Route
 from storage.repos.base import Repository
 
 
@@ -101,3 +101,19 @@ class Org(Repository):
         named = (OrgUnit.path == word.strip("/")) | (OrgUnit.name == word)
         query = select(OrgUnit).where(named | (OrgUnit.code == word.upper()))
         return list(await self.session.scalars(query.order_by(OrgUnit.path)))
+
+    async def tree(self) -> list[OrgUnit]:
+        """Every unit of the tree, by path (the gazetteer's names)."""
+        return list(await self.session.scalars(select(OrgUnit).order_by(OrgUnit.path)))
+
+    async def places(self) -> list[Place]:
+        """The imported place names (roads, estates, landmarks, 自然村) and their grids."""
+        return list(await self.session.scalars(select(Place).order_by(Place.name)))
+
+    async def county(self, name: str = "") -> OrgUnit | None:
+        """The county the Official Account serves: the unit named (path or code), else the
+        first county of the tree."""
+        if name:
+            return await self.unit_named(name)
+        query = select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.path)
+        return await self.session.scalar(query.limit(1))

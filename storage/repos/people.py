@@ -112,6 +112,13 @@ class People(Repository):
         )
         return list(await self.session.scalars(query.order_by(Staff.userid)))
 
+    async def of_role(self, unit_ids: list[int], role: str) -> list[Staff]:
+        """Everyone on duty with this role in these units (the duty desk: `duty`)."""
+        query = select(Staff).where(
+            Staff.unit_id.in_(unit_ids), Staff.role == role, Staff.active.is_(True)
+        )
+        return list(await self.session.scalars(query.order_by(Staff.userid)))
+
     async def supervisors_at_level(self, level: str) -> list[Staff]:
         """The supervisors on duty of every unit at this level (county, township …)."""
         units = select(OrgUnit.id).where(OrgUnit.level == level)

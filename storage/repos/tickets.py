@@ -112,6 +112,33 @@ class Tickets(Repository):
         )
         return await self.session.scalar(query)
 
+    async def unassigned_ids(self, before: datetime, limit: int) -> list[int]:
+        """Tickets still new and without an assignee that came in before `before`."""
+        query = (
+            select(Ticket.id)
+            .where(
+                Ticket.state == "new", Ticket.assignee_id.is_(None), Ticket.created_at <= before
+            )
+            .order_by(Ticket.created_at)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(query))
+
+    async def lock_unassigned(self, ticket_id: int, before: datetime) -> Ticket | None:
+        """The ticket, locked for this transaction, if it is still new and unassigned since
+        before `before` and no other process holds it."""
+        query = (
+            ticket_query()
+            .where(
+                Ticket.id == ticket_id,
+                Ticket.state == "new",
+                Ticket.assignee_id.is_(None),
+                Ticket.created_at <= before,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        return await self.session.scalar(query)
+
     async def of_staff(self, staff_id: int) -> list[Ticket]:
         query = ticket_query().where(Ticket.assignee_id == staff_id, Ticket.state.in_(OPEN_STATES))
         return list(await self.session.scalars(query.order_by(Ticket.created_at)))
@@ -123,19 +150,28 @@ class Tickets(Repository):
         return list(await self.session.scalars(query.order_by(Ticket.created_at)))
 
     async def unrouted_of_resident(self, resident_id: int) -> list[Ticket]:
-        """The resident's reports that wait for their location."""
+        """The resident's reports that wait for their location: not routed yet, or with the
+        duty desk and not yet accepted there."""
         query = ticket_query().where(
             Ticket.resident_id == resident_id,
-            Ticket.state == "new",
+            Ticket.state.in_(("new", "assigned")),
             Ticket.grid_id.is_(None),
             Ticket.category_options.is_(None),
         )
         return list(await self.session.scalars(query.order_by(Ticket.created_at)))
 
     async def in_units(
-        self, unit_ids: list[int], states: tuple[str, ...] = OPEN_STATES
+        self,
+        unit_ids: list[int],
+        states: tuple[str, ...] = OPEN_STATES,
+        *,
+        unplaced: bool = False,
     ) -> list[Ticket]:
-        query = ticket_query().where(Ticket.grid_id.in_(unit_ids), Ticket.state.in_(states))
+        """Tickets in these grids; with `unplaced`, those not placed in a grid too."""
+        where = Ticket.grid_id.in_(unit_ids)
+        if unplaced:
+            where = where | Ticket.grid_id.is_(None)
+        query = ticket_query().where(where, Ticket.state.in_(states))
         return list(await self.session.scalars(query.order_by(Ticket.created_at)))
 
     async def reporters(self, ticket: Ticket) -> list[Resident]:

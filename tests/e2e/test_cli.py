@@ -57,7 +57,7 @@ def test_import_of_the_demo_county_succeeds_and_prints_a_summary(tmp_path):
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
-    assert "5 grids (12 new units), 16 staff, 4 routes" in result.stdout
+    assert "5 grids (12 new units), 17 staff, 4 routes" in result.stdout
     assert (tmp_path / "gridbot.db").exists()
 
 
@@ -79,7 +79,31 @@ def test_failed_import_names_file_and_line_and_a_corrected_import_then_works(tmp
     )
 
     assert good.returncode == 0, good.stderr
-    assert "5 grids (12 new units), 16 staff" in good.stdout  # the failed run left no units
+    assert "5 grids (12 new units), 17 staff" in good.stdout  # the failed run left no units
+
+
+def test_places_import_with_the_grids_then_a_bad_file_names_each_problem_and_writes_nothing(
+    tmp_path,
+):
+    places = tmp_path / "places.csv"
+    places.write_text("name,lat,lon\n东关小学,36.535,116.360\n", "utf-8")
+    good = gridbot(
+        tmp_path, "import", "--grids", str(GRIDS), "--places", str(places),
+        env=import_env(tmp_path),
+    )  # fmt: skip
+    assert good.returncode == 0, good.stderr
+    assert "1 places" in good.stdout
+
+    places.write_text("name,grid\n新华路,QH-NOPE\n东关小学,QH-QQ-DG-01\n东关小学,QH-QQ-DG-02\n")
+    bad = gridbot(tmp_path, "import", "--places", str(places), env=import_env(tmp_path))
+
+    assert bad.returncode == 1
+    problems = [line.strip() for line in bad.stderr.splitlines()[1:]]
+    assert problems == [
+        f"{places}: line 4: name '东关小学' appears twice (first on line 3)",
+        f"{places}: line 2: grid 'QH-NOPE' is not a known grid code or path",
+    ]
+    assert "nothing was written" in bad.stderr
 
 
 DEMO_SCRIPT = """\

@@ -69,7 +69,7 @@ def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
 async def test_demo_county_import_builds_the_org_tree_staff_and_routes(database_url):
     summary = await run_import(database_url, GRIDS, STAFF, ROUTES, categories=CATEGORY_IDS)
 
-    assert (summary.grids, summary.units_added, summary.staff, summary.routes) == (5, 12, 16, 4)
+    assert (summary.grids, summary.units_added, summary.staff, summary.routes) == (5, 12, 17, 4)
     units, staff, routes = await read_all(database_url)
     by_id = {unit.id: unit for unit in units}
     levels = [unit.level for unit in units]
@@ -103,7 +103,7 @@ async def test_importing_the_same_files_again_changes_no_counts(database_url):
     summary = await run_import(database_url, GRIDS, STAFF, ROUTES, categories=CATEGORY_IDS)
 
     assert summary.units_added == 0
-    assert await counts(database_url) == before == (12, 16, 4)
+    assert await counts(database_url) == before == (12, 17, 4)
 
 
 async def test_reimport_updates_a_changed_phone_and_role_in_place(database_url, tmp_path):
@@ -124,7 +124,7 @@ async def test_reimport_updates_a_changed_phone_and_role_in_place(database_url, 
     updated = next(person for person in staff if person.userid == "liminghua")
     assert updated.id == original.id and updated.unit_id == original.unit_id
     assert (updated.phone, updated.role) == ("13900000001", "supervisor")
-    assert len(staff) == 16
+    assert len(staff) == 17
 
 
 BAD_STAFF_ROWS = {
@@ -175,7 +175,7 @@ async def test_failed_reimport_leaves_the_earlier_import_untouched(database_url,
 
     _, people, _ = await read_all(database_url)
     assert next(p.phone for p in people if p.userid == "liminghua") == "13800000001"
-    assert await counts(database_url) == (12, 16, 4)
+    assert await counts(database_url) == (12, 17, 4)
 
 
 def _second_feature(change):

@@ -96,3 +96,31 @@ def test_without_settings_the_policy_is_the_products_defaults():
     assert policy.sla_for("traffic", True).accept == timedelta(minutes=10)
     assert policy.limits == Limits(per_minute=10.0, burst=5)
     assert policy.rating_wait == timedelta(days=3)
+
+
+def test_intake_defaults_give_the_duty_desk_reports_after_ten_minutes():
+    policy = Policy.from_settings(Settings())
+    assert policy.locate_within == timedelta(minutes=10)
+    assert (policy.prompt_minutes, policy.duty_unit) == (10, "")
+
+
+def test_intake_settings_are_read_from_their_section():
+    table = {"locate_within": "5m", "duty_unit": "青禾县", "prompt_minutes": 3}
+    policy = Policy.from_settings(Settings(sections={"intake": table}))
+    assert policy.locate_within == timedelta(minutes=5)
+    assert (policy.prompt_minutes, policy.duty_unit) == (3, "青禾县")
+
+
+@pytest.mark.parametrize(
+    "table, named",
+    [
+        ({"locate_within": "ten minutes"}, "[intake] locate_within"),
+        ({"prompt_minutes": 0}, "[intake] prompt_minutes"),
+        ({"prompt_minutes": "10"}, "[intake] prompt_minutes"),
+        ({"locate": "10m"}, "[intake] has unknown keys"),
+    ],
+)
+def test_bad_intake_settings_stop_start_up_with_one_line_naming_them(table, named):
+    with pytest.raises(SettingsError) as refused:
+        Policy.from_settings(Settings(sections={"intake": table}))
+    assert named in str(refused.value) and "\n" not in str(refused.value)

@@ -4,7 +4,7 @@ Notices supervisors send to the residents of a unit (政策宣传): unit, sender
 was sent and began to go out, and how many residents it reached each way.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

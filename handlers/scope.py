@@ -137,7 +137,7 @@ async def _near(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool:
     included: a report placed in the wrong grid can go across); for a ticket not placed yet,
     anyone in the county the duty desk has it for (its grid is then the taker's)."""
     if ticket.grid_id is None:
-        return ticket.unit_id is not None and await _within(uow, staff, ticket.unit_id)
+        return ticket.unit_id is not None and await _staff_below(uow, staff, ticket.unit_id)
     grid = await uow.org.unit(ticket.grid_id)
     village = grid.path.rsplit("/", 1)[0]
     unit = await uow.org.unit(staff.unit_id)
@@ -146,7 +146,7 @@ async def _near(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool:
     )
 
 
-async def _within(uow: UnitOfWork, staff: Staff, unit_id: int) -> bool:
+async def _staff_below(uow: UnitOfWork, staff: Staff, unit_id: int) -> bool:
     """The staff member's unit is this unit or below it."""
     unit = await uow.org.unit(unit_id)
     own = await uow.org.unit(staff.unit_id)

@@ -112,7 +112,11 @@ HELP_RESIDENT = (
     "2. 补充照片：反映问题后直接发图片，会附在您最新的工单上；\n"
     "3. 查询进度：发送“查询”；\n"
     "4. 找网格员：发送“我的网格员”；\n"
-    "5. 更新位置：点击输入框旁的“+”发送位置。"
+    "5. 更新位置：点击输入框旁的“+”发送位置；\n"
+    "6. 补充情况：发送“补充 工单号 内容”；\n"
+    "7. 撤回工单：发送“撤回 工单号 原因”，不写工单号可查看能撤回的工单；\n"
+    "8. 删除信息：发送“删除我的信息”，删除您在这里的个人信息；\n"
+    "9. 隐私说明：发送“隐私”，了解我们保存什么、保存多久、谁能看到。"
 )
 NO_OPEN_TICKETS = "您目前没有正在办理的工单。有新的问题随时告诉我们。"
 MY_TICKETS_HEADER = "您正在办理的工单："
@@ -163,6 +167,7 @@ STATE_NAMES = {
     "on_site": "已到场",
     "resolved": "已办结",
     "closed": "已关闭",
+    "withdrawn": "已撤回",
 }
 
 # To residents, through the customer-service API
@@ -340,6 +345,8 @@ TRAIL_ACTIONS = {
     "location": "位置",
     "desk": "交县值班",
     "placed": "收到位置，转给当地",
+    "update": "居民补充",
+    "withdraw": "撤回",
 }
 LEVEL_NAMES = {0: "网格", 1: "村（社区）", 2: "乡镇（街道）", 3: "县（区）"}
 DEADLINE_NAMES = {"accept": "签收", "on_site": "到场", "resolve": "办结", "rate": "评价"}
@@ -492,6 +499,8 @@ ACTION_NAMES = {
     "urge": "督办",
     "reopen": "重新办理",
     "close": "关闭",
+    "withdraw": "撤回",
+    "update": "补充",
 }
 
 ROLE_NAMES = {
@@ -507,3 +516,43 @@ ROLE_NAMES = {
     "supervisor": "综治中心负责人",
     "duty": "值班员",
 }
+
+# Follow-ups and self-service (handlers/chat/follow_ups.py, handlers/chat/self_service.py)
+JOINED = "收到，您说的情况已补充到工单 {code}，我们会一并转告负责的工作人员，谢谢您！"
+ASK_JOIN = (
+    "您有一件相近的问题正在办理：工单 {code}（{text}）。\n"
+    "这是关于工单 {code} 的补充吗？回复 1 是，2 是新问题"
+)
+UPDATE_NOTICE = "【居民补充】工单 {code}：{text}"
+WITHDRAWN_NOTICE = "【居民撤回】工单 {code} 已由居民撤回{reason}，无需再办理。"
+WITHDRAWN_REASON = "，原因：{reason}"
+RESIDENT_WITHDRAWN = "工单 {code} 已撤回，我们已告知负责的工作人员。以后有需要，随时告诉我们。"
+WITHDRAW_SHARED = (
+    "工单 {code} 还有其他居民一起反映了同一问题，暂时不能撤回。"
+    "如果问题已经解决，可以发送“补充 {code} 已经解决了”告诉工作人员。"
+)
+SELF_CODE_UNKNOWN = "没有找到您正在办理的工单 {code}，请核对工单号。发送“查询”可以查看您的工单。"
+WITHDRAW_HOW = "如需撤回，请发送“撤回 工单号 原因”，比如“撤回 {code} 已经自行解决了”。"
+SUPPLEMENT_EMPTY = "请在工单号后面写上要补充的内容，比如“补充 {code} 门口又多了两袋垃圾”。"
+ASK_FORGET = (
+    "确定要删除您在网格通的个人信息吗？您正在办理的工单会先撤回，"
+    "已办结的工单只保留不含个人信息的统计，删除后不能恢复。\n回复 1 确认删除，2 取消"
+)
+FORGET_CANCELLED = "好的，已取消，您的信息没有变动。"
+FORGOTTEN = (
+    "已按您的要求删除了您的个人信息{withdrawn}。感谢您一直以来的支持，以后有需要，随时给我们留言。"
+)
+FORGOTTEN_WITHDRAWN = "，并撤回了 {count} 件正在办理的工单"
+FORGOTTEN_NOTICE = (
+    "【个人信息删除】{unit}有一位居民按本人要求删除了个人信息，"
+    "其 {count} 件未办结工单已撤回{codes}。"
+)
+PRIVACY_INFO = (
+    "隐私说明：\n"
+    "· 保存什么：您发来的文字、语音识别结果和照片，您发送的位置，以及由此产生的工单和办理记录；\n"
+    "· 谁能看到：只有负责办理您问题的网格员、工作人员和督办的上级，"
+    "其他工作人员看到的电话号码会隐去部分数字，不会向无关人员公开；\n"
+    "· 保存多久：工单关闭或撤回 {days} 天后自动匿名化，只留下不含个人信息的统计；\n"
+    "· 您可以随时发送“撤回 工单号”撤回正在办理的工单，"
+    "或发送“删除我的信息”删除您的个人信息。"
+)

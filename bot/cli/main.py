@@ -395,7 +395,8 @@ def _ticket_parser(commands) -> None:
     listing = verbs.add_parser("list", help="tickets as a table")
     listing.add_argument("--unit", help="a unit path like 青禾县/清泉街道, or a grid code")
     listing.add_argument(
-        "--state", choices=["new", "assigned", "accepted", "on_site", "resolved", "closed"]
+        "--state",
+        choices=["new", "assigned", "accepted", "on_site", "resolved", "closed", "withdrawn"],
     )
     listing.add_argument("--overdue", action="store_true", help="only tickets past a deadline")
     listing.add_argument("--json", action="store_true")

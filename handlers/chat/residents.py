@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from handlers import prompts, texts
+from handlers.chat import follow_ups, forgetting, self_service
 from handlers.inbound import Inbound
 from handlers.ports import Handler, Ports
 from handlers.tickets import feedback, intake
 from handlers.tickets.lifecycle import record
-from handlers.tickets.routing import clip
-from nlu.categories import category_name
 from nlu.classifier import Prediction, classify
 from storage.models import Attachment, Resident
 from storage.uow import UnitOfWork
@@ -133,6 +132,8 @@ async def _take_up_errand(
 PROMPT_ANSWERS = {
     "category": _pick_category,
     "errand": _take_up_errand,
+    "join": follow_ups.answer_join,
+    "forget": forgetting.answer_forget,
 }
 
 
@@ -152,9 +153,15 @@ async def _rate_by_code(
 
 
 async def _understand(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
+    own = await self_service.command(uow, resident, msg, ports)  # 撤回, 补充, 删除我的信息, 隐私
+    if own is not None:
+        return own
     prediction = await classify(ports.classifier, msg.text)
     if not prediction.is_report:
         return await INTENT_ANSWERS[prediction.intent](uow, resident, msg, ports)
+    joined = await follow_ups.follow_up(uow, resident, msg.text, prediction, ports)
+    if joined is not None:  # about a ticket of theirs still open
+        return joined
     return await intake.submit(
         uow, resident, msg.text, prediction, ports.clock.now(), ports.policy
     )
@@ -208,14 +215,7 @@ async def _answer_status(uow: UnitOfWork, resident: Resident, msg: Inbound, port
     tickets = await uow.tickets.open_of_resident(resident.id)
     if not tickets:
         return texts.NO_OPEN_TICKETS
-    lines = [texts.MY_TICKETS_HEADER] + [
-        texts.TICKET_LINE.format(
-            code=t.code, category=category_name(t.category), state=texts.STATE_NAMES[t.state]
-        )
-        + f"：{clip(t.text, 30)}"
-        for t in tickets
-    ]
-    return "\n".join(lines)
+    return "\n".join(self_service.listing(tickets))
 
 
 async def _answer_worker(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:

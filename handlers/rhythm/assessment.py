@@ -38,6 +38,7 @@ class Score:
     name: str
     unit: str
     tickets: int
+    withdrawn: int  # taken back by the resident: counted apart, neither handled nor late
     accept_rate: float | None
     resolve_rate: float | None
     satisfaction: float | None
@@ -60,7 +61,8 @@ async def assess(
     units = await uow.rhythm.unit_paths()
     scores = []
     for staff in await uow.rhythm.assessed_staff():
-        tickets = await uow.rhythm.tickets_assigned(staff.id, start, end)
+        assigned = await uow.rhythm.tickets_assigned(staff.id, start, end)
+        tickets = [t for t in assigned if t.state != "withdrawn"]
         rates = {
             "accept": _on_time(tickets, policy, "accept"),
             "resolve": _on_time(tickets, policy, "resolve"),
@@ -69,7 +71,7 @@ async def assess(
         if staff.role == "grid_worker":
             rates["patrol"] = await _patrol_rate(uow, staff, start, end, rhythm)
             rates["visit"] = await _visit_rate(uow, staff, start, end)
-        if not tickets and staff.role != "grid_worker":
+        if not assigned and staff.role != "grid_worker":
             continue
         score = weighted(rates, rhythm)
         scores.append(
@@ -78,6 +80,7 @@ async def assess(
                 staff.name,
                 units.get(staff.unit_id, ""),
                 len(tickets),
+                len(assigned) - len(tickets),
                 rates["accept"],
                 rates["resolve"],
                 rates["satisfaction"],

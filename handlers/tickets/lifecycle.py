@@ -32,6 +32,7 @@ TRANSITIONS = {
     "urge": Transition(OPEN, None),
     "reopen": Transition(("resolved", "closed"), "assigned"),
     "close": Transition(("resolved",), "closed"),
+    "withdraw": Transition(OPEN, "withdrawn"),  # by the resident: neither handled nor late
 }
 
 
@@ -40,6 +41,7 @@ STAMPS = {
     "arrive": "on_site_at",
     "resolve": "resolved_at",
     "close": "closed_at",
+    "withdraw": "closed_at",
 }
 
 

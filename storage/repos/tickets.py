@@ -20,6 +20,15 @@ NEARBY = select(Ticket).where(  # built once: every sure report asks it
     Ticket.lat.between(bindparam("south"), bindparam("north")),
     Ticket.lon.between(bindparam("west"), bindparam("east")),
 )
+OPEN_OF_RESIDENT_SINCE = (
+    select(Ticket)
+    .where(
+        Ticket.resident_id == bindparam("resident_id"),
+        Ticket.state.in_(OPEN_STATES),
+        Ticket.updated_at >= bindparam("since"),
+    )
+    .order_by(Ticket.created_at, Ticket.id)
+)
 STAMPED = {"on_site": Ticket.on_site_at, "resolved": Ticket.resolved_at}
 
 
@@ -149,6 +158,12 @@ class Tickets(Repository):
         )
         return list(await self.session.scalars(query.order_by(Ticket.created_at)))
 
+    async def open_of_resident_since(self, resident_id: int, since: datetime) -> list[Ticket]:
+        """The resident's open tickets that moved since `since`, alone (one light query: every
+        report asks it, to find the ticket it may add to)."""
+        params = {"resident_id": resident_id, "since": since}
+        return list(await self.session.scalars(OPEN_OF_RESIDENT_SINCE, params))
+
     async def unrouted_of_resident(self, resident_id: int) -> list[Ticket]:
         """The resident's reports that wait for their location: not routed yet, or with the
         duty desk and not yet accepted there."""
@@ -212,9 +227,11 @@ class Tickets(Repository):
         return tuple(tickets[row.id] if row else None for row in picked)
 
     async def closed_before(self, cutoff: datetime) -> list[int]:
-        """Tickets closed before `cutoff` and not yet anonymised."""
+        """Tickets closed (or withdrawn) before `cutoff` and not yet anonymised."""
         query = select(Ticket.id).where(
-            Ticket.state == "closed", Ticket.closed_at < cutoff, Ticket.anonymised.is_(False)
+            Ticket.state.in_(("closed", "withdrawn")),
+            Ticket.closed_at < cutoff,
+            Ticket.anonymised.is_(False),
         )
         return list(await self.session.scalars(query))
 

@@ -360,6 +360,7 @@ DIGEST_WORST = "最需关注："
 CHART_TITLE = "{unit} 新增工单（按类别）"
 ASSESSMENT_HEADER = "【季度考核】{quarter}，共 {count} 人："
 ASSESSMENT_LINE = "· {name}（{unit}）{score} 分 {grade}"
+ASSESSMENT_EMPTY = "【季度考核】{quarter}：本季度没有工单、巡查或走访记录，暂不评定等级。"
 
 # Delivery
 DEAD_LETTER = (

@@ -168,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     assessment.add_argument("--quarter", required=True, help="e.g. 2026Q4")
     assessment.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
     assessment.add_argument("--out", type=Path)
+    assessment.add_argument("--json", action="store_true", help="one JSON object per worker")
     assessment.set_defaults(run=_assessment)
     return parser
 
@@ -205,7 +206,9 @@ def _assessment(args) -> int:
     settings = load_settings()
     try:
         return _in_session(
-            lambda s: reports.assessment(s, settings, args.quarter, args.format, args.out)
+            lambda s: reports.assessment(
+                s, settings, args.quarter, "json" if args.json else args.format, args.out
+            )
         )
     except ValueError as error:
         print(f"gridbot report: {error}", file=sys.stderr)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.tables import table
 from handlers import texts
 from handlers.chat.verbs import normalize_code
 from handlers.masking import mask_text
@@ -137,10 +138,9 @@ async def listing(
     rows = [as_row(t) for t in tickets]
     if as_json:
         return json.dumps(rows, ensure_ascii=False, indent=2)
-    for row, ticket in zip(rows, tickets, strict=True):
-        row["created"] = local(ticket.created_at)
-        row["deadline"] = local(ticket.deadline_at) if ticket.deadline_at else "-"
-    return _table(rows)
+    if not rows:
+        return "(no tickets)"
+    return table(COLUMNS, [_shown(ticket) for ticket in tickets])
 
 
 async def _select(session: AsyncSession, unit: str | None, state: str | None) -> list[Ticket]:
@@ -157,11 +157,15 @@ async def _select(session: AsyncSession, unit: str | None, state: str | None) ->
     return list(await session.scalars(query.order_by(Ticket.created_at)))
 
 
-def _table(rows: list[dict]) -> str:
-    if not rows:
-        return "(no tickets)"
-    cells = [[str(row[c] if row[c] is not None else "-") for c in COLUMNS] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(lines)
+def _shown(ticket: Ticket) -> list:
+    """A row for people: states, categories and levels by their Chinese names."""
+    return [
+        ticket.code,
+        texts.STATE_NAMES[ticket.state],
+        category_name(ticket.category),
+        texts.LEVEL_NAMES.get(ticket.level, ticket.level),
+        ticket.assignee.userid if ticket.assignee else None,
+        ticket.grid.path if ticket.grid else None,
+        local(ticket.created_at),
+        local(ticket.deadline_at) if ticket.deadline_at else None,
+    ]

@@ -199,7 +199,7 @@ def _parser() -> argparse.ArgumentParser:
 def _outbox_list(args) -> int:
     from bot.cli import outbox
 
-    return _in_session(lambda s: outbox.listing(s, args.dead, args.json))
+    return _in_session(lambda s: outbox.listing(s, args.dead, args.json), reading=True)
 
 
 def _outbox_retry(args) -> int:
@@ -231,7 +231,9 @@ def _assessment(args) -> int:
         return _in_session(
             lambda s: reports.assessment(
                 s, settings, args.quarter, "json" if args.json else args.format, args.out
-            )
+            ),
+            "gridbot report",
+            reading=True,
         )
     except ValueError as error:
         print(f"gridbot report: {error}", file=sys.stderr)
@@ -272,13 +274,16 @@ def _registry_parsers(commands) -> None:
     forget.set_defaults(run=_forget)
 
 
-def _in_session(work, command: str = "gridbot") -> int:
-    """Run `work(session)` on the configured database and print what it returns."""
+def _in_session(work, command: str = "gridbot", reading: bool = False) -> int:
+    """Run `work(session)` on the configured database and print what it returns; `reading`
+    commands make no database where there is none."""
     from bot.cli.tickets import NotFound, with_session
 
     try:
         settings = load_settings()
-        result = asyncio.run(with_session(settings.database_url, work, settings.data_key))
+        result = asyncio.run(
+            with_session(settings.database_url, work, settings.data_key, existing=reading)
+        )
     except NotFound as missing:
         print(f"{command}: {missing}", file=sys.stderr)
         return 1
@@ -309,13 +314,13 @@ def _export_households(args) -> int:
         )
         return registry.write_export(rows, args.format, args.out)
 
-    return _in_session(work)
+    return _in_session(work, "gridbot export", reading=True)
 
 
 def _audit_list(args) -> int:
     from bot.cli import registry
 
-    return _in_session(lambda s: registry.audit_list(s, args.actor, args.json))
+    return _in_session(lambda s: registry.audit_list(s, args.actor, args.json), reading=True)
 
 
 def _new_key(args) -> int:
@@ -388,7 +393,9 @@ def _ticket_show(args) -> int:
         )
         return 2
     return _in_session(
-        lambda s: tickets.show(s, args.code, args.json, args.unmasked, purpose), "gridbot ticket"
+        lambda s: tickets.show(s, args.code, args.json, args.unmasked, purpose),
+        "gridbot ticket",
+        reading=True,
     )
 
 
@@ -398,6 +405,7 @@ def _ticket_list(args) -> int:
     return _in_session(
         lambda s: tickets.listing(s, args.unit, args.state, args.overdue, args.json),
         "gridbot ticket",
+        reading=True,
     )
 
 
@@ -422,7 +430,7 @@ def _staff_parser(commands) -> None:
 def _staff_list(args) -> int:
     from bot.cli import staff
 
-    return _in_session(lambda s: staff.listing(s, args.json), "gridbot staff")
+    return _in_session(lambda s: staff.listing(s, args.json), "gridbot staff", reading=True)
 
 
 def _staff_off_duty(args) -> int:

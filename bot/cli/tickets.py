@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.tables import table
@@ -29,8 +31,11 @@ class NotFound(Exception):
     pass
 
 
-async def with_session(database_url: str, work, data_key: str = ""):
-    """Run `work(session)` on the database; personal text opens with `data_key`."""
+async def with_session(database_url: str, work, data_key: str = "", existing: bool = False):
+    """Run `work(session)` on the database; personal text opens with `data_key`. With
+    `existing`, an SQLite file that is not there is not made: NotFound says so."""
+    if existing:
+        require_database(database_url)
     engine = make_engine(database_url, data_key=DataKey.from_text(data_key) if data_key else None)
     try:
         await upgrade(engine)
@@ -38,6 +43,21 @@ async def with_session(database_url: str, work, data_key: str = ""):
             return await work(session)
     finally:
         await engine.dispose()
+
+
+def require_database(database_url: str) -> None:
+    """A command that only reads creates no empty database (a PostgreSQL one exists or the
+    connection fails)."""
+    url = make_url(database_url)
+    name = url.database or ""
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:"):
+        return
+    path = Path(name)
+    if path.parent.is_dir() and not path.exists():  # a missing folder is told when connecting
+        raise NotFound(
+            f"no database {name} yet (nothing was imported here: gridbot import --grids FILE "
+            "--staff FILE, or set GRIDBOT_DATABASE_URL)"
+        )
 
 
 def as_row(ticket: Ticket) -> dict:

@@ -300,7 +300,7 @@ def _export_households(args) -> int:
         print("gridbot export: --format xlsx needs --out FILE", file=sys.stderr)
         return 2
     if args.unmasked and not args.purpose.strip():
-        _in_session(lambda s: registry.refuse_export(s, args.unit))
+        _in_session(lambda s: registry.refuse_export(s, args.unit), reading=True)
         print(
             'gridbot export: --unmasked needs --purpose "why" (the refusal is audited)',
             file=sys.stderr,
@@ -386,7 +386,7 @@ def _ticket_show(args) -> int:
 
     purpose = args.purpose.strip()
     if args.unmasked and not purpose:
-        _in_session(lambda s: tickets.refuse_unmasked(s, args.code))
+        _in_session(lambda s: tickets.refuse_unmasked(s, args.code), reading=True)
         print(
             'gridbot ticket: --unmasked needs --purpose "why" (the refusal is audited)',
             file=sys.stderr,

@@ -6,12 +6,22 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
+
+from handlers.calendar import SHANGHAI
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP, CSV injection
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?|-")
 Cell = TypeVar("Cell")
+
+
+class Rate(float):
+    """A share from 0 to 1: a number in a workbook, shown as a percent."""
+
+
+FORMATS = ((Rate, "0%"), (datetime, "yyyy-mm-dd hh:mm"), (date, "yyyy-mm-dd"))
 
 
 def defuse_formula(value: Cell) -> Cell:
@@ -28,11 +38,26 @@ def csv_text(rows: list[list]) -> str:
 
 
 def save_xlsx(rows: list[list], title: str, out: Path) -> None:
-    """One sheet; defused, no text starts with the '=' that openpyxl would store as a formula."""
+    """One sheet; numbers and dates are cells Excel can sort and sum (a Rate shown as a
+    percent, times in Asia/Shanghai); text is defused, none starts with the '=' that openpyxl
+    would store as a formula."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     for row in rows:
-        sheet.append([defuse_formula(cell) for cell in row])
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
     book.save(out)
+
+
+def _xlsx_cell(sheet, value):
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(SHANGHAI).replace(tzinfo=None)  # Excel has no time zones
+    shown = next((fmt for kind, fmt in FORMATS if isinstance(value, kind)), None)
+    if shown is None:
+        return defuse_formula(value)
+    cell = WriteOnlyCell(sheet, value)
+    cell.number_format = shown
+    return cell

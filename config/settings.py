@@ -6,7 +6,7 @@ import base64
 import binascii
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -41,11 +41,23 @@ DEFAULT_GUIDE_DIR = Path(__file__).resolve().parent / "guide"
 
 
 class SettingsError(Exception):
-    """A setting is missing or malformed; the message names it in one line."""
+    """A setting is missing or malformed; the message names it in one line (one a problem when
+    several are reported together)."""
 
     def __init__(self, name: str, problem: str):
         super().__init__(f"{name}: {problem}")
         self.name = name
+        self.problems: tuple[str, ...] = (f"{name}: {problem}",)
+
+    @classmethod
+    def collected(cls, errors: list[SettingsError]) -> SettingsError:
+        if len(errors) == 1:
+            return errors[0]
+        problems = tuple(p for error in errors for p in error.problems)
+        combined = cls(errors[0].name, "")
+        combined.args = (f"{len(problems)} problems:\n  " + "\n  ".join(problems),)
+        combined.problems = problems
+        return combined
 
 
 @dataclass(frozen=True, repr=False)
@@ -87,14 +99,25 @@ class Settings:
         return Path(folder) if folder else DEFAULT_GUIDE_DIR
 
     def require_channels(self) -> None:
-        """Raise unless everything needed to talk to WeChat and WeCom is set."""
-        for name in REQUIRED_TO_SERVE:
-            if not getattr(self, name):
-                raise SettingsError(env_name(name), f"missing ({DESCRIPTIONS[name]})")
+        """Raise unless everything needed to talk to WeChat and WeCom is set: every missing
+        setting in one report."""
+        missing = self.missing_channels()
+        if missing:
+            raise SettingsError.collected(missing)
+
+    def missing_channels(self) -> list[SettingsError]:
+        missing = [
+            SettingsError(env_name(name), f"missing ({DESCRIPTIONS[name]})")
+            for name in REQUIRED_TO_SERVE
+            if not getattr(self, name)
+        ]
         if self.nlu_backend == "rasa" and not self.rasa_url:
-            raise SettingsError(
-                env_name("rasa_url"), "missing (needed with GRIDBOT_NLU_BACKEND=rasa)"
+            missing.append(
+                SettingsError(
+                    env_name("rasa_url"), "missing (needed with GRIDBOT_NLU_BACKEND=rasa)"
+                )
             )
+        return missing
 
 
 REQUIRED_TO_SERVE = (
@@ -140,18 +163,49 @@ def env_name(name: str) -> str:
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    environ = os.environ if environ is None else environ
+    settings, errors = _load(os.environ if environ is None else environ)
+    if errors:
+        raise SettingsError.collected(errors)
+    return settings
+
+
+def load_settings_to_serve(
+    environ: Mapping[str, str] | None = None,
+    checks: Sequence[Callable[[Settings], object]] = (),
+) -> Settings:
+    """Settings a server can start with; else every problem in one report: malformed values,
+    missing channel settings, and what each of `checks` (e.g. the [sla] reader) refuses."""
+    settings, errors = _load(os.environ if environ is None else environ)
+    malformed = {error.name for error in errors}
+    errors += [e for e in settings.missing_channels() if e.name not in malformed]
+    for check in checks:
+        try:
+            check(settings)
+        except SettingsError as error:
+            errors.append(error)
+    if errors:
+        raise SettingsError.collected(errors)
+    return settings
+
+
+def _load(environ: Mapping[str, str]) -> tuple[Settings, list[SettingsError]]:
+    """The settings with a malformed value left at its default, and what was malformed."""
     path = environ.get(PREFIX + "CONFIG", "")
     from_file, sections = _read_file(path)
-    values = {
-        name: _convert(name, value, f" (key {name} in {path})")
-        for name, value in from_file.items()
-    }
+    given = [(name, value, f" (key {name} in {path})") for name, value in from_file.items()]
     for f in fields(Settings):
         value = environ.get(env_name(f.name), "").strip()
         if f.name != "sections" and value:  # an empty variable counts as unset
-            values[f.name] = _convert(f.name, value)
-    return Settings(**values, sections=sections)
+            given.append((f.name, value, ""))
+    values, errors = {}, {}
+    for name, value, where in given:  # the environment, last, overrides the file
+        try:
+            values[name] = _convert(name, value, where)
+            errors.pop(name, None)
+        except SettingsError as error:
+            values.pop(name, None)
+            errors[name] = error
+    return Settings(**values, sections=sections), list(errors.values())
 
 
 def _read_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -470,8 +470,10 @@ DIGEST_PATROLS = "巡查：完成 {done} 次，未巡查 {missed} 次"
 DIGEST_VISITS = "走访：完成 {done} 户，逾期未访 {overdue} 户"
 DIGEST_WORST = "最需关注："
 CHART_TITLE = "{unit} 新增工单（按类别）"
+DIGEST_NO_CHART = "本期没有新增工单，不附图表。"
 ASSESSMENT_HEADER = "【季度考核】{quarter}，共 {count} 人："
 ASSESSMENT_LINE = "· {name}（{unit}）{score} 分 {grade}"
+ASSESSMENT_EMPTY = "【季度考核】{quarter}：本季度没有工单、巡查或走访记录，暂不评定等级。"
 
 # Delivery
 DEAD_LETTER = (

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import DataKey
-from storage.importer import ImportFailed
+from storage.importer import ImportFailed, decode_table
 from storage.models import Household, HouseholdChange, OrgUnit
 
 HEADER = ["code", "grid", "address", "head_name", "phone", "id_number", "members", "tags", "note"]
@@ -74,14 +74,8 @@ def read_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         yield from _xlsx_rows(path)
         return
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_table(path.read_bytes())
+    if text is None:
         raise ImportFailed([f"{path}: neither UTF-8 nor GBK text"])
     reader = csv.reader(io.StringIO(text))
     for cells in reader:

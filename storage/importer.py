@@ -41,6 +41,10 @@ PLACES_HEADERS = (["name", "grid"], ["name", "lat", "lon"])
 PLACE_NAME_CHARS = 100
 GRID_PROPERTIES = ("code", "name", "county", "township", "village")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+UNITS_FIRST = (
+    "hint: {count} staff name units that do not exist yet; 请先导入网格（gridbot import "
+    "--grids FILE，也可与 --staff 一起给出），或写网格代码、完整路径"
+)
 USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
@@ -170,9 +174,24 @@ def _geometry_problem(geometry: object) -> str | None:
     return None
 
 
+def decode_table(raw: bytes) -> str | None:
+    """A CSV as Excel or WPS saves it: UTF-8 (with or without BOM) or GBK; None if neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def read_csv(path: Path, header: list[str], plan: ImportPlan) -> list[tuple[int, dict]]:
-    text = _read_text(path, plan)
+    try:
+        text = decode_table(path.read_bytes())
+    except OSError as error:
+        plan.problems.append(f"{path}: cannot read ({error.strerror})")
+        return []
     if text is None:
+        plan.problems.append(f"{path}: neither UTF-8 nor GBK text")
         return []
     reader = csv.reader(io.StringIO(text))
     first = next(reader, [])
@@ -208,9 +227,9 @@ def check_staff(path: Path, plan: ImportPlan) -> None:
     rows = read_csv(path, STAFF_HEADER, plan)
     for line, row in rows:
         where = f"{path}: line {line}"
-        problem = _staff_problem(row, seen)
-        if problem:
-            plan.problems.append(f"{where}: {problem}")
+        problems = _staff_problems(row, seen)
+        if problems:
+            plan.problems.append(f"{where}: {'; '.join(problems)}")
         else:
             seen.add(row["userid"])
             plan.staff.append({**row, "where": where})
@@ -222,29 +241,32 @@ def check_staff(path: Path, plan: ImportPlan) -> None:
         )
 
 
-def _staff_problem(row: dict, seen: set[str]) -> str | None:
-    if not USERID.match(row["userid"]):
-        return f"userid {row['userid']!r} is not a WeCom user id"
-    if row["userid"] in seen:
-        return f"userid {row['userid']!r} appears twice"
-    if not row["name"]:
-        return "name is empty"
-    if not PHONE.match(row["phone"].replace(" ", "")):
-        return f"phone {row['phone']!r} is not a phone number"
-    if row["role"] not in ROLES:
-        return f"role {row['role']!r} is not one of {', '.join(ROLES)}"
-    if not row["unit"]:
-        return "unit is empty"
-    return None
+def _staff_problems(row: dict, seen: set[str]) -> list[str]:
+    """Everything wrong with the row, so one correction fixes it."""
+    checks = [
+        (USERID.match(row["userid"]), f"userid {row['userid']!r} is not a WeCom user id"),
+        (row["userid"] not in seen, f"userid {row['userid']!r} appears twice"),
+        (row["name"], "name is empty"),
+        (
+            PHONE.match(row["phone"].replace(" ", "")),
+            f"phone {row['phone']!r} is not a phone number",
+        ),
+        (row["role"] in ROLES, f"role {row['role']!r} is not one of {', '.join(ROLES)}"),
+        (row["unit"], "unit is empty"),
+    ]
+    return [problem for ok, problem in checks if not ok]
 
 
 def check_routes(path: Path, plan: ImportPlan) -> None:
     for line, row in read_csv(path, ROUTES_HEADER, plan):
         where = f"{path}: line {line}"
-        if row["category"] not in plan.categories:
-            plan.problems.append(f"{where}: category {row['category']!r} is unknown")
-        elif row["role"] not in ROLES:
-            plan.problems.append(f"{where}: role {row['role']!r} is unknown")
+        problems = [
+            f"{field} {row[field]!r} is unknown"
+            for field, known in (("category", plan.categories), ("role", ROLES))
+            if row[field] not in known
+        ]
+        if problems:
+            plan.problems.append(f"{where}: {'; '.join(problems)}")
         else:
             plan.routes.append({**row, "where": where})
 
@@ -327,6 +349,7 @@ async def apply(
     await units.load()
     for grid in plan.grids:
         await units.upsert_grid(grid)
+    unplaced = 0
     for row in plan.staff:
         unit = units.resolve(row["unit"])
         if unit is None:
@@ -334,9 +357,12 @@ async def apply(
                 f"{row['where']}: unit {row['unit']!r} is not a grid code "
                 "or a known path like 县/街道/社区"
             )
+            unplaced += 1
             continue
         await _upsert_staff(session, row, unit)
         summary.staff += 1
+    if unplaced and not units.by_path:  # staff before grids, not a typo
+        plan.problems.append(UNITS_FIRST.format(count=unplaced))
     for row in plan.routes:
         unit = units.resolve(row["unit"])
         if unit is None:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.logs import configure
-from config.settings import SettingsError, load_settings
+from config.settings import SettingsError, load_settings, load_settings_to_serve
 
 log = logging.getLogger("gridbot")
 
@@ -125,11 +125,34 @@ def _unless_loop_closed(hook: threading.ExceptHookArgs) -> None:
         threading.__excepthook__(hook)
 
 
+def _subcommands(parser: argparse.ArgumentParser, **options):
+    """Subcommands whose own --help opens with the line the list of commands shows."""
+    group = parser.add_subparsers(**options)
+    add = group.add_parser
+
+    def add_parser(name: str, **more) -> argparse.ArgumentParser:
+        more.setdefault("description", more.get("help"))
+        return add(name, **more)
+
+    group.add_parser = add_parser
+    return group
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gridbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gridbot", description="网格通 — grid management on WeChat"
     )
-    commands = parser.add_subparsers(dest="command")
+    parser.add_argument("--version", action="version", version=f"gridbot {_version()}")
+    commands = _subcommands(parser, dest="command")
     serve = commands.add_parser("serve", help="run the HTTP service (webhooks, relay)")
     serve.set_defaults(run=_serve)
     demo = commands.add_parser("demo", help="try everything on one machine, no WeChat needed")
@@ -161,7 +184,7 @@ def _parser() -> argparse.ArgumentParser:
     _notice_parser(commands)
     _menu_parser(commands)
     outbox = commands.add_parser("outbox", help="messages waiting, held or dead")
-    outbox_verbs = outbox.add_subparsers(dest="verb", required=True)
+    outbox_verbs = _subcommands(outbox, dest="verb", required=True)
     waiting = outbox_verbs.add_parser("list", help="messages not sent (pending, held, dead)")
     waiting.add_argument("--dead", action="store_true", help="only dead-lettered messages")
     waiting.add_argument("--json", action="store_true")
@@ -174,11 +197,12 @@ def _parser() -> argparse.ArgumentParser:
     scheduler = commands.add_parser("scheduler", help="run only the scheduled jobs (and relay)")
     scheduler.set_defaults(run=_scheduler)
     report = commands.add_parser("report", help="reports")
-    kinds = report.add_subparsers(dest="kind", required=True)
+    kinds = _subcommands(report, dest="kind", required=True)
     assessment = kinds.add_parser("assessment", help="the quarterly assessment (考核)")
     assessment.add_argument("--quarter", required=True, help="e.g. 2026Q4")
     assessment.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
     assessment.add_argument("--out", type=Path)
+    assessment.add_argument("--json", action="store_true", help="one JSON object per worker")
     assessment.set_defaults(run=_assessment)
     return parser
 
@@ -227,7 +251,7 @@ def _qrcode(args) -> int:
 def _outbox_list(args) -> int:
     from bot.cli import outbox
 
-    return _in_session(lambda s: outbox.listing(s, args.dead, args.json))
+    return _in_session(lambda s: outbox.listing(s, args.dead, args.json), reading=True)
 
 
 def _outbox_retry(args) -> int:
@@ -257,7 +281,11 @@ def _assessment(args) -> int:
     settings = load_settings()
     try:
         return _in_session(
-            lambda s: reports.assessment(s, settings, args.quarter, args.format, args.out)
+            lambda s: reports.assessment(
+                s, settings, args.quarter, "json" if args.json else args.format, args.out
+            ),
+            "gridbot report",
+            reading=True,
         )
     except ValueError as error:
         print(f"gridbot report: {error}", file=sys.stderr)
@@ -266,7 +294,7 @@ def _assessment(args) -> int:
 
 def _registry_parsers(commands) -> None:
     export = commands.add_parser("export", help="export registry data")
-    what = export.add_subparsers(dest="what", required=True)
+    what = _subcommands(export, dest="what", required=True)
     households = what.add_parser("households", help="households, masked unless --unmasked")
     households.add_argument("--unit", help="a unit path like 青禾县/清泉街道, or a grid code")
     households.add_argument("--format", choices=["csv", "xlsx"], default="csv")
@@ -279,32 +307,35 @@ def _registry_parsers(commands) -> None:
     households.add_argument("--purpose", default="", help="why the export is needed")
     households.set_defaults(run=_export_households)
     audit = commands.add_parser("audit", help="the registry's audit log")
-    audit_verbs = audit.add_subparsers(dest="verb", required=True)
+    audit_verbs = _subcommands(audit, dest="verb", required=True)
     listing = audit_verbs.add_parser("list", help="every view, export and refusal")
     listing.add_argument("--actor", help="only entries whose actor contains this")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=_audit_list)
     keys = commands.add_parser("registry", help="the registry's data key")
-    key_verbs = keys.add_subparsers(dest="verb", required=True)
+    key_verbs = _subcommands(keys, dest="verb", required=True)
     key_verbs.add_parser("new-key", help="print a fresh random data key").set_defaults(
         run=_new_key
     )
     rotate = key_verbs.add_parser("rotate-key", help="re-encrypt with GRIDBOT_NEW_DATA_KEY")
     rotate.set_defaults(run=_rotate_key)
     resident = commands.add_parser("resident", help="residents' personal data")
-    resident_verbs = resident.add_subparsers(dest="verb", required=True)
+    resident_verbs = _subcommands(resident, dest="verb", required=True)
     forget = resident_verbs.add_parser("forget", help="remove a resident's personal data")
     forget.add_argument("openid")
     forget.set_defaults(run=_forget)
 
 
-def _in_session(work, command: str = "gridbot") -> int:
-    """Run `work(session)` on the configured database and print what it returns."""
+def _in_session(work, command: str = "gridbot", reading: bool = False) -> int:
+    """Run `work(session)` on the configured database and print what it returns; `reading`
+    commands make no database where there is none."""
     from bot.cli.tickets import NotFound, with_session
 
     try:
         settings = load_settings()
-        result = asyncio.run(with_session(settings.database_url, work, settings.data_key))
+        result = asyncio.run(
+            with_session(settings.database_url, work, settings.data_key, existing=reading)
+        )
     except NotFound as missing:
         print(f"{command}: {missing}", file=sys.stderr)
         return 1
@@ -321,7 +352,7 @@ def _export_households(args) -> int:
         print("gridbot export: --format xlsx needs --out FILE", file=sys.stderr)
         return 2
     if args.unmasked and not args.purpose.strip():
-        _in_session(lambda s: registry.refuse_export(s, args.unit))
+        _in_session(lambda s: registry.refuse_export(s, args.unit), reading=True)
         print(
             'gridbot export: --unmasked needs --purpose "why" (the refusal is audited)',
             file=sys.stderr,
@@ -335,13 +366,13 @@ def _export_households(args) -> int:
         )
         return registry.write_export(rows, args.format, args.out)
 
-    return _in_session(work)
+    return _in_session(work, "gridbot export", reading=True)
 
 
 def _audit_list(args) -> int:
     from bot.cli import registry
 
-    return _in_session(lambda s: registry.audit_list(s, args.actor, args.json))
+    return _in_session(lambda s: registry.audit_list(s, args.actor, args.json), reading=True)
 
 
 def _new_key(args) -> int:
@@ -381,7 +412,7 @@ def _forget(args) -> int:
 
 def _ticket_parser(commands) -> None:
     ticket = commands.add_parser("ticket", help="show and list tickets")
-    verbs = ticket.add_subparsers(dest="verb", required=True)
+    verbs = _subcommands(ticket, dest="verb", required=True)
     show = verbs.add_parser("show", help="one ticket with its trail")
     show.add_argument("code")
     show.add_argument("--json", action="store_true")
@@ -408,14 +439,16 @@ def _ticket_show(args) -> int:
 
     purpose = args.purpose.strip()
     if args.unmasked and not purpose:
-        _in_session(lambda s: tickets.refuse_unmasked(s, args.code))
+        _in_session(lambda s: tickets.refuse_unmasked(s, args.code), reading=True)
         print(
             'gridbot ticket: --unmasked needs --purpose "why" (the refusal is audited)',
             file=sys.stderr,
         )
         return 2
     return _in_session(
-        lambda s: tickets.show(s, args.code, args.json, args.unmasked, purpose), "gridbot ticket"
+        lambda s: tickets.show(s, args.code, args.json, args.unmasked, purpose),
+        "gridbot ticket",
+        reading=True,
     )
 
 
@@ -425,12 +458,13 @@ def _ticket_list(args) -> int:
     return _in_session(
         lambda s: tickets.listing(s, args.unit, args.state, args.overdue, args.json),
         "gridbot ticket",
+        reading=True,
     )
 
 
 def _staff_parser(commands) -> None:
     staff = commands.add_parser("staff", help="the roster: who is on duty")
-    verbs = staff.add_subparsers(dest="verb", required=True)
+    verbs = _subcommands(staff, dest="verb", required=True)
     listing = verbs.add_parser("list", help="everyone, with unit and duty state")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=_staff_list)
@@ -449,7 +483,7 @@ def _staff_parser(commands) -> None:
 def _staff_list(args) -> int:
     from bot.cli import staff
 
-    return _in_session(lambda s: staff.listing(s, args.json), "gridbot staff")
+    return _in_session(lambda s: staff.listing(s, args.json), "gridbot staff", reading=True)
 
 
 def _staff_off_duty(args) -> int:
@@ -468,7 +502,7 @@ def _staff_on_duty(args) -> int:
 
 def _nlu_parser(commands) -> None:
     nlu = commands.add_parser("nlu", help="the text classifier: train, predict, evaluate, export")
-    verbs = nlu.add_subparsers(dest="verb", required=True)
+    verbs = _subcommands(nlu, dest="verb", required=True)
     train = verbs.add_parser("train", help="train the embedded model from nlu/data")
     train.add_argument("--out", type=Path, help="model file (default: the model cache)")
     train.add_argument(
@@ -541,7 +575,7 @@ def _nlu_export(args) -> int:
 
 def _guide_parser(commands) -> None:
     guide = commands.add_parser("guide", help="the service guide (办事指南) residents ask")
-    verbs = guide.add_subparsers(dest="verb", required=True)
+    verbs = _subcommands(guide, dest="verb", required=True)
     check = verbs.add_parser("check", help="validate the guide files, one line per problem")
     check.add_argument("dir", nargs="?", type=Path, help="folder (default: [guide] dir)")
     check.set_defaults(run=_guide_check)
@@ -567,11 +601,11 @@ def _menu_create(args) -> int:
 
 
 def _serve(args) -> int:
+    from handlers.calendar import Rhythm
     from handlers.policy import Policy
 
-    settings = load_settings()
-    settings.require_channels()
-    Policy.from_settings(settings)  # a bad [sla] stops start-up here, in one line
+    # every problem in one report: a bad [sla] or [patrol] as much as a missing token
+    settings = load_settings_to_serve(checks=[Policy.from_settings, Rhythm.from_settings])
     from aiohttp import web
 
     from bot.app import create_app

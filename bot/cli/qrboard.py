@@ -3,65 +3,23 @@ from WeChat's picture host), with the grid's name and its worker under it."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
-
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
+
+from handlers.rhythm.charts import cjk_font
 
 BOX = 12  # pixels per QR module
 BORDER = 4  # quiet zone, in modules, as the QR standard asks
 TEXT_SIZE, HINT_SIZE = 30, 22
 MARGIN = 24
-# Where Debian, Ubuntu, Fedora and Alpine put the usual CJK fonts, for a machine without
-# fontconfig; file and face index (Noto's collections hold JP, KR, SC, TC, HK in that order).
-KNOWN_FONTS = (
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc", 0),
-)
-PREFERRED = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei")
-
 Font = tuple[str, int]  # file and face index
 
 
 def find_cjk_font() -> Font | None:
-    """A font that draws simplified Chinese: asked of fontconfig, else looked for where such
-    fonts are usually installed; None when the machine has none."""
-    found = _fontconfig_fonts()
-    for family in PREFERRED:
-        for file, index, families in found:
-            if family in families:
-                return file, index
-    if found:
-        return found[0][0], found[0][1]
-    return next(((f, i) for f, i in KNOWN_FONTS if Path(f).is_file()), None)
-
-
-def _fontconfig_fonts() -> list[tuple[str, int, str]]:
-    if not shutil.which("fc-list"):
-        return []
-    try:
-        listed = subprocess.run(
-            ["fc-list", ":lang=zh-cn", "--format", "%{file}\t%{index}\t%{family}\n"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    fonts = []
-    for line in sorted(listed.splitlines()):
-        file, _, rest = line.partition("\t")
-        index, _, families = rest.partition("\t")
-        if file and index.isdigit():
-            fonts.append((file, int(index), families))
-    return fonts
+    """The font the project's install brings for Chinese (Noto Sans SC, as the charts use);
+    None without it (the picture then carries the code alone)."""
+    path = cjk_font()
+    return (str(path), 0) if path else None
 
 
 def qr_image(url: str) -> Image.Image:

@@ -22,8 +22,8 @@ from storage.tokens import TokenStore
 
 SCENE_CHARS = 64  # WeChat's limit on a QR_LIMIT_STR_SCENE scene_str
 NO_FONT = (
-    "gridbot qrcode: warning: no Chinese font found (install fonts-noto-cjk or "
-    "fonts-wqy-microhei); the pictures show the QR code without the grid's name and worker"
+    "gridbot qrcode: warning: no Chinese font installed (pip install pylopdf-fonts-zh-cn); "
+    "the pictures show the QR code without the grid's name and worker"
 )
 
 

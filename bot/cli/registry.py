@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.tables import table
 from bot.cli.tickets import NotFound
 from bot.spreadsheets import csv_text, save_xlsx
 from handlers.registry import keys
@@ -80,7 +81,7 @@ async def import_households(
 
 async def export_households(
     session: AsyncSession, key: DataKey, unit: str | None, unmasked: bool, purpose: str
-) -> list[list[str]]:
+) -> list[list]:
     uow = UnitOfWork(session)
     try:
         rows = await keys.export_rows(uow, key, unit, unmasked, purpose, operator(), now())
@@ -96,7 +97,7 @@ async def refuse_export(session: AsyncSession, unit: str | None) -> None:
     await uow.commit()
 
 
-def write_export(rows: list[list[str]], fmt: str, out: Path | None) -> str:
+def write_export(rows: list[list], fmt: str, out: Path | None) -> str:
     if fmt == "xlsx":
         save_xlsx([EXPORT_HEADER, *rows], "households", out)
         return f"wrote {len(rows)} households to {out}"
@@ -127,9 +128,9 @@ async def audit_list(session: AsyncSession, actor: str | None, as_json: bool) ->
         )
     if not entries:
         return "(no audit entries)"
-    return "\n".join(
-        f"{local(e.at)}  {e.actor}  {e.action}  {e.target}  {e.outcome}  {e.purpose}"
-        for e in entries
+    return table(
+        ("at", "actor", "action", "target", "outcome", "purpose"),
+        [[local(e.at), e.actor, e.action, e.target, e.outcome, e.purpose] for e in entries],
     )
 
 

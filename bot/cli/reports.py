@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.spreadsheets import csv_text, save_xlsx
+from bot.cli.tables import table
+from bot.spreadsheets import Rate, csv_text, save_xlsx
 from config.settings import Settings
+from handlers import texts
 from handlers.calendar import Rhythm
 from handlers.policy import Policy
 from handlers.ports import SystemClock
-from handlers.rhythm.assessment import assess, quarter_bounds
+from handlers.rhythm.assessment import RATES, assess, nothing_recorded, quarter_bounds
 from storage.uow import UnitOfWork
 
 COLUMNS = (
@@ -44,16 +47,17 @@ HEADINGS = (
 )
 
 
-def _score(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _cell(value) -> str:
+def _text(column: str, value) -> str:
     if value is None:
         return "-"
-    if isinstance(value, float) and value <= 1 and not isinstance(value, bool):
+    if column in RATES:
         return f"{value:.0%}"
-    return str(value)
+    return f"{value:.1f}" if column == "score" else str(value)
+
+
+def _typed(column: str, value):
+    """What a workbook cell holds: a number (a rate as a percent), or nothing when unmeasured."""
+    return Rate(value) if column in RATES and value is not None else value
 
 
 async def assessment(
@@ -67,24 +71,22 @@ async def assessment(
         Policy.from_settings(settings),
         Rhythm.from_settings(settings),
     )
-    rows = [
-        [_score(s.score) if c == "score" else _cell(s.row()[c]) for c in COLUMNS] for s in scores
-    ]
+    if fmt == "json":
+        return json.dumps([s.row() for s in scores], ensure_ascii=False, indent=2)
     if fmt == "xlsx":
-        save_xlsx([list(HEADINGS), *rows], quarter, out)
-        return f"wrote {len(rows)} workers to {out}"
+        typed = [[_typed(c, s.row()[c]) for c in COLUMNS] for s in scores]
+        save_xlsx([list(HEADINGS), *typed], quarter, out)
+        return f"wrote {len(scores)} workers to {out}"
+    rows = [[_text(c, s.row()[c]) for c in COLUMNS] for s in scores]
     if fmt == "csv":
         text = csv_text([list(HEADINGS), *rows])
         if out:
             out.write_text(text, encoding="utf-8-sig")
             return f"wrote {len(rows)} workers to {out}"
         return text.rstrip("\n")
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(HEADINGS)
-    ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(HEADINGS, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
-    text = "\n".join(lines) if rows else f"{quarter}: no workers to assess"
+    text = table(HEADINGS, rows) if rows else f"{quarter}: no workers to assess"
+    if nothing_recorded(scores):
+        text = texts.ASSESSMENT_EMPTY.format(quarter=quarter)
     if out:
         out.write_text(text + "\n", encoding="utf-8")
     return text

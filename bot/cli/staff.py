@@ -6,7 +6,9 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.tables import table
 from bot.cli.tickets import NotFound
+from handlers import texts
 from handlers.chat.staff import come_on_duty, go_off_duty, pass_on_tickets
 from handlers.policy import Policy
 from handlers.ports import SystemClock
@@ -42,11 +44,9 @@ async def listing(session: AsyncSession, as_json: bool) -> str:
         )
     if not people:
         return "(no staff)"
-    cells = [[p.userid, p.name, p.role, p.unit.path, duty(p)] for p in people]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
-    return "\n".join(
-        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-        for row in [list(COLUMNS), *cells]
+    role = texts.ROLE_NAMES.get
+    return table(
+        COLUMNS, [[p.userid, p.name, role(p.role, p.role), p.unit.path, duty(p)] for p in people]
     )
 
 

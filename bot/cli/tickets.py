@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.tables import table
 from handlers import texts
 from handlers.chat.verbs import normalize_code
 from handlers.masking import mask_text
@@ -28,8 +31,11 @@ class NotFound(Exception):
     pass
 
 
-async def with_session(database_url: str, work, data_key: str = ""):
-    """Run `work(session)` on the database; personal text opens with `data_key`."""
+async def with_session(database_url: str, work, data_key: str = "", existing: bool = False):
+    """Run `work(session)` on the database; personal text opens with `data_key`. With
+    `existing`, an SQLite file that is not there is not made: NotFound says so."""
+    if existing:
+        require_database(database_url)
     engine = make_engine(database_url, data_key=DataKey.from_text(data_key) if data_key else None)
     try:
         await upgrade(engine)
@@ -37,6 +43,21 @@ async def with_session(database_url: str, work, data_key: str = ""):
             return await work(session)
     finally:
         await engine.dispose()
+
+
+def require_database(database_url: str) -> None:
+    """A command that only reads creates no empty database (a PostgreSQL one exists or the
+    connection fails)."""
+    url = make_url(database_url)
+    name = url.database or ""
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:"):
+        return
+    path = Path(name)
+    if path.parent.is_dir() and not path.exists():  # a missing folder is told when connecting
+        raise NotFound(
+            f"no database {name} yet (nothing was imported here: gridbot import --grids FILE "
+            "--staff FILE, or set GRIDBOT_DATABASE_URL)"
+        )
 
 
 def as_row(ticket: Ticket) -> dict:
@@ -137,10 +158,9 @@ async def listing(
     rows = [as_row(t) for t in tickets]
     if as_json:
         return json.dumps(rows, ensure_ascii=False, indent=2)
-    for row, ticket in zip(rows, tickets, strict=True):
-        row["created"] = local(ticket.created_at)
-        row["deadline"] = local(ticket.deadline_at) if ticket.deadline_at else "-"
-    return _table(rows)
+    if not rows:
+        return "(no tickets)"
+    return table(COLUMNS, [_shown(ticket) for ticket in tickets])
 
 
 async def _select(session: AsyncSession, unit: str | None, state: str | None) -> list[Ticket]:
@@ -157,11 +177,15 @@ async def _select(session: AsyncSession, unit: str | None, state: str | None) ->
     return list(await session.scalars(query.order_by(Ticket.created_at)))
 
 
-def _table(rows: list[dict]) -> str:
-    if not rows:
-        return "(no tickets)"
-    cells = [[str(row[c] if row[c] is not None else "-") for c in COLUMNS] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(lines)
+def _shown(ticket: Ticket) -> list:
+    """A row for people: states, categories and levels by their Chinese names."""
+    return [
+        ticket.code,
+        texts.STATE_NAMES[ticket.state],
+        category_name(ticket.category),
+        texts.LEVEL_NAMES.get(ticket.level, ticket.level),
+        ticket.assignee.userid if ticket.assignee else None,
+        ticket.grid.path if ticket.grid else None,
+        local(ticket.created_at),
+        local(ticket.deadline_at) if ticket.deadline_at else None,
+    ]

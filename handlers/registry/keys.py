@@ -64,7 +64,7 @@ async def export_rows(
     purpose: str,
     actor: str,
     now: datetime,
-) -> list[list[str]]:
+) -> list[list]:
     """The households (of `unit`, by path or code, else all) as rows under EXPORT_HEADER,
     masked unless `unmasked`; the export is audited with its purpose and size."""
     await uow.registry.check_key(key, now)
@@ -87,7 +87,7 @@ def refuse_export(uow: UnitOfWork, unit: str | None, actor: str, now: datetime) 
     uow.registry.audit(actor, "export_unmasked", target, "(none given)", now, "refused")
 
 
-def _export_row(h: Household, grid: str, key: DataKey, unmasked: bool) -> list[str]:
+def _export_row(h: Household, grid: str, key: DataKey, unmasked: bool) -> list:
     plain = {n: key.decrypt(getattr(h, n), _context(n)) or "" for n in SECRET_FIELDS}
     if not unmasked:
         plain = {
@@ -104,7 +104,7 @@ def _export_row(h: Household, grid: str, key: DataKey, unmasked: bool) -> list[s
         plain["head_name"],
         plain["phone"],
         plain["id_number"],
-        str(h.members),
+        h.members,
         h.tags or "",
         plain["sensitive_tags"],
         plain["note"],

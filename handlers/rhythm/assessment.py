@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from handlers import texts
@@ -18,6 +18,7 @@ QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 SATISFIED = ("satisfied", "basically_satisfied", "satisfied_by_default")
 GRADES = ("优秀", "合格", "不合格")
 NOT_RATED = "-"  # nothing measurable this quarter
+RATES = ("accept_rate", "resolve_rate", "satisfaction", "patrol_rate", "visit_rate")
 
 
 def quarter_bounds(text: str) -> tuple[datetime, datetime]:
@@ -90,7 +91,18 @@ async def assess(
                 grade(score, rhythm),
             )
         )
-    return scores
+    return [ungraded(s) for s in scores] if nothing_recorded(scores) else scores
+
+
+def ungraded(score: Score) -> Score:
+    """Nobody worked the quarter in gridbot: a 0% patrol rate would only grade the calendar."""
+    unmeasured = dict.fromkeys(RATES)
+    return replace(score, **unmeasured, score=None, grade=NOT_RATED)
+
+
+def nothing_recorded(scores: list[Score]) -> bool:
+    """A quarter without a ticket, a patrol or a visit: there is nothing to grade anyone on."""
+    return not any(s.tickets or s.patrol_rate or s.visit_rate for s in scores)
 
 
 def _on_time(tickets: list[Ticket], policy: Policy, kind: str) -> float | None:
@@ -160,16 +172,8 @@ async def send_quarter(uow: UnitOfWork, now: datetime, policy: Policy, rhythm: R
     closed = local(now).replace(day=1) - timedelta(days=1)
     quarter = f"{closed.year}Q{(closed.month - 1) // 3 + 1}"
     scores = await assess(uow, quarter, now, policy, rhythm)
-    lines = [texts.ASSESSMENT_HEADER.format(quarter=quarter, count=len(scores))]
-    lines += [
-        texts.ASSESSMENT_LINE.format(
-            name=s.name,
-            unit=s.unit.rsplit("/", 1)[-1],
-            score="-" if s.score is None else s.score,
-            grade=s.grade,
-        )
-        for s in scores
-    ]
+    empty = [texts.ASSESSMENT_EMPTY.format(quarter=quarter)]
+    lines = empty if nothing_recorded(scores) else _grade_lines(quarter, scores)
     messages = [
         Message(
             channel="work",
@@ -182,3 +186,15 @@ async def send_quarter(uow: UnitOfWork, now: datetime, policy: Policy, rhythm: R
     ]
     await uow.outbox.put(messages, now)
     return len(messages)
+
+
+def _grade_lines(quarter: str, scores: list[Score]) -> list[str]:
+    return [texts.ASSESSMENT_HEADER.format(quarter=quarter, count=len(scores))] + [
+        texts.ASSESSMENT_LINE.format(
+            name=s.name,
+            unit=s.unit.rsplit("/", 1)[-1],
+            score="-" if s.score is None else s.score,
+            grade=s.grade,
+        )
+        for s in scores
+    ]

@@ -73,6 +73,8 @@ async def build(
     lines.append(await _patrol_line(uow, grids, period))
     lines.append(await _visit_line(uow, grids, period, now, rhythm, key))
     lines += await _worst(uow, grids, now)
+    if rhythm.charts and not +counts["new"]:
+        lines.append(texts.DIGEST_NO_CHART)
     return chunks(lines)
 
 

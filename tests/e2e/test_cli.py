@@ -6,6 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from bot.devkit.demo import DEMO_DATA_KEY
 from tests.cli import CHANNELS, ROOT, run_gridbot
 
 DEMO = ROOT / "config" / "demo"
@@ -21,6 +22,7 @@ def gridbot(
 def serving_env(tmp_path: Path, **changes: str) -> dict[str, str]:
     env = {
         **CHANNELS,
+        "GRIDBOT_DATA_KEY": DEMO_DATA_KEY,
         "GRIDBOT_HOST": "127.0.0.1",
         "GRIDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
         **changes,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import subprocess
 from datetime import UTC, datetime
@@ -348,3 +349,43 @@ def test_report_for_a_quarter_not_yet_begun_does_not_fail_every_worker(assessed_
 
     graded = [row for row in result.stdout.splitlines() if row.split()[-1:] == ["不合格"]]
     assert graded == [], "nobody has worked a day of 2099Q1, yet:\n" + "\n".join(graded)
+
+
+def test_report_as_xlsx_holds_numbers_and_rates_excel_can_sort_and_sum(
+    assessed_sqlite_url, tmp_path
+):
+    out = tmp_path / "考核.xlsx"
+    gridbot(assessed_sqlite_url, "--quarter", "2026Q4", "--format", "xlsx", "--out", str(out))
+
+    sheet = load_workbook(out).worksheets[0]
+    heading = [cell.value for cell in sheet[1]]
+    [row] = [row for row in sheet.iter_rows(min_row=2) if row[0].value == "liminghua"]
+    cell = dict(zip(heading, row, strict=True))
+    assert cell["工单"].value == 1 and cell["工单"].data_type == "n"
+    rate = cell["及时签收率"]
+    assert (rate.value, rate.data_type, rate.number_format) == (1.0, "n", "0%")
+    assert isinstance(cell["得分"].value, float) and cell["得分"].data_type == "n"
+    middle = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "sunjianguo")
+    assert 0 < middle[heading.index("巡查完成率")].value < 1  # a share, not the text '1%'
+
+
+def test_report_for_a_quarter_nobody_worked_says_so_instead_of_grading(assessed_sqlite_url):
+    table = gridbot(assessed_sqlite_url, "--quarter", "2026Q3")
+    as_json = gridbot(assessed_sqlite_url, "--quarter", "2026Q3", "--json")
+
+    assert table.returncode == 0, table.stderr
+    assert "2026Q3" in table.stdout and "暂不评定" in table.stdout
+    assert "不合格" not in table.stdout and "0.0" not in table.stdout
+    rows = json.loads(as_json.stdout)
+    assert sorted(row["userid"] for row in rows) == sorted(WORKERS)
+    graded = {(row["grade"], row["score"], row["patrol_rate"]) for row in rows}
+    assert graded == {("-", None, None)}
+
+
+async def test_assessment_job_after_a_quarter_nobody_worked_says_so(stack, clock):
+    clock.current = shanghai(10, 1, 8)  # 2026Q3 has just closed; nothing was done in it
+
+    received = await run_and_collect(stack, "assessment", [COUNTY])
+
+    [message] = received[COUNTY]
+    assert "2026Q3" in message and "暂不评定" in message and "不合格" not in message

@@ -120,6 +120,8 @@ def test_unmasked_xlsx_export_holds_the_address_as_text_not_as_a_formula(registr
     address = cells["H0001"][2]
     assert (address.data_type, address.value) == ("s", "'" + EVIL_ADDRESS)
     assert cells["H0002"][3].value == "'" + EVIL_HEAD
+    members = cells["H0001"][6]
+    assert isinstance(members.value, int) and members.data_type == "n"  # a count Excel sums
     assert [c.coordinate for row in cells.values() for c in row if c.data_type == "f"] == []
     assert formula_like(c.value for row in cells.values() for c in row) == []
 

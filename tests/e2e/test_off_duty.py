@@ -215,7 +215,7 @@ def test_staff_list_shows_unit_and_duty_and_unknown_userids_fail_in_one_line(see
     assert row.split()[:4] == [
         "liminghua",
         "李明华",
-        "grid_worker",
+        "网格员",
         "青禾县/清泉街道/东关社区/东关一网格",
     ]
     assert row.endswith("off duty (operator)")

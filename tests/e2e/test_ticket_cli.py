@@ -7,6 +7,8 @@ import re
 import subprocess
 from datetime import UTC, datetime
 
+from wcwidth import wcswidth
+
 from bot.devkit.demo import DEMO_DATA_KEY
 from tests.cli import run_gridbot
 
@@ -53,6 +55,19 @@ async def test_list_filters_by_unit_and_state(stack, seeded_url):
     table = gridbot(seeded_url, "list").stdout
     assert table.splitlines()[0].split()[:3] == ["code", "state", "category"]
     assert first in table and second in table
+
+
+async def test_list_table_names_states_categories_and_levels_in_chinese(stack, seeded_url):
+    first, second = await make_tickets(stack)
+
+    heading, *lines = gridbot(seeded_url, "list").stdout.splitlines()
+
+    rows = {line.split()[0]: line.split() for line in lines}
+    assert rows[first][1:4] == ["办理中", "环境问题巡查", "网格"]
+    assert rows[second][1] == "待接单"
+    assert not {"accepted", "assigned", "environment", "0"} & {*rows[first], *rows[second]}
+    grid = [wcswidth(line[: line.index("青禾县")]) for line in lines]
+    assert len(set(grid)) == 1 and wcswidth(heading[: heading.index("grid")]) == grid[0]
 
 
 async def test_overdue_lists_only_late_tickets(stack, seeded_url, clock):

@@ -256,20 +256,46 @@ async def test_broken_json_is_refused_naming_file_and_line(database_url, tmp_pat
     assert await counts(database_url) == (0, 0, 0)
 
 
-@pytest.mark.parametrize("which", ["grids", "staff"])
-async def test_file_that_is_not_utf8_is_refused_naming_it(database_url, tmp_path, which):
-    if which == "staff":
-        grids, staff = GRIDS, write_staff(tmp_path, STAFF_LINES, encoding="gbk")
-        bad = staff
-    else:
-        grids, staff = tmp_path / "grids.geojson", STAFF
-        grids.write_bytes(GRIDS.read_text("utf-8").encode("gbk"))
-        bad = grids
+async def test_grids_file_that_is_not_utf8_is_refused_naming_it(database_url, tmp_path):
+    grids = tmp_path / "grids.geojson"
+    grids.write_bytes(GRIDS.read_text("utf-8").encode("gbk"))  # GeoJSON is UTF-8 (RFC 7946)
 
     with pytest.raises(ImportFailed) as raised:
-        await run_import(database_url, grids, staff, ROUTES, categories=CATEGORY_IDS)
+        await run_import(database_url, grids, STAFF, ROUTES, categories=CATEGORY_IDS)
 
-    assert raised.value.problems == [f"{bad}: not UTF-8 text"]
+    assert raised.value.problems == [f"{grids}: not UTF-8 text"]
+    assert await counts(database_url) == (0, 0, 0)
+
+
+async def test_staff_file_saved_as_gbk_by_excel_is_imported(database_url, tmp_path):
+    staff = write_staff(tmp_path, STAFF_LINES, encoding="gbk")
+
+    summary = await run_import(database_url, GRIDS, staff, ROUTES, categories=CATEGORY_IDS)
+
+    assert summary.staff == 16
+    _, people, _ = await read_all(database_url)
+    assert "李明华" in {person.name for person in people}
+
+
+async def test_a_bad_staff_row_is_told_every_problem_it_has(database_url, tmp_path):
+    staff = write_staff(tmp_path, [*STAFF_LINES, "zhang san,,12345,janitor,"])
+
+    with pytest.raises(ImportFailed) as raised:
+        await run_import(database_url, GRIDS, staff, ROUTES, categories=CATEGORY_IDS)
+
+    [problem] = raised.value.problems
+    assert problem.startswith(f"{staff}: line {NEXT_LINE}: ")
+    for part in ("'zhang san'", "name is empty", "phone '12345'", "role 'janitor'", "unit"):
+        assert part in problem, problem
+
+
+async def test_staff_imported_before_any_grid_are_told_to_import_the_grids_first(database_url):
+    with pytest.raises(ImportFailed) as raised:
+        await run_import(database_url, None, STAFF, None, categories=CATEGORY_IDS)
+
+    *units, hint = raised.value.problems
+    assert len(units) == 16 and all("is not a grid code" in line for line in units)
+    assert "16 staff" in hint and "gridbot import --grids" in hint
     assert await counts(database_url) == (0, 0, 0)
 
 

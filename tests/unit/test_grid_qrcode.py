@@ -3,19 +3,17 @@ scan events, and the picture drawn with and without a Chinese font."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot import wire
-from bot.cli.qrboard import KNOWN_FONTS, board
+from bot.cli.qrboard import board, find_cjk_font
 from bot.devkit.demo import demo_settings
 from bot.devkit.simulator import simulators, to_xml
 from handlers.chat.qrscene import grid_scene, scene_code
 from tests.qrcodes import expected_modules, modules_of
 from tests.stack import RESIDENT
 
-INSTALLED = next(((file, i) for file, i in KNOWN_FONTS if Path(file).is_file()), None)
+INSTALLED = find_cjk_font()
 URL = "http://weixin.qq.com/q/02fakeGridCode01"
 LINES = ["青禾县/清泉街道/东关社区/东关一网格", "网格员：李明华", "QH-QQ-DG-01"]
 

@@ -7,7 +7,8 @@ import base64
 import pytest
 from sqlalchemy.engine import make_url
 
-from config.settings import SettingsError, load_settings
+from config.settings import SettingsError, load_settings, load_settings_to_serve
+from handlers.policy import Policy
 
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")  # 43 characters
 OTHER_AES_KEY = base64.b64encode(bytes(range(32, 64))).decode().rstrip("=")
@@ -196,10 +197,39 @@ def test_unusable_settings_file_is_refused_in_one_line_naming_gridbot_config(
     assert problem in str(raised.value) and str(path) in str(raised.value)
 
 
-def test_serving_with_no_channels_set_names_the_first_missing_variable():
+def test_serving_with_no_channels_set_names_every_missing_variable_at_once():
     with pytest.raises(SettingsError) as raised:
         load_settings({}).require_channels()
-    assert_one_line_naming(raised.value, "GRIDBOT_MP_APPID")
+    assert [p.split(":")[0] for p in raised.value.problems] == list(CHANNELS)
+    assert all(name in str(raised.value) for name in CHANNELS)
+
+
+def test_every_problem_a_server_would_meet_is_in_one_report(tmp_path):
+    config = tmp_path / "gridbot.toml"
+    config.write_text('port = "abc"\n[sla]\nbogus = 1\n', encoding="utf-8")
+    environ = {
+        **CHANNELS,
+        "GRIDBOT_CONFIG": str(config),
+        "GRIDBOT_WORK_AGENTID": "app",
+        "GRIDBOT_MP_TOKEN": "",
+        "GRIDBOT_DATABASE_URL": "mysql://x",
+    }
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings_to_serve(environ, checks=[Policy.from_settings])
+
+    named = [problem.split(":")[0] for problem in raised.value.problems]
+    assert sorted(named) == sorted(
+        [
+            "GRIDBOT_PORT",
+            "GRIDBOT_WORK_AGENTID",
+            "GRIDBOT_DATABASE_URL",
+            "GRIDBOT_MP_TOKEN",
+            "GRIDBOT_CONFIG",
+        ]
+    )
+    assert str(raised.value).startswith("5 problems:")
+    assert "bogus" in str(raised.value) and "'abc'" in str(raised.value)
 
 
 @pytest.mark.parametrize("variable", list(CHANNELS))

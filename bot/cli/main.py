@@ -209,7 +209,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _notice_parser(commands) -> None:
     notice = commands.add_parser("notice", help="notices sent to residents (政策宣传)")
-    verbs = notice.add_subparsers(dest="verb", required=True)
+    verbs = _subcommands(notice, dest="verb", required=True)
     listing = verbs.add_parser("list", help="what went out: time, unit, sender, counts, text")
     listing.add_argument("--limit", type=int, default=50, help="at most this many, newest first")
     listing.add_argument("--json", action="store_true")
@@ -589,7 +589,7 @@ def _guide_check(args) -> int:
 
 def _menu_parser(commands) -> None:
     menu = commands.add_parser("menu", help="the Official Account's menu (公众号菜单)")
-    verbs = menu.add_subparsers(dest="verb", required=True)
+    verbs = _subcommands(menu, dest="verb", required=True)
     create = verbs.add_parser("create", help="set the menu: 我要反映, 我的工单, 服务")
     create.set_defaults(run=_menu_create)
 

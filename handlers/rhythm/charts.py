@@ -1,8 +1,8 @@
 """A bar chart of tickets by category for the digest (matplotlib, optional).
 
 Its Chinese labels are drawn with Noto Sans SC (SIL Open Font License 1.1), which the
-`pylopdf-fonts-zh-cn` package brings with every install (matplotlib with `gridbot[charts]`); the machine's own
-fonts are never looked at."""
+`pylopdf-fonts-zh-cn` package brings with every install (matplotlib comes with
+`gridbot[charts]`); the machine's own fonts are never looked at."""
 
 from __future__ import annotations
 

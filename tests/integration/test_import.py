@@ -272,7 +272,7 @@ async def test_staff_file_saved_as_gbk_by_excel_is_imported(database_url, tmp_pa
 
     summary = await run_import(database_url, GRIDS, staff, ROUTES, categories=CATEGORY_IDS)
 
-    assert summary.staff == 16
+    assert summary.staff == 17
     _, people, _ = await read_all(database_url)
     assert "李明华" in {person.name for person in people}
 
@@ -294,8 +294,8 @@ async def test_staff_imported_before_any_grid_are_told_to_import_the_grids_first
         await run_import(database_url, None, STAFF, None, categories=CATEGORY_IDS)
 
     *units, hint = raised.value.problems
-    assert len(units) == 16 and all("is not a grid code" in line for line in units)
-    assert "16 staff" in hint and "gridbot import --grids" in hint
+    assert len(units) == 17 and all("is not a grid code" in line for line in units)
+    assert "17 staff" in hint and "gridbot import --grids" in hint
     assert await counts(database_url) == (0, 0, 0)
 
 

@@ -30,6 +30,7 @@ TEXT_FIELDS = ("name", "answer", "office", "hours", "phone")
 LIST_FIELDS = ("examples", "materials")
 REQUIRED = ("name", "examples", "answer")
 MIN_EXAMPLES = 3
+KEPT_READINGS = 8  # guides remembered by their files' stamps (see _read_stamped)
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -163,7 +164,7 @@ class GuideWatcher:
     def __init__(self, folder: Path, now: datetime, every: timedelta = CHECK_EVERY):
         self.folder, self.every = folder, every
         self._stamp = _stamp(folder)
-        self.guide, self.problems = read_guide(folder)
+        self.guide, self.problems = _read_stamped(folder, self._stamp)
         self._report()
         self._checked = now
 
@@ -180,7 +181,7 @@ class GuideWatcher:
         if stamp == self._stamp:
             return False
         self._stamp = stamp
-        guide, self.problems = read_guide(self.folder)
+        guide, self.problems = _read_stamped(self.folder, stamp)
         if self._report():
             log.warning("guide: kept the last good guide (%d services)", len(self.guide))
             return False
@@ -192,6 +193,26 @@ class GuideWatcher:
         for problem in self.problems:
             log.warning("%s", problem)
         return bool(self.problems)
+
+
+_readings: dict[tuple, tuple[Guide, tuple[Problem, ...]]] = {}
+
+
+def _read_stamped(folder: Path, stamp: tuple | None) -> tuple[Guide, list[Problem]]:
+    """`read_guide(folder)`, remembered in this process by the folder and the names, sizes and
+    times of its files (`stamp`, taken before reading): files with the same stamp are read
+    once, however many watchers look at them (each app the tests start has one). A Guide is
+    not changed once made, so watchers share it."""
+    key = (folder.resolve(), Path.cwd(), stamp)  # problems show paths relative to the cwd
+    if stamp is not None and key in _readings:
+        guide, problems = _readings[key]
+        return guide, list(problems)
+    guide, problems = read_guide(folder)
+    if stamp is not None and _stamp(folder) == stamp:  # no file changed while it was read
+        while len(_readings) >= KEPT_READINGS:
+            del _readings[next(iter(_readings))]  # the oldest
+        _readings[key] = guide, tuple(problems)
+    return guide, problems
 
 
 def _guide_files(folder: Path) -> list[Path]:

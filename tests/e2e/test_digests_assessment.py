@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from bot.devkit.demo import DEMO_DATA_KEY, seed
+from bot.devkit.demo import DEMO_DATA_KEY
 from bot.scheduler import Job, catch_up, jobs, run_job
 from handlers.calendar import SHANGHAI
 from handlers.rhythm import digests
@@ -281,11 +281,10 @@ async def test_assessment_job_sends_the_county_supervisor_last_quarters_grades_o
 
 
 @pytest.fixture
-async def assessed_sqlite_url(sqlite_url, clock):
-    await seed(sqlite_url)
-    async with running_stack(sqlite_url, clock, classifier=embedded_classifier()) as stack:
+async def assessed_sqlite_url(seeded_sqlite, clock):
+    async with running_stack(seeded_sqlite, clock, classifier=embedded_classifier()) as stack:
         await a_quarters_work(stack, clock)
-    return sqlite_url
+    return seeded_sqlite
 
 
 def gridbot(url: str, *args: str) -> subprocess.CompletedProcess:

@@ -8,7 +8,6 @@ import asyncio
 import re
 import sqlite3
 
-import pytest
 from sqlalchemy import func, select
 
 from bot import wire
@@ -22,14 +21,6 @@ from tests.stack import RESIDENT, Stack, running_stack
 
 GARBAGE = "小区垃圾站满了没人清运，臭得很"
 CODE = re.compile(r"GB-[0-9A-Z]{5}")
-
-
-@pytest.fixture
-async def seeded_sqlite(sqlite_url):
-    from bot.devkit.demo import seed
-
-    await seed(sqlite_url)
-    return sqlite_url
 
 
 async def replies_by_api(stack: Stack, sender: str = RESIDENT) -> list[str]:

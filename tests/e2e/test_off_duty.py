@@ -224,11 +224,3 @@ def test_staff_list_shows_unit_and_duty_and_unknown_userids_fail_in_one_line(see
         failed = gridbot(seeded_sqlite, "staff", verb, "nobody")
         assert failed.returncode == 1
         assert failed.stderr.strip() == "gridbot staff: no staff member with userid nobody"
-
-
-@pytest.fixture
-async def seeded_sqlite(sqlite_url):
-    from bot.devkit.demo import seed
-
-    await seed(sqlite_url)
-    return sqlite_url

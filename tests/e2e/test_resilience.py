@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncpg
-import pytest
 from sqlalchemy import select
 
 from bot import wire
@@ -11,14 +10,6 @@ from nlu.keywords import KeywordClassifier
 from storage.models import InboundMessage
 from tests.fakes import BrokenClassifier
 from tests.stack import RESIDENT, running_stack
-
-
-@pytest.fixture
-async def seeded_sqlite(sqlite_url):
-    from bot.devkit.demo import seed
-
-    await seed(sqlite_url)
-    return sqlite_url
 
 
 async def test_failing_step_keeps_the_message_and_says_sorry(seeded_sqlite, clock):

@@ -178,6 +178,19 @@ def test_unchanged_files_are_not_read_again(tmp_path):
     assert watcher.guide is guide
 
 
+def test_a_new_app_on_unchanged_files_reuses_the_guide_and_reads_an_edited_file_again(tmp_path):
+    folder = copy_of_shipped(tmp_path, "dibao", "juzhuzheng")
+    first = GuideWatcher(folder, START)
+    assert GuideWatcher(folder, START).guide is first.guide  # read once per process
+    path = folder / "dibao.yml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("低保以家庭为单位申请", "低保新规：以家庭为单位"),
+        encoding="utf-8",
+    )
+    assert "低保新规" in GuideWatcher(folder, START).guide.match("低保怎么申请").answer
+    assert "低保新规" not in first.guide.match("低保怎么申请").answer
+
+
 def test_new_and_removed_files_are_taken_up(tmp_path):
     folder = copy_of_shipped(tmp_path, "dibao")
     watcher = GuideWatcher(folder, START)

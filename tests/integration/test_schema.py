@@ -3,11 +3,15 @@ change without its migration (a missing index, say) fails here, not on a county'
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from storage.db import make_engine
 from storage.models import Base
+
+# The migrations run for this test itself, not once for a template the others copy.
+pytestmark = pytest.mark.fresh_migrations
 
 
 async def test_migrated_database_matches_the_models(database_url):

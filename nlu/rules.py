@@ -246,6 +246,7 @@ EMERGENCY_WORDS = {
         r"电梯.{0,12}门(打不开|开不了)",
         r"电梯(里|裡).{0,6}(出不去|出不来)",
         r"电梯.{0,10}(停|卡)(在|住)?.{0,6}(中间|半空|里面有人|里头有人)",
+        r"电梯.{0,12}(不动了|停了|卡住了|卡在).{0,10}(里面|里头|裡面)(还)?有(人|个|一个|两|三|几)",
         r"卡住了.{0,10}(人|我们)",
         r"出不来",
         r"爬不上来",
@@ -264,7 +265,9 @@ EMERGENCY_WORDS = {
         r"(土|山|坡|泥|石头).{0,6}(滑下来|滑下去|塌下来|冲下来).{0,12}(人|工人|房|屋)",
         r"(楼|房子|墙|房)(整个|整栋)?(在|开始)?(往|向).{0,3}(斜|歪|倒|沉)",
         r"(楼|房子|房|屋|墙|地面|楼板|天花板|屋顶)(整个|整栋)?.{0,4}(往下沉|在下沉|陷下去)",
-        r"(裂开|裂了|歪了|掉渣|掉灰|变形).{0,20}(老人|孩子|婆婆|奶奶|爷爷|娘|爹|一家|人还|还有人).{0,4}(在|住在)?(里|屋|家|炕|床|楼)",
+        r"(裂开|裂了|歪了|斜了|掉渣|掉灰|变形|往下沉).{0,20}((老人|孩子|婆婆|奶奶|爷爷|娘|爹|一家|人还|还有人)"
+        r".{0,4}(在|住在)?(里|屋|家|炕|床|楼)|(楼里|屋里|里面|房里|里头)(还)?(住着|有)"
+        r"(人|十几|好几|几|一家|老人|孩子))",
     ),
     "flood": (
         r"水(已经)?(淹|漫|灌)(到|进|了).{0,6}(腰|胸|脖子|屋|家|一楼|二楼|车)",
@@ -517,6 +520,7 @@ PAST_WORDS = (
     r"前阵子",
     r"那时候",
     r"未遂",
+    r"过(一次|两次|几次|好几次|一回)",
     r"(一|两|三|几|半|好几)(个)?(年|个月)(多)?(了|没)",
 )
 OVER_WORDS = (
@@ -539,7 +543,7 @@ OVER_WORDS = (
     r"没(有)?砸到人",
     r"幸好",
     r"找回来了",
-    r"现在(好多了|挺好|没事了|灭了|来电了)",
+    r"现在(好了|好多了|挺好|没事了|灭了|来电了)",
     r"虚惊一场",
     r"(味|味道|气味|烟)(已经|都|早)?散(了|掉)",
     r"(已经|都|来人|来)修好了",
@@ -741,6 +745,7 @@ _FAULT = Words(FAULT_WORDS)
 _UNFIXED = re.compile(
     r"(到现在|现在|至今)(也|都|还)?(没|没有)(人)?(来)?(装|修|管|处理|解决|赔|补偿|给|下来|围|护栏|围栏|盖|拆|鉴定|换)"
     r"|(到现在|至今)(也|都|还)?(没|没有)(个)?(说法|结果|下文|回音|人管)"
+    r"|(现在|到现在|至今).{0,8}(还是|还|也|都)(开着|没锁|没装|没修|没人管)"
 )
 _NOW = re.compile("|".join(NOW_WORDS))
 _ACCIDENT = re.compile(
@@ -752,6 +757,7 @@ _OWN_CRISIS = re.compile(r"想死|不想活|自杀|轻生|跳下去|寻死|活�
 # one: the crisis line is given, the alarm is not raised.
 _STORY = re.compile(
     r"(新闻|电视剧|电影|小说|短视频|抖音|快手|视频|主角)(里|上|中)?|(?<!不是)开玩笑的|说气话|口头禅"
+    r"|(就爱|老爱|总爱|老是|总是|经常|动不动就)说"
 )
 _ASKED_FOR_OTHERS = re.compile(
     r"(万一|如果|要是|假如|假设|若是).{0,2}(遇到|碰到|发现)?(有人|别人|身边的人|朋友|同学)"
@@ -784,8 +790,9 @@ def emergency_kinds(text: str) -> list[str]:
     who swallowed pills is in danger of a fall or a poisoning (120), not in a crisis."""
     text = without_idioms(text)
     kinds = [name for name, pattern in _EMERGENCY.items() if pattern.search(text)]
-    if "missing_person" in kinds and about_pet(text):
-        kinds.remove("missing_person")
+    for kind in ("missing_person", "trapped"):  # the dog ran off, the cat is stuck
+        if kind in kinds and about_pet(text):
+            kinds.remove(kind)
     if "self_harm" in kinds and _ACCIDENT.search(text) and not _OWN_CRISIS.search(text):
         kinds = [k for k in kinds if k != "self_harm"] + (["medical"] * ("medical" not in kinds))
     return kinds
@@ -811,9 +818,14 @@ def not_now(text: str) -> bool:
     """Hypothetical, a worry, past (unless a word says it is happening now), or over."""
     if _OVER.search(text):
         return True
-    if _PAST.search(text) and _UNFIXED.search(text):
+    if past_unfixed(text):
         return True
     return bool(_IF.search(text) or _PAST.search(text)) and not _NOW.search(text)
+
+
+def past_unfixed(text: str) -> bool:
+    """A past danger told for what is still not done about it."""
+    return bool(_PAST.search(text) and _UNFIXED.search(text))
 
 
 def fault_only(text: str) -> bool:
@@ -824,7 +836,7 @@ def fault_only(text: str) -> bool:
 def crisis_over(text: str) -> bool:
     """A crisis told as past or over, in a story or a joke, or asked about for someone else
     ("如果有人想不开…"); "if I ..." is how threats are made: it stays a crisis."""
-    if _STORY.search(text) or _ASKED_FOR_OTHERS.search(text):
+    if _STORY.search(text) or _ASKED_FOR_OTHERS.search(text) or past_unfixed(text):
         return True
     return bool(_OVER.search(text) or (_PAST.search(text) and not _NOW.search(text)))
 

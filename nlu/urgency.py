@@ -60,7 +60,7 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     idiom = not named and rules.mostly_idiom(text)
     # The model finds a crisis the lists do not name, unless an idiom speaks (笑死我了, ...);
     # where they name another kind (血止不住), only if the crisis is likelier than that.
-    hyperbole = not named and rules.has_idiom(text)
+    hyperbole = rules.has_idiom(text)
     crisis = not hyperbole and kinds.get("self_harm", 0.0) >= limits.crisis
     crisis = crisis and all(kinds["self_harm"] > kinds.get(k, 0.0) for k in listed)
     if "self_harm" in listed or crisis:

@@ -756,7 +756,7 @@ _OWN_CRISIS = re.compile(r"想死|不想活|自杀|轻生|跳下去|寻死|活�
 # A crisis in the news, a film or a joke, and a question about what to do if someone else is in
 # one: the crisis line is given, the alarm is not raised.
 _STORY = re.compile(
-    r"(新闻|电视剧|电影|小说|短视频|抖音|快手|视频|主角)(里|上|中)?|(?<!不是)开玩笑的|说气话|口头禅"
+    r"(新闻|电视剧|电影|小说|短视频|抖音|快手|视频|主角)(里|上|中)?|(?<!不是)开玩笑的|(是)?(骗人|吓唬人)的|说气话|口头禅"
     r"|(就爱|老爱|总爱|老是|总是|经常|动不动就)说"
 )
 _ASKED_FOR_OTHERS = re.compile(

@@ -71,6 +71,7 @@ EMERGENCY_WORDS = {
         r"火光",
         r"(门缝|屋里|家里|窗户|对门|隔壁).{0,4}(一直)?(往外)?冒(出)?(浓|黑)?烟",
         r"冒烟.{0,12}(敲门|喊).{0,4}(没人|不)(应|开|答应)",
+        r"(楼道|走廊|楼梯|屋里|家里|房间)(里)?(全|都)是(黑|浓)?烟(?!味|头|蒂)",
         r"火(已经|都)?(烧|窜|冒)(到|上|出|起)",
     ),
     "gas": (
@@ -806,7 +807,12 @@ def without_idioms(text: str) -> str:
 
 def mostly_idiom(text: str, rest: int = 12) -> bool:
     """An idiom (累死了) with little else said: at most rest letters besides it."""
-    return bool(_IDIOM.search(text)) and len(_NOT_WORD.sub("", without_idioms(text))) <= rest
+    return bool(_IDIOM.search(text)) and letters(without_idioms(text)) <= rest
+
+
+def letters(text: str) -> int:
+    """How many letters (not punctuation, spaces or symbols) the text holds."""
+    return len(_NOT_WORD.sub("", text))
 
 
 def about_pet(text: str) -> bool:

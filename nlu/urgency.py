@@ -18,6 +18,7 @@ from nlu.training import NOT_URGENT
 
 URGENT, POSSIBLE, NONE = "urgent", "possible", "none"
 LEVELS = (NONE, POSSIBLE, URGENT)
+TOO_SHORT = 3  # letters at most in a message the model alone never finds a danger in
 FALLBACK_KIND = "medical"  # "救命" with nothing else: an ambulance is the safest first line
 
 
@@ -50,6 +51,8 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     there is no model or the text has no known feature)."""
     named = rules.emergency_kinds(text)
     if not named and rules.chat_intent(text):  # 在么, 谢谢: only a greeting or thanks
+        return NO_RISK
+    if not named and rules.letters(text) <= TOO_SHORT:  # 我是, 不在: no situation is told
         return NO_RISK
     kinds = kinds or {}
     p = 1.0 - kinds.get(NOT_URGENT, 1.0) if kinds else 0.0

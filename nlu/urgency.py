@@ -18,6 +18,7 @@ from nlu.training import NOT_URGENT
 
 URGENT, POSSIBLE, NONE = "urgent", "possible", "none"
 LEVELS = (NONE, POSSIBLE, URGENT)
+TOO_SHORT = 3  # letters at most in a message the model alone never finds a danger in
 FALLBACK_KIND = "medical"  # "救命" with nothing else: an ambulance is the safest first line
 
 
@@ -51,6 +52,8 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     named = rules.emergency_kinds(text)
     if not named and rules.chat_intent(text):  # 在么, 谢谢: only a greeting or thanks
         return NO_RISK
+    if not named and rules.letters(text) <= TOO_SHORT:  # 我是, 不在: no situation is told
+        return NO_RISK
     kinds = kinds or {}
     p = 1.0 - kinds.get(NOT_URGENT, 1.0) if kinds else 0.0
     guessed = max((k for k in kinds if k != NOT_URGENT), key=kinds.get, default=None)
@@ -58,8 +61,11 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     # Mostly an idiom the lists see through (累死了, 笑死我了, 气疯了): the model alone makes it
     # no crisis and no more than possible.
     idiom = not named and rules.mostly_idiom(text)
-    # The model finds a crisis the lists do not name, whatever other kind they name.
-    crisis = not idiom and kinds.get("self_harm", 0.0) >= limits.crisis
+    # The model finds a crisis the lists do not name, unless an idiom speaks (笑死我了, ...);
+    # where they name another kind (血止不住), only if the crisis is likelier than that.
+    hyperbole = rules.has_idiom(text)
+    crisis = not hyperbole and kinds.get("self_harm", 0.0) >= limits.crisis
+    crisis = crisis and all(kinds["self_harm"] > kinds.get(k, 0.0) for k in listed)
     if "self_harm" in listed or crisis:
         return Risk(POSSIBLE if rules.crisis_over(text) else URGENT, "self_harm")
     if len(listed) > 1 and kinds:  # the lists name several kinds: the likeliest of them
@@ -70,7 +76,7 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
         level = 1 if listed and kinds and p < limits.veto else 2
     else:
         level = 2 if p >= limits.urgent else 1 if p >= limits.possible else 0
-    if idiom and guessed == "self_harm":  # 笑死我了: hyperbole, not a crisis
+    if hyperbole and guessed == "self_harm":  # 笑死我了: hyperbole, not a crisis
         return NO_RISK
     if not named and guessed == "missing_person" and rules.about_pet(text):
         level = min(level, 1)  # a dog that ran off: no alarm

@@ -56,3 +56,47 @@ def test_a_dispute_is_must_attend_by_its_category_alone():
 def test_a_question_about_ones_own_case_asks_for_progress():
     assert rules.asks_progress("我上次报的路灯修了没")
     assert not rules.asks_progress("路灯坏了")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("电梯困人了，在3号楼，里面有个老太太", "trapped"),
+        ("电梯停在两层中间，门打不开，我和孩子在里面", "trapped"),
+        ("楼下有个老人摔倒了躺在地上不动，叫他也没反应", "medical"),
+        ("路口一个骑电动车的被渣土车刮倒了，压到腿了", "medical"),
+        ("有个孩子坐在阳台栏杆上，家里没大人", "medical"),
+        ("有个人碰了那根掉下来的电线，倒在地上不动了", "electric"),
+        ("我家老头有老年痴呆，早上自己开门跑出去了", "missing_person"),
+        ("孩子被一个不认识的阿姨领走了", "missing_person"),
+        ("隔壁那栋楼整个往这边斜，墙裂开了，还有人在里面", "collapse"),
+        ("活着真没意思，药都准备好了", "self_harm"),
+        ("猫我已经托付给朋友了，以后不用再为我操心了", "self_harm"),
+    ],
+)
+def test_a_danger_told_by_the_situation_is_urgent_with_its_kind(text, kind):
+    assert rules.rule_risk(text) == ("urgent", kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我爷爷有点糊涂了，想给他办个防走失的定位卡",
+        "刚才厨房锅着了一下，盖上锅盖就灭了，没事了",
+        "煤气味已经没了，燃气公司的人来看过了",
+        "上次电梯困人那事物业到现在也没个说法",
+        "梦到家里着火了，吓醒了",
+        "我不想活在这种脏乱差的小区里了，垃圾天天没人收",
+        "有人从窗户上吊根电线下来给电动车充电",
+        "好久不见，想死你们了",
+        "我快被这个房贷压垮了",
+        "药都准备好了，明天带我妈去医院复查",
+    ],
+)
+def test_a_past_resolved_or_harmless_look_alike_raises_no_alarm(text):
+    assert rules.rule_risk(text)[0] != "urgent"
+
+
+def test_a_crisis_in_a_story_or_asked_about_for_others_keeps_the_crisis_line_without_alarm():
+    assert rules.rule_risk("万一真有人想自杀，有没有心理热线") == ("possible", "self_harm")
+    assert rules.rule_risk("新闻里说有人跳河被救了") == ("possible", "self_harm")

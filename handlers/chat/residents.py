@@ -8,6 +8,7 @@ from handlers.inbound import Inbound
 from handlers.ports import Handler, Ports
 from handlers.tickets import feedback, intake
 from handlers.tickets.lifecycle import record
+from handlers.tickets.places import PlaceMatch, find_place, grid_label, only_a_place
 from nlu.classifier import Prediction, classify
 from storage.models import Attachment, Resident
 from storage.uow import UnitOfWork
@@ -128,15 +129,6 @@ async def _take_up_errand(
     return await intake.submit(uow, resident, text, errand, ports.clock.now(), ports.policy)
 
 
-# What answers each kind of question (handlers/prompts.py); None: the message answers nothing.
-PROMPT_ANSWERS = {
-    "category": _pick_category,
-    "errand": _take_up_errand,
-    "join": follow_ups.answer_join,
-    "forget": forgetting.answer_forget,
-}
-
-
 async def _rate_by_code(
     uow: UnitOfWork, resident: Resident, code: str, rating: str, ports: Ports
 ) -> str:
@@ -157,14 +149,43 @@ async def _understand(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: 
     if own is not None:
         return own
     prediction = await classify(ports.classifier, msg.text)
+    typed = await find_place(uow, msg.text) if resident.grid_id is None else None
+    if typed and (not prediction.is_report or only_a_place(typed)):
+        return _ask_place(resident, typed, ports)  # `我住在东关路12号`: no report in it
     if not prediction.is_report:
         return await INTENT_ANSWERS[prediction.intent](uow, resident, msg, ports)
     joined = await follow_ups.follow_up(uow, resident, msg.text, prediction, ports)
     if joined is not None:  # about a ticket of theirs still open
         return joined
-    return await intake.submit(
+    reply = await intake.submit(
         uow, resident, msg.text, prediction, ports.clock.now(), ports.policy
     )
+    if typed is None or resident.prompt == "category":  # one question at a time
+        return reply
+    return reply + "\n" + _ask_place(resident, typed, ports)
+
+
+def _ask_place(resident: Resident, typed: PlaceMatch, ports: Ports) -> str:
+    """The place a resident typed is confirmed before it places them."""
+    prompts.ask(resident, "place", ports.clock.now(), arg=str(typed.grid_id))
+    return texts.CONFIRM_PLACE.format(grid=grid_label(typed.path))
+
+
+async def _confirm_place(
+    uow: UnitOfWork, resident: Resident, prompt: prompts.Prompt, msg: Inbound, ports: Ports
+) -> str | None:
+    """`1`: the resident is placed in the grid they typed, and what waited for it goes out;
+    `2`: they are asked for their location instead."""
+    answer = prompts.yes_or_no(msg.text)
+    if answer is None:
+        return None
+    prompts.close(resident)
+    grid = await uow.org.unit(int(prompt.arg))
+    if answer == 2 or grid is None or grid.level != "grid":
+        return texts.ASK_LOCATION
+    resident.grid_id, resident.located_at = grid.id, ports.clock.now()
+    contact = await _grid_contact(uow, grid.id, texts.LOCATED)
+    return "\n\n".join([contact, *await route_waiting(uow, resident, ports)])
 
 
 async def on_image(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
@@ -257,6 +278,15 @@ INTENT_ANSWERS = {
     "spam": _answer_spam,
     "vague": _answer_vague,
     "ask_service": _answer_service,
+}
+
+# What answers each kind of question (handlers/prompts.py); None: the message answers nothing.
+PROMPT_ANSWERS = {
+    "category": _pick_category,
+    "errand": _take_up_errand,
+    "join": follow_ups.answer_join,
+    "forget": forgetting.answer_forget,
+    "place": _confirm_place,
 }
 
 

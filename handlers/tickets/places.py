@@ -38,6 +38,7 @@ class PlaceMatch:
     grid_id: int
     path: str  # the grid's path, 青禾县/清泉街道/东关社区/东关一网格
     name: str  # the name found in the text
+    rest: str = ""  # the text without the names found (folded): is there more than a place?
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,10 @@ class Gazetteer:
             return None
         rank, name, grid = ranked[0]
         rivals = [other for key, _, other in ranked if key == rank and other.id != grid.id]
-        return None if rivals else PlaceMatch(grid.id, grid.path, name.alias)
+        rest = folded
+        for alias in sorted({n.alias for n in found}, key=len, reverse=True):
+            rest = rest.replace(alias, "")
+        return None if rivals else PlaceMatch(grid.id, grid.path, name.alias, rest)
 
     def _grid_of(self, unit: OrgUnit) -> OrgUnit | None:
         if unit.level == "grid":
@@ -163,3 +167,22 @@ def _grids_under(units: list[OrgUnit]) -> dict[str, list[OrgUnit]]:
             out.setdefault(above.path, []).append(grid)
             above = by_id.get(above.parent_id)
     return out
+
+
+# What may stand around a place in a message that says only where the resident is:
+# `我住在…12号`, `我家在…3栋2单元`, `地址是…`.
+ADDRESS_WORDS = re.compile(
+    r"我家住在|我家住|我家在|我住在|我住|住在|我在|就在|地址是|地址|位置是|位置|在|是|的|这边|那边"
+    r"|[0-9零一二三四五六七八九十百]+(?:号楼|号院|号|栋|幢|单元|室|楼|层|户|组|排|弄|巷)"
+    r"|[0-9]+|附近|旁边|对面|这里|那里|[\W_]+"
+)
+
+
+def only_a_place(found: PlaceMatch) -> bool:
+    """The message says where the resident is and nothing else (no report in it)."""
+    return len(ADDRESS_WORDS.sub("", found.rest)) <= 1
+
+
+def grid_label(path: str) -> str:
+    """How a resident names a grid: its community or village and the grid, 东关社区东关一网格."""
+    return "".join(path.split("/")[-2:])

@@ -14,6 +14,8 @@ from tests.stack import POINTS, RESIDENT, running_stack
 
 FLOOD = [f"小区{n}号楼门口的垃圾堆了好几天没人清理" for n in range(60)]
 FIRE = "楼下着火了，浓烟很大"
+COLLAPSED = "三单元楼道里有个老人晕倒了，叫不醒"
+DROWNING = "河边有个小孩掉水里了，快来人"
 VILLAGE, TOWNSHIP, WORKER = "zhouhaitao", "chenzhiqiang", "liminghua"
 
 
@@ -60,14 +62,14 @@ async def test_an_emergency_over_the_limit_opens_a_ticket_and_alerts_once_a_minu
     before = len(await limited.tickets())
 
     first = await limited.say(FIRE)
-    second = await limited.say(FIRE + "，有人被困在三楼")
-    assert "119" in first and "119" in second  # the fire line: what to do now
+    second = await limited.say(COLLAPSED)  # another emergency: a fire's follow-up would join it
+    assert "119" in first and "120" in second  # what to do now, for each
     assert len(await limited.tickets()) == before + 2  # never dropped
     await limited.drain()
     assert len(_alerts(limited, VILLAGE)) == len(_alerts(limited, TOWNSHIP)) == 1
 
     clock.advance(minutes=1)
-    await limited.say("隔壁楼也着火了，浓烟很大")
+    await limited.say(DROWNING)
     await limited.drain()
     assert len(_alerts(limited, VILLAGE)) == 2
 

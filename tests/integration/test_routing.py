@@ -23,7 +23,9 @@ async def report(seeded_url, sessionmaker, clock):
         }
     locator = GridsByName({POINTS[name]: grid_id for name, grid_id in grids.items()})
 
-    async def submit(grid: str, category: str, sender: str = "o_resident") -> Staff | None:
+    async def submit(grid: str, category: str, sender: str = "") -> Staff | None:
+        # A resident of each grid: one resident's second report of a kind would join the first.
+        sender = sender or f"o_resident_{grid}"
         ports = Ports(FixedClassifier(category), clock, locator)
         lon, lat = POINTS[grid]
         async with sessionmaker() as session:

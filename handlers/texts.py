@@ -186,6 +186,9 @@ LINKED_PROGRESS = {
     "transfer": "已转交其他工作人员处理",
     "assign": "已安排工作人员处理",
     "escalate": "已上报上级协调处理",
+    "return": "已改由其他工作人员处理",
+    "close": "已结束",
+    "reopen": "已重新打开办理",
 }
 LINKED_STATE = "当前状态：{state}"
 # To staff who see a ticket without handling it
@@ -370,6 +373,14 @@ ESCALATION_DISSATISFIED = (
 )
 ASSIGNEE_REMINDER = "【提醒】工单 {code} {what}已超时，已上报到{level}，请尽快处理。"
 URGE_NOTICE = "【督办】{name} 督办工单 {code}：{note}\n请尽快处理并回复进展。"
+ESCALATION_REOPENED = (
+    "【居民申请重新打开】工单 {code}（{category}）已结束，反映人说问题没有解决，"
+    "已重新打开并上报到{level}。\n"
+    "原因：{reason}\n处理人：{name}\n地点：{place}\n内容：{text}\n可回复“督办 {code} 说明”催办。"
+)
+REOPENED_BY_RESIDENT = (
+    "【重新办理】反映人申请重新打开工单 {code}（{reason}），已上报到{level}，请重新处理。"
+)
 REOPENED_NOTICE = (
     "【重新办理】反映人对工单 {code} 的处理结果不满意，工单已重新打开并上报到{level}，请重新处理。"
 )
@@ -388,6 +399,27 @@ RATING_BY_FIRST_REPORTER = (
 )
 RATING_NOT_DUE = "工单 {code} 现在的状态是“{state}”，办结后再请您评价。"
 RESIDENT_REOPENED = "抱歉让您不满意。工单 {code} 已重新打开，并上报到{level}督促处理。"
+RESIDENT_REROUTED = "您反映的问题（工单 {code}）已改由{handler}处理，请您放心。"
+RESIDENT_AUTO_CLOSED = (
+    "您反映的问题（工单 {code}）办结后没有收到您的评价，已按“满意”结束。"
+    "如果问题还没有解决，{within}内回复“重新打开 {code} 原因”，我们会重新办理。"
+)
+RESIDENT_REOPENED_ON_REQUEST = (
+    "工单 {code} 已重新打开，并上报到{level}督促处理。进展会及时告诉您。"
+)
+REOPEN_TOO_LATE = (
+    "工单 {code} 已结束超过{within}，不能再重新打开。"
+    "如果问题还在，请直接把现在的情况发给我们，我们会作为新问题尽快办理。"
+)
+REOPEN_STILL_OPEN = (
+    "工单 {code} 还在办理中（{state}），不需要重新打开。有新情况可以发送“补充 {code} 内容”。"
+)
+REOPEN_WITHDRAWN = (
+    "工单 {code} 已由您撤回。如果问题还在，请直接把情况发给我们，我们会作为新问题办理。"
+)
+REOPEN_HOW = "请写上要重新打开的工单号和原因，比如“重新打开 {code} 问题又出现了”。"
+REOPEN_NOTHING = "您最近没有已结束的工单可以重新打开。有新的问题请直接告诉我们。"
+REOPEN_NOTE = "居民申请重新打开"
 RESIDENT_DUPLICATE = (
     "谢谢您！这个问题已有邻居反映过，正在处理中（工单 {code}，{state}）。"
     "我们已把您的情况一并转告处理人，进展也会告诉您。"

@@ -39,6 +39,13 @@ LAST_VISIT_BY = (
 )
 
 
+# Late now: the fact the deadline watch keeps through escalation, or a deadline it has not
+# acted on yet (an open ticket's deadline is never a rating's wait).
+LATE_NOW = Ticket.state.in_(OPEN_STATES) & (
+    Ticket.overdue_since.is_not(None) | (Ticket.deadline_at <= bindparam("now"))
+)
+
+
 def _within(column):
     return (column >= bindparam("start")) & (column < bindparam("end"))
 
@@ -52,7 +59,7 @@ def _ticket_counts() -> dict[str, Select]:
         "new": _within(Ticket.created_at),
         "accepted": _within(Ticket.accepted_at),
         "resolved": _within(Ticket.resolved_at),
-        "overdue": Ticket.state.in_(OPEN_STATES) & (Ticket.deadline_at <= bindparam("now")),
+        "overdue": LATE_NOW,
         "escalated": Ticket.id.in_(escalated),
     }
     return {
@@ -82,12 +89,8 @@ VISITS_DONE = select(func.count(Visit.id)).where(
 )
 WORST_OVERDUE = (
     ticket_query()
-    .where(
-        Ticket.grid_id.in_(bindparam("grids", expanding=True)),
-        Ticket.state.in_(OPEN_STATES),
-        Ticket.deadline_at <= bindparam("now"),
-    )
-    .order_by(Ticket.deadline_at)
+    .where(Ticket.grid_id.in_(bindparam("grids", expanding=True)), LATE_NOW)
+    .order_by(func.coalesce(Ticket.overdue_since, Ticket.deadline_at))
 )
 
 # The assessment asks these for every worker.

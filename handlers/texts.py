@@ -237,6 +237,7 @@ STAFF_HELP = (
     "采集 工单号 确认 户号 —— 确认信息采集，更新民情档案\n"
     "开始巡查 / 巡查结束 情况 / 巡查记录 —— 一日双巡\n"
     "走访 户号 情况 —— 记录走访（可随后发照片或位置）\n"
+    "走访记录 [户号] —— 查看最近的走访\n"
     "帮助 —— 查看本说明"
 )
 SUPERVISOR_HELP = (
@@ -487,6 +488,11 @@ VISIT_OVERDUE = "已逾期"
 VISIT_KEY_PERSON = "重点关注"
 VISIT_CHANGED = "人员变动"
 VISIT_DUE_ON = "{date} 前"
+VISIT_DUE_TODAY = "今天到期"
+VISIT_HISTORY_MINE = "您最近的走访记录（{count} 次）："
+VISIT_HISTORY_OF = "户 {code} 最近的走访记录（{count} 次）："
+VISIT_HISTORY_LINE = "· {at} {code} {name}：{note}"
+VISIT_HISTORY_EMPTY = "还没有走访记录。走访后请发送“走访 户号 情况”记录。"
 VISIT_PLAN_EMPTY = "{name}您好，本周没有到期的走访。"
 VISIT_RECORDED = "已记录对户 {code} 的走访。下次走访：{next}。可接着发送照片或位置。"
 VISIT_NEEDS_NOTE = "请写上走访情况，例如“走访 H0001 老人身体尚好，已送米面”。"
@@ -522,6 +528,17 @@ EXAMPLE_CODE = "GB-7K3PQ"  # stands in for a ticket number in examples
 NEED_CODE = "请在指令后写上工单号，例如“{verb} " + EXAMPLE_CODE + "”。"
 NEED_NOTE = "请写上处理情况，例如“办结 {code} 已清理完毕”。"
 REFUSED = "工单 {code} 当前状态为“{state}”，不能{action}。"
+# After a refusal to staff: what to do next, by the ticket's state ("accepted" by must-attend).
+NEXT_STEPS = {
+    "new": "工单还在等待分派，负责人可回复“指派 {code} 账号”。",
+    "assigned": "请先回复“接单 {code}”。",
+    "accepted": "处理完成后请回复“办结 {code} 处理结果”。",
+    "accepted_attend": "请先到现场并回复“到场 {code}”。",
+    "on_site": "处理完成后请回复“办结 {code} 处理结果”。",
+    "resolved": "工单已办结，正在等待居民评价，无需再操作。",
+    "closed": "工单已结束，无需再操作。",
+    "withdrawn": "居民已撤回这个工单，无需再办理。",
+}
 NEED_ON_SITE = "工单 {code} 属于“六必到”情形，请先到现场并回复“到场 {code}”，再办结。"
 ACTION_NAMES = {
     "accept": "接单",

@@ -43,6 +43,7 @@ COMMANDS = {
     "patrol_end": patrols.finish,
     "patrol_history": patrols.history,
     "visit": visits.record_visit,
+    "visit_history": visits.visit_history,
     "notice": notices.send_notice,
 }
 

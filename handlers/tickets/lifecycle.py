@@ -118,12 +118,21 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     return late_since(ticket, now) is not None
 
 
+RESIDENT_ACTIONS = frozenset({"withdraw", "update", "reopen", "close"})
+
+
 def refusal(ticket: Ticket, action: str) -> str:
-    return texts.REFUSED.format(
+    """Why the state forbids `action`; to staff, with what to do next."""
+    refused = texts.REFUSED.format(
         code=ticket.code,
         state=texts.STATE_NAMES.get(ticket.state, ticket.state),
         action=texts.ACTION_NAMES.get(action, action),
     )
+    if action in RESIDENT_ACTIONS:
+        return refused
+    step = f"{ticket.state}_attend" if ticket.must_attend else ticket.state
+    hint = texts.NEXT_STEPS.get(step) or texts.NEXT_STEPS.get(ticket.state, "")
+    return refused + hint.format(code=ticket.code)
 
 
 def record(

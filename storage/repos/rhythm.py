@@ -111,6 +111,13 @@ TAGGED_HOUSEHOLDS = select(func.count(Household.id)).where(
     (Household.tags != "") | Household.sensitive_tags.is_not(None),
 )
 
+VISITS_LISTED = (
+    select(Visit, Staff.name, Household.code)
+    .join(Staff, Staff.id == Visit.staff_id)
+    .join(Household, Household.id == Visit.household_id)
+    .order_by(Visit.at.desc(), Visit.id.desc())
+)
+
 
 class Rhythm(Repository):
     # Patrols (一日双巡)
@@ -153,6 +160,16 @@ class Rhythm(Repository):
 
     async def household_by_code(self, code: str) -> Household | None:
         return await self.session.scalar(HOUSEHOLD_BY_CODE, {"code": code})
+
+    async def visits_of_household(self, household_id: int, limit: int) -> list[tuple]:
+        """(visit, staff name, household code), the latest first."""
+        query = VISITS_LISTED.where(Visit.household_id == household_id).limit(limit)
+        return [tuple(row) for row in await self.session.execute(query)]
+
+    async def visits_of_staff(self, staff_id: int, limit: int) -> list[tuple]:
+        """(visit, staff name, household code), the latest first."""
+        query = VISITS_LISTED.where(Visit.staff_id == staff_id).limit(limit)
+        return [tuple(row) for row in await self.session.execute(query)]
 
     async def last_visit_by(self, staff_id: int) -> Visit | None:
         return await self.session.scalar(LAST_VISIT_BY, {"staff_id": staff_id})

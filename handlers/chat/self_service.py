@@ -105,9 +105,11 @@ async def _supplement(
 async def reopen(uow: UnitOfWork, resident: Resident, code: str, reason: str, ports: Ports) -> str:
     """A closed ticket of theirs opens again one level up, within `reopen_within` of its
     close; a resolved one, as if rated 不满意; later, they are asked to report it again."""
-    ticket = await _own_open(uow, resident, code)
-    if isinstance(ticket, str):
-        return ticket
+    ticket = await uow.tickets.by_code(code)
+    if ticket is None or not await uow.tickets.is_reporter(ticket, resident.id):
+        return texts.RATING_CODE_UNKNOWN.format(code=code)
+    if ticket.resident_id != resident.id:
+        return texts.REOPEN_BY_FIRST_REPORTER.format(code=code)
     now, policy = ports.clock.now(), ports.policy
     within = lateness(policy.reopen_within)
     if ticket.state in OPEN:

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.desk import GARBAGE, NEIGHBOUR, assignee_of, new_messages, report, ticket_of
+from tests.desk import (
+    GARBAGE,
+    GARBAGE_AGAIN,
+    NEIGHBOUR,
+    assignee_of,
+    new_messages,
+    report,
+    ticket_of,
+)
 from tests.stack import RESIDENT
 
 WORKER, VILLAGE = "liminghua", "zhouhaitao"
@@ -85,13 +93,19 @@ async def test_after_the_window_reopening_is_refused_politely_with_what_to_do(st
 
 
 async def test_only_the_first_reporter_reopens_a_ticket(stack, clock):
-    code = await closed_by_itself(stack, clock)
+    code = await report(stack, "东关一网格", GARBAGE)
     await stack.locate("东关一网格", NEIGHBOUR)
+    assert code in await stack.say(GARBAGE_AGAIN, NEIGHBOUR)  # linked as the same problem
+    await stack.staff_says(WORKER, f"接单 {code}")
+    await stack.staff_says(WORKER, f"办结 {code} 已清运")
+    clock.advance(seconds=RATING_WAIT.total_seconds())
+    assert await stack.check_deadlines() == 1
 
     reply = await stack.say(f"重新打开 {code} 又堆满了", NEIGHBOUR)
 
-    assert "没有找到" in reply
+    assert "最先反映" in reply and "请直接把现在的情况发给我们" in reply
     assert (await ticket_of(stack, code)).state == "closed"
+    assert "没有找到" in await stack.say("重新打开 GB-ZZZZZ 又堆满了", NEIGHBOUR)
 
 
 async def test_reopen_without_a_code_asks_for_the_reason_of_the_latest_closed(stack, clock):

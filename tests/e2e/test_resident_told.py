@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.cli import staff
+from handlers.policy import Policy
 from tests.desk import (
     GARBAGE,
     GARBAGE_AGAIN,
@@ -49,6 +51,16 @@ async def test_resident_hears_when_a_supervisor_assigns_it_to_someone_else(stack
 
     [told] = await new_messages(stack, RESIDENT, before)
     assert code in told and "转交" in told and "赵小燕" in told
+
+
+async def test_resident_hears_when_the_assignee_goes_off_duty_and_it_moves_on(stack):
+    code = await report(stack, "东关一网格", GARBAGE)
+    before = len(await new_messages(stack, RESIDENT, 0))
+    async with stack.services.sessionmaker() as session:
+        await staff.off_duty(session, WORKER, Policy())
+
+    [told] = await new_messages(stack, RESIDENT, before)
+    assert code in told and "改由" in told and "周海涛" in told
 
 
 async def test_automatic_close_tells_the_resident_how_to_reopen(stack, clock):

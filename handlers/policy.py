@@ -140,6 +140,7 @@ class Policy:
     urgent_sla: Sla = URGENT_SLA
     category_sla: Mapping[str, Sla] = field(default_factory=dict)
     rating_wait: timedelta = timedelta(days=3)  # then closed as satisfied by default
+    reopen_within: timedelta = timedelta(days=7)  # a closed ticket its resident may reopen
     photo_window: timedelta = timedelta(minutes=10)  # photos after 办结 attach to it
     duplicate_radius_m: float = 200.0  # same category this near and this recent is linked
     duplicate_window: timedelta = timedelta(hours=48)
@@ -170,7 +171,8 @@ class Policy:
             for c in CATEGORY_IDS
             if isinstance(table.get(c), Mapping)
         }
-        unknown = set(table) - {"accept", "on_site", "resolve", "urgent", *CATEGORY_IDS}
+        known = {"accept", "on_site", "resolve", "urgent", "reopen_within", *CATEGORY_IDS}
+        unknown = set(table) - known
         if unknown:
             raise SettingsError("GRIDBOT_CONFIG", f"[sla] has unknown keys: {sorted(unknown)}")
         urgent = URGENT_SLA.overridden(table.get("urgent", {}), "[sla.urgent]")
@@ -189,6 +191,7 @@ class Policy:
             sla=base,
             urgent_sla=urgent,
             category_sla=categories,
+            reopen_within=parse_duration(table.get("reopen_within", "7d"), "[sla] reopen_within"),
             retention_days=days,
             limits=Limits.from_table(settings.section("limits")),
             notices=Notices.from_settings(settings),

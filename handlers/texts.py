@@ -186,6 +186,9 @@ LINKED_PROGRESS = {
     "transfer": "已转交其他工作人员处理",
     "assign": "已安排工作人员处理",
     "escalate": "已上报上级协调处理",
+    "return": "已改由其他工作人员处理",
+    "close": "已结束",
+    "reopen": "已重新打开办理",
 }
 LINKED_STATE = "当前状态：{state}"
 # To staff who see a ticket without handling it
@@ -234,6 +237,7 @@ STAFF_HELP = (
     "采集 工单号 确认 户号 —— 确认信息采集，更新民情档案\n"
     "开始巡查 / 巡查结束 情况 / 巡查记录 —— 一日双巡\n"
     "走访 户号 情况 —— 记录走访（可随后发照片或位置）\n"
+    "走访记录 [户号] —— 查看最近的走访\n"
     "帮助 —— 查看本说明"
 )
 SUPERVISOR_HELP = (
@@ -370,6 +374,14 @@ ESCALATION_DISSATISFIED = (
 )
 ASSIGNEE_REMINDER = "【提醒】工单 {code} {what}已超时，已上报到{level}，请尽快处理。"
 URGE_NOTICE = "【督办】{name} 督办工单 {code}：{note}\n请尽快处理并回复进展。"
+ESCALATION_REOPENED = (
+    "【居民申请重新打开】工单 {code}（{category}）已结束，反映人说问题没有解决，"
+    "已重新打开并上报到{level}。\n"
+    "原因：{reason}\n处理人：{name}\n地点：{place}\n内容：{text}\n可回复“督办 {code} 说明”催办。"
+)
+REOPENED_BY_RESIDENT = (
+    "【重新办理】反映人申请重新打开工单 {code}（{reason}），已上报到{level}，请重新处理。"
+)
 REOPENED_NOTICE = (
     "【重新办理】反映人对工单 {code} 的处理结果不满意，工单已重新打开并上报到{level}，请重新处理。"
 )
@@ -388,6 +400,31 @@ RATING_BY_FIRST_REPORTER = (
 )
 RATING_NOT_DUE = "工单 {code} 现在的状态是“{state}”，办结后再请您评价。"
 RESIDENT_REOPENED = "抱歉让您不满意。工单 {code} 已重新打开，并上报到{level}督促处理。"
+RESIDENT_REROUTED = "您反映的问题（工单 {code}）已改由{handler}处理，请您放心。"
+RESIDENT_AUTO_CLOSED = (
+    "您反映的问题（工单 {code}）办结后没有收到您的评价，已按“满意”结束。"
+    "如果问题还没有解决，{within}内回复“重新打开 {code} 原因”，我们会重新办理。"
+)
+RESIDENT_REOPENED_ON_REQUEST = (
+    "工单 {code} 已重新打开，并上报到{level}督促处理。进展会及时告诉您。"
+)
+REOPEN_TOO_LATE = (
+    "工单 {code} 已结束超过{within}，不能再重新打开。"
+    "如果问题还在，请直接把现在的情况发给我们，我们会作为新问题尽快办理。"
+)
+REOPEN_STILL_OPEN = (
+    "工单 {code} 还在办理中（{state}），不需要重新打开。有新情况可以发送“补充 {code} 内容”。"
+)
+REOPEN_WITHDRAWN = (
+    "工单 {code} 已由您撤回。如果问题还在，请直接把情况发给我们，我们会作为新问题办理。"
+)
+REOPEN_HOW = "请写上要重新打开的工单号和原因，比如“重新打开 {code} 问题又出现了”。"
+REOPEN_NOTHING = "您最近没有已结束的工单可以重新打开。有新的问题请直接告诉我们。"
+REOPEN_NOTE = "居民申请重新打开"
+REOPEN_BY_FIRST_REPORTER = (
+    "工单 {code} 由最先反映这个问题的居民申请重新打开。"
+    "如果问题在您这里还没解决，请直接把现在的情况发给我们，我们会尽快办理。"
+)
 RESIDENT_DUPLICATE = (
     "谢谢您！这个问题已有邻居反映过，正在处理中（工单 {code}，{state}）。"
     "我们已把您的情况一并转告处理人，进展也会告诉您。"
@@ -455,6 +492,11 @@ VISIT_OVERDUE = "已逾期"
 VISIT_KEY_PERSON = "重点关注"
 VISIT_CHANGED = "人员变动"
 VISIT_DUE_ON = "{date} 前"
+VISIT_DUE_TODAY = "今天到期"
+VISIT_HISTORY_MINE = "您最近的走访记录（{count} 次）："
+VISIT_HISTORY_OF = "户 {code} 最近的走访记录（{count} 次）："
+VISIT_HISTORY_LINE = "· {at} {code} {name}：{note}"
+VISIT_HISTORY_EMPTY = "还没有走访记录。走访后请发送“走访 户号 情况”记录。"
 VISIT_PLAN_EMPTY = "{name}您好，本周没有到期的走访。"
 VISIT_RECORDED = "已记录对户 {code} 的走访。下次走访：{next}。可接着发送照片或位置。"
 VISIT_NEEDS_NOTE = "请写上走访情况，例如“走访 H0001 老人身体尚好，已送米面”。"
@@ -490,6 +532,17 @@ EXAMPLE_CODE = "GB-7K3PQ"  # stands in for a ticket number in examples
 NEED_CODE = "请在指令后写上工单号，例如“{verb} " + EXAMPLE_CODE + "”。"
 NEED_NOTE = "请写上处理情况，例如“办结 {code} 已清理完毕”。"
 REFUSED = "工单 {code} 当前状态为“{state}”，不能{action}。"
+# After a refusal to staff: what to do next, by the ticket's state ("accepted" by must-attend).
+NEXT_STEPS = {
+    "new": "工单还在等待分派，负责人可回复“指派 {code} 账号”。",
+    "assigned": "请先回复“接单 {code}”。",
+    "accepted": "处理完成后请回复“办结 {code} 处理结果”。",
+    "accepted_attend": "请先到现场并回复“到场 {code}”。",
+    "on_site": "处理完成后请回复“办结 {code} 处理结果”。",
+    "resolved": "工单已办结，正在等待居民评价，无需再操作。",
+    "closed": "工单已结束，无需再操作。",
+    "withdrawn": "居民已撤回这个工单，无需再办理。",
+}
 NEED_ON_SITE = "工单 {code} 属于“六必到”情形，请先到现场并回复“到场 {code}”，再办结。"
 ACTION_NAMES = {
     "accept": "接单",

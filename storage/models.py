@@ -184,6 +184,12 @@ class Ticket(Base):
     on_site_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rating: Mapped[str | None] = mapped_column(String(24))
+    # Late now: since when, at which step (a deadline kind) and level; kept through escalation
+    # until the step is done. `late_kinds`: every step it was ever late for (NULL: from before).
+    overdue_since: Mapped[datetime | None]
+    overdue_kind: Mapped[str | None] = mapped_column(String(16))
+    overdue_level: Mapped[int | None] = mapped_column(Integer)
+    late_kinds: Mapped[list | None] = mapped_column(JSON(none_as_null=True), default=list)
     anonymised: Mapped[bool] = mapped_column(Boolean, default=False)  # retention has run
     version: Mapped[int] = mapped_column(Integer, default=1)  # concurrent changes fail, not merge
 

@@ -132,9 +132,10 @@ async def give_back(uow: UnitOfWork, staff: Staff, command: Command, ports: Port
     ticket = await ticket_for(uow, staff, command, "退回", assignee_only=True)
     reason = require_text(command, texts.NEED_REASON, "退回")
     now = ports.clock.now()
-    uow.add(
-        transition(ticket, "return", actor=actor(staff), now=now, policy=ports.policy, note=reason)
+    event = transition(
+        ticket, "return", actor=actor(staff), now=now, policy=ports.policy, note=reason
     )
+    uow.add(event)
     ticket.assignee_id, ticket.accepted_at = None, None
     target = await route(uow, ticket, now, ports.policy, exclude=staff)
     if target is None:
@@ -150,6 +151,8 @@ async def give_back(uow: UnitOfWork, staff: Staff, command: Command, ports: Port
             name=staff.name,
         )
         return texts.STAFF_ESCALATED.format(code=ticket.code, level=level)
+    told = texts.RESIDENT_REROUTED.format(code=ticket.code, handler=title(target))
+    await tell_reporters(uow, ticket, event, told, now)
     return texts.STAFF_RETURNED.format(code=ticket.code, name=target.name)
 
 

@@ -139,6 +139,8 @@ async def _rate_by_code(
         return texts.RATING_CODE_UNKNOWN.format(code=code)
     if ticket.resident_id != resident.id:
         return texts.RATING_BY_FIRST_REPORTER.format(code=code)
+    if ticket.state == "closed" and rating == "dissatisfied":  # a complaint once it closed
+        return await self_service.reopen(uow, resident, code, "", ports)
     if ticket.state != "resolved":
         return texts.RATING_NOT_DUE.format(code=code, state=texts.STATE_NAMES[ticket.state])
     return await feedback.rate(uow, ticket, rating, ports.clock.now(), ports.policy)

@@ -1,6 +1,7 @@
 """What residents do for themselves in chat: `撤回 CODE [原因]`, `补充 CODE 内容`,
-`删除我的信息` (confirmed by number, prompt kind "forget") and `隐私`. Read before the
-classifier; a ticket that is not the resident's own is answered as an unknown code."""
+`重新打开 CODE 原因` (a closed ticket, within `[sla] reopen_within`), `删除我的信息`
+(confirmed by number, prompt kind "forget") and `隐私`. Read before the classifier; a ticket
+that is not the resident's own is answered as an unknown code."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from handlers import prompts, texts
 from handlers.errors import TransitionRefused
 from handlers.inbound import Inbound
 from handlers.ports import Ports
+from handlers.tickets.feedback import rate, reopen_on_request
 from handlers.tickets.lifecycle import OPEN, refusal
 from handlers.tickets.routing import CODE_PREFIX, clip
 from handlers.tickets.updates import add_update, withdraw
+from handlers.tickets.views import lateness
 from nlu.categories import category_name
 from storage.models import Resident, Ticket
 from storage.uow import UnitOfWork
 
 CODED = re.compile(
-    r"^(撤回|补充)\s*(?:工单\s*)?(?:(?:GB-?)?([0-9A-Z]{5})(?![0-9A-Z]))?[\s:：,，]*(.*)$",
+    r"^(撤回|补充|重新打开)\s*(?:工单\s*)?(?:(?:GB-?)?([0-9A-Z]{5})(?![0-9A-Z]))?[\s:：,，]*(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 FORGET = re.compile(
@@ -47,7 +50,7 @@ async def command(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Port
         return None
     verb, code, rest = match.group(1), match.group(2), _as_typed(msg.text, match.start(3))
     if code is None:
-        return await _list_open(uow, resident) if verb == "撤回" else None  # 补充… is a report
+        return await NO_CODE[verb](uow, resident, rest, ports) if verb in NO_CODE else None
     return await VERBS[verb](uow, resident, CODE_PREFIX + code.upper(), rest, ports)
 
 
@@ -99,7 +102,44 @@ async def _supplement(
     return texts.JOINED.format(code=ticket.code)
 
 
-VERBS: dict[str, Answer] = {"撤回": _withdraw, "补充": _supplement}
+async def reopen(uow: UnitOfWork, resident: Resident, code: str, reason: str, ports: Ports) -> str:
+    """A closed ticket of theirs opens again one level up, within `reopen_within` of its
+    close; a resolved one, as if rated 不满意; later, they are asked to report it again."""
+    ticket = await uow.tickets.by_code(code)
+    if ticket is None or not await uow.tickets.is_reporter(ticket, resident.id):
+        return texts.RATING_CODE_UNKNOWN.format(code=code)
+    if ticket.resident_id != resident.id:
+        return texts.REOPEN_BY_FIRST_REPORTER.format(code=code)
+    now, policy = ports.clock.now(), ports.policy
+    within = lateness(policy.reopen_within)
+    if ticket.state in OPEN:
+        state = texts.STATE_NAMES[ticket.state]
+        return texts.REOPEN_STILL_OPEN.format(code=ticket.code, state=state)
+    if ticket.state == "withdrawn":
+        return texts.REOPEN_WITHDRAWN.format(code=ticket.code)
+    if ticket.state == "resolved":
+        return await rate(uow, ticket, "dissatisfied", now, policy)
+    if ticket.closed_at is None or now - ticket.closed_at > policy.reopen_within:
+        return texts.REOPEN_TOO_LATE.format(code=ticket.code, within=within)
+    return await reopen_on_request(uow, ticket, reason, now, policy)
+
+
+async def _reopen_latest(uow: UnitOfWork, resident: Resident, reason: str, ports: Ports) -> str:
+    """`重新打开` without a code: the resident's ticket closed last, if there is one."""
+    ticket = await uow.tickets.latest_closed_of_resident(resident.id)
+    if ticket is None:
+        return texts.REOPEN_NOTHING
+    if reason:
+        return await reopen(uow, resident, ticket.code, reason, ports)
+    return texts.REOPEN_HOW.format(code=ticket.code)
+
+
+async def _list_to_withdraw(uow: UnitOfWork, resident: Resident, _: str, __: Ports) -> str:
+    return await _list_open(uow, resident)
+
+
+VERBS: dict[str, Answer] = {"撤回": _withdraw, "补充": _supplement, "重新打开": reopen}
+NO_CODE = {"撤回": _list_to_withdraw, "重新打开": _reopen_latest}  # 补充… alone is a report
 
 
 def listing(tickets: list[Ticket]) -> list[str]:

@@ -17,7 +17,7 @@ from handlers.rhythm import patrols, visits
 from handlers.scope import overseers
 from handlers.tickets.escalation import escalate
 from handlers.tickets.lifecycle import record, transition
-from handlers.tickets.notify import tell_staff
+from handlers.tickets.notify import tell_reporters, tell_staff
 from handlers.tickets.routing import route
 from nlu.categories import category_name
 from storage.models import Attachment, Staff, Ticket, TicketEvent
@@ -43,6 +43,7 @@ COMMANDS = {
     "patrol_end": patrols.finish,
     "patrol_history": patrols.history,
     "visit": visits.record_visit,
+    "visit_history": visits.visit_history,
     "notice": notices.send_notice,
 }
 
@@ -180,3 +181,5 @@ async def _route_again(
         old=person.name, code=ticket.code, new=target.name, category=category_name(ticket.category)
     )
     await tell_staff(uow, event, await overseers(uow, ticket), moved, now, ticket.grid_id)
+    told = texts.RESIDENT_REROUTED.format(code=ticket.code, handler=desk.title(target))
+    await tell_reporters(uow, ticket, event, told, now)

@@ -9,7 +9,7 @@ from handlers.chat.desk import actor, hand_over
 from handlers.chat.verbs import Command
 from handlers.ports import Ports
 from handlers.scope import DESK, require_supervisor, require_text, successor, ticket_for, ticket_to
-from handlers.tickets.lifecycle import is_overdue, transition
+from handlers.tickets.lifecycle import is_overdue, late_since, late_step, transition
 from handlers.tickets.notify import tell_staff
 from handlers.tickets.views import lateness
 from nlu.categories import category_name
@@ -47,8 +47,8 @@ async def overdue(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports)
         texts.OVERDUE_LINE.format(
             code=t.code,
             category=category_name(t.category),
-            what=texts.DEADLINE_NAMES[t.deadline_kind],
-            late=lateness(now - t.deadline_at),
+            what=texts.DEADLINE_NAMES[late_step(t)],
+            late=lateness(now - late_since(t, now)),
             name=t.assignee.name if t.assignee else texts.NOBODY_YET,
         )
         for t in late[:20]

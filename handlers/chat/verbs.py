@@ -36,6 +36,7 @@ VERBS = {
     "巡查结束": "patrol_end",
     "结束巡查": "patrol_end",
     "巡查记录": "patrol_history",
+    "走访记录": "visit_history",
     "走访": "visit",
     "通知": "notice",
     "帮助": "help",
@@ -54,9 +55,12 @@ NO_CODE = frozenset(
         "patrol_history",
     }
 )
-RAW_CODE = frozenset({"household", "visit"})  # household codes are taken as typed
+RAW_CODE = frozenset({"household", "visit", "visit_history"})  # household codes are taken as typed
 AS_WRITTEN = frozenset({"notice"})  # the rest keeps its line breaks and spacing
 CODE_WORD = re.compile(r"^(?:GB-?)?([0-9A-Z]{4,8})$")
+# What may follow a command word (but a notice's): nothing, a space, a code typed against it,
+# or a colon or comma; `户口本丢了怎么补办` is a question, not `户` with "口本丢了怎么补办".
+AFTER_WORD = re.compile(r"$|[\s0-9a-z:：,，]")
 
 
 def normalize(text: str) -> str:
@@ -67,9 +71,15 @@ def normalize(text: str) -> str:
 def parse(original: str) -> Command | None:
     """The verb and code are read leniently; the rest (a note, a reason) is kept as typed."""
     text = normalize(original)
+    lowered = text.lower()
     for word, verb in sorted(VERBS.items(), key=lambda item: -len(item[0])):
-        if text.lower().startswith(word):
-            return _with_arguments(verb, text[len(word) :].strip(), original)
+        if lowered.startswith(word) and (
+            verb in AS_WRITTEN or AFTER_WORD.match(lowered, len(word))
+        ):
+            arguments = text[len(word) :].strip()
+            if verb not in AS_WRITTEN:
+                arguments = arguments.lstrip(":：,，").strip()
+            return _with_arguments(verb, arguments, original)
     return None
 
 

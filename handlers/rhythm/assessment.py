@@ -105,22 +105,24 @@ def nothing_recorded(scores: list[Score]) -> bool:
     return not any(s.tickets or s.patrol_rate or s.visit_rate for s in scores)
 
 
+STEPS = {"accept": ("accept",), "resolve": ("on_site", "resolve")}  # the deadlines of each
+
+
 def _on_time(tickets: list[Ticket], policy: Policy, kind: str) -> float | None:
-    if kind == "accept":
-        done = [t for t in tickets if t.accepted_at]
-        ok = [
-            t
-            for t in done
-            if t.accepted_at - t.created_at <= policy.sla_for(t.category, t.urgent).accept
-        ]
-    else:
-        done = [t for t in tickets if t.resolved_at and t.accepted_at]
-        ok = [
-            t
-            for t in done
-            if t.resolved_at - t.accepted_at <= policy.sla_for(t.category, t.urgent).resolve
-        ]
+    """Of the tickets past this step, the share never late for it: the fact the deadline
+    watch keeps on the ticket (timed from the stamps for tickets from before it kept one)."""
+    done = [t for t in tickets if t.accepted_at and (kind == "accept" or t.resolved_at)]
+    ok = [t for t in done if not _ever_late(t, policy, kind)]
     return len(ok) / len(done) if done else None
+
+
+def _ever_late(ticket: Ticket, policy: Policy, kind: str) -> bool:
+    if ticket.late_kinds is not None:
+        return any(step in ticket.late_kinds for step in STEPS[kind])
+    sla = policy.sla_for(ticket.category, ticket.urgent)
+    if kind == "accept":
+        return ticket.accepted_at - ticket.created_at > sla.accept
+    return ticket.resolved_at - ticket.accepted_at > sla.resolve
 
 
 def _satisfaction(tickets: list[Ticket]) -> float | None:

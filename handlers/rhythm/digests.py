@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from handlers import texts
 from handlers.calendar import Rhythm, local
 from handlers.rhythm.charts import bar_chart
-from handlers.rhythm.visits import due_visits
+from handlers.rhythm.visits import due_visits, start_of_day
+from handlers.tickets.lifecycle import late_since, late_step
 from handlers.tickets.notify import MAX_BYTES, chunks
 from handlers.tickets.views import lateness
 from nlu.categories import category_name
@@ -97,7 +98,8 @@ async def _visit_line(
     key: DataKey | None,
 ) -> str:
     done = await uow.rhythm.visits_done(grids, period.start, period.end)
-    overdue = len(await due_visits(uow, grids, rhythm, key, now)) if key else 0
+    late = start_of_day(now)  # due today is not overdue yet
+    overdue = len(await due_visits(uow, grids, rhythm, key, late)) if key else 0
     return texts.DIGEST_VISITS.format(done=done, overdue=overdue)
 
 
@@ -109,8 +111,8 @@ async def _worst(uow: UnitOfWork, grids: list[int], now: datetime) -> list[str]:
         texts.OVERDUE_LINE.format(
             code=t.code,
             category=category_name(t.category),
-            what=texts.DEADLINE_NAMES[t.deadline_kind],
-            late=lateness(now - t.deadline_at),
+            what=texts.DEADLINE_NAMES[late_step(t)],
+            late=lateness(now - late_since(t, now)),
             name=t.assignee.name if t.assignee else texts.NOBODY_YET,
         )
         for t in late

@@ -1,5 +1,6 @@
 """五必访: each tag has a cadence, a change of members or tenants makes a visit due within three
-days; every Monday each worker gets the week's plan; `走访 户号 情况` records a visit."""
+days; every Monday each worker gets the week's plan; `走访 户号 情况` records a visit and
+`走访记录 [户号]` lists the latest. Due dates compare by day: a visit due today is not late."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from handlers.calendar import Rhythm, local
 from handlers.chat.verbs import Command
 from handlers.errors import BadCommand, NotYourTicket
 from handlers.inbound import Inbound
+from handlers.masking import mask_text
 from handlers.ports import Ports
 from handlers.registry.lookup import audit, mask_name, registry_key
 from handlers.scope import covers_grid
@@ -22,6 +24,7 @@ from storage.outbox import Message
 from storage.uow import UnitOfWork
 
 WEEK = timedelta(days=7)
+HISTORY = 10  # visits listed by `走访记录`
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,7 @@ def plan_lines(worker: Staff, due: list[Due], now: datetime, key: DataKey) -> li
     lines = [texts.VISIT_PLAN_HEADER.format(name=worker.name, count=len(due))]
     for item in due:
         h = item.household
-        when = (
-            texts.VISIT_OVERDUE
-            if item.due_at <= now
-            else texts.VISIT_DUE_ON.format(date=local(item.due_at).strftime("%m-%d"))
-        )
+        when = due_label(item.due_at, now)
         shown = "、".join(t for t in item.tags if t in CARE_TAGS)  # never a key-population tag
         reason = shown or (texts.VISIT_KEY_PERSON if item.tags else texts.VISIT_CHANGED)
         lines.append(
@@ -107,6 +106,20 @@ def plan_lines(worker: Staff, due: list[Due], now: datetime, key: DataKey) -> li
             )
         )
     return lines
+
+
+def due_label(due_at: datetime, now: datetime) -> str:
+    day, today = local(due_at).date(), local(now).date()
+    if day < today:
+        return texts.VISIT_OVERDUE
+    if day == today:
+        return texts.VISIT_DUE_TODAY
+    return texts.VISIT_DUE_ON.format(date=local(due_at).strftime("%m-%d"))
+
+
+def start_of_day(now: datetime) -> datetime:
+    """Local midnight: a visit due before it is overdue."""
+    return local(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 async def record_visit(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
@@ -144,3 +157,31 @@ async def attach_to_visit(uow: UnitOfWork, staff: Staff, msg: Inbound, ports: Po
         visit.lat, visit.lon = msg.lat, msg.lon
     household = await uow.rhythm.household(visit.household_id)
     return texts.VISIT_MEDIA_KEPT.format(code=household.code)
+
+
+async def visit_history(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
+    """`走访记录`: the staff member's latest visits; `走访记录 户号`: that household's, if in
+    their area. Every look is audited."""
+    now, key = ports.clock.now(), registry_key(ports)
+    if command.code:
+        household = await uow.rhythm.household_by_code(command.code)
+        if household is None or not await covers_grid(uow, staff, household.grid_id):
+            raise NotYourTicket(texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code))
+        found = await uow.rhythm.visits_of_household(household.id, HISTORY)
+        header = texts.VISIT_HISTORY_OF.format(code=household.code, count=len(found))
+    else:
+        found = await uow.rhythm.visits_of_staff(staff.id, HISTORY)
+        header = texts.VISIT_HISTORY_MINE.format(count=len(found))
+    audit(uow, staff, "visit_history", command.code, "chat: 走访记录", now)
+    if not found:
+        return texts.VISIT_HISTORY_EMPTY
+    lines = [
+        texts.VISIT_HISTORY_LINE.format(
+            at=local(visit.at).strftime("%m-%d %H:%M"),
+            code=code,
+            name=name,
+            note=mask_text(key.decrypt(visit.note, "visits.note") or ""),
+        )
+        for visit, name, code in found
+    ]
+    return "\n".join([header, *lines])

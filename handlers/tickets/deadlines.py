@@ -14,8 +14,9 @@ from datetime import datetime
 from handlers import texts
 from handlers.policy import Policy
 from handlers.tickets.escalation import at_top, escalate
-from handlers.tickets.lifecycle import transition
-from handlers.tickets.notify import tell_staff
+from handlers.tickets.lifecycle import mark_late, transition
+from handlers.tickets.notify import tell_reporters, tell_staff
+from handlers.tickets.views import lateness
 from storage.models import Ticket
 from storage.uow import UnitOfWork
 
@@ -44,6 +45,7 @@ async def _climb(uow: UnitOfWork, ticket: Ticket, now: datetime, policy: Policy)
     kind = ticket.deadline_kind
     period = getattr(policy.sla_for(ticket.category, ticket.urgent), kind)
     what = texts.DEADLINE_NAMES[kind]
+    mark_late(ticket)
     if at_top(ticket):
         ticket.deadline_at = now + period
         return
@@ -73,7 +75,11 @@ async def _climb(uow: UnitOfWork, ticket: Ticket, now: datetime, policy: Policy)
 
 
 async def _close_unrated(uow: UnitOfWork, ticket: Ticket, now: datetime, policy: Policy) -> None:
+    """Nobody rated it in time: closed as satisfied, and the residents are told how to reopen."""
     ticket.rating = "satisfied_by_default"
-    uow.add(
-        transition(ticket, "close", actor="system", now=now, policy=policy, note="满意（默认）")
+    event = transition(
+        ticket, "close", actor="system", now=now, policy=policy, note="满意（默认）"
     )
+    within = lateness(policy.reopen_within)
+    text = texts.RESIDENT_AUTO_CLOSED.format(code=ticket.code, within=within)
+    await tell_reporters(uow, ticket, event, text, now)

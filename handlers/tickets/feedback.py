@@ -43,13 +43,46 @@ async def rate(uow: UnitOfWork, ticket: Ticket, rating: str, now: datetime, poli
     if rating != "dissatisfied":
         uow.add(transition(ticket, "close", actor="resident", now=now, policy=policy, note=rating))
         return texts.RESIDENT_RATED.format(code=ticket.code)
-    return await _reopen(uow, ticket, now, policy)
+    level = await reopen(uow, ticket, now, policy)
+    return texts.RESIDENT_REOPENED.format(code=ticket.code, level=level)
 
 
-async def _reopen(uow: UnitOfWork, ticket: Ticket, now: datetime, policy: Policy) -> str:
-    """不满意: the ticket opens again at its assignee (routed anew if they are now off duty)
-    and climbs one level."""
-    event = transition(ticket, "reopen", actor="resident", now=now, policy=policy, note="不满意")
+async def reopen_on_request(
+    uow: UnitOfWork, ticket: Ticket, reason: str, now: datetime, policy: Policy
+) -> str:
+    """`重新打开 CODE 原因` from its first reporter: a closed (or resolved) ticket opens again
+    one level up, as after 不满意, to be rated anew."""
+    ticket.rating = ticket.closed_at = None
+    note = f"{texts.REOPEN_NOTE}：{reason}" if reason else texts.REOPEN_NOTE
+    shown = reason or texts.REOPEN_NOTE
+    level = await reopen(
+        uow,
+        ticket,
+        now,
+        policy,
+        note=note,
+        template=texts.ESCALATION_REOPENED,
+        told=texts.REOPENED_BY_RESIDENT,
+        reason=shown,
+    )
+    return texts.RESIDENT_REOPENED_ON_REQUEST.format(code=ticket.code, level=level)
+
+
+async def reopen(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    now: datetime,
+    policy: Policy,
+    *,
+    note: str = "不满意",
+    template: str = texts.ESCALATION_DISSATISFIED,
+    told: str = texts.REOPENED_NOTICE,
+    **extra: str,
+) -> str:
+    """The ticket opens again at its assignee (routed anew if they are now off duty) and
+    climbs one level, whose name is returned; `template` tells that level, `told` the
+    assignee (both filled with `extra` too)."""
+    event = transition(ticket, "reopen", actor="resident", now=now, policy=policy, note=note)
     uow.add(event)
     ticket.accepted_at = ticket.resolved_at = None
     if ticket.assignee and not ticket.assignee.active:
@@ -63,16 +96,17 @@ async def _reopen(uow: UnitOfWork, ticket: Ticket, now: datetime, policy: Policy
         now=now,
         policy=policy,
         actor="resident",
-        template=texts.ESCALATION_DISSATISFIED,
+        template=template,
         note="居民不满意",
+        **extra,
     )
     if ticket.assignee:
         await tell_staff(
             uow,
             event,
             [ticket.assignee],
-            texts.REOPENED_NOTICE.format(code=ticket.code, level=level),
+            told.format(code=ticket.code, level=level, **extra),
             now,
             ticket.grid_id,
         )
-    return texts.RESIDENT_REOPENED.format(code=ticket.code, level=level)
+    return level

@@ -82,21 +82,57 @@ def set_deadline(ticket: Ticket, policy: Policy, now: datetime) -> None:
         ticket.deadline_kind, ticket.deadline_at = "rate", now + policy.rating_wait
     else:
         ticket.deadline_kind, ticket.deadline_at = None, None
+    if ticket.overdue_kind != ticket.deadline_kind:  # the late step is done (or left)
+        ticket.overdue_since = ticket.overdue_kind = ticket.overdue_level = None
+
+
+def mark_late(ticket: Ticket) -> None:
+    """The deadline of the ticket's step has passed: the fact stays through escalation
+    (which moves the deadline on) until the step is done."""
+    if ticket.overdue_since is not None:
+        return
+    kind = ticket.deadline_kind
+    ticket.overdue_since, ticket.overdue_kind = ticket.deadline_at, kind
+    ticket.overdue_level = ticket.level
+    ticket.late_kinds = sorted({*(ticket.late_kinds or ()), kind})
+
+
+def late_since(ticket: Ticket, now: datetime) -> datetime | None:
+    """When the ticket became late for the step it is at, if it is late now (waiting for a
+    rating is not being late; a deadline the watch has not acted on yet is)."""
+    if ticket.state not in OPEN:
+        return None
+    if ticket.overdue_since is not None:
+        return ticket.overdue_since
+    if ticket.deadline_at and ticket.deadline_kind != "rate" and ticket.deadline_at <= now:
+        return ticket.deadline_at
+    return None
+
+
+def late_step(ticket: Ticket) -> str:
+    """The deadline kind the ticket is late for."""
+    return ticket.overdue_kind or ticket.deadline_kind
 
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
-    """Past a deadline it has to meet (waiting for a rating is not being late)."""
-    return bool(
-        ticket.deadline_at and ticket.deadline_kind != "rate" and ticket.deadline_at <= now
-    )
+    return late_since(ticket, now) is not None
+
+
+RESIDENT_ACTIONS = frozenset({"withdraw", "update", "reopen", "close"})
 
 
 def refusal(ticket: Ticket, action: str) -> str:
-    return texts.REFUSED.format(
+    """Why the state forbids `action`; to staff, with what to do next."""
+    refused = texts.REFUSED.format(
         code=ticket.code,
         state=texts.STATE_NAMES.get(ticket.state, ticket.state),
         action=texts.ACTION_NAMES.get(action, action),
     )
+    if action in RESIDENT_ACTIONS:
+        return refused
+    step = f"{ticket.state}_attend" if ticket.must_attend else ticket.state
+    hint = texts.NEXT_STEPS.get(step) or texts.NEXT_STEPS.get(ticket.state, "")
+    return refused + hint.format(code=ticket.code)
 
 
 def record(

@@ -39,6 +39,13 @@ LAST_VISIT_BY = (
 )
 
 
+# Late now: the fact the deadline watch keeps through escalation, or a deadline it has not
+# acted on yet (an open ticket's deadline is never a rating's wait).
+LATE_NOW = Ticket.state.in_(OPEN_STATES) & (
+    Ticket.overdue_since.is_not(None) | (Ticket.deadline_at <= bindparam("now"))
+)
+
+
 def _within(column):
     return (column >= bindparam("start")) & (column < bindparam("end"))
 
@@ -52,7 +59,7 @@ def _ticket_counts() -> dict[str, Select]:
         "new": _within(Ticket.created_at),
         "accepted": _within(Ticket.accepted_at),
         "resolved": _within(Ticket.resolved_at),
-        "overdue": Ticket.state.in_(OPEN_STATES) & (Ticket.deadline_at <= bindparam("now")),
+        "overdue": LATE_NOW,
         "escalated": Ticket.id.in_(escalated),
     }
     return {
@@ -82,12 +89,8 @@ VISITS_DONE = select(func.count(Visit.id)).where(
 )
 WORST_OVERDUE = (
     ticket_query()
-    .where(
-        Ticket.grid_id.in_(bindparam("grids", expanding=True)),
-        Ticket.state.in_(OPEN_STATES),
-        Ticket.deadline_at <= bindparam("now"),
-    )
-    .order_by(Ticket.deadline_at)
+    .where(Ticket.grid_id.in_(bindparam("grids", expanding=True)), LATE_NOW)
+    .order_by(func.coalesce(Ticket.overdue_since, Ticket.deadline_at))
 )
 
 # The assessment asks these for every worker.
@@ -106,6 +109,13 @@ VISITS_BY = select(func.count(Visit.id)).where(
 TAGGED_HOUSEHOLDS = select(func.count(Household.id)).where(
     Household.grid_id == bindparam("grid_id"),
     (Household.tags != "") | Household.sensitive_tags.is_not(None),
+)
+
+VISITS_LISTED = (
+    select(Visit, Staff.name, Household.code)
+    .join(Staff, Staff.id == Visit.staff_id)
+    .join(Household, Household.id == Visit.household_id)
+    .order_by(Visit.at.desc(), Visit.id.desc())
 )
 
 
@@ -150,6 +160,16 @@ class Rhythm(Repository):
 
     async def household_by_code(self, code: str) -> Household | None:
         return await self.session.scalar(HOUSEHOLD_BY_CODE, {"code": code})
+
+    async def visits_of_household(self, household_id: int, limit: int) -> list[tuple]:
+        """(visit, staff name, household code), the latest first."""
+        query = VISITS_LISTED.where(Visit.household_id == household_id).limit(limit)
+        return [tuple(row) for row in await self.session.execute(query)]
+
+    async def visits_of_staff(self, staff_id: int, limit: int) -> list[tuple]:
+        """(visit, staff name, household code), the latest first."""
+        query = VISITS_LISTED.where(Visit.staff_id == staff_id).limit(limit)
+        return [tuple(row) for row in await self.session.execute(query)]
 
     async def last_visit_by(self, staff_id: int) -> Visit | None:
         return await self.session.scalar(LAST_VISIT_BY, {"staff_id": staff_id})

@@ -158,6 +158,10 @@ class Tickets(Repository):
         )
         return list(await self.session.scalars(query.order_by(Ticket.created_at)))
 
+    async def latest_closed_of_resident(self, resident_id: int) -> Ticket | None:
+        query = ticket_query().where(Ticket.resident_id == resident_id, Ticket.state == "closed")
+        return await self.session.scalar(query.order_by(Ticket.closed_at.desc()).limit(1))
+
     async def open_of_resident_since(self, resident_id: int, since: datetime) -> list[Ticket]:
         """The resident's open tickets that moved since `since`, alone (one light query: every
         report asks it, to find the ticket it may add to)."""

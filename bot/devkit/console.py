@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.devkit.simulator import WeChatSimulator
@@ -21,7 +22,7 @@ HELP = """\
   /菜单 按钮              居民点公众号菜单 (resident taps a menu button), e.g. /菜单 我的工单
   /切换 USERID           切换为工作人员 (switch to a staff member), e.g. /切换 liminghua
   #                      在指令里代表最近出现的工单号 (the latest ticket code), e.g. 接单 #
-  /居民 [N]              切换回居民，或第 N 位居民；不带 N 时列出居民 (back to a resident; list them)
+  /居民 [N]              切换为第 N 位居民；不带 N 时列出居民 (be resident N; list them)
   /人员                  列出工作人员 (list staff)
   /快进 2小时 | 到 18:00  演示时钟前进：提醒、超时升级、简报 (move the demo clock on)
   /帮助                  显示本说明 (this help)
@@ -47,7 +48,7 @@ class Console:
     resident: int = 1  # which resident speaks
     residents: int = 1  # how many have followed the account
 
-    async def run(self, lines: AsyncIterator[str]) -> None:
+    async def run(self, lines: AsyncIterable[str]) -> None:
         self.show(HELP)
         await self._follow()
         async for line in lines:
@@ -211,25 +212,47 @@ def _indent(prefix: str, text: str) -> str:
     return prefix + text.replace("\n", "\n" + pad)
 
 
-async def stdin_lines() -> AsyncIterator[str]:
-    """Lines typed or piped in, read on a daemon thread so that Ctrl-C never waits on it."""
-    loop = asyncio.get_running_loop()
-    lines: asyncio.Queue[str | None] = asyncio.Queue()
-    interactive = sys.stdin.isatty()
+class StdinLines:
+    """Lines typed or piped in, read on a daemon thread so that nothing waits on it at the
+    end. From its creation the first Ctrl-C ends the lines as the end of stdin does (what is
+    under way finishes first); a second one interrupts at once."""
 
-    def read() -> None:
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._loop.add_signal_handler(signal.SIGINT, self._interrupted)
+
+    def _interrupted(self) -> None:
+        self.close()
+        self._lines.put_nowait(None)
+
+    def close(self) -> None:
+        self._loop.remove_signal_handler(signal.SIGINT)
+
+    def _read(self, interactive: bool) -> None:
         while True:
             line = _read_line(interactive)
             try:
-                loop.call_soon_threadsafe(lines.put_nowait, line)
-            except RuntimeError:  # the loop has closed: the demo is over
+                self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+            except RuntimeError:  # the loop has closed: the console is over
                 return
             if line is None:
                 return
 
-    threading.Thread(target=read, name="console-stdin", daemon=True).start()
-    while (line := await lines.get()) is not None:
-        yield line
+    async def __aiter__(self) -> AsyncIterator[str]:
+        interactive = sys.stdin.isatty()
+        threading.Thread(
+            target=self._read, args=(interactive,), name="console-stdin", daemon=True
+        ).start()
+        try:
+            while (line := await self._lines.get()) is not None:
+                yield line
+        finally:
+            self.close()
+
+
+def stdin_lines() -> StdinLines:
+    return StdinLines()
 
 
 def _read_line(interactive: bool) -> str | None:

@@ -11,7 +11,7 @@ import re
 import secrets
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
@@ -157,21 +157,24 @@ class FolderTaken(Exception):
 
 async def run_demo(keep: Path | None = None) -> None:
     """The demo in a temporary folder, removed at the end; or in `keep`, kept for the CLI."""
+    keep = keep.resolve() if keep else None
     if keep is not None and (keep / "demo.db").exists():
         raise FolderTaken(keep / "demo.db")
+    lines = stdin_lines()  # from here Ctrl-C ends the demo as the end of its input does
     with tempfile.TemporaryDirectory(prefix="gridbot-demo-") as tmp:
         folder = keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         charts = folder if keep else Path(tempfile.gettempdir())
         try:
-            await _run_in(folder, charts)
+            await _run_in(folder, charts, lines)
         finally:
+            lines.close()
             if keep is not None:
                 print(kept_note(folder / "demo.db"))
     print("演示结束，再见！")
 
 
-async def _run_in(folder: Path, charts: Path) -> None:
+async def _run_in(folder: Path, charts: Path, lines: AsyncIterable[str]) -> None:
     database_url = f"sqlite+aiosqlite:///{folder / 'demo.db'}"
     await seed(database_url)
     settings = demo_settings(database_url, "http://127.0.0.1:1")
@@ -188,7 +191,7 @@ async def _run_in(folder: Path, charts: Path) -> None:
             saver = ChartSaver(fake, charts)
             fake.listeners.append(lambda sent: console.say(_shown(saver.shown(sent), console)))
             console.show(f"演示时钟：{_when(clock.now())}（北京时间）。/快进 让时间前进。")
-            await console.run(stdin_lines())
+            await console.run(lines)
             await console.settle()
 
 
@@ -196,7 +199,7 @@ def kept_note(database: Path) -> str:
     """How to point the `gridbot` command at the kept demo database."""
     return (
         f"演示数据库已保留 / the demo database is kept: {database}\n"
-        f"  export GRIDBOT_DATABASE_URL=sqlite+aiosqlite:///{database.resolve()}\n"
+        f"  export GRIDBOT_DATABASE_URL=sqlite+aiosqlite:///{database}\n"
         f"  export GRIDBOT_DATA_KEY={DEMO_DATA_KEY}\n"
         "  gridbot ticket list"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import signal
 import sys
@@ -220,14 +221,16 @@ class StdinLines:
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
-        self._loop.add_signal_handler(signal.SIGINT, self._interrupted)
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C interrupts at once
+            self._loop.add_signal_handler(signal.SIGINT, self._interrupted)
 
     def _interrupted(self) -> None:
         self.close()
         self._lines.put_nowait(None)
 
     def close(self) -> None:
-        self._loop.remove_signal_handler(signal.SIGINT)
+        with contextlib.suppress(NotImplementedError):
+            self._loop.remove_signal_handler(signal.SIGINT)
 
     def _read(self, interactive: bool) -> None:
         while True:

@@ -12,7 +12,8 @@ from bot.app import act_on_due
 from bot.scheduler import Job, check_unassigned, jobs, run_job
 from handlers.calendar import SHANGHAI, local
 
-STEP = timedelta(minutes=5)  # deadlines are looked at this often while time runs forward
+STEP = timedelta(minutes=5)  # deadlines are looked at this often while time runs forward,
+MOST_STOPS = 288  # or, over more than a day, this many times
 LONGEST = timedelta(days=31)
 UNITS = {
     "天": "days",
@@ -90,8 +91,9 @@ async def run_until(
     for at, job in planned_between(jobs(services.rhythm), clock.now(), target):
         due.setdefault(at, []).append(job)
     stops, moment = set(due) | {target}, clock.now()
-    while moment + STEP < target:
-        moment += STEP
+    step = max(STEP, (target - moment) / MOST_STOPS)
+    while moment + step < target:
+        moment += step
         stops.add(moment)
     for moment in sorted(stops):
         clock.move_to(moment)

@@ -44,8 +44,11 @@ def test_the_readme_walkthrough_shows_reminder_escalation_digest_chart_and_a_lin
     neighbour = out.partition("居民 2 > 小区门口的垃圾好几天没人收了")[2].partition("现在你是")[0]
     assert "这个问题已有邻居反映过" in neighbour and first in neighbour
     assert texts.DUPLICATE_NOTICE.format(code=first, text="小区门口的垃圾好几天没人收了") in out
+    placed = out.partition("居民 > （发送位置")[2].partition("现在你是：居民 2")[0]
+    assert f"【新工单】{first}" in placed  # shown when sent, before the next line is read
     before, _, morning = out.partition(FORWARDED)
     morning, _, evening = morning.partition(FORWARDED)
+    morning = morning.partition("现在你是")[0]
     assert texts.PATROL_REMINDER.format(name="李明华") in morning
     assert f"【超时上报】工单 {first}" in morning and "【超时上报】" not in before
     assert "【工作简报】青禾县/清泉街道/东关社区" in evening

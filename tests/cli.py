@@ -30,15 +30,24 @@ def run_gridbot(
     stdin: str | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
-    environ.update(PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", **(env or {}))
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        gridbot_command(*args),
         cwd=cwd,
-        env=environ,
+        env=gridbot_environment(env),
         input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",
         timeout=timeout,
     )
+
+
+def gridbot_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bot.cli", *args]
+
+
+def gridbot_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The operator's environment: none of the developer's GRIDBOT_* variables, only `env`."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
+    environ.update(PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", **(env or {}))
+    return environ

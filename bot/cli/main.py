@@ -156,6 +156,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service (webhooks, relay)")
     serve.set_defaults(run=_serve)
     demo = commands.add_parser("demo", help="try everything on one machine, no WeChat needed")
+    demo.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the demo database in DIR (for `gridbot ticket list` and the like after)",
+    )
     demo.set_defaults(run=_demo)
     chat = commands.add_parser("chat", help="chat with a running `gridbot serve` as WeChat would")
     chat.add_argument("--url", default="", help="server base URL (default: from settings)")
@@ -621,9 +627,16 @@ def _serve(args) -> int:
 
 
 def _demo(args) -> int:
-    from bot.devkit.demo import run_demo
+    from bot.devkit.demo import FolderTaken, run_demo
 
-    asyncio.run(run_demo())
+    try:
+        asyncio.run(run_demo(args.keep))
+    except FolderTaken as taken:
+        print(f"gridbot demo: {taken} exists already; --keep needs a new folder", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\n演示结束，再见！")
+        return 130
     return 0
 
 

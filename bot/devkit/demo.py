@@ -7,11 +7,13 @@ import base64
 import contextlib
 import json
 import os
+import re
 import secrets
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import replace
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time
 from pathlib import Path
 
 import aiohttp
@@ -24,7 +26,10 @@ from bot.cli.registry import import_households
 from bot.devkit.console import Console, stdin_lines
 from bot.devkit.fake_wechat import FakeWeChat, Sent
 from bot.devkit.simulator import simulators
+from bot.devkit.timewarp import DemoClock, parse_forward, run_until
+from bot.relay import LEASE
 from config.settings import Settings, env_name
+from handlers.calendar import local
 from nlu.categories import CATEGORY_IDS
 from storage.crypto import DataKey, new_key
 from storage.db import make_engine, make_sessionmaker, upgrade
@@ -142,53 +147,126 @@ def serve_environment(settings: Settings) -> dict[str, str]:
     return {**os.environ, **env, "GRIDBOT_CONFIG": "", "GRIDBOT_LOG_FORMAT": "text"}
 
 
-async def run_demo(workdir: Path | None = None) -> None:
+DAY_STARTS = time(8, 0)  # the demo clock starts the working day here, Asia/Shanghai
+IMAGE = re.compile(r"^\[image (\S+)\]$")
+
+
+class FolderTaken(Exception):
+    """`--keep DIR` names a folder that already holds a demo database."""
+
+
+async def run_demo(keep: Path | None = None) -> None:
+    """The demo in a temporary folder, removed at the end; or in `keep`, kept for the CLI."""
+    keep = keep.resolve() if keep else None
+    if keep is not None and (keep / "demo.db").exists():
+        raise FolderTaken(keep / "demo.db")
+    lines = stdin_lines()  # from here Ctrl-C ends the demo as the end of its input does
     with tempfile.TemporaryDirectory(prefix="gridbot-demo-") as tmp:
-        folder = workdir or Path(tmp)
-        database_url = f"sqlite+aiosqlite:///{folder / 'demo.db'}"
-        await seed(database_url)
-        settings = demo_settings(database_url, "http://127.0.0.1:1")
-        fake = FakeWeChat(
-            settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
-        )
-        async with serving(fake.app()) as fake_base:
-            settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
-            app = create_app(settings, run_scheduler=False)  # no reminders mid-conversation
-            async with serving(app) as base, aiohttp.ClientSession() as http:
-                console = await _console(app, base, http, settings)
-                fake.listeners.append(lambda sent: console.say(_shown(sent, console.staff)))
-                await console.run(stdin_lines())
-                await console.settle()
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        charts = folder if keep else Path(tempfile.gettempdir())
+        try:
+            await _run_in(folder, charts, lines)
+        finally:
+            lines.close()
+            if keep is not None:
+                print(kept_note(folder / "demo.db"))
     print("演示结束，再见！")
 
 
+async def _run_in(folder: Path, charts: Path, lines: AsyncIterable[str]) -> None:
+    database_url = f"sqlite+aiosqlite:///{folder / 'demo.db'}"
+    await seed(database_url)
+    settings = demo_settings(database_url, "http://127.0.0.1:1")
+    settings = replace(settings, sections={**settings.sections, "digest": {"charts": True}})
+    fake = FakeWeChat(
+        settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
+    )
+    clock = DemoClock.starting_at(DAY_STARTS)
+    async with serving(fake.app()) as fake_base:
+        settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
+        app = create_app(settings, clock=clock, run_scheduler=False)  # the demo clock runs it
+        async with serving(app) as base, aiohttp.ClientSession() as http:
+            console = await _console(app, base, http, settings, clock)
+            saver = ChartSaver(fake, charts)
+            fake.listeners.append(lambda sent: console.say(_shown(saver.shown(sent), console)))
+            console.show(f"演示时钟：{_when(clock.now())}（北京时间）。/快进 让时间前进。")
+            await console.run(lines)
+            await console.settle()
+
+
+def kept_note(database: Path) -> str:
+    """How to point the `gridbot` command at the kept demo database."""
+    return (
+        f"演示数据库已保留 / the demo database is kept: {database}\n"
+        f"  export GRIDBOT_DATABASE_URL=sqlite+aiosqlite:///{database}\n"
+        f"  export GRIDBOT_DATA_KEY={DEMO_DATA_KEY}\n"
+        "  gridbot ticket list"
+    )
+
+
+@dataclass
+class ChartSaver:
+    """Each image the fake WeCom API is sent, saved as a PNG under `folder`."""
+
+    fake: FakeWeChat
+    folder: Path
+    saved: list[Path] = field(default_factory=list)
+
+    def shown(self, sent: Sent) -> Sent:
+        found = IMAGE.match(sent.text)
+        if not found or found.group(1) not in self.fake.media:
+            return sent
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"gridbot-demo-chart-{os.getpid()}-{len(self.saved) + 1}.png"
+        path.write_bytes(self.fake.media[found.group(1)])
+        self.saved.append(path)
+        return replace(sent, text=f"（图片：简报图表，已保存为 {path}）")
+
+
 async def _console(
-    app: web.Application, base: str, http: aiohttp.ClientSession, settings: Settings
+    app: web.Application,
+    base: str,
+    http: aiohttp.ClientSession,
+    settings: Settings,
+    clock: DemoClock,
 ) -> Console:
     services = app[SERVICES]
     async with services.sessionmaker() as session:
         staff = {s.userid: s.name for s in await session.scalars(select(Staff))}
-    mp, work = simulators(http, base, settings)
+    mp, work = simulators(http, base, settings, now=lambda: clock.now().timestamp())
 
     async def settle() -> None:
+        """Until every message due now is sent (a row the relay holds counts, for its lease)."""
         for _ in range(int(SETTLE_SECONDS / 0.05)):
             async with services.sessionmaker() as session:
                 pending = await session.scalar(
                     select(func.count(OutboxMessage.id)).where(
                         OutboxMessage.state == "pending",
-                        OutboxMessage.next_attempt_at <= services.clock.now(),
+                        OutboxMessage.next_attempt_at <= clock.now() + LEASE,
                     )
                 )
             if not pending:
                 return
             await asyncio.sleep(0.05)
 
-    return Console(mp, work, RESIDENT_OPENID, staff, grid_points(), settle=settle)
+    async def forward(argument: str) -> None:
+        target = parse_forward(argument, clock.now())
+        console.show(f"（演示时钟前进到 {_when(target)}）")
+        await run_until(services, clock, target, settle)
+
+    console = Console(mp, work, RESIDENT_OPENID, staff, grid_points(), settle=settle)
+    console.forward = forward
+    return console
 
 
-def _shown(sent: Sent, staff: dict[str, str]) -> str:
+def _when(moment: datetime) -> str:
+    return local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _shown(sent: Sent, console: Console) -> str:
     if sent.channel.startswith("mp"):
-        head = "【微信 → 居民】"
+        head = f"【微信 → {console.label(sent.to)}】"
     else:
-        head = f"【企业微信 → {staff.get(sent.to, sent.to)}（{sent.to}）】"
+        head = f"【企业微信 → {console.staff.get(sent.to, sent.to)}（{sent.to}）】"
     return head + "\n    " + sent.text.replace("\n", "\n    ")

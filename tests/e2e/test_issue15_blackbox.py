@@ -1525,3 +1525,54 @@ async def test_a_withdrawn_ticket_is_counted_apart_in_the_assessment(stack, seed
     assert result.returncode == 0, result.stderr
     [row] = [r for r in json.loads(result.stdout) if r["userid"] == DG01_WORKER]
     assert (row["tickets"], row["withdrawn"]) == (0, 1), row
+
+
+@pytest.mark.parametrize("text", ["通知", "通知 ", "通知 东关社区：", "通知 东关社区:   "])
+async def test_an_empty_notice_sends_nothing_and_gets_an_answer(stack, text):
+    sender = fresh("empty")
+    await report(stack, "QH-QQ-DG-01", GARBAGE, sender)
+    await stack.drain()
+    before = len(stack.fake.to(sender))
+    reply = await stack.staff_says(COMMUNITY_SUPERVISOR, text)
+    await stack.drain()
+    assert reply
+    assert stack.fake.to(sender)[before:] == []
+
+
+async def test_words_before_a_colon_that_name_no_unit_are_part_of_the_notice(stack):
+    sender = fresh("words")
+    await report(stack, "QH-QQ-DG-01", GARBAGE, sender)
+    await stack.drain()
+    before = len(stack.fake.to(sender))
+    await stack.staff_says(COMMUNITY_SUPERVISOR, "通知 各位居民：明天上午九点到十一点停水")
+    await stack.drain()
+    got = stack.fake.to(sender)[before:]
+    assert any("各位居民" in m and "停水" in m for m in got), got
+
+
+async def test_a_unit_that_looks_real_but_is_none_is_refused_by_name(stack):
+    sender = fresh("nounit")
+    await report(stack, "QH-QQ-DG-01", GARBAGE, sender)
+    await stack.drain()
+    before = len(stack.fake.to(sender))
+    reply = await stack.staff_says(COMMUNITY_SUPERVISOR, "通知 东关三网格：不存在的网格")
+    await stack.drain()
+    assert "东关三网格" in reply, reply
+    assert stack.fake.to(sender)[before:] == []
+
+
+async def test_the_daily_notice_limit_resets_at_midnight_in_shanghai(stack, clock):
+    sender = fresh("midnight")
+    await report(stack, "QH-QQ-DG-01", GARBAGE, sender)  # 10:00 in Asia/Shanghai
+    for n in range(3):
+        await stack.staff_says(COMMUNITY_SUPERVISOR, f"通知 东关社区：白天第{n + 1}条")
+    clock.advance(hours=13, minutes=50)  # 23:50: the same day
+    late = await stack.staff_says(COMMUNITY_SUPERVISOR, "通知 东关社区：午夜前的一条")
+    assert "3" in late, late
+    clock.advance(minutes=20)  # 00:10: a new day
+    await stack.staff_says(COMMUNITY_SUPERVISOR, "通知 东关社区：新的一天第一条")
+    clock.advance(hours=8)  # 08:10, past quiet hours
+    await stack.drain()
+    got = stack.fake.to(sender)
+    assert not any("午夜前的一条" in m for m in got)
+    assert any("新的一天第一条" in m for m in got), got

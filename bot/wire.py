@@ -55,6 +55,8 @@ STRUCTURES: Shapes = {
     "AroundBeacons": {"AroundBeacon" + REPEATS: {}},
     "BatchJob": {},  # WeCom's batch_job_result: JobId, JobType, ErrCode, ErrMsg
     "ExtAttr": {"Item" + REPEATS: {"Text": {}, "Web": {}}},  # WeCom's change_contact
+    # WeCom's template_card_event: the options a worker picked on a card
+    "SelectedItems": {"SelectedItem" + REPEATS: {"OptionIds": {"OptionId" + REPEATS: {}}}},
 }
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

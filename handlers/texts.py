@@ -23,6 +23,10 @@ ASK_LOCATION = "为了把问题交给负责您所在网格的网格员，请点�
 REPORT_WAITING_FOR_LOCATION = (
     "已记下您反映的问题，谢谢您！\n" + ASK_LOCATION + "\n收到位置后我们会马上转给网格员。"
 )
+PLACE_TOO_WIDE = (
+    "您说的地方包括好几个网格。为了交给负责的网格员，请点输入框旁的“+”发送一次您的位置，"
+    "或告诉我们更具体的路名、小区或楼号。"
+)
 CONFIRM_PLACE = "您是在{grid}吗？回复 1 确认，或发送位置。"
 LOCATED = "您所在的网格是：{grid}。\n网格员：{worker}，电话 {phone}。\n有事随时在这里留言。"
 LOCATED_NO_WORKER = "您所在的网格是：{grid}。该网格暂未配置网格员，您反映的问题会由社区统一处理。"

@@ -50,6 +50,25 @@ async def answer_join(
     return None
 
 
+async def keep_unanswered(uow: UnitOfWork, resident: Resident, ports: Ports) -> str | None:
+    """A message held by `这是关于工单 X 的补充吗？` whose question expired unanswered is not
+    lost: it joins the ticket (or, the ticket closed meanwhile, is a report of its own)."""
+    if resident.prompt != "join" or prompts.live(
+        resident, ports.clock.now(), ports.policy.prompt_window
+    ):
+        return None
+    held = prompts.Prompt(
+        "join", resident.prompt_ticket_id, resident.prompt_arg, resident.prompt_at
+    )
+    prompts.close(resident)
+    ticket = await uow.tickets.get(held.ticket_id) if held.ticket_id else None
+    if ticket is not None and ticket.state in OPEN:
+        return await _joined(uow, ticket, held.arg, ports)
+    prediction = await classify(ports.classifier, held.arg)
+    now = ports.clock.now()
+    return await intake.submit(uow, resident, held.arg, prediction, now, ports.policy)
+
+
 async def _joined(uow: UnitOfWork, ticket: Ticket, text: str, ports: Ports) -> str:
     await add_update(uow, ticket, text, ports.clock.now())
     return texts.JOINED.format(code=ticket.code)

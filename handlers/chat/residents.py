@@ -6,9 +6,9 @@ from handlers import prompts, texts
 from handlers.chat import follow_ups, forgetting, self_service
 from handlers.inbound import Inbound
 from handlers.ports import Handler, Ports
-from handlers.tickets import feedback, intake
+from handlers.tickets import feedback, intake, places
 from handlers.tickets.lifecycle import record
-from handlers.tickets.places import PlaceMatch, find_place, grid_label, only_a_place
+from handlers.tickets.places import PlaceMatch, grid_label, only_a_place
 from nlu.classifier import Prediction, classify
 from storage.models import Attachment, Resident
 from storage.uow import UnitOfWork
@@ -67,8 +67,14 @@ async def route_waiting(uow: UnitOfWork, resident: Resident, ports: Ports) -> li
 
 
 async def on_text(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str:
+    resident = await uow.people.get_or_add_resident(msg.sender, ports.clock.now())
+    kept = await follow_ups.keep_unanswered(uow, resident, ports)  # an expired 是否补充
+    reply = await _answer_text(uow, resident, msg, ports)
+    return f"{kept}\n\n{reply}" if kept else reply
+
+
+async def _answer_text(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: Ports) -> str:
     now = ports.clock.now()
-    resident = await uow.people.get_or_add_resident(msg.sender, now)
     waiting, rated = None, None
     if resident.awaits_answer:  # known from reading the resident
         waiting, rated = await uow.tickets.awaiting_answer(resident.id)
@@ -151,9 +157,14 @@ async def _understand(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: 
     if own is not None:
         return own
     prediction = await classify(ports.classifier, msg.text)
-    typed = await find_place(uow, msg.text) if resident.grid_id is None else None
-    if typed and (not prediction.is_report or only_a_place(typed)):
+    unplaced = resident.grid_id is None
+    known = await places.gazetteer(uow) if unplaced or places.states_address(msg.text) else None
+    typed = known.find(msg.text) if known else None
+    if typed and (only_a_place(typed) or (unplaced and not prediction.is_report)):
         return _ask_place(resident, typed, ports)  # `我住在东关路12号`: no report in it
+    if known and typed is None and known.names_only_units(msg.text):
+        return texts.PLACE_TOO_WIDE  # `我住在东关社区`: which of its grids?
+    typed = typed if unplaced else None  # a placed resident's report stays in their grid
     if not prediction.is_report:
         return await INTENT_ANSWERS[prediction.intent](uow, resident, msg, ports)
     joined = await follow_ups.follow_up(uow, resident, msg.text, prediction, ports)
@@ -185,6 +196,8 @@ async def _confirm_place(
     grid = await uow.org.unit(int(prompt.arg))
     if answer == 2 or grid is None or grid.level != "grid":
         return texts.ASK_LOCATION
+    if resident.grid_id != grid.id:  # a point elsewhere no longer says where they are
+        resident.lat = resident.lon = None
     resident.grid_id, resident.located_at = grid.id, ports.clock.now()
     contact = await _grid_contact(uow, grid.id, texts.LOCATED)
     return "\n\n".join([contact, *await route_waiting(uow, resident, ports)])

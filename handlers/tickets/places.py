@@ -56,8 +56,11 @@ class _Name:
 async def find_place(uow: UnitOfWork, text: str) -> PlaceMatch | None:
     """The grid a typed address names (`我住在清泉街道东关路12号` → 东关路's grid), or None
     when it names none, or several equally."""
-    units = await uow.org.tree()
-    return Gazetteer(units, await uow.org.places()).find(text)
+    return (await gazetteer(uow)).find(text)
+
+
+async def gazetteer(uow: UnitOfWork) -> Gazetteer:
+    return Gazetteer(await uow.org.tree(), await uow.org.places())
 
 
 class Gazetteer:
@@ -94,6 +97,17 @@ class Gazetteer:
         for alias in sorted({n.alias for n in found}, key=len, reverse=True):
             rest = rest.replace(alias, "")
         return None if rivals else PlaceMatch(grid.id, grid.path, name.alias, rest)
+
+    def names_only_units(self, text: str) -> bool:
+        """The message names places and says nothing else, though no single grid is found
+        (`我住在东关社区`, a community of two grids)."""
+        folded = _fold(text)
+        found = [name.alias for name in self.names if name.alias and name.alias in folded]
+        if not found:
+            return False
+        for alias in sorted(set(found), key=len, reverse=True):
+            folded = folded.replace(alias, "")
+        return len(ADDRESS_WORDS.sub("", folded)) <= 1
 
     def _grid_of(self, unit: OrgUnit) -> OrgUnit | None:
         if unit.level == "grid":
@@ -176,6 +190,16 @@ ADDRESS_WORDS = re.compile(
     r"|[0-9零一二三四五六七八九十百]+(?:号楼|号院|号|栋|幢|单元|室|楼|层|户|组|排|弄|巷)"
     r"|[0-9]+|附近|旁边|对面|这里|那里|[\W_]+"
 )
+
+
+# A message that says where the resident lives or is (whoever sends it, placed or not).
+STATED = re.compile(
+    r"^(?:我家住在|我家住|我家在|我住在|我住|住在|我现在在|我在|地址是|我的地址|位置是)"
+)
+
+
+def states_address(text: str) -> bool:
+    return bool(STATED.match(_fold(text))) and len(text) <= 40
 
 
 def only_a_place(found: PlaceMatch) -> bool:

@@ -718,12 +718,6 @@ async def test_the_most_recent_prompt_wins(stack):
     assert await assignee_of(stack, waiting.code) == "sunjianguo"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a resident already placed who types where they live (我住在清泉街道东关路12号, "
-    "the issue's own example, or 我住在西苑路) gets a new ticket (基础信息采集 / 协助交通管理) "
-    "instead of the place confirmation",
-)
 @pytest.mark.parametrize("typed", [TYPED_HOME, "我住在西苑路"])
 async def test_a_placed_resident_typing_where_they_live_opens_no_ticket(stack, typed):
     sender = fresh("placedtyped")
@@ -1201,11 +1195,6 @@ async def test_notice_list_shows_what_went_out(stack, seeded_url):
 PARTLY = "单元门口的垃圾箱满了，好几天没人来收"  # same duty as GARBAGE, partly alike
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a report held by 这是关于工单 X 的补充吗 is lost when the question expires "
-    "unanswered: no update on X, no new ticket, the assignee never hears it",
-)
 async def test_a_held_report_is_not_lost_when_its_question_expires(stack, clock):
     sender = fresh("heldlost")
     code = await report(stack, "QH-QQ-DG-01", GARBAGE, sender)
@@ -1343,13 +1332,6 @@ async def test_scanning_a_stale_grid_code_says_so_and_asks_for_the_location(stac
     assert reply and asks_for_location(reply), reply
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a typed place naming a community or township with several grids (我住在东关社区, "
-    "我住在清泉街道, 我住在柳河镇) opens an info_collection ticket (柳河镇 even asks the 1/2/3 "
-    "category question) instead of asking for the location: the issue's 'a typed address "
-    "became a second unrouted ticket'",
-)
 @pytest.mark.parametrize("typed", ["我住在东关社区", "我住在清泉街道", "我住在柳河镇"])
 async def test_a_typed_place_of_several_grids_is_no_ticket(stack, typed):
     sender = fresh("ambiguous")
@@ -1463,21 +1445,7 @@ async def test_more_official_account_events_get_a_200(stack, event):
     assert await stack.tickets() == []
 
 
-CARD_REFUSED = pytest.mark.xfail(
-    strict=True,
-    reason="borderline bug: WeCom's documented template_card_event (SelectedItems/SelectedItem/"
-    "OptionIds lists) gets 400 'field SelectedItems is nested or repeated', which WeCom retries; "
-    "not in the peers' parser tests the issue lists, and sent only to apps that post cards",
-)
-
-
-@pytest.mark.parametrize(
-    "event",
-    [
-        pytest.param(name, marks=CARD_REFUSED) if name == "template_card_event" else name
-        for name in MORE_WORK
-    ],
-)
+@pytest.mark.parametrize("event", list(MORE_WORK))
 async def test_wecom_events_with_nested_fields_get_a_200(stack, event):
     sender = "sys" if event == "change_contact" else DG01_WORKER
     reply = await send_raw(stack.work, sender, MORE_WORK[event] + "<AgentID>1000002</AgentID>")

@@ -20,8 +20,14 @@ from storage.uow import UnitOfWork
 COLUMNS = ("userid", "name", "role", "unit", "duty")
 
 
+# Who took someone off duty, as the table says it.
+OFF_DUTY_BY = {Staff.BY_OPERATOR: "操作员停用", Staff.BY_IMPORT: "名单中已无"}
+
+
 def duty(person: Staff) -> str:
-    return "on duty" if person.active else f"off duty ({person.off_duty_by or 'unknown'})"
+    if person.active:
+        return "在岗"
+    return f"离岗（{OFF_DUTY_BY.get(person.off_duty_by, '原因不明')}）"
 
 
 async def listing(session: AsyncSession, as_json: bool) -> str:

@@ -218,8 +218,8 @@ def test_staff_list_shows_unit_and_duty_and_unknown_userids_fail_in_one_line(see
         "网格员",
         "青禾县/清泉街道/东关社区/东关一网格",
     ]
-    assert row.endswith("off duty (operator)")
-    assert next(line for line in table if line.startswith("zhouhaitao")).endswith("on duty")
+    assert row.endswith("离岗（操作员停用）")
+    assert next(line for line in table if line.startswith("zhouhaitao")).endswith("在岗")
     for verb in ("off-duty", "on-duty"):
         failed = gridbot(seeded_sqlite, "staff", verb, "nobody")
         assert failed.returncode == 1

@@ -325,11 +325,13 @@ SUMMARY_LINE = "· {state}：{count} 件"
 SUMMARY_OVERDUE = "· 超时未办：{count} 件"
 NO_OVERDUE = "辖区内暂无超时工单。"
 OVERDUE_HEADER = "超时工单（{count} 件）："
-OVERDUE_LINE = "· {code} {category} {what}，已超 {late}，处理人：{name}"
+OVERDUE_LINE = "· {code} {category} {what}，已超 {late}{where}，处理人：{name}"
+OVERDUE_WHERE = "（在{level}时超时）"
 TICKET_DETAIL = (
     "工单 {code}（{category}）{urgent}\n状态：{state}　层级：{level}\n处理人：{handler}\n"
-    "地点：{place}\n内容：{text}\n时限：{deadline}\n处理记录："
+    "地点：{place}\n内容：{text}\n时限：{deadline}{overdue}\n处理记录："
 )
+TICKET_OVERDUE = "\n超时：{what}自 {since} 起超时（在{level}时）"
 TRAIL_LINE = "· {at} {actor} {action}{note}"
 TRAIL_ACTIONS = {
     "create": "反映",

@@ -49,11 +49,19 @@ async def overdue(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports)
             category=category_name(t.category),
             what=texts.DEADLINE_NAMES[late_step(t)],
             late=lateness(now - late_since(t, now)),
+            where=_late_where(t),
             name=t.assignee.name if t.assignee else texts.NOBODY_YET,
         )
         for t in late[:20]
     ]
     return "\n".join(lines)
+
+
+def _late_where(ticket: Ticket) -> str:
+    """At which level the step went late, when it has climbed since."""
+    if ticket.overdue_level is None or ticket.overdue_level == ticket.level:
+        return ""
+    return texts.OVERDUE_WHERE.format(level=texts.LEVEL_NAMES[ticket.overdue_level])
 
 
 def _overdue(tickets: list[Ticket], ports: Ports) -> list[Ticket]:

@@ -113,6 +113,7 @@ async def _worst(uow: UnitOfWork, grids: list[int], now: datetime) -> list[str]:
             category=category_name(t.category),
             what=texts.DEADLINE_NAMES[late_step(t)],
             late=lateness(now - late_since(t, now)),
+            where="",
             name=t.assignee.name if t.assignee else texts.NOBODY_YET,
         )
         for t in late

@@ -48,9 +48,21 @@ async def ticket_detail(uow: UnitOfWork, ticket: Ticket, masked: bool = True) ->
         place=" ".join(filter(None, (ticket.grid.path if ticket.grid else "", ticket.place))),
         text=clip(shown(ticket.text), DETAIL_TEXT_CHARS),
         deadline=deadline,
+        overdue=_overdue(ticket),
     )
     lines = [head, *await trail_lines(uow, ticket, masked)]
     return "\n".join([*lines, texts.TICKET_MASKED] if masked else lines)
+
+
+def _overdue(ticket: Ticket) -> str:
+    """The late step, since when and at which level it went late (kept through escalation)."""
+    if ticket.overdue_since is None:
+        return ""
+    return texts.TICKET_OVERDUE.format(
+        what=texts.DEADLINE_NAMES.get(ticket.overdue_kind, ticket.overdue_kind or ""),
+        since=local(ticket.overdue_since),
+        level=texts.LEVEL_NAMES.get(ticket.overdue_level or 0, ""),
+    )
 
 
 async def trail_lines(uow: UnitOfWork, ticket: Ticket, masked: bool = True) -> list[str]:

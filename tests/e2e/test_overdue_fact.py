@@ -88,3 +88,16 @@ async def test_assessment_counts_a_step_that_was_late_even_when_done_quickly_aft
 
     worker = next(score for score in scores if score.userid == WORKER)
     assert (worker.accept_rate, worker.resolve_rate) == (1.0, 0.0)
+
+
+async def test_overdue_and_the_ticket_say_at_which_level_the_step_went_late(fast_stack, clock):
+    code = await escalated_three_times(fast_stack, clock)
+
+    late = await fast_stack.staff_says(COUNTY, "超时")
+    assert "（在网格时超时）" in late  # it has climbed to the county since
+
+    detail = await fast_stack.staff_says(COUNTY, f"工单 {code}")
+    assert "超时：签收自" in detail and "起超时（在网格时）" in detail
+
+    await fast_stack.staff_says(WORKER, f"接单 {code}")
+    assert "超时：" not in await fast_stack.staff_says(COUNTY, f"工单 {code}")

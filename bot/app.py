@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import text
 
-from bot import wire
+from bot import open311, wire
 from bot.dispatcher import Dispatcher, Unavailable
 from bot.logs import request_ids
 from bot.metrics import Metrics
@@ -107,6 +107,7 @@ def create_app(
     for name in ("mp", "work"):
         app.router.add_get(f"/wechat/{name}", _route(name, "verify"))
         app.router.add_post(f"/wechat/{name}", _route(name, "receive"))
+    open311.add_routes(app, SERVICES)
     return app
 
 

@@ -33,6 +33,7 @@ OPEN_SECTIONS = frozenset(
         "guide",
         "intake",
         "notice",
+        "open311",
     }
 )
 # `[guide] dir`: the service guide's folder (办事指南, one YAML file a service); a relative path

@@ -616,3 +616,16 @@ PRIVACY_INFO = (
     "· 您可以随时发送“撤回 工单号”撤回正在办理的工单，"
     "或发送“删除我的信息”删除您的个人信息。"
 )
+
+# Open311 GeoReport v2 (/open311/v2/): what other systems read
+OPEN311_SERVICE_GROUP = "网格员八大项"
+OPEN311_BAD_PARAMETER = "参数 {name} 无效：{problem}"
+OPEN311_NOT_FOUND = "未找到：{what}"
+OPEN311_BAD_FORMAT = "不支持的格式：{format}（仅支持 xml、json）"
+OPEN311_BAD_DATE = "应为 W3C 日期时间，例如 2026-11-26T10:00:00+08:00"
+OPEN311_WINDOW_TOO_LONG = "起止日期相隔不能超过 {days} 天"
+OPEN311_NOT_A_NUMBER = "应为正整数"
+OPEN311_TOO_MANY_CODES = "一次最多查询 {count} 个工单号"
+OPEN311_BAD_STATUS = "应为 open 或 closed"
+OPEN311_BAD_JURISDICTION = "本系统的 jurisdiction_id 为 {jurisdiction}"
+OPEN311_KEY_NEEDED = "需要有效的 api_key"

@@ -1,0 +1,180 @@
+"""The Open311 GeoReport v2 edge: `/open311/v2/…` in XML and JSON, with the spec's errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from xml.etree import ElementTree
+
+from aiohttp import web
+
+from handlers import open311, texts
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+PREFIX = "/open311/v2"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = {"xml": "text/xml", "json": "application/json"}
+CHANGESET = "2026-12-02T00:00:00+08:00"
+ATTRIBUTES = [
+    {
+        "variable": True,
+        "code": "in_danger",
+        "datatype": "singlevaluelist",
+        "required": False,
+        "datatype_description": "是否有人正处于危险之中",
+        "order": 1,
+        "description": "现在是否有人身处危险？",
+        "values": [{"key": "yes", "name": "是"}, {"key": "no", "name": "否"}],
+    }
+]
+
+
+class Problem(Exception):
+    """An answer in the spec's error format."""
+
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+def add_routes(app: web.Application, services_key) -> None:
+    """Called by the app factory; `services_key` reaches the running app's resources."""
+    fmt, code = "{format:[^/.]+}", "{code:[^/.]+}"
+    routes = {
+        f"discovery.{fmt}": discovery,
+        f"services.{fmt}": service_list,
+        f"services/{code}.{fmt}": definition,
+        f"requests.{fmt}": request_list,
+        f"requests/{code}.{fmt}": one_request,
+    }
+    for path, handler in routes.items():
+        app.router.add_get(f"{PREFIX}/{path}", _answering(handler, services_key))
+
+
+def _answering(handler, services_key):
+    async def answer(request: web.Request) -> web.Response:
+        request[SERVICES] = request.app[services_key]
+        kind = request.match_info["format"]
+        if kind not in FORMATS:
+            return _error("xml", 404, texts.OPEN311_BAD_FORMAT.format(format=kind[:20]))
+        try:
+            _check_jurisdiction(request)
+            root, items, body = await handler(request)
+        except open311.BadParameter as problem:
+            return _error(kind, 400, str(problem))
+        except Problem as problem:
+            return _error(kind, problem.status, problem.description)
+        return _render(kind, root, items, body)
+
+    return answer
+
+
+SERVICES = web.RequestKey("open311_services", object)
+
+
+def _services(request: web.Request):
+    return request[SERVICES]
+
+
+def _check_jurisdiction(request: web.Request) -> None:
+    settings = _services(request).settings
+    wanted = str(settings.section("open311").get("jurisdiction", "")).strip()
+    given = request.query.get("jurisdiction_id", "").strip()
+    if wanted and given and given != wanted:
+        problem = texts.OPEN311_BAD_JURISDICTION.format(jurisdiction=wanted)
+        raise open311.BadParameter("jurisdiction_id", problem)
+
+
+async def discovery(request: web.Request):
+    base = f"{request.scheme}://{request.host}{PREFIX}/"
+    body = {
+        "changeset": CHANGESET,
+        "contact": "",
+        "key_service": "",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": list(FORMATS.values()),
+            }
+        ],
+    }
+    return "discovery", None, body
+
+
+async def service_list(request: web.Request):
+    found = open311.services()
+    for entry in found:
+        entry["metadata"] = True
+    return "services", "service", found
+
+
+async def definition(request: web.Request):
+    code = request.match_info["code"]
+    if open311.find_service(code) is None:
+        raise Problem(404, texts.OPEN311_NOT_FOUND.format(what=code[:64]))
+    return "service_definition", None, {"service_code": code, "attributes": ATTRIBUTES}
+
+
+async def request_list(request: web.Request):
+    services = _services(request)
+    query = open311.Query.parse(request.query, services.clock.now())
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
+        found = await open311.find_requests(uow, query, public=True)
+    return "service_requests", "request", found
+
+
+async def one_request(request: web.Request):
+    services = _services(request)
+    code = request.match_info["code"]
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
+        found = await open311.find_request(uow, code, public=True)
+    if found is None:
+        raise Problem(404, texts.OPEN311_NOT_FOUND.format(what=code[:64]))
+    return "service_requests", "request", [found]
+
+
+def _error(kind: str, status: int, description: str) -> web.Response:
+    errors = [{"code": status, "description": description}]
+    response = _render(kind, "errors", "error", errors)
+    response.set_status(status)
+    return response
+
+
+def _render(kind: str, root: str, item: str | None, body) -> web.Response:
+    if kind == "json":
+        text = json.dumps(body, ensure_ascii=False)
+        return web.Response(text=text, content_type="application/json", charset="utf-8")
+    element = ElementTree.Element(root)
+    if item is None:
+        _fill(element, body)
+    else:
+        for entry in body:
+            _fill(ElementTree.SubElement(element, item), entry)
+    text = ElementTree.tostring(element, encoding="unicode", xml_declaration=False)
+    xml = '<?xml version="1.0" encoding="utf-8"?>\n' + text
+    return web.Response(text=xml, content_type="text/xml", charset="utf-8")
+
+
+PLURALS = {
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
+}
+
+
+def _fill(element: ElementTree.Element, value) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _fill(ElementTree.SubElement(element, key), inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _fill(ElementTree.SubElement(element, PLURALS.get(element.tag, "item")), inner)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)

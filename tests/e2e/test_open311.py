@@ -1,0 +1,231 @@
+"""Open311 GeoReport v2 over loopback HTTP: what another city system reads from gridbot.
+Every XML answer is parsed strictly (defusedxml) and checked against the element names the
+spec (wiki.open311.org/GeoReport_v2) gives; JSON answers carry the same fields.
+
+The demo county: a resident in 东关一网格 reports rubbish (environment → grid worker); a
+report of a quarrel is must-attend, a fire urgent — neither is public data."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from defusedxml import ElementTree
+
+from nlu.categories import CATEGORY_IDS
+from tests.desk import DISPUTE, GARBAGE, report, ticket_of
+
+REQUEST_FIELDS = {
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+}
+SERVICE_FIELDS = {
+    "service_code",
+    "service_name",
+    "description",
+    "metadata",
+    "type",
+    "keywords",
+    "group",
+}
+PHONE_REPORT = "小区门口垃圾堆了好几天没人清理，臭得很，联系我 13900000001"
+
+
+async def get(stack, path: str) -> tuple[int, str, str]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{stack.base}/open311/v2/{path}") as answer,
+    ):
+        return answer.status, answer.content_type, await answer.text()
+
+
+async def xml(stack, path: str, status: int = 200):
+    code, kind, body = await get(stack, path)
+    assert code == status, body
+    assert kind == "text/xml"
+    assert body.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    return ElementTree.fromstring(body.encode("utf-8"), forbid_dtd=True)
+
+
+async def json_of(stack, path: str, status: int = 200):
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{stack.base}/open311/v2/{path}") as answer,
+    ):
+        assert answer.status == status, await answer.text()
+        assert answer.content_type == "application/json"
+        return await answer.json()
+
+
+def fields(element) -> dict[str, str | None]:
+    return {child.tag: child.text for child in element}
+
+
+def error_of(root) -> tuple[int, str]:
+    assert root.tag == "errors"
+    [error] = root
+    assert error.tag == "error" and {c.tag for c in error} == {"code", "description"}
+    return int(error.findtext("code")), error.findtext("description")
+
+
+async def test_discovery_names_the_v2_endpoint_and_both_formats(stack):
+    root = await xml(stack, "discovery.xml")
+
+    assert root.tag == "discovery"
+    [endpoint] = root.find("endpoints")
+    assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint.findtext("url") == f"{stack.base}/open311/v2/"
+    assert [f.text for f in endpoint.find("formats")] == ["text/xml", "application/json"]
+    assert (await json_of(stack, "discovery.json"))["endpoints"][0]["type"] == "production"
+
+
+async def test_services_are_the_eight_duties_in_chinese(stack):
+    root = await xml(stack, "services.xml")
+
+    assert root.tag == "services"
+    listed = [fields(service) for service in root]
+    assert all(set(entry) == SERVICE_FIELDS for entry in listed)
+    assert [entry["service_code"] for entry in listed] == list(CATEGORY_IDS)
+    environment = listed[CATEGORY_IDS.index("environment")]
+    assert environment["service_name"] == "环境问题巡查"
+    assert environment["type"] == "realtime" and environment["metadata"] == "true"
+    assert "垃圾" in environment["keywords"].split(",")
+    assert [s["service_code"] for s in await json_of(stack, "services.json")] == list(CATEGORY_IDS)
+
+
+async def test_a_service_definition_asks_whether_someone_is_in_danger(stack):
+    root = await xml(stack, "services/environment.xml")
+
+    assert root.tag == "service_definition" and root.findtext("service_code") == "environment"
+    [attribute] = root.find("attributes")
+    assert attribute.findtext("code") == "in_danger"
+    assert [v.findtext("key") for v in attribute.find("values")] == ["yes", "no"]
+    code, description = error_of(await xml(stack, "services/nothing.xml", 404))
+    assert code == 404 and "nothing" in description
+
+
+async def test_a_report_is_read_back_as_a_service_request_with_masked_numbers(stack, clock):
+    code = await report(stack, "东关一网格", PHONE_REPORT)
+    ticket = await ticket_of(stack, code)
+
+    root = await xml(stack, f"requests/{code}.xml")
+
+    assert root.tag == "service_requests"
+    [request] = root
+    shown = fields(request)
+    assert set(shown) == REQUEST_FIELDS
+    assert shown["service_request_id"] == code and shown["status"] == "open"
+    assert shown["service_code"] == "environment" and shown["service_name"] == "环境问题巡查"
+    assert "13900000001" not in shown["description"] and "139****0001" in shown["description"]
+    assert shown["agency_responsible"].endswith("东关一网格")
+    assert shown["requested_datetime"] == "2026-11-26T10:00:00+08:00"  # 02:00 UTC
+    assert shown["address"] is None  # public data
+    assert shown["lat"] == str(round(ticket.lat, 3)) and shown["long"] == str(round(ticket.lon, 3))
+    assert shown["status_notes"] == "待接单"
+    [same] = await json_of(stack, f"requests/{code}.json")
+    assert same["service_request_id"] == code and same["lat"] == round(ticket.lat, 3)
+
+
+async def test_the_list_filters_by_code_service_status_and_window(stack, clock):
+    garbage = await report(stack, "东关一网格", GARBAGE)
+    clock.advance(days=1)
+    traffic = await report(stack, "东关一网格", "路口红绿灯坏了，车都乱开", "o_second")
+
+    listed = await json_of(stack, "requests.json")
+    assert [r["service_request_id"] for r in listed] == [traffic, garbage]  # newest first
+    by_code = await json_of(stack, f"requests.json?service_request_id={garbage}")
+    assert [r["service_request_id"] for r in by_code] == [garbage]
+    root = await xml(stack, "requests.xml?service_code=traffic")
+    assert [r.findtext("service_request_id") for r in root] == [traffic]
+    assert await json_of(stack, "requests.json?status=closed") == []
+    assert len(await json_of(stack, "requests.json?status=open")) == 2
+    window = "start_date=2026-11-27T00:00:00%2B08:00&end_date=2026-11-28T00:00:00%2B08:00"
+    assert [r["service_request_id"] for r in await json_of(stack, f"requests.json?{window}")] == [
+        traffic
+    ]
+    paged = await json_of(stack, "requests.json?page=2&page_size=1")
+    assert [r["service_request_id"] for r in paged] == [garbage]
+
+
+async def test_must_attend_and_urgent_reports_are_not_public(stack):
+    quarrel = await report(stack, "东关一网格", DISPUTE)
+    fire = await report(stack, "东关一网格", "着火了，三楼冒黑烟", "o_second")
+    assert (await ticket_of(stack, quarrel)).must_attend and (await ticket_of(stack, fire)).urgent
+
+    assert await json_of(stack, "requests.json") == []
+    for code in (quarrel, fire):
+        [error] = await json_of(stack, f"requests/{code}.json", 404)
+        assert error["code"] == 404
+
+
+async def test_a_resolved_report_is_closed(stack):
+    code = await report(stack, "东关一网格", GARBAGE)
+    worker = "liminghua"
+    await stack.staff_says(worker, f"接单 {code}")
+    await stack.staff_says(worker, f"办结 {code} 已清运")
+
+    [shown] = await json_of(stack, f"requests/{code}.json")
+
+    assert shown["status"] == "closed" and shown["status_notes"] == "已办结"
+    assert "已清运" not in str(shown)  # the resolution note may name people: not shown
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("requests.xml?start_date=yesterday", "start_date"),
+        ("requests.xml?start_date=2026-01-01T00:00:00Z&end_date=2026-11-01T00:00:00Z", "end_date"),
+        ("requests.xml?status=lost", "status"),
+        ("requests.xml?page=0", "page"),
+        ("requests.xml?page_size=-5", "page_size"),
+        ("requests.xml?service_code=unicorns", "service_code"),
+        ("requests.xml?service_request_id=" + ",".join(["GB-1"] * 1_500), "service_request_id"),
+    ],
+)
+async def test_bad_queries_get_the_specs_400_naming_the_parameter(stack, path, name):
+    code, description = error_of(await xml(stack, path, 400))
+
+    assert code == 400 and name in description
+
+
+async def test_ten_thousand_codes_are_refused_before_the_database(stack):
+    codes = ",".join(["GB-1"] * 10_000)
+    code, _, _ = await get(stack, f"requests.json?service_request_id={codes}")
+
+    assert code in (400, 414)  # the request line is longer than the server reads
+
+
+async def test_errors_in_json_are_the_specs_array(stack):
+    answer = await json_of(stack, "requests/GB-NOPE.json", 404)
+
+    assert answer == [{"code": 404, "description": "未找到：GB-NOPE"}]
+    [error] = await json_of(stack, "requests.json?status=lost", 400)
+    assert error["code"] == 400 and "status" in error["description"]
+
+
+async def test_an_unknown_format_is_404_in_the_specs_xml(stack):
+    code, kind, body = await get(stack, "services.html")
+
+    assert code == 404 and kind == "text/xml"
+    assert error_of(ElementTree.fromstring(body.encode()))[0] == 404
+
+
+async def test_a_window_of_more_than_90_days_is_refused_but_90_are_fine(stack):
+    start = "2026-08-28T10:00:00%2B08:00"
+    assert await json_of(stack, f"requests.json?start_date={start}") == []  # until now
+    end = "2026-11-26T10:00:00%2B08:00"
+    assert await json_of(stack, f"requests.json?start_date={start}&end_date={end}") == []

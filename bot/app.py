@@ -72,6 +72,7 @@ class Services:
     webhooks: dict[str, Webhook] = field(default_factory=dict)
     ping: asyncio.Future | None = None  # the health check's query, while it runs
     guide: GuideWatcher | None = None  # 办事指南, taken up again when its files change
+    dispatcher_ports: Ports | None = None  # what use cases get: Open311 files through them
 
 
 SERVICES = web.AppKey("services", Services)
@@ -177,6 +178,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         rhythm=services.rhythm,
         count=services.metrics.count,
     )
+    services.dispatcher_ports = ports
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
     services.inbox = Inbox(sessionmaker)
     _add_webhooks(services)

@@ -33,13 +33,14 @@ ATTRIBUTES = [
 class Problem(Exception):
     """An answer in the spec's error format."""
 
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, headers: dict | None = None):
         super().__init__(description)
-        self.status, self.description = status, description
+        self.status, self.description, self.headers = status, description, headers or {}
 
 
 def add_routes(app: web.Application, services_key) -> None:
     """Called by the app factory; `services_key` reaches the running app's resources."""
+    app[LIMITER] = Limiter()
     fmt, code = "{format:[^/.]+}", "{code:[^/.]+}"
     routes = {
         f"discovery.{fmt}": discovery,
@@ -50,6 +51,7 @@ def add_routes(app: web.Application, services_key) -> None:
     }
     for path, handler in routes.items():
         app.router.add_get(f"{PREFIX}/{path}", _answering(handler, services_key))
+    app.router.add_post(f"{PREFIX}/requests.{fmt}", _answering(file_request, services_key))
 
 
 def _answering(handler, services_key):
@@ -59,18 +61,71 @@ def _answering(handler, services_key):
         if kind not in FORMATS:
             return _error("xml", 404, texts.OPEN311_BAD_FORMAT.format(format=kind[:20]))
         try:
+            if request.method == "POST":
+                request[FORM] = await _form(request)
             _check_jurisdiction(request)
             root, items, body = await handler(request)
         except open311.BadParameter as problem:
             return _error(kind, 400, str(problem))
         except Problem as problem:
-            return _error(kind, problem.status, problem.description)
+            response = _error(kind, problem.status, problem.description)
+            response.headers.update(problem.headers)
+            return response
         return _render(kind, root, items, body)
 
     return answer
 
 
 SERVICES = web.RequestKey("open311_services", object)
+FORM = web.RequestKey("open311_form", object)
+DEFAULT_PER_MINUTE = 60
+MAX_FORM_KIB = 64  # the app's client_max_size
+LIMITER = web.AppKey("open311_limiter", object)
+
+
+async def _form(request: web.Request):
+    try:
+        return await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        raise Problem(413, texts.OPEN311_TOO_LARGE.format(kib=MAX_FORM_KIB)) from None
+    except ValueError:  # a body that is not a form
+        raise open311.BadParameter("body", texts.OPEN311_DESCRIPTION_NEEDED) from None
+
+
+def _params(request: web.Request):
+    return request.get(FORM) or request.query
+
+
+async def _key(request: web.Request, uow: UnitOfWork, required: bool):
+    """The request's valid key, or None; a 403 when one is required or a bad one is given."""
+    given = (_params(request).get("api_key") or request.query.get("api_key") or "").strip()
+    key = await uow.open311.key_for(given) if given else None
+    if (given or required) and key is None:
+        raise Problem(403, texts.OPEN311_KEY_NEEDED)
+    return key
+
+
+def _private_reads(request: web.Request) -> bool:
+    value = _services(request).settings.section("open311").get("private_reads", False)
+    return value is True or str(value).strip().lower() in ("true", "1", "yes")
+
+
+class Limiter:
+    """At most `per_minute` POSTs a key in each minute of the clock's time."""
+
+    def __init__(self):
+        self.windows: dict[str, tuple[int, int]] = {}
+
+    def take(self, name: str, now: float, per_minute: int) -> int | None:
+        """None when allowed, else the seconds until the next minute."""
+        minute = int(now // 60)
+        start, used = self.windows.get(name, (minute, 0))
+        if start != minute:
+            used = 0
+        if used >= per_minute:
+            return max(1, int((minute + 1) * 60 - now))
+        self.windows[name] = (minute, used + 1)
+        return None
 
 
 def _services(request: web.Request):
@@ -123,7 +178,8 @@ async def request_list(request: web.Request):
     services = _services(request)
     query = open311.Query.parse(request.query, services.clock.now())
     async with UnitOfWork.opened(services.sessionmaker) as uow:
-        found = await open311.find_requests(uow, query, public=True)
+        key = await _key(request, uow, _private_reads(request))
+        found = await open311.find_requests(uow, query, key)
     return "service_requests", "request", found
 
 
@@ -131,10 +187,35 @@ async def one_request(request: web.Request):
     services = _services(request)
     code = request.match_info["code"]
     async with UnitOfWork.opened(services.sessionmaker) as uow:
-        found = await open311.find_request(uow, code, public=True)
+        key = await _key(request, uow, _private_reads(request))
+        found = await open311.find_request(uow, code, key)
     if found is None:
         raise Problem(404, texts.OPEN311_NOT_FOUND.format(what=code[:64]))
     return "service_requests", "request", [found]
+
+
+async def file_request(request: web.Request):
+    services = _services(request)
+    form, now = request[FORM], services.clock.now()
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
+        key = await _key(request, uow, required=True)
+        per_minute = int(
+            services.settings.section("open311").get("per_minute", DEFAULT_PER_MINUTE)
+        )
+        wait = _limiter(request).take(key.name, now.timestamp(), per_minute)
+        if wait is not None:
+            problem = texts.OPEN311_RATE_LIMITED.format(seconds=wait)
+            raise Problem(429, problem, {"Retry-After": str(wait)})
+        filed = await open311.file_request(uow, services.dispatcher_ports, key, form, now)
+        await uow.commit()
+    services.relay.wake()
+    log.info("open311 request %s filed with key %s", filed.code, key.name)
+    answer = {"service_request_id": filed.code, "service_notice": filed.notice, "account_id": None}
+    return "service_requests", "request", [answer]
+
+
+def _limiter(request: web.Request) -> Limiter:
+    return request.app[LIMITER]
 
 
 def _error(kind: str, status: int, description: str) -> web.Response:

@@ -4,13 +4,19 @@ typed numbers masked, and nothing about vulnerable people or emergencies."""
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 from handlers import texts
 from handlers.masking import mask_text
+from handlers.tickets.duty import to_desk
+from handlers.tickets.places import find_place
+from handlers.tickets.routing import assign, choose_assignee, open_ticket
 from nlu.categories import BY_ID, CATEGORIES, Category
-from storage.models import Ticket
+from nlu.classifier import classify
+from storage.models import Attachment, Ticket
 from storage.uow import UnitOfWork
 
 ZONE = timezone(timedelta(hours=8))
@@ -129,29 +135,47 @@ def status_of(ticket: Ticket) -> str:
     return "closed" if ticket.state in CLOSED_STATES else "open"
 
 
-async def find_requests(uow: UnitOfWork, query: Query, *, public: bool) -> list[dict]:
+async def find_requests(uow: UnitOfWork, query: Query, key=None) -> list[dict]:
+    """Without a key, public data only; a key reads in full within its unit (the whole
+    county when it has none), and elsewhere as the public does."""
     tickets = await uow.tickets.published(
         codes=query.codes,
         categories=query.categories,
         since=query.since,
         until=query.until,
         states=query.states,
-        public=public,
+        public=key is None,
         offset=(query.page - 1) * query.page_size,
         limit=query.page_size,
     )
     tickets = [t for t in tickets if t.category in BY_ID]
     media = await uow.tickets.media_urls([t.id for t in tickets]) if tickets else {}
-    return [await _request(uow, t, media.get(t.id), public) for t in tickets]
+    shown = []
+    for ticket in tickets:
+        unit = ticket.grid or (await uow.org.unit(ticket.unit_id) if ticket.unit_id else None)
+        full = key is not None and _within(unit.path if unit else None, key.unit_path)
+        if not full and _sensitive(ticket):
+            continue
+        shown.append(_request(ticket, unit, media.get(ticket.id), public=not full))
+    return shown
 
 
-async def find_request(uow: UnitOfWork, code: str, *, public: bool) -> dict | None:
-    found = await find_requests(uow, Query(codes=[code]), public=public)
+def _within(path: str | None, granted: str | None) -> bool:
+    if granted is None:
+        return True
+    return path is not None and (path == granted or path.startswith(granted + "/"))
+
+
+def _sensitive(ticket: Ticket) -> bool:
+    return ticket.category == "special_population" or ticket.urgent or ticket.must_attend
+
+
+async def find_request(uow: UnitOfWork, code: str, key=None) -> dict | None:
+    found = await find_requests(uow, Query(codes=[code]), key)
     return found[0] if found else None
 
 
-async def _request(uow: UnitOfWork, ticket: Ticket, media: str | None, public: bool) -> dict:
-    unit = ticket.grid or (await uow.org.unit(ticket.unit_id) if ticket.unit_id else None)
+def _request(ticket: Ticket, unit, media: str | None, public: bool) -> dict:
     lat, lon = ticket.lat, ticket.lon
     if public and lat is not None and lon is not None:
         lat, lon = round(lat, PUBLIC_DIGITS), round(lon, PUBLIC_DIGITS)
@@ -175,3 +199,115 @@ async def _request(uow: UnitOfWork, ticket: Ticket, media: str | None, public: b
         "long": lon,
         "media_url": media,
     }
+
+
+MAX_DESCRIPTION = 4000
+MAX_URL = 2000
+MAX_NAME = 200
+CONTACT_FIELDS = ("first_name", "last_name", "phone", "email", "device_id", "account_id")
+
+
+@dataclass(frozen=True)
+class Filed:
+    code: str
+    notice: str | None
+
+
+async def file_request(uow: UnitOfWork, ports, key, form, now: datetime) -> Filed:
+    """`POST requests`: a ticket exactly as a resident's report becomes one (classified when
+    the service code is missing or `auto`, emergencies alerted, routed with its deadlines
+    and notices to staff); a point outside every grid goes to the duty desk at once. The
+    contact details are sealed and never shown back; the filing is audited with the key."""
+    if form.get("address_id", "").strip():
+        raise BadParameter("address_id", texts.OPEN311_NOT_SUPPORTED)
+    text = form.get("description", "").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise BadParameter("description", texts.OPEN311_TOO_LONG.format(count=MAX_DESCRIPTION))
+    code = form.get("service_code", "").strip()
+    if code not in ("", "auto") and code not in BY_ID:
+        raise BadParameter("service_code", texts.OPEN311_NOT_FOUND.format(what=code[:64]))
+    if code in ("", "auto") and not text:
+        raise BadParameter("description", texts.OPEN311_DESCRIPTION_NEEDED)
+    media = _media_url(form.get("media_url", "").strip())
+    lat, lon, grid_id, place = await _where(uow, ports, form)
+    prediction = await classify(ports.classifier, text) if text else None
+    category = code if code in BY_ID else _likeliest(prediction)
+    urgent = bool(prediction and prediction.urgent)
+    ticket = await open_ticket(
+        uow,
+        now,
+        f"open311:{key.name}",
+        source="open311",
+        category=category,
+        text=text or BY_ID[category].name,
+        urgent=urgent,
+        must_attend=bool(prediction and prediction.must_attend),
+        lat=lat,
+        lon=lon,
+        place=place,
+        grid_id=grid_id,
+        unit_id=grid_id,
+    )
+    if grid_id is None:
+        await to_desk(uow, ticket, now, ports.policy, alert=urgent)
+    else:
+        routing = await choose_assignee(uow, grid_id, category)
+        await assign(uow, ticket, routing, now, ports.policy, alert=urgent)
+    await uow.flush()
+    contact = {name: form.get(name, "").strip()[:MAX_NAME] for name in CONTACT_FIELDS}
+    contact = {name: value for name, value in contact.items() if value}
+    uow.open311.add_contact(
+        ticket.id, key.name, json.dumps(contact, ensure_ascii=False) if contact else None
+    )
+    if media:
+        uow.add(Attachment(ticket_id=ticket.id, kind="link", url=media, created_at=now))
+    uow.registry.audit(
+        f"open311:{key.name}", "open311_request", ticket.code, "Open311 POST requests", now
+    )
+    notice = None
+    if prediction and prediction.risk != "none":
+        notice = texts.EMERGENCY_LINES.get(prediction.emergency_kind, texts.URGENT_FIRST_LINE)
+    return Filed(ticket.code, notice)
+
+
+def _likeliest(prediction) -> str:
+    if prediction and prediction.category in BY_ID:
+        return prediction.category
+    for category in prediction.alternatives if prediction else ():
+        if category in BY_ID:
+            return category
+    raise BadParameter("service_code", texts.OPEN311_NO_CATEGORY)
+
+
+def _media_url(url: str) -> str | None:
+    if not url:
+        return None
+    if len(url) > MAX_URL or not url.lower().startswith(("http://", "https://")):
+        raise BadParameter("media_url", texts.OPEN311_BAD_URL)
+    return url
+
+
+async def _where(uow: UnitOfWork, ports, form) -> tuple:
+    """(lat, lon, grid id, typed address): a point, else the address through the place
+    lookup; a point outside every grid has no grid (the duty desk takes it)."""
+    lat, lon = form.get("lat", "").strip(), form.get("long", "").strip()
+    address = form.get("address_string", "").strip()[:MAX_NAME] or None
+    if lat or lon:
+        point = _number("lat", lat, 90), _number("long", lon, 180)
+        return point[0], point[1], ports.grids.locate(point[1], point[0]), address
+    if address:
+        found = await find_place(uow, address)
+        if found is None:
+            raise BadParameter("address_string", texts.OPEN311_PLACE_UNKNOWN)
+        return None, None, found.grid_id, address
+    raise BadParameter("lat", texts.OPEN311_LOCATION_NEEDED)
+
+
+def _number(name: str, value: str, most: float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadParameter(name, texts.OPEN311_BAD_POINT) from None
+    if not math.isfinite(number) or abs(number) > most:
+        raise BadParameter(name, texts.OPEN311_BAD_POINT)
+    return number

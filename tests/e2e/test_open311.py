@@ -7,12 +7,15 @@ report of a quarrel is must-attend, a fire urgent — neither is public data."""
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 import pytest
 from defusedxml import ElementTree
 
+from handlers.texts import EMERGENCY_LINES
 from nlu.categories import CATEGORY_IDS
-from tests.desk import DISPUTE, GARBAGE, report, ticket_of
+from tests.desk import DISPUTE, GARBAGE, assignee_of, report, ticket_of
 
 REQUEST_FIELDS = {
     "service_request_id",
@@ -229,3 +232,151 @@ async def test_a_window_of_more_than_90_days_is_refused_but_90_are_fine(stack):
     assert await json_of(stack, f"requests.json?start_date={start}") == []  # until now
     end = "2026-11-26T10:00:00%2B08:00"
     assert await json_of(stack, f"requests.json?start_date={start}&end_date={end}") == []
+
+
+# POST requests: another system files reports with a key
+
+
+async def new_key(stack, name: str = "fixmystreet", unit: str | None = None) -> str:
+    from bot.cli import open311
+
+    async with stack.services.sessionmaker() as session:
+        return await open311.add(session, name, unit)
+
+
+async def post(stack, path: str, form: dict | str) -> tuple[int, dict, str]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{stack.base}/open311/v2/{path}", data=form) as answer,
+    ):
+        return answer.status, dict(answer.headers), await answer.text()
+
+
+def grid_point(grid: str = "东关一网格") -> dict[str, str]:
+    from tests.stack import POINTS
+
+    lon, lat = POINTS[grid]
+    return {"lat": str(lat), "long": str(lon)}
+
+
+async def test_a_posted_request_becomes_a_routed_ticket_with_sealed_contact(stack):
+    from sqlalchemy import select
+
+    from storage.models import AuditEntry, Open311Contact
+
+    key = await new_key(stack)
+    form = {
+        "api_key": key,
+        "service_code": "environment",
+        "description": GARBAGE,
+        "first_name": "测试",
+        "last_name": "用户",
+        "phone": "13900000002",
+        "media_url": "https://example.org/photo.jpg",
+        **grid_point(),
+    }
+
+    status, _, body = await post(stack, "requests.xml", form)
+
+    assert status == 200, body
+    [request] = ElementTree.fromstring(body.encode())
+    code = request.findtext("service_request_id")
+    ticket = await ticket_of(stack, code)
+    assert ticket.source == "open311" and ticket.category == "environment"
+    assert ticket.resident_id is None and ticket.state == "assigned"
+    await stack.drain()
+    assert any(code in sent for sent in stack.fake.to("liminghua"))  # the grid worker is told
+    async with stack.services.sessionmaker() as session:
+        [contact] = await session.scalars(select(Open311Contact))
+        [audit] = await session.scalars(select(AuditEntry).where(AuditEntry.target == code))
+    assert "13900000002" in contact.contact and contact.key_name == "fixmystreet"
+    assert audit.actor == "open311:fixmystreet"
+    [shown] = await json_of(stack, f"requests/{code}.json")
+    assert "13900000002" not in str(shown) and "测试" not in str(shown)
+    assert shown["media_url"] == "https://example.org/photo.jpg"
+
+
+async def test_auto_is_classified_and_an_emergency_gets_the_emergency_line(stack):
+    key = await new_key(stack)
+    form = {"api_key": key, "service_code": "auto", "description": "着火了，三楼冒黑烟"}
+
+    status, _, body = await post(stack, "requests.json", {**form, **grid_point()})
+
+    assert status == 200, body
+    [answer] = json.loads(body)
+    assert answer["service_notice"] == EMERGENCY_LINES["fire"]
+    ticket = await ticket_of(stack, answer["service_request_id"])
+    assert ticket.urgent and ticket.category == "public_security"
+
+
+async def test_a_point_outside_every_grid_goes_to_the_duty_desk(stack):
+    key = await new_key(stack)
+    form = {"api_key": key, "description": GARBAGE, "lat": "0.5", "long": "0.5"}
+
+    status, _, body = await post(stack, "requests.json", form)
+
+    assert status == 200, body
+    code = json.loads(body)[0]["service_request_id"]
+    ticket = await ticket_of(stack, code)
+    assert ticket.grid_id is None and await assignee_of(stack, code) == "songlixin"
+
+
+async def test_an_address_is_placed_through_the_place_lookup(stack):
+    key = await new_key(stack)
+    form = {"api_key": key, "description": GARBAGE, "address_string": "清泉街道东关路12号"}
+
+    status, _, body = await post(stack, "requests.json", form)
+
+    assert status == 200, body
+    ticket = await ticket_of(stack, json.loads(body)[0]["service_request_id"])
+    assert ticket.grid_id is not None and ticket.place == "清泉街道东关路12号"
+
+
+@pytest.mark.parametrize(
+    ("change", "name"),
+    [
+        ({"address_id": "12"}, "address_id"),
+        ({"description": "垃圾" * 2001}, "description"),
+        ({"lat": "NaN"}, "lat"),
+        ({"long": "181"}, "long"),
+        ({"service_code": "unicorns"}, "service_code"),
+        ({"media_url": "javascript:alert(1)"}, "media_url"),
+        ({"lat": "", "long": ""}, "lat"),
+    ],
+)
+async def test_bad_requests_get_400_naming_the_field(stack, change, name):
+    key = await new_key(stack)
+    form = {"api_key": key, "service_code": "environment", "description": GARBAGE}
+    form = {**form, **grid_point(), **change}
+
+    status, _, body = await post(stack, "requests.xml", form)
+
+    assert status == 400
+    code, description = error_of(ElementTree.fromstring(body.encode()))
+    assert code == 400 and name in description
+    assert await stack.tickets() == []
+
+
+async def test_no_key_a_bad_key_and_a_revoked_key_are_403(stack):
+    from bot.cli import open311
+
+    key = await new_key(stack)
+    async with stack.services.sessionmaker() as session:
+        await open311.revoke(session, "fixmystreet")
+    form = {"description": GARBAGE, "service_code": "environment", **grid_point()}
+    for given in ({}, {"api_key": "not-a-key"}, {"api_key": key}):
+        status, _, body = await post(stack, "requests.json", {**form, **given})
+        assert status == 403, body
+        assert json.loads(body)[0]["code"] == 403
+    assert await stack.tickets() == []
+
+
+async def test_a_form_over_64_kib_is_refused(stack):
+    key = await new_key(stack)
+    form = {"api_key": key, "description": "x" * 70_000, **grid_point()}
+
+    status, _, body = await post(stack, "requests.json", form)
+
+    assert status == 413
+    assert json.loads(body)[0]["code"] == 413
+    assert await stack.tickets() == []

@@ -108,7 +108,7 @@ def create_app(
     for name in ("mp", "work"):
         app.router.add_get(f"/wechat/{name}", _route(name, "verify"))
         app.router.add_post(f"/wechat/{name}", _route(name, "receive"))
-    open311.add_routes(app, SERVICES)
+    open311.add_routes(app, SERVICES, settings)
     return app
 
 

@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 from aiohttp import web
 
+from config.settings import Open311Options, Settings
 from handlers import open311, texts
 from storage.uow import UnitOfWork
 
@@ -38,8 +39,9 @@ class Problem(Exception):
         self.status, self.description, self.headers = status, description, headers or {}
 
 
-def add_routes(app: web.Application, services_key) -> None:
+def add_routes(app: web.Application, services_key, settings: Settings) -> None:
     """Called by the app factory; `services_key` reaches the running app's resources."""
+    app[OPTIONS] = Open311Options.from_settings(settings)
     app[LIMITER] = Limiter()
     fmt, code = "{format:[^/.]+}", "{code:[^/.]+}"
     routes = {
@@ -78,7 +80,7 @@ def _answering(handler, services_key):
 
 SERVICES = web.RequestKey("open311_services", object)
 FORM = web.RequestKey("open311_form", object)
-DEFAULT_PER_MINUTE = 60
+OPTIONS = web.AppKey("open311_options", Open311Options)
 MAX_FORM_KIB = 64  # the app's client_max_size
 LIMITER = web.AppKey("open311_limiter", object)
 
@@ -106,8 +108,7 @@ async def _key(request: web.Request, uow: UnitOfWork, required: bool):
 
 
 def _private_reads(request: web.Request) -> bool:
-    value = _services(request).settings.section("open311").get("private_reads", False)
-    return value is True or str(value).strip().lower() in ("true", "1", "yes")
+    return _options(request).private_reads
 
 
 class Limiter:
@@ -132,9 +133,12 @@ def _services(request: web.Request):
     return request[SERVICES]
 
 
+def _options(request: web.Request) -> Open311Options:
+    return request.app[OPTIONS]
+
+
 def _check_jurisdiction(request: web.Request) -> None:
-    settings = _services(request).settings
-    wanted = str(settings.section("open311").get("jurisdiction", "")).strip()
+    wanted = _options(request).jurisdiction
     given = request.query.get("jurisdiction_id", "").strip()
     if wanted and given and given != wanted:
         problem = texts.OPEN311_BAD_JURISDICTION.format(jurisdiction=wanted)
@@ -199,9 +203,7 @@ async def file_request(request: web.Request):
     form, now = request[FORM], services.clock.now()
     async with UnitOfWork.opened(services.sessionmaker) as uow:
         key = await _key(request, uow, required=True)
-        per_minute = int(
-            services.settings.section("open311").get("per_minute", DEFAULT_PER_MINUTE)
-        )
+        per_minute = _options(request).per_minute
         wait = _limiter(request).take(key.name, now.timestamp(), per_minute)
         if wait is not None:
             problem = texts.OPEN311_RATE_LIMITED.format(seconds=wait)

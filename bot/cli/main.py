@@ -631,11 +631,13 @@ def _menu_create(args) -> int:
 
 
 def _serve(args) -> int:
+    from config.settings import Open311Options
     from handlers.calendar import Rhythm
     from handlers.policy import Policy
 
     # every problem in one report: a bad [sla] or [patrol] as much as a missing token
-    settings = load_settings_to_serve(checks=[Policy.from_settings, Rhythm.from_settings])
+    checks = [Policy.from_settings, Rhythm.from_settings, Open311Options.from_settings]
+    settings = load_settings_to_serve(checks=checks)
     from aiohttp import web
 
     from bot.app import create_app

@@ -19,16 +19,20 @@ async def add(session: AsyncSession, name: str, unit: str | None) -> str:
         raise NotFound("a key's name is 1 to 80 characters")
     if await uow.open311.key_named(name):
         raise NotFound(f"a key named {name!r} exists already (revoked ones too)")
-    if unit and await uow.org.unit_named(unit) is None and not await _path_exists(uow, unit):
-        raise NotFound(f"no unit {unit!r}")
+    path = await _unit_path(uow, unit) if unit else None
     key = secrets.token_urlsafe(32)
-    await uow.open311.add_key(name, key, unit, datetime.now(UTC))
+    await uow.open311.add_key(name, key, path, datetime.now(UTC))
     await uow.commit()
     return key
 
 
-async def _path_exists(uow: UnitOfWork, path: str) -> bool:
-    return any(unit.path == path for unit in await uow.org.tree())
+async def _unit_path(uow: UnitOfWork, unit: str) -> str:
+    """The unit's path, given its path, code or (unambiguous) name."""
+    found = await uow.org.units_called(unit.strip())
+    if len(found) != 1:
+        problem = "no unit" if not found else "several units are called"
+        raise NotFound(f"{problem} {unit!r}: give its path")
+    return found[0].path
 
 
 async def listing(session: AsyncSession) -> str:

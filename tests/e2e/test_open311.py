@@ -380,3 +380,57 @@ async def test_a_form_over_64_kib_is_refused(stack):
     assert status == 413
     assert json.loads(body)[0]["code"] == 413
     assert await stack.tickets() == []
+
+
+# Settings: [open311] per_minute, private_reads, jurisdiction; keys granted a unit
+
+
+@pytest.fixture
+async def strict(seeded_url, clock):
+    """The service with two POSTs a minute a key, reads only with a key, one jurisdiction."""
+    from tests.conftest import embedded_classifier
+    from tests.stack import running_stack
+
+    options = {"per_minute": 2, "private_reads": True, "jurisdiction": "qinghe.example.cn"}
+    async with running_stack(
+        seeded_url, clock, {"open311": options}, classifier=embedded_classifier()
+    ) as running:
+        yield running
+
+
+async def test_a_flood_beyond_the_limit_gets_429_with_retry_after(strict, clock):
+    key = await new_key(strict)
+    form = {"api_key": key, "service_code": "environment", "description": GARBAGE}
+    form |= grid_point()
+
+    answers = [await post(strict, "requests.json", form) for _ in range(3)]
+
+    assert [status for status, _, _ in answers] == [200, 200, 429]
+    _, headers, body = answers[2]
+    assert 1 <= int(headers["Retry-After"]) <= 60
+    assert json.loads(body)[0]["code"] == 429
+    assert len(await strict.tickets()) == 2
+    clock.advance(minutes=1)
+    assert (await post(strict, "requests.json", form))[0] == 200
+
+
+async def test_private_reads_need_a_key_and_a_key_reads_in_full_within_its_unit(strict):
+    everywhere = await new_key(strict, "city")
+    elsewhere = await new_key(strict, "other", "西苑社区")
+    code = await report(strict, "东关一网格", DISPUTE)  # must attend: never public
+    ticket = await ticket_of(strict, code)
+
+    [error] = await json_of(strict, f"requests/{code}.json", 403)
+    assert error["code"] == 403
+    [full] = await json_of(strict, f"requests/{code}.json?api_key={everywhere}")
+    assert full["lat"] == ticket.lat and full["long"] == ticket.lon
+    assert await json_of(strict, f"requests.json?api_key={elsewhere}") == []
+
+
+async def test_another_jurisdiction_is_refused(strict):
+    key = await new_key(strict)
+
+    [error] = await json_of(strict, f"services.json?jurisdiction_id=elsewhere&api_key={key}", 400)
+    assert "jurisdiction_id" in error["description"]
+    listed = await json_of(strict, "services.json?jurisdiction_id=qinghe.example.cn")
+    assert len(listed) == 8

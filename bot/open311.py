@@ -50,6 +50,7 @@ def add_routes(app: web.Application, services_key, settings: Settings) -> None:
         f"services/{code}.{fmt}": definition,
         f"requests.{fmt}": request_list,
         f"requests/{code}.{fmt}": one_request,
+        f"servicerequestupdates.{fmt}": updates,
     }
     for path, handler in routes.items():
         app.router.add_get(f"{PREFIX}/{path}", _answering(handler, services_key))
@@ -196,6 +197,14 @@ async def one_request(request: web.Request):
     if found is None:
         raise Problem(404, texts.OPEN311_NOT_FOUND.format(what=code[:64]))
     return "service_requests", "request", [found]
+
+
+async def updates(request: web.Request):
+    services = _services(request)
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
+        key = await _key(request, uow, _private_reads(request))
+        found = await open311.find_updates(uow, request.query, services.clock.now(), key)
+    return "service_request_updates", "request_update", found
 
 
 async def file_request(request: web.Request):

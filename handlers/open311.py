@@ -311,3 +311,59 @@ def _number(name: str, value: str, most: float) -> float:
     if not math.isfinite(number) or abs(number) > most:
         raise BadParameter(name, texts.OPEN311_BAD_POINT)
     return number
+
+
+# FixMyStreet's extension: GET servicerequestupdates (mySociety's Open311 updates)
+UPDATE_STATUS = {
+    "assign": "OPEN",
+    "transfer": "OPEN",
+    "return": "OPEN",
+    "reopen": "OPEN",
+    "accept": "IN_PROGRESS",
+    "arrive": "IN_PROGRESS",
+    "resolve": "FIXED",
+    "close": "CLOSED",
+    "withdraw": "NO_FURTHER_ACTION",
+}
+UPDATE_STATE = {
+    "assign": "assigned",
+    "transfer": "assigned",
+    "return": "assigned",
+    "reopen": "assigned",
+    "accept": "accepted",
+    "arrive": "on_site",
+    "resolve": "resolved",
+    "close": "closed",
+    "withdraw": "withdrawn",
+}
+
+
+async def find_updates(uow: UnitOfWork, params, now: datetime, key=None) -> list[dict]:
+    """Each change of a ticket's state in the window (default the last 90 days), oldest
+    first: update_id, service_request_id, status, description (the new state in Chinese,
+    never what staff wrote), updated_datetime."""
+    start, end = params.get("start_date"), params.get("end_date")
+    until = parse_w3c("end_date", end) if end else now
+    since = parse_w3c("start_date", start) if start else until - WINDOW
+    if until - since > WINDOW:
+        raise BadParameter("end_date", texts.OPEN311_WINDOW_TOO_LONG.format(days=WINDOW.days))
+    changes = await uow.tickets.state_changes(tuple(UPDATE_STATUS), since, until, PAGE_SIZE)
+    shown = []
+    for event, ticket in changes:
+        if ticket.category not in BY_ID:
+            continue
+        unit = ticket.grid or (await uow.org.unit(ticket.unit_id) if ticket.unit_id else None)
+        full = key is not None and _within(unit.path if unit else None, key.unit_path)
+        if not full and _sensitive(ticket):
+            continue
+        shown.append(
+            {
+                "update_id": str(event.id),
+                "service_request_id": ticket.code,
+                "status": UPDATE_STATUS[event.action],
+                "updated_datetime": w3c(event.at),
+                "description": texts.STATE_NAMES[UPDATE_STATE[event.action]],
+                "media_url": None,
+            }
+        )
+    return shown

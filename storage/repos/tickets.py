@@ -126,6 +126,22 @@ class Tickets(Repository):
         query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
         return list(await self.session.scalars(query.offset(offset).limit(limit)))
 
+    async def state_changes(
+        self, actions: tuple[str, ...], since: datetime, until: datetime, limit: int
+    ) -> list[tuple[TicketEvent, Ticket]]:
+        """Steps of these kinds in the window, oldest first, each with its ticket."""
+        query = (
+            select(TicketEvent, Ticket)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .options(selectinload(Ticket.grid))
+            .where(
+                TicketEvent.action.in_(actions), TicketEvent.at >= since, TicketEvent.at <= until
+            )
+            .order_by(TicketEvent.at, TicketEvent.id)
+            .limit(limit)
+        )
+        return [(event, ticket) for event, ticket in await self.session.execute(query)]
+
     async def media_urls(self, ticket_ids: list[int]) -> dict[int, str]:
         """The first linked media URL of each ticket that has one."""
         query = (

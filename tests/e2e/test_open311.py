@@ -434,3 +434,36 @@ async def test_another_jurisdiction_is_refused(strict):
     assert "jurisdiction_id" in error["description"]
     listed = await json_of(strict, "services.json?jurisdiction_id=qinghe.example.cn")
     assert len(listed) == 8
+
+
+async def test_fixmystreet_follows_each_change_of_state_as_an_update(stack, clock):
+    code = await report(stack, "东关一网格", GARBAGE)
+    clock.advance(minutes=5)
+    await stack.staff_says("liminghua", f"接单 {code}")
+    clock.advance(hours=2)
+    await stack.staff_says("liminghua", f"办结 {code} 已清运，联系人 13900000009")
+
+    root = await xml(stack, "servicerequestupdates.xml")
+
+    assert root.tag == "service_request_updates"
+    shown = [fields(update) for update in root]
+    assert {tag for update in shown for tag in update} == {
+        "update_id",
+        "service_request_id",
+        "status",
+        "updated_datetime",
+        "description",
+        "media_url",
+    }
+    assert [(u["service_request_id"], u["status"]) for u in shown] == [
+        (code, "OPEN"),
+        (code, "IN_PROGRESS"),
+        (code, "FIXED"),
+    ]
+    assert shown[-1]["updated_datetime"] == "2026-11-26T12:05:00+08:00"
+    assert shown[-1]["description"] == "已办结" and "13900000009" not in str(shown)
+    assert len({u["update_id"] for u in shown}) == 3
+    window = "start_date=2026-11-26T11:00:00%2B08:00&end_date=2026-11-26T13:00:00%2B08:00"
+    assert [u["status"] for u in await json_of(stack, f"servicerequestupdates.json?{window}")] == [
+        "FIXED"
+    ]

@@ -51,6 +51,7 @@ def add_routes(app: web.Application, services_key, settings: Settings) -> None:
         f"requests.{fmt}": request_list,
         f"requests/{code}.{fmt}": one_request,
         f"servicerequestupdates.{fmt}": updates,
+        "tokens/{token:[^/.]+}." + fmt: token,
     }
     for path, handler in routes.items():
         app.router.add_get(f"{PREFIX}/{path}", _answering(handler, services_key))
@@ -199,6 +200,18 @@ async def one_request(request: web.Request):
     return "service_requests", "request", [found]
 
 
+async def token(request: web.Request):
+    """Requests are filed at once, so a request's token is its code (the spec's GET tokens)."""
+    services = _services(request)
+    code = request.match_info["token"]
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
+        key = await _key(request, uow, _private_reads(request))
+        found = await open311.find_request(uow, code, key)
+    if found is None:
+        raise Problem(404, texts.OPEN311_NOT_FOUND.format(what=code[:64]))
+    return "service_requests", "request", [{"service_request_id": code, "token": code}]
+
+
 async def updates(request: web.Request):
     services = _services(request)
     async with UnitOfWork.opened(services.sessionmaker) as uow:
@@ -221,7 +234,12 @@ async def file_request(request: web.Request):
         await uow.commit()
     services.relay.wake()
     log.info("open311 request %s filed with key %s", filed.code, key.name)
-    answer = {"service_request_id": filed.code, "service_notice": filed.notice, "account_id": None}
+    answer = {
+        "service_request_id": filed.code,
+        "token": filed.code,
+        "service_notice": filed.notice,
+        "account_id": None,
+    }
     return "service_requests", "request", [answer]
 
 

@@ -467,3 +467,18 @@ async def test_fixmystreet_follows_each_change_of_state_as_an_update(stack, cloc
     assert [u["status"] for u in await json_of(stack, f"servicerequestupdates.json?{window}")] == [
         "FIXED"
     ]
+
+
+async def test_a_token_is_the_request_code_filed_at_once(stack):
+    key = await new_key(stack)
+    form = {"api_key": key, "service_code": "environment", "description": GARBAGE}
+    [filed] = json.loads((await post(stack, "requests.json", {**form, **grid_point()}))[2])
+
+    root = await xml(stack, f"tokens/{filed['token']}.xml")
+
+    [request] = root
+    assert fields(request) == {
+        "service_request_id": filed["service_request_id"],
+        "token": filed["token"],
+    }
+    assert error_of(await xml(stack, "tokens/GB-NOPE.xml", 404))[0] == 404

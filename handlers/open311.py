@@ -116,6 +116,8 @@ class Query:
         since = parse_w3c("start_date", start) if start else None
         if since is None:
             since = (until or now) - WINDOW
+        if until is not None and until < since:
+            raise BadParameter("end_date", texts.OPEN311_END_BEFORE_START)
         if until is not None and until - since > WINDOW:
             raise BadParameter("end_date", texts.OPEN311_WINDOW_TOO_LONG.format(days=WINDOW.days))
         if until is None and since + WINDOW < now:
@@ -345,6 +347,8 @@ async def find_updates(uow: UnitOfWork, params, now: datetime, key=None) -> list
     start, end = params.get("start_date"), params.get("end_date")
     until = parse_w3c("end_date", end) if end else now
     since = parse_w3c("start_date", start) if start else until - WINDOW
+    if until < since:
+        raise BadParameter("end_date", texts.OPEN311_END_BEFORE_START)
     if until - since > WINDOW:
         raise BadParameter("end_date", texts.OPEN311_WINDOW_TOO_LONG.format(days=WINDOW.days))
     changes = await uow.tickets.state_changes(tuple(UPDATE_STATUS), since, until, PAGE_SIZE)

@@ -155,6 +155,7 @@ class Ticket(Base):
         Index("ix_tickets_assignee_state", "assignee_id", "state"),
         Index("ix_tickets_grid_created", "grid_id", "created_at"),
         Index("ix_tickets_category_created", "category", "created_at"),
+        Index("ix_tickets_created", "created_at"),  # Open311's newest-first window
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)

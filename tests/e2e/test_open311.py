@@ -192,6 +192,8 @@ async def test_a_resolved_report_is_closed(stack):
     [
         ("requests.xml?start_date=yesterday", "start_date"),
         ("requests.xml?start_date=2026-01-01T00:00:00Z&end_date=2026-11-01T00:00:00Z", "end_date"),
+        ("requests.xml?start_date=2026-11-20T00:00:00Z&end_date=2026-11-01T00:00:00Z", "end_date"),
+        ("servicerequestupdates.xml?start_date=2026-01-01T00:00:00Z", "end_date"),
         ("requests.xml?status=lost", "status"),
         ("requests.xml?page=0", "page"),
         ("requests.xml?page_size=-5", "page_size"),

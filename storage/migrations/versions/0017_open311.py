@@ -1,7 +1,8 @@
 """open311
 
 Keys other systems file Open311 GeoReport v2 requests with (only their SHA-256 kept), and
-the contact details such a request brings, sealed.
+the contact details such a request brings, sealed; tickets by time, for Open311's
+newest-first listing of a 90-day window.
 
 Revision ID: 0017
 Revises: 0016
@@ -40,9 +41,11 @@ def upgrade() -> None:
         sa.Column("contact", sa.Text(), nullable=True),
     )
     op.create_index("ix_open311_contacts_ticket_id", "open311_contacts", ["ticket_id"])
+    op.create_index("ix_tickets_created", "tickets", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_created", "tickets")
     op.drop_index("ix_open311_contacts_ticket_id", "open311_contacts")
     op.drop_table("open311_contacts")
     op.drop_table("open311_keys")

@@ -234,7 +234,8 @@ async def file_request(uow: UnitOfWork, ports, key, form, now: datetime) -> File
     lat, lon, grid_id, place = await _where(uow, ports, form)
     prediction = await classify(ports.classifier, text) if text else None
     category = code if code in BY_ID else _likeliest(prediction)
-    urgent = bool(prediction and prediction.urgent)
+    in_danger = form.get("attribute[in_danger]", "").strip().lower() == "yes"
+    urgent = in_danger or bool(prediction and prediction.urgent)
     ticket = await open_ticket(
         uow,
         now,
@@ -266,7 +267,7 @@ async def file_request(uow: UnitOfWork, ports, key, form, now: datetime) -> File
     uow.registry.audit(
         f"open311:{key.name}", "open311_request", ticket.code, "Open311 POST requests", now
     )
-    notice = None
+    notice = texts.URGENT_FIRST_LINE if urgent else None
     if prediction and prediction.risk != "none":
         notice = texts.EMERGENCY_LINES.get(prediction.emergency_kind, texts.URGENT_FIRST_LINE)
     return Filed(ticket.code, notice)

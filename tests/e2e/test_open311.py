@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from defusedxml import ElementTree
 
-from handlers.texts import EMERGENCY_LINES
+from handlers.texts import EMERGENCY_LINES, URGENT_FIRST_LINE
 from nlu.categories import CATEGORY_IDS
 from tests.desk import DISPUTE, GARBAGE, assignee_of, report, ticket_of
 
@@ -484,3 +484,42 @@ async def test_a_token_is_the_request_code_filed_at_once(stack):
         "token": filed["token"],
     }
     assert error_of(await xml(stack, "tokens/GB-NOPE.xml", 404))[0] == 404
+
+
+async def test_someone_in_danger_makes_the_request_urgent_and_never_public(stack):
+    key = await new_key(stack)
+    form = {
+        "api_key": key,
+        "service_code": "traffic",
+        "description": "路口红绿灯坏了，车都乱开",
+        "attribute[in_danger]": "yes",
+        **grid_point(),
+    }
+
+    [filed] = json.loads((await post(stack, "requests.json", form))[2])
+
+    assert filed["service_notice"] == URGENT_FIRST_LINE
+    code = filed["service_request_id"]
+    assert (await ticket_of(stack, code)).urgent
+    assert await json_of(stack, "requests.json") == []
+    [full] = await json_of(stack, f"requests/{code}.json?api_key={key}")
+    assert full["service_code"] == "traffic"
+
+
+async def test_special_population_reports_are_never_public_but_a_key_reads_them_in_full(stack):
+    key = await new_key(stack)
+    form = {
+        "api_key": key,
+        "service_code": "special_population",
+        "description": "隔壁独居老人好几天没出门了",
+        "address_string": "清泉街道东关路12号",
+    }
+
+    [filed] = json.loads((await post(stack, "requests.json", form))[2])
+
+    code = filed["service_request_id"]
+    assert await json_of(stack, "requests.json") == []
+    assert (await json_of(stack, f"requests/{code}.json", 404))[0]["code"] == 404
+    [full] = await json_of(stack, f"requests/{code}.json?api_key={key}")
+    assert full["address"] == "清泉街道东关路12号"
+    assert full["agency_responsible"].startswith("青禾县/清泉街道")

@@ -7,6 +7,7 @@ import logging
 from xml.etree import ElementTree
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
 from config.settings import Open311Options, Settings
 from handlers import open311, texts
@@ -75,6 +76,11 @@ def _answering(handler, services_key):
             response = _error(kind, problem.status, problem.description)
             response.headers.update(problem.headers)
             return response
+        except (DBAPIError, OSError) as error:  # the database is down: say so, retry later
+            log.error("open311 %s failed: %s", request.path, type(error).__name__)
+            response = _error(kind, 503, texts.OPEN311_UNAVAILABLE)
+            response.headers["Retry-After"] = "30"
+            return response
         return _render(kind, root, items, body)
 
     return answer
@@ -93,7 +99,7 @@ async def _form(request: web.Request):
     except web.HTTPRequestEntityTooLarge:
         raise Problem(413, texts.OPEN311_TOO_LARGE.format(kib=MAX_FORM_KIB)) from None
     except ValueError:  # a body that is not a form
-        raise open311.BadParameter("body", texts.OPEN311_DESCRIPTION_NEEDED) from None
+        raise open311.BadParameter("body", texts.OPEN311_NOT_A_FORM) from None
 
 
 def _params(request: web.Request):

@@ -523,3 +523,19 @@ async def test_special_population_reports_are_never_public_but_a_key_reads_them_
     [full] = await json_of(stack, f"requests/{code}.json?api_key={key}")
     assert full["address"] == "清泉街道东关路12号"
     assert full["agency_responsible"].startswith("青禾县/清泉街道")
+
+
+async def test_a_body_that_is_not_a_form_is_400_and_nothing_is_filed(stack):
+    key = await new_key(stack)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{stack.base}/open311/v2/requests.json?api_key={key}",
+            data=b"\xff\xfe not a form",
+            headers={"Content-Type": "multipart/form-data; boundary=nothing"},
+        ) as answer,
+    ):
+        status, body = answer.status, await answer.json()
+
+    assert status == 400 and "body" in body[0]["description"], body
+    assert await stack.tickets() == []

@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import text
 
-from bot import wire
+from bot import open311, wire
 from bot.dispatcher import Dispatcher, Unavailable
 from bot.logs import request_ids
 from bot.metrics import Metrics
@@ -72,6 +72,7 @@ class Services:
     webhooks: dict[str, Webhook] = field(default_factory=dict)
     ping: asyncio.Future | None = None  # the health check's query, while it runs
     guide: GuideWatcher | None = None  # 办事指南, taken up again when its files change
+    dispatcher_ports: Ports | None = None  # what use cases get: Open311 files through them
 
 
 SERVICES = web.AppKey("services", Services)
@@ -107,6 +108,7 @@ def create_app(
     for name in ("mp", "work"):
         app.router.add_get(f"/wechat/{name}", _route(name, "verify"))
         app.router.add_post(f"/wechat/{name}", _route(name, "receive"))
+    open311.add_routes(app, SERVICES, settings)
     return app
 
 
@@ -176,6 +178,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         rhythm=services.rhythm,
         count=services.metrics.count,
     )
+    services.dispatcher_ports = ports
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)
     services.inbox = Inbox(sessionmaker)
     _add_webhooks(services)

@@ -33,6 +33,7 @@ OPEN_SECTIONS = frozenset(
         "guide",
         "intake",
         "notice",
+        "open311",
     }
 )
 # `[guide] dir`: the service guide's folder (办事指南, one YAML file a service); a relative path
@@ -311,3 +312,37 @@ CHECKS: dict[str, Callable[[str], str | None]] = {
     "nlu_backend": _check_backend,
     "rasa_url": _check_url,
 }
+
+
+@dataclass(frozen=True)
+class Open311Options:
+    """`[open311]`: the Open311 GeoReport v2 API (/open311/v2/)."""
+
+    per_minute: int = 60  # POSTs a key may make in a minute
+    jurisdiction: str = ""  # checked against jurisdiction_id when set
+    private_reads: bool = False  # reads need a key too
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Open311Options:
+        table = settings.section("open311")
+        unknown = set(table) - {"per_minute", "jurisdiction", "private_reads"}
+        if unknown:
+            raise SettingsError("GRIDBOT_CONFIG", f"[open311] has unknown keys: {sorted(unknown)}")
+        per_minute = table.get("per_minute", cls.per_minute)
+        if not isinstance(per_minute, int) or isinstance(per_minute, bool) or per_minute < 1:
+            raise SettingsError(
+                "GRIDBOT_CONFIG",
+                f"[open311] per_minute: {per_minute!r} is not a whole number of requests, "
+                "at least 1",
+            )
+        private = table.get("private_reads", cls.private_reads)
+        if not isinstance(private, bool):
+            raise SettingsError(
+                "GRIDBOT_CONFIG", f"[open311] private_reads: {private!r} is not true or false"
+            )
+        jurisdiction = table.get("jurisdiction", cls.jurisdiction)
+        if not isinstance(jurisdiction, str):
+            raise SettingsError(
+                "GRIDBOT_CONFIG", f"[open311] jurisdiction: {jurisdiction!r} is not a string"
+            )
+        return cls(per_minute, jurisdiction.strip(), private)

@@ -155,6 +155,7 @@ class Ticket(Base):
         Index("ix_tickets_assignee_state", "assignee_id", "state"),
         Index("ix_tickets_grid_created", "grid_id", "created_at"),
         Index("ix_tickets_category_created", "category", "created_at"),
+        Index("ix_tickets_created", "created_at"),  # Open311's newest-first window
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -417,3 +418,25 @@ class Notice(Base):
     by_message: Mapped[int] = mapped_column(Integer)  # customer-service messages
     by_template: Mapped[int] = mapped_column(Integer)  # template messages
     unreached: Mapped[int] = mapped_column(Integer)  # outside the 48-hour window, no template
+
+
+class Open311Key(Base):
+    """A key another system files Open311 requests with; only its SHA-256 is kept."""
+
+    __tablename__ = "open311_keys"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_path: Mapped[str | None] = mapped_column(String(400))  # None: the whole county
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Open311Contact(Base):
+    """Who filed an Open311 request, as the other system gave it: sealed, never shown back."""
+
+    __tablename__ = "open311_contacts"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    key_name: Mapped[str] = mapped_column(String(80))
+    contact: Mapped[str | None] = mapped_column(SealedText("open311_contacts.contact"))

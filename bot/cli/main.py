@@ -188,6 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     _registry_parsers(commands)
     _guide_parser(commands)
     _notice_parser(commands)
+    _open311_parser(commands)
     _menu_parser(commands)
     outbox = commands.add_parser("outbox", help="messages waiting, held or dead")
     outbox_verbs = _subcommands(outbox, dest="verb", required=True)
@@ -226,6 +227,29 @@ def _notice_list(args) -> int:
     from bot.cli import notices
 
     return _in_session(lambda s: notices.listing(s, args.limit, args.json))
+
+
+def _open311_parser(commands) -> None:
+    open311 = commands.add_parser("open311", help="the Open311 GeoReport v2 API")
+    things = _subcommands(open311, dest="thing", required=True)
+    keys = things.add_parser("keys", help="keys other systems file requests with")
+    verbs = _subcommands(keys, dest="verb", required=True)
+    add = verbs.add_parser("add", help="a new key, printed once (only its hash is kept)")
+    add.add_argument("name")
+    add.add_argument("--unit", metavar="PATH", help="reads in full only within this unit")
+    add.set_defaults(run=lambda a: _open311(lambda o, s: o.add(s, a.name, a.unit)))
+    verbs.add_parser("list", help="every key: name, unit, when made and revoked").set_defaults(
+        run=lambda a: _open311(lambda o, s: o.listing(s))
+    )
+    revoke = verbs.add_parser("revoke", help="the key stops working at once")
+    revoke.add_argument("name")
+    revoke.set_defaults(run=lambda a: _open311(lambda o, s: o.revoke(s, a.name)))
+
+
+def _open311(work) -> int:
+    from bot.cli import open311
+
+    return _in_session(lambda session: work(open311, session), "gridbot open311")
 
 
 def _qrcode_parser(commands) -> None:
@@ -607,11 +631,13 @@ def _menu_create(args) -> int:
 
 
 def _serve(args) -> int:
+    from config.settings import Open311Options
     from handlers.calendar import Rhythm
     from handlers.policy import Policy
 
     # every problem in one report: a bad [sla] or [patrol] as much as a missing token
-    settings = load_settings_to_serve(checks=[Policy.from_settings, Rhythm.from_settings])
+    checks = [Policy.from_settings, Rhythm.from_settings, Open311Options.from_settings]
+    settings = load_settings_to_serve(checks=checks)
     from aiohttp import web
 
     from bot.app import create_app

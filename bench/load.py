@@ -460,7 +460,9 @@ async def main(args) -> None:
             async with fresh_service(args.postgres) as (url, settings, config):
                 # placed by a replica of their own, so the measured ones see only the reports
                 async with replicas(settings, 1, config) as (bases, _):
-                    await place_residents(bases, settings, messages(rate, args), args.concurrency)
+                    if not args.unplaced:
+                        count = messages(rate, args)
+                        await place_residents(bases, settings, count, args.concurrency)
                 async with replicas(settings, count, config, cpus, profile(args, count, cpus)) as (
                     bases,
                     pids,
@@ -579,6 +581,12 @@ if __name__ == "__main__":
         help="profile the first replica with pyinstrument; writes an HTML and a text report",
     )
     parser.add_argument("--profile-dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument(
+        "--unplaced",
+        action="store_true",
+        help="residents who never shared a location: each report goes to the duty desk, "
+        "its text looked up in the gazetteer first",
+    )
     parser.add_argument("--bare-serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_serve:

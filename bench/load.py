@@ -463,6 +463,9 @@ async def main(args) -> None:
                     if not args.unplaced:
                         count = messages(rate, args)
                         await place_residents(bases, settings, count, args.concurrency)
+                    # its notices sent before it stops: a row it had claimed would wait out
+                    # the claim's lease, inside the measured run
+                    await outbox_drained(url)
                 async with replicas(settings, count, config, cpus, profile(args, count, cpus)) as (
                     bases,
                     pids,

@@ -5,6 +5,12 @@
     .venv/bin/python bench/load.py --postgres      # PostgreSQL, one then two replicas, flat out,
                                                    # first unlimited, then each replica held to
                                                    # half a core as a container's CPU limit (root)
+    .venv/bin/python bench/load.py --profile       # also where gridbot's time goes (pyinstrument,
+                                                   # `pip install -e ".[bench]"`): a report per run
+
+The workload: distinct residents spread over the grids, at least 250 m apart (nothing is linked
+to a neighbour's report), each sending one report of a distinct text, so every report opens
+its own routed ticket; the rate limit is raised so that nothing is held.
 
 Everything listens on 127.0.0.1; the WeChat and WeCom APIs are the local fake.
 """
@@ -13,7 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import math
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,32 +36,35 @@ import aiohttp
 import asyncpg
 import numpy as np
 from aiohttp import web
+from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.devkit.demo import (  # noqa: E402
+    DEMO_DATA,
     demo_settings,
     free_port,
-    grid_points,
     seed,
     serve_environment,
     serving,
 )
 from bot.devkit.fake_wechat import FakeWeChat  # noqa: E402
 from bot.devkit.simulator import simulators  # noqa: E402
+from bot.wire import Channel, Refused, inbound, reply_to  # noqa: E402
+from config.settings import load_settings  # noqa: E402
 from storage.db import make_engine  # noqa: E402
-from storage.models import InboundMessage, OutboxMessage  # noqa: E402
+from storage.models import InboundMessage, OutboxMessage, Ticket  # noqa: E402
 
-TEXTS = (
+# Reports of different kinds; each resident's gets a detail of its own, so no two texts match.
+REPORTS = (
     "小区门口垃圾好几天没人清理",
     "路口红绿灯坏了",
     "楼道里有人飞线充电",
-    "你好",
     "隔壁邻居装修噪音太大",
-    "我上次反映的事怎么样了",
 )
+SPACING_M = 250  # farther apart than the 200 m within which a report is linked to another
 
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -125,15 +137,41 @@ def join(group: Path | None):
     return enter
 
 
+async def healthy(bases: list[str], path: str = "/healthz", method: str = "get") -> None:
+    """Wait until each server answers at `path` (at most 30 seconds)."""
+    async with aiohttp.ClientSession() as http:
+        for base in bases:
+            for _ in range(300):
+                try:
+                    async with http.request(method, f"{base}{path}") as response:
+                        if response.status < 500:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+
+
+def serve_command(profile: Path | None) -> list[str]:
+    if profile is None:
+        return [sys.executable, "-m", "bot.cli", "serve"]
+    return [sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(profile)] + [
+        "-m",
+        "bot.cli",
+        "serve",
+    ]
+
+
 @asynccontextmanager
-async def replicas(settings, count: int, config: Path, cpus: float | None = None):
-    """`count` gridbot serve processes, each held to `cpus` cores if given; yields their base
-    URLs once /healthz answers."""
+async def replicas(
+    settings, count: int, config: Path, cpus: float | None = None, profile: Path | None = None
+):
+    """`count` gridbot serve processes, each held to `cpus` cores if given (and the first
+    profiled into `profile` if given); yields their base URLs once /healthz answers."""
     ports = [free_port() for _ in range(count)]
     groups = [cpu_group(f"gridbot-load-{port}", cpus) if cpus else None for port in ports]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
+            serve_command(profile if n == 0 else None),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -145,24 +183,16 @@ async def replicas(settings, count: int, config: Path, cpus: float | None = None
                 "GRIDBOT_CONFIG": str(config),
             },
         )
-        for port, group in zip(ports, groups, strict=True)
+        for n, (port, group) in enumerate(zip(ports, groups, strict=True))
     ]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        async with aiohttp.ClientSession() as http:
-            for base in bases:
-                for _ in range(300):
-                    try:
-                        async with http.get(f"{base}/healthz") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    await asyncio.sleep(0.1)
+        await healthy(bases)
         yield bases, [process.pid for process in processes]
     finally:
         for process in processes:
-            process.terminate()
+            # pyinstrument writes its report when the program ends on Ctrl-C
+            process.send_signal(signal.SIGINT if profile else signal.SIGTERM)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -173,32 +203,56 @@ async def replicas(settings, count: int, config: Path, cpus: float | None = None
                 group.rmdir()
 
 
-RESIDENTS = 500
+def spread_points(count: int) -> list[tuple[float, float]]:
+    """Where `count` residents stand: inside the demo's grids, on a lattice SPACING_M apart
+    taken from each grid in turn, one resident a kind of report at each point (a report is
+    linked only to one of its own kind)."""
+    collection = json.loads((DEMO_DATA / "grids.geojson").read_text(encoding="utf-8"))
+    per_grid = []
+    for feature in collection["features"]:
+        area = shape(feature["geometry"])
+        west, south, east, north = area.bounds
+        dlat = SPACING_M / 111_320
+        dlon = dlat / math.cos(math.radians((south + north) / 2))
+        lattice = [
+            (west + (i + 0.5) * dlon, south + (j + 0.5) * dlat)
+            for j in range(int((north - south) / dlat))
+            for i in range(int((east - west) / dlon))
+        ]
+        per_grid.append([p for p in lattice if area.contains(Point(p))])
+    longest = max(map(len, per_grid))
+    points = [grid[k] for k in range(longest) for grid in per_grid if k < len(grid)]
+    room = len(points) * len(REPORTS)
+    if count > room:
+        raise SystemExit(f"the grids hold {room} residents {SPACING_M} m apart, not {count}")
+    return [points[n // len(REPORTS)] for n in range(count)]
 
 
-async def place_residents(bases: list[str], settings, concurrency: int) -> None:
+async def place_residents(bases: list[str], settings, count: int, concurrency: int) -> None:
     """Every resident shares a location first, so their reports are routed and their grid
     workers notified on WeCom."""
-    points = list(grid_points().values())
+    points = spread_points(count)
     gate = asyncio.Semaphore(concurrency)
     async with aiohttp.ClientSession() as http:
         sims = [simulators(http, base, settings)[0] for base in bases]
 
         async def place(n: int) -> None:
             async with gate:
-                lon, lat = points[n % len(points)]
+                lon, lat = points[n]
                 await sims[n % len(sims)].send(sims[0].location(f"o_load_{n}", lon, lat))
 
-        await asyncio.gather(*(place(n) for n in range(RESIDENTS)))
+        await asyncio.gather(*(place(n) for n in range(count)))
+
+
+def report_text(n: int) -> str:
+    return f"{REPORTS[n % len(REPORTS)]}，在{n // len(REPORTS) + 1}号楼那边"
 
 
 def signed_messages(settings, count: int) -> list[tuple[dict, str]]:
-    """Residents' texts as WeChat POSTs them, signed and encrypted beforehand: that work is
-    done on WeChat's servers, not on ours."""
+    """One report from each of `count` residents, as WeChat POSTs them, signed and encrypted
+    beforehand: that work is done on WeChat's servers, not on ours."""
     sim = simulators(None, "http://unused", settings)[0]
-    return [
-        sim.sign(sim.text(f"o_load_{n % RESIDENTS}", TEXTS[n % len(TEXTS)])) for n in range(count)
-    ]
+    return [sim.sign(sim.text(f"o_load_{n}", report_text(n))) for n in range(count)]
 
 
 async def drive(
@@ -246,16 +300,47 @@ async def drive(
     }
 
 
-async def bare_handler(settings, rate, seconds, concurrency) -> dict:
-    async def ok(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(text="success")
+def bare_app(settings) -> web.Application:
+    """The webhook's floor: check the signature, decrypt, parse, and encrypt a reply, with
+    nothing stored."""
+    channel = Channel("mp", settings.mp_token, settings.mp_aes_key, settings.mp_appid)
+
+    async def answer(request: web.Request) -> web.Response:
+        try:
+            xml = channel.open(request.query, await request.read())
+        except Refused as refused:
+            return web.Response(status=refused.status)
+        reply = reply_to(inbound("mp", xml), "收到", time.time())
+        nonce, timestamp = request.query.get("nonce", ""), request.query.get("timestamp", "")
+        return web.Response(text=channel.seal(reply, nonce, timestamp), content_type="text/xml")
 
     app = web.Application()
-    app.router.add_post("/wechat/mp", ok)
-    async with serving(app) as base:
+    app.router.add_post("/wechat/mp", answer)
+    return app
+
+
+async def bare_handler(settings, rate, seconds, concurrency) -> dict:
+    """The bare handler in a process of its own, measured as gridbot is."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--bare-serve", str(port)],
+        cwd=ROOT,
+        env={**os.environ, **serve_environment(settings)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await healthy([base], "/wechat/mp", method="post")
         signed = signed_messages(settings, int(seconds * (rate or 800)))
-        return await drive([base], settings, signed, rate, seconds, concurrency)
+        before, bench = cpu_seconds(process.pid), cpu_seconds(os.getpid())
+        figures = await drive([base], settings, signed, rate, seconds, concurrency)
+        figures["cpu_ms"] = {
+            "bare handler": (cpu_seconds(process.pid) - before) * 1000 / figures["sent"],
+            "bench": (cpu_seconds(os.getpid()) - bench) * 1000 / figures["sent"],
+        }
+        return figures
+    finally:
+        process.terminate()
+        process.wait()
 
 
 async def outbox_drained(url: str, seconds: float = 300) -> int:
@@ -295,26 +380,38 @@ def show(label: str, figures: dict) -> None:
         f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
         f"errors {figures['errors']}"
     )
-    if "cpu_ms" in figures:
+    if "notices" in figures:
         print(
             f"    carried {figures['carried_per_second']:.1f}/s: replies given and every one of "
-            f"the {figures['notices']} WeCom notices sent"
+            f"the {figures['notices']} WeCom notices sent; tickets opened {figures['tickets']}"
         )
+        print(f"    failed (kept, sorry said) {figures['failed']}")
+    if "cpu_ms" in figures:
         print(
-            f"    failed (kept, sorry said) {figures['failed']};  CPU ms per message: "
+            "    CPU ms per message: "
             + ", ".join(f"{name} {ms:.2f}" for name, ms in figures["cpu_ms"].items())
-            + f";  machine idle {figures['idle']:.0%}"
+            + (f";  machine idle {figures['idle']:.0%}" if "idle" in figures else "")
         )
+
+
+async def tickets_opened(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(select(func.count()).select_from(Ticket))
+    finally:
+        await engine.dispose()
 
 
 async def measure(
     url: str, bases: list[str], pids: list[int], settings, rate: float | None, args
 ) -> dict:
     """Throughput and latency of the running replicas, and the CPU time each party spent
-    per message (this machine's two cores are shared by all of them)."""
-    await place_residents(bases, settings, args.concurrency)
-    signed = signed_messages(settings, int(args.seconds * (rate or 800)))
+    per message (this machine's two cores are shared by all of them). The residents are in
+    place already."""
+    signed = signed_messages(settings, messages(rate, args))
     failed_before = await failed_messages(url)
+    tickets_before = await tickets_opened(url)
     parties = {
         "bench": lambda: [os.getpid()],
         "gridbot": lambda: pids,
@@ -332,6 +429,7 @@ async def measure(
         for name, find in parties.items()
     }
     figures["failed"] = await failed_messages(url) - failed_before
+    figures["tickets"] = await tickets_opened(url) - tickets_before
     figures["cpu_ms"] = {
         name: seconds * 1000 / figures["sent"] for name, seconds in used.items() if seconds
     }
@@ -359,22 +457,64 @@ async def main(args) -> None:
         carried = []
         for count in (1, 2) if args.postgres else (1,):
             # every run starts from the same freshly seeded database
-            async with (
-                fresh_service(args.postgres) as (url, settings, config),
-                replicas(settings, count, config, cpus) as (bases, pids),
-            ):
-                figures = await measure(url, bases, pids, settings, rate, args)
+            async with fresh_service(args.postgres) as (url, settings, config):
+                # placed by a replica of their own, so the measured ones see only the reports
+                async with replicas(settings, 1, config) as (bases, _):
+                    if not args.unplaced:
+                        count = messages(rate, args)
+                        await place_residents(bases, settings, count, args.concurrency)
+                    # its notices sent before it stops: a row it had claimed would wait out
+                    # the claim's lease, inside the measured run
+                    await outbox_drained(url)
+                async with replicas(settings, count, config, cpus, profile(args, count, cpus)) as (
+                    bases,
+                    pids,
+                ):
+                    figures = await measure(url, bases, pids, settings, rate, args)
             show(f"gridbot, {count} replica(s), {label}, {kind}", figures)
+            per_message = figures["cpu_ms"]["gridbot"] / bare["cpu_ms"]["bare handler"]
             print(
                 f"    next to the bare handler: {figures['per_second'] / bare['per_second']:.1%}"
-                f" of its throughput, p99 {figures['p99_ms'] / bare['p99_ms']:.1f}× its p99"
+                f" of its throughput, p99 {figures['p99_ms'] / bare['p99_ms']:.1f}× its p99, "
+                f"{per_message:.1f}× its CPU per message"
             )
+            if args.profile:
+                report(profile(args, count, cpus))
             carried.append(figures["carried_per_second"])
         if len(carried) == 2:
             print(
                 f"==> {label}: two replicas carry {carried[1] / carried[0]:.2f}× what one "
                 f"carries (target: at least 1.5×)"
             )
+
+
+def messages(rate: float | None, args) -> int:
+    """How many reports (and residents) a run may send: enough for its seconds."""
+    return int(args.seconds * (rate or 400))
+
+
+def profile(args, count: int, cpus: float) -> Path | None:
+    """Where the first replica's profile of this run goes (with --profile)."""
+    if not args.profile:
+        return None
+    kind = "postgres" if args.postgres else "sqlite"
+    return args.profile_dir / f"load-{kind}-{count}-replica-{cpus:g}-cores.pyisession"
+
+
+def report(session_file: Path) -> None:
+    """The profile as an HTML page and as text (only the event loop's thread: the database
+    driver's thread on SQLite is not sampled)."""
+    from pyinstrument.renderers import ConsoleRenderer, HTMLRenderer
+    from pyinstrument.session import Session
+
+    session = Session.load(str(session_file))
+    html, text = session_file.with_suffix(".html"), session_file.with_suffix(".txt")
+    html.write_text(HTMLRenderer().render(session), encoding="utf-8")
+    text.write_text(
+        ConsoleRenderer(unicode=True, color=False, short_mode=False).render(session),
+        encoding="utf-8",
+    )
+    print(f"    profile of the first replica: {html} and {text}")
 
 
 @asynccontextmanager
@@ -438,4 +578,21 @@ if __name__ == "__main__":
         "container's; needs root), 0 for none; one run per value "
         "(default: 0 0.5 on PostgreSQL, 0 on SQLite)",
     )
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the first replica with pyinstrument; writes an HTML and a text report",
+    )
+    parser.add_argument("--profile-dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument(
+        "--unplaced",
+        action="store_true",
+        help="residents who never shared a location: each report goes to the duty desk, "
+        "its text looked up in the gazetteer first",
+    )
+    parser.add_argument("--bare-serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_serve:
+        web.run_app(bare_app(load_settings()), host="127.0.0.1", port=args.bare_serve, print=None)
+    else:
+        asyncio.run(main(args))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from handlers.calendar import Rhythm
 from handlers.policy import Policy
+from handlers.tickets.places import Gazetteers
 from nlu.classifier import Classifier
 from nlu.guide import GuideWatcher
 from storage.crypto import DataKey
@@ -41,6 +42,7 @@ class Ports:
     rhythm: Rhythm = field(default_factory=Rhythm)
     count: Callable[[str], None] = lambda event: None  # counts what /metrics shows
     guide: GuideWatcher | None = None  # 办事指南; None: questions get a general answer
+    gazetteers: Gazetteers = field(default_factory=Gazetteers)  # kept between messages
 
 
 Handler = Callable[["UnitOfWork", "Inbound", Ports], Awaitable[str | None]]

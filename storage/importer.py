@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import DataKey
 from storage.geo import GridIndex
-from storage.models import OrgUnit, Place, Route, Staff
+from storage.models import DataVersion, OrgUnit, Place, Route, Staff
 from storage.repos import Org
 
 ROLES = (
@@ -377,7 +377,9 @@ async def apply(
     if plan.roster:  # after the routes: the tickets passed on follow the new ones
         await _take_off_the_unlisted(session, plan, summary, on_leave)
     if plan.grids:  # running servers rebuild their grid index when they see this change
-        await Org(session).raise_data_version("grids")
+        await Org(session).raise_data_version(DataVersion.GRIDS)
+    if plan.grids or plan.places:  # and their gazetteer, at the next message that needs it
+        await Org(session).raise_data_version(DataVersion.ORG)
     summary.grids = len(plan.grids)
     return summary
 

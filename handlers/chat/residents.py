@@ -158,7 +158,8 @@ async def _understand(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: 
         return own
     prediction = await classify(ports.classifier, msg.text)
     unplaced = resident.grid_id is None
-    known = await places.gazetteer(uow) if unplaced or places.states_address(msg.text) else None
+    asks_place = unplaced or places.states_address(msg.text)
+    known = await places.gazetteer(uow, ports.gazetteers) if asks_place else None
     typed = known.find(msg.text) if known else None
     if typed and (only_a_place(typed) or (unplaced and not prediction.is_report)):
         return _ask_place(resident, typed, ports)  # `我住在东关路12号`: no report in it

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storage.models import OrgUnit, Place
+from storage.models import DataVersion, OrgUnit, Place
 from storage.uow import UnitOfWork
 
 # What a unit's name ends with, longest first: 东关社区 is also 东关, 清泉街道 also 清泉.
@@ -44,7 +44,7 @@ class PlaceMatch:
 @dataclass(frozen=True)
 class _Name:
     alias: str
-    unit: OrgUnit  # the grid it names, or the unit (a grid is found only if it has one)
+    unit: _Unit  # the grid it names, or the unit (a grid is found only if it has one)
     within: str | None = None  # counts only when this unit's name is found too (第一网格)
     place: bool = False  # an imported place: more specific than the grid's own names
 
@@ -59,13 +59,45 @@ async def find_place(uow: UnitOfWork, text: str) -> PlaceMatch | None:
     return (await gazetteer(uow)).find(text)
 
 
-async def gazetteer(uow: UnitOfWork) -> Gazetteer:
-    return Gazetteer(await uow.org.tree(), await uow.org.places())
+async def gazetteer(uow: UnitOfWork, kept: Gazetteers | None = None) -> Gazetteer:
+    """The gazetteer as the database has it now: the one `kept` holds if the org tree and
+    the places have not changed since it was built (one version read), else built anew."""
+    if kept is None:
+        return Gazetteer(await uow.org.tree(), await uow.org.places())
+    return await kept.current(uow)
+
+
+class Gazetteers:
+    """The gazetteer a process keeps between messages, rebuilt when the data version
+    DataVersion.ORG, read in the message's own transaction, has moved since it was built."""
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._gazetteer: Gazetteer | None = None
+
+    async def current(self, uow: UnitOfWork) -> Gazetteer:
+        version = await uow.org.data_version(DataVersion.ORG)
+        if self._gazetteer is None or version != self._version:
+            # read after the version: never older than the version it is kept under
+            self._gazetteer = Gazetteer(await uow.org.tree(), await uow.org.places())
+            self._version = version
+        return self._gazetteer
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """What the gazetteer keeps of a unit: plain values, not rows of a session."""
+
+    id: int
+    parent_id: int | None
+    level: str
+    name: str
+    path: str
 
 
 class Gazetteer:
     def __init__(self, units: Iterable[OrgUnit], places: Iterable[Place]):
-        units = list(units)
+        units = [_Unit(u.id, u.parent_id, u.level, u.name, u.path) for u in units]
         self.by_id = {unit.id: unit for unit in units}
         self.grids_under = _grids_under(units)
         self.names = [name for unit in units for name in _unit_names(unit, self.by_id)]
@@ -109,14 +141,14 @@ class Gazetteer:
             folded = folded.replace(alias, "")
         return len(ADDRESS_WORDS.sub("", folded)) <= 1
 
-    def _grid_of(self, unit: OrgUnit) -> OrgUnit | None:
+    def _grid_of(self, unit: _Unit) -> _Unit | None:
         if unit.level == "grid":
             return unit
         grids = self.grids_under.get(unit.path, [])
         return grids[0] if len(grids) == 1 else None
 
     @staticmethod
-    def _agreement(grid: OrgUnit, context: set[str]) -> int:
+    def _agreement(grid: _Unit, context: set[str]) -> int:
         """How many of the other names found are this grid or a unit above it."""
         return sum(1 for path in context if grid.path == path or grid.path.startswith(path + "/"))
 
@@ -135,7 +167,7 @@ def short_forms(name: str) -> list[str]:
     return forms
 
 
-def _unit_names(unit: OrgUnit, by_id: dict[int, OrgUnit]) -> list[_Name]:
+def _unit_names(unit: _Unit, by_id: dict[int, _Unit]) -> list[_Name]:
     names = [_Name(_fold(form), unit) for form in short_forms(unit.name)]
     village = by_id.get(unit.parent_id)
     if unit.level != "grid" or village is None:
@@ -171,10 +203,10 @@ def _arabic(number: str) -> str:
     return str(value + (NUMERALS.index(ones) + 1 if ones else 0))
 
 
-def _grids_under(units: list[OrgUnit]) -> dict[str, list[OrgUnit]]:
+def _grids_under(units: list[_Unit]) -> dict[str, list[_Unit]]:
     """For each unit's path, the grids below it."""
     by_id = {unit.id: unit for unit in units}
-    out: dict[str, list[OrgUnit]] = {}
+    out: dict[str, list[_Unit]] = {}
     for grid in (unit for unit in units if unit.level == "grid"):
         above = by_id.get(grid.parent_id)
         while above is not None:

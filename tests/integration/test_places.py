@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from handlers.tickets.places import find_place
+from handlers.tickets.places import Gazetteers, find_place, gazetteer
 from nlu.categories import CATEGORY_IDS
 from storage.db import make_engine, make_sessionmaker
 from storage.importer import ImportFailed, run_import
@@ -131,3 +131,23 @@ async def test_a_typed_place_finds_its_grid(seeded_url, text, path, name):
 )
 async def test_a_place_that_names_no_single_grid_finds_none(seeded_url, text):
     assert await lookup(seeded_url, text) is None
+
+
+async def kept_lookup(url: str, kept: Gazetteers, text: str):
+    engine = make_engine(url, data_key=data_key())
+    try:
+        async with UnitOfWork.opened(make_sessionmaker(engine)) as uow:
+            return (await gazetteer(uow, kept)).find(text)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_kept_gazetteer_sees_a_places_import_made_since(seeded_url, tmp_path):
+    kept = Gazetteers()
+    assert (await kept_lookup(seeded_url, kept, "我住在富民路8号")) is None
+    await import_places(seeded_url, write(tmp_path, "name,grid\n富民路,QH-QQ-DG-02\n"))
+    found = await kept_lookup(seeded_url, kept, "我住在富民路8号")
+    assert found is not None and found.path == EAST_GATE_2
+    # and a place moved to another grid is found there at the next message
+    await import_places(seeded_url, write(tmp_path, "name,grid\n富民路,QH-QQ-DG-01\n"))
+    assert (await kept_lookup(seeded_url, kept, "我住在富民路8号")).path == EAST_GATE_1

@@ -460,9 +460,9 @@ async def main(args) -> None:
             async with fresh_service(args.postgres) as (url, settings, config):
                 # placed by a replica of their own, so the measured ones see only the reports
                 async with replicas(settings, 1, config) as (bases, _):
-                    if not args.unplaced:
-                        count = messages(rate, args)
-                        await place_residents(bases, settings, count, args.concurrency)
+                    if not args.unplaced:  # (`count` stays the number of replicas)
+                        residents = messages(rate, args)
+                        await place_residents(bases, settings, residents, args.concurrency)
                     # its notices sent before it stops: a row it had claimed would wait out
                     # the claim's lease, inside the measured run
                     await outbox_drained(url)

@@ -300,8 +300,10 @@ async def test_clock_jumping_days_ahead_and_back_escalates_each_ticket_once_per_
     assert stack.fake.to(TOWNSHIP) == []
     assert len(told(stack, RESIDENT_A, "上报")) == len(told(stack, RESIDENT_B, "上报")) == 1
     assert len(told(stack, WORKER, "超时")) == len(told(stack, "sunjianguo", "超时")) == 1
-    # closing C unrated is silent: its resident is not asked again, nobody is told
-    assert not [sent for sent in after_jump if c in sent.text or sent.to == RESIDENT_C]
+    # closing C unrated tells its resident once, with how to reopen it; nobody else is told
+    about_c = [sent for sent in after_jump if c in sent.text or sent.to == RESIDENT_C]
+    assert [sent.to for sent in about_c] == [RESIDENT_C]
+    assert "重新打开" in about_c[0].text
 
     clock.advance(hours=-2)  # the clock is set back
     assert await stack.check_deadlines() == 0

@@ -309,7 +309,7 @@ async def test_linked_neighbour_cannot_rate_reopen_or_close_the_ticket(stack, an
 
     reply = await stack.say(answer.format(code=code, bare=code.removeprefix("GB-")), NEIGHBOUR)
 
-    assert "感谢您的评价" not in reply and "重新打开" not in reply
+    assert "感谢您的评价" not in reply and "已重新打开" not in reply  # neither rated nor reopened
     assert_nothing_of_the_other_report(reply)
     ticket = await ticket_of(stack, code)
     assert (ticket.state, ticket.level, ticket.rating) == ("resolved", 0, None)

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from storage.models import Staff, Ticket, TicketEvent
+from storage.models import OrgUnit, Resident, Staff, Ticket, TicketEvent
 from tests.stack import RESIDENT
 
 NEIGHBOUR = "o_second_resident"
@@ -57,3 +57,12 @@ async def trail(stack, code: str) -> list[tuple[str, str, str | None]]:
 async def new_messages(stack, recipient: str, before: int) -> list[str]:
     await stack.drain()
     return stack.fake.to(recipient)[before:]
+
+
+async def grid_of_resident(stack, openid: str = RESIDENT) -> OrgUnit | None:
+    """The grid the resident is placed in, if any."""
+    async with stack.services.sessionmaker() as session:
+        resident = await session.scalar(select(Resident).where(Resident.openid == openid))
+        if resident is None or resident.grid_id is None:
+            return None
+        return await session.get(OrgUnit, resident.grid_id)

@@ -8,9 +8,10 @@ QH-QQ-DG-02 (赵小燕), 王庄村网格 QH-LH-WZ-01 (王丽芳, environment rou
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from storage.models import OrgUnit, Resident
+from storage.models import OrgUnit
+from tests.desk import grid_of_resident
 from tests.hostile import one_text_message, raw_reply
 from tests.stack import RESIDENT
 
@@ -26,11 +27,8 @@ def scan(stack, scene: str, sender: str = RESIDENT) -> dict:
 
 
 async def grid_of(stack, openid: str = RESIDENT) -> str | None:
-    async with stack.services.sessionmaker() as session:
-        resident = await session.scalar(select(Resident).where(Resident.openid == openid))
-        if resident is None or resident.grid_id is None:
-            return None
-        return (await session.get(OrgUnit, resident.grid_id)).code
+    grid = await grid_of_resident(stack, openid)
+    return grid.code if grid else None
 
 
 async def test_new_follower_who_scans_a_grid_code_is_placed_and_told_the_worker(stack):

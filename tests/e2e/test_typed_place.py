@@ -8,10 +8,7 @@ place goes to that grid's worker after the one confirmation.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from storage.models import Resident
-from tests.desk import assignee_of, code_in, new_messages, ticket_of, trail
+from tests.desk import assignee_of, code_in, grid_of_resident, new_messages, ticket_of, trail
 from tests.stack import RESIDENT
 
 ADDRESS = "我住在清泉街道东关路12号"
@@ -21,13 +18,8 @@ FIRE_THERE = "东关路12号着火了，三楼冒黑烟"
 
 
 async def grid_of(stack, openid: str = RESIDENT) -> str | None:
-    async with stack.services.sessionmaker() as session:
-        resident = await session.scalar(select(Resident).where(Resident.openid == openid))
-        if resident is None or resident.grid_id is None:
-            return None
-        from storage.models import OrgUnit
-
-        return (await session.get(OrgUnit, resident.grid_id)).name
+    grid = await grid_of_resident(stack, openid)
+    return grid.name if grid else None
 
 
 async def test_a_typed_address_is_confirmed_then_places_the_resident(stack):

@@ -178,11 +178,19 @@ class Dispatcher:
 async def _queue(uow: UnitOfWork, msg: Inbound, reply: str, now: datetime) -> None:
     """The reply goes out through the outbox, keyed by the message it answers (urgent: the
     sender is waiting for it, quiet hours or not)."""
-    key = f"reply:{msg.channel}:{msg.key}"[:200]
     message = Message(
-        channel=msg.channel, recipient=msg.sender, text=reply, dedup_key=key, urgent=True
+        channel=msg.channel,
+        recipient=msg.sender,
+        text=reply,
+        dedup_key=reply_key(msg.channel, msg.key),
+        urgent=True,
     )
     await uow.outbox.put([message], now)
+
+
+def reply_key(channel: str, key: str) -> str:
+    """The outbox key of the reply to the message of this key."""
+    return f"reply:{channel}:{key}"[:200]
 
 
 def _is_outage(error: Exception) -> bool:

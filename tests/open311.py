@@ -89,6 +89,12 @@ def grid_point(grid: str = "东关一网格") -> dict[str, str]:
     return {"lat": str(lat), "long": str(lon)}
 
 
+def many_codes(count: int) -> str:
+    """`count` codes of a ticket code's length, comma-separated; none is a real one (they
+    start with 0, which ticket codes never use)."""
+    return ",".join(f"GB-{n:05X}" for n in range(count))
+
+
 JURISDICTION = "qinghe.example.cn"
 
 

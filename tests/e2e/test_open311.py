@@ -22,6 +22,7 @@ from tests.open311 import (
     get,
     grid_point,
     json_of,
+    many_codes,
     new_key,
     post,
     strict_stack,
@@ -179,12 +180,6 @@ async def test_bad_queries_get_the_specs_400_naming_the_parameter(stack, path, n
     code, description = error_of(await xml(stack, path, 400))
 
     assert code == 400 and name in description
-
-
-def many_codes(count: int) -> str:
-    """`count` codes of a ticket code's length, comma-separated; none is a real one (they
-    start with 0, which ticket codes never use)."""
-    return ",".join(f"GB-{n:05X}" for n in range(count))
 
 
 async def test_ten_thousand_codes_get_the_specs_400_naming_the_limit(stack):

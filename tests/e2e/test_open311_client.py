@@ -13,6 +13,7 @@ import json
 import pytest
 import requests
 from defusedxml import ElementTree
+from georeport import GeoReport
 
 from nlu.categories import CATEGORY_IDS
 from tests.desk import GARBAGE, TRAFFIC_LIGHT, report
@@ -25,10 +26,6 @@ from tests.open311 import (
     post,
     strict_stack,
 )
-
-GeoReport = pytest.importorskip(
-    "georeport", reason="the test extra: pip install -e '.[test]'"
-).GeoReport
 
 FORMATS = pytest.mark.parametrize("output_format", ["xml", "json"])
 

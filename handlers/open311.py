@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from handlers import texts
 from handlers.masking import mask_text
 from handlers.tickets.duty import to_desk
+from handlers.tickets.linking import join, nearest_open
 from handlers.tickets.places import find_place
 from handlers.tickets.routing import assign, choose_assignee, open_ticket
 from nlu.categories import BY_ID, CATEGORIES, Category
@@ -218,8 +219,47 @@ class Filed:
 async def file_request(uow: UnitOfWork, ports, key, form, now: datetime) -> Filed:
     """`POST requests`: a ticket exactly as a resident's report becomes one (classified when
     the service code is missing or `auto`, emergencies alerted, routed with its deadlines
-    and notices to staff); a point outside every grid goes to the duty desk at once. The
-    contact details are sealed and never shown back; the filing is audited with the key."""
+    and notices to staff); a point outside every grid goes to the duty desk at once, and
+    the same problem already open nearby is joined, not opened again (its id is the answer).
+    The contact details are sealed and never shown back; the filing is audited with the key."""
+    text, code, media = _checked(form)
+    lat, lon, grid_id, place = await _where(uow, ports, form)
+    prediction = await classify(ports.classifier, text) if text else None
+    category = code if code in BY_ID else _likeliest(prediction)
+    in_danger = form.get("attribute[in_danger]", "").strip().lower() == "yes"
+    urgent = in_danger or bool(prediction and prediction.urgent)
+    filer, said = f"open311:{key.name}", text or BY_ID[category].name
+    sure = code in BY_ID or urgent or prediction.confidence >= ports.policy.choice_threshold
+    same = (
+        sure and lat is not None and await nearest_open(uow, category, lat, lon, now, ports.policy)
+    )
+    if same:
+        await join(uow, same, filer, said, now)
+    ticket = same or await _opened(
+        uow,
+        ports,
+        now,
+        filer,
+        category=category,
+        text=said,
+        urgent=urgent,
+        must_attend=bool(prediction and prediction.must_attend),
+        where=(lat, lon, place, grid_id),
+    )
+    await uow.flush()
+    contact = {name: form.get(name, "").strip()[:MAX_NAME] for name in CONTACT_FIELDS}
+    contact = {name: value for name, value in contact.items() if value}
+    uow.open311.add_contact(
+        ticket.id, key.name, json.dumps(contact, ensure_ascii=False) if contact else None
+    )
+    if media:
+        uow.add(Attachment(ticket_id=ticket.id, kind="link", url=media, created_at=now))
+    uow.registry.audit(filer, "open311_request", ticket.code, "Open311 POST requests", now)
+    return Filed(ticket.code, _notice(urgent, prediction, joined=same))
+
+
+def _checked(form) -> tuple[str, str, str | None]:
+    """(description, service code, media url) as given, or the parameter that is wrong."""
     if form.get("address_id", "").strip():
         raise BadParameter("address_id", texts.OPEN311_NOT_SUPPORTED)
     text = form.get("description", "").strip()
@@ -230,21 +270,43 @@ async def file_request(uow: UnitOfWork, ports, key, form, now: datetime) -> File
         raise BadParameter("service_code", texts.OPEN311_NOT_FOUND.format(what=code[:64]))
     if code in ("", "auto") and not text:
         raise BadParameter("description", texts.OPEN311_DESCRIPTION_NEEDED)
-    media = _media_url(form.get("media_url", "").strip())
-    lat, lon, grid_id, place = await _where(uow, ports, form)
-    prediction = await classify(ports.classifier, text) if text else None
-    category = code if code in BY_ID else _likeliest(prediction)
-    in_danger = form.get("attribute[in_danger]", "").strip().lower() == "yes"
-    urgent = in_danger or bool(prediction and prediction.urgent)
+    return text, code, _media_url(form.get("media_url", "").strip())
+
+
+def _notice(urgent: bool, prediction, joined: Ticket | None) -> str | None:
+    """The service_notice: the fitting emergency line, and the ticket a request joined."""
+    notice = texts.URGENT_FIRST_LINE if urgent else None
+    if prediction and prediction.risk != "none":
+        notice = texts.EMERGENCY_LINES.get(prediction.emergency_kind, texts.URGENT_FIRST_LINE)
+    if joined:
+        line = texts.OPEN311_JOINED.format(code=joined.code)
+        notice = f"{notice}\n{line}" if notice else line
+    return notice
+
+
+async def _opened(
+    uow: UnitOfWork,
+    ports,
+    now: datetime,
+    filer: str,
+    *,
+    category: str,
+    text: str,
+    urgent: bool,
+    must_attend: bool,
+    where: tuple,
+) -> Ticket:
+    """A new ticket, routed with its deadlines (the duty desk's off the grids)."""
+    lat, lon, place, grid_id = where
     ticket = await open_ticket(
         uow,
         now,
-        f"open311:{key.name}",
+        filer,
         source="open311",
         category=category,
-        text=text or BY_ID[category].name,
+        text=text,
         urgent=urgent,
-        must_attend=bool(prediction and prediction.must_attend),
+        must_attend=must_attend,
         lat=lat,
         lon=lon,
         place=place,
@@ -256,21 +318,7 @@ async def file_request(uow: UnitOfWork, ports, key, form, now: datetime) -> File
     else:
         routing = await choose_assignee(uow, grid_id, category)
         await assign(uow, ticket, routing, now, ports.policy, alert=urgent)
-    await uow.flush()
-    contact = {name: form.get(name, "").strip()[:MAX_NAME] for name in CONTACT_FIELDS}
-    contact = {name: value for name, value in contact.items() if value}
-    uow.open311.add_contact(
-        ticket.id, key.name, json.dumps(contact, ensure_ascii=False) if contact else None
-    )
-    if media:
-        uow.add(Attachment(ticket_id=ticket.id, kind="link", url=media, created_at=now))
-    uow.registry.audit(
-        f"open311:{key.name}", "open311_request", ticket.code, "Open311 POST requests", now
-    )
-    notice = texts.URGENT_FIRST_LINE if urgent else None
-    if prediction and prediction.risk != "none":
-        notice = texts.EMERGENCY_LINES.get(prediction.emergency_kind, texts.URGENT_FIRST_LINE)
-    return Filed(ticket.code, notice)
+    return ticket
 
 
 def _likeliest(prediction) -> str:

@@ -32,16 +32,32 @@ async def find(
     window, nearest first."""
     if resident.lat is None or resident.lon is None:
         return None
+    return await nearest_open(
+        uow, category, resident.lat, resident.lon, now, policy, other_than=resident.id
+    )
+
+
+async def nearest_open(
+    uow: UnitOfWork,
+    category: str,
+    lat: float,
+    lon: float,
+    now: datetime,
+    policy: Policy,
+    other_than: int | None = None,
+) -> Ticket | None:
+    """The nearest open ticket of the category within the radius and window, other than
+    resident `other_than`'s own."""
     radius = policy.duplicate_radius_m
     dlat = radius / METRES_PER_DEGREE
-    dlon = dlat / max(math.cos(math.radians(resident.lat)), 0.01)
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
     found = await uow.tickets.open_nearby(
         category,
-        other_than=resident.id,
+        other_than=other_than,
         since=now - policy.duplicate_window,
-        box=(resident.lat - dlat, resident.lat + dlat, resident.lon - dlon, resident.lon + dlon),
+        box=(lat - dlat, lat + dlat, lon - dlon, lon + dlon),
     )
-    near = [(distance_m(resident.lat, resident.lon, t.lat, t.lon), t.id, t) for t in found]
+    near = [(distance_m(lat, lon, t.lat, t.lon), t.id, t) for t in found]
     near = [item for item in near if item[0] <= radius]
     return min(near)[2] if near else None
 
@@ -53,7 +69,14 @@ async def link(
         uow.add(
             TicketReporter(ticket_id=ticket.id, resident_id=resident.id, text=text, created_at=now)
         )
-    event = record(ticket, "duplicate", actor="resident", now=now, note=clip(text, 60))
+    await join(uow, ticket, "resident", text, now)
+    return texts.RESIDENT_DUPLICATE.format(code=ticket.code, state=texts.STATE_NAMES[ticket.state])
+
+
+async def join(uow: UnitOfWork, ticket: Ticket, actor: str, text: str, now: datetime) -> None:
+    """Another report of the ticket's problem goes on its trail and to the person handling
+    it."""
+    event = record(ticket, "duplicate", actor=actor, now=now, note=clip(text, 60))
     assignee = await uow.people.staff_by_id(ticket.assignee_id)
     await tell_staff(
         uow,
@@ -63,4 +86,3 @@ async def link(
         now,
         ticket.grid_id,
     )
-    return texts.RESIDENT_DUPLICATE.format(code=ticket.code, state=texts.STATE_NAMES[ticket.state])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from storage.models import Attachment, Resident, Ticket, TicketEvent, TicketReporter
@@ -12,10 +12,11 @@ from storage.repos.base import Repository
 
 OPEN_STATES = ("new", "assigned", "accepted", "on_site")
 CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
+NO_RESIDENT = -1  # an id no resident has
 NEARBY = select(Ticket).where(  # built once: every sure report asks it
     Ticket.category == bindparam("category"),
     Ticket.state.in_(OPEN_STATES),
-    Ticket.resident_id != bindparam("resident_id"),
+    or_(Ticket.resident_id.is_(None), Ticket.resident_id != bindparam("resident_id")),
     Ticket.created_at >= bindparam("since"),
     Ticket.lat.between(bindparam("south"), bindparam("north")),
     Ticket.lon.between(bindparam("west"), bindparam("east")),
@@ -65,18 +66,19 @@ class Tickets(Repository):
         self,
         category: str,
         *,
-        other_than: int,
+        other_than: int | None,
         since: datetime,
         box: tuple[float, float, float, float],
     ) -> list[Ticket]:
-        """Open tickets of the category from other residents since `since`, inside the box
-        (south, north, west, east): the candidates for the same problem nearby."""
+        """Open tickets of the category since `since`, inside the box (south, north, west,
+        east), but resident `other_than`'s own: the candidates for the same problem nearby
+        (a ticket filed by another system has no resident and is one)."""
         south, north, west, east = box
         found = await self.session.scalars(
             NEARBY,
             {
                 "category": category,
-                "resident_id": other_than,
+                "resident_id": NO_RESIDENT if other_than is None else other_than,
                 "since": since,
                 "south": south,
                 "north": north,

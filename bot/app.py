@@ -44,6 +44,8 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_REQUEST_LINE_BYTES = 128 * 1024
 DEADLINE_CHECK_SECONDS = 15
 INBOX_CHECK_SECONDS = 2  # messages a dead process left pending are taken up this often
+FINISH_SECONDS = 5  # a stopping process lets the webhooks' work end this long
+CANCEL_SECONDS = 2  # and then waits this long for what it cancelled
 HEALTH_SECONDS = 1.5  # /healthz answers within 2 s: 503 when the database takes longer
 GRIDS_CHECK_SECONDS = 10  # an import reaches every running server within this
 GUIDE_CHECK_SECONDS = 5  # a changed guide file is in use within 10 s
@@ -208,14 +210,27 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    for webhook in services.webhooks.values():
-        for task in list(webhook.tasks):
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(task, 5)
+    await _let_finish([task for hook in services.webhooks.values() for task in hook.tasks])
     if services.ping:
         services.ping.cancel()
     await http.close()
     await engine.dispose()
+
+
+async def _let_finish(tasks: list[asyncio.Task]) -> None:
+    """Give the webhooks' work a few seconds to end, then cancel what is left, waiting a
+    bounded time for it: a stopping process never hangs on a task that will not end (what it
+    leaves pending in the journal the next process takes up)."""
+    if not tasks:
+        return
+    _, left = await asyncio.wait(tasks, timeout=FINISH_SECONDS)
+    for task in left:
+        task.cancel()
+    if left:
+        _, stuck = await asyncio.wait(left, timeout=CANCEL_SECONDS)
+        log.warning(
+            "stopped with %d webhook tasks cancelled, %d not ending", len(left), len(stuck)
+        )
 
 
 async def _watch_deadlines(services: Services) -> None:

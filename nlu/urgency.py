@@ -22,9 +22,14 @@ TOO_SHORT = 3  # letters at most in a message the model alone never finds a dang
 FALLBACK_KIND = "medical"  # "救命" with nothing else: an ambulance is the safest first line
 # The danger behind the kind the lists name, when the model is at least SPECIFIC sure of it:
 # trapped under rubble is a collapse (119), by water a flood; a fire lit by a live wire that
-# felled someone, or a fall from a pole after a shock, is electric (cut the power first).
+# felled someone, or a fall from a pole after a shock, is electric (cut the power first); a
+# child pulled out of a water butt not breathing is drowning.
 SPECIFIC = 0.5
-BEHIND = {"trapped": rules.YIELDS_TO["trapped"], "fire": ("electric",), "medical": ("electric",)}
+BEHIND = {
+    "trapped": rules.YIELDS_TO["trapped"],
+    "fire": ("electric",),
+    "medical": ("electric", "drowning"),
+}
 
 
 @dataclass(frozen=True)

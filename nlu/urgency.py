@@ -11,6 +11,7 @@ Everyday hyperbole (累死了, 笑死我了) is never a crisis and never urgent 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nlu import rules
@@ -29,6 +30,15 @@ BEHIND = {
     "trapped": rules.YIELDS_TO["trapped"],
     "fire": ("electric",),
     "medical": ("electric", "drowning"),
+}
+# ... and only when the text names what that danger is made of (他倒那了 is no electric shock).
+TOLD_BY = {
+    "electric": re.compile("电"),
+    "drowning": re.compile("[水河塘湖井缸池海江溪渠]"),
+    "collapse": re.compile("[塌倒垮埋压砸废墟墙房楼顶梁]"),
+    "flood": re.compile("[水洪淹涨]"),
+    "fire": re.compile("[火烟烧]"),
+    "gas": re.compile("[气味]"),
 }
 
 
@@ -81,7 +91,7 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     if len(listed) > 1 and kinds:  # the lists name several kinds: the likeliest of them
         listed.sort(key=lambda kind: -kinds.get(kind, 0.0))
     listed = [k for k in listed if not set(rules.YIELDS_TO.get(k, ())) & set(listed)] or listed
-    listed = _specific(listed[0], kinds) if listed else None
+    listed = _specific(listed[0], kinds, text) if listed else None
     if named:
         level = 1 if listed and kinds and p < limits.veto else 2
     else:
@@ -99,7 +109,11 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     return Risk(LEVELS[level], listed or guessed or FALLBACK_KIND)
 
 
-def _specific(kind: str, kinds: dict[str, float]) -> str:
-    """The danger behind the kind named, when the model is sure of it."""
-    behind = [k for k in BEHIND.get(kind, ()) if kinds.get(k, 0.0) >= SPECIFIC]
+def _specific(kind: str, kinds: dict[str, float], text: str) -> str:
+    """The danger behind the kind named, when the model is sure of it and the text tells it."""
+    behind = [
+        k
+        for k in BEHIND.get(kind, ())
+        if kinds.get(k, 0.0) >= SPECIFIC and TOLD_BY[k].search(text)
+    ]
     return behind[0] if behind else kind

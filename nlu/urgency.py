@@ -11,6 +11,7 @@ Everyday hyperbole (累死了, 笑死我了) is never a crisis and never urgent 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nlu import rules
@@ -20,6 +21,25 @@ URGENT, POSSIBLE, NONE = "urgent", "possible", "none"
 LEVELS = (NONE, POSSIBLE, URGENT)
 TOO_SHORT = 3  # letters at most in a message the model alone never finds a danger in
 FALLBACK_KIND = "medical"  # "救命" with nothing else: an ambulance is the safest first line
+# The danger behind the kind the lists name, when the model is at least SPECIFIC sure of it:
+# trapped under rubble is a collapse (119), by water a flood; a fire lit by a live wire that
+# felled someone, or a fall from a pole after a shock, is electric (cut the power first); a
+# child pulled out of a water butt not breathing is drowning.
+SPECIFIC = 0.5
+BEHIND = {
+    "trapped": rules.YIELDS_TO["trapped"],
+    "fire": ("electric",),
+    "medical": ("electric", "drowning"),
+}
+# ... and only when the text names what that danger is made of (他倒那了 is no electric shock).
+TOLD_BY = {
+    "electric": re.compile("电"),
+    "drowning": re.compile("[水河塘湖井缸池海江溪渠]"),
+    "collapse": re.compile("[塌倒垮埋压砸废墟墙房楼顶梁]"),
+    "flood": re.compile("[水洪淹涨]"),
+    "fire": re.compile("[火烟烧]"),
+    "gas": re.compile("[气味]"),
+}
 
 
 @dataclass(frozen=True)
@@ -71,15 +91,15 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     if len(listed) > 1 and kinds:  # the lists name several kinds: the likeliest of them
         listed.sort(key=lambda kind: -kinds.get(kind, 0.0))
     listed = [k for k in listed if not set(rules.YIELDS_TO.get(k, ())) & set(listed)] or listed
-    listed = listed[0] if listed else None
+    listed = _specific(listed[0], kinds, text) if listed else None
     if named:
         level = 1 if listed and kinds and p < limits.veto else 2
     else:
         level = 2 if p >= limits.urgent else 1 if p >= limits.possible else 0
     if hyperbole and guessed == "self_harm":  # 笑死我了: hyperbole, not a crisis
         return NO_RISK
-    if not named and guessed == "missing_person" and rules.about_pet(text):
-        level = min(level, 1)  # a dog that ran off: no alarm
+    if not named and guessed in ("missing_person", "trapped") and rules.about_pet(text):
+        level = min(level, 1)  # a dog that ran off, a cat stuck: no alarm
     if level and not named and rules.fault_only(text):
         level -= 1  # 热水器打不着火: a fault the model took for a danger
     if level and (idiom or rules.not_now(text)):
@@ -87,3 +107,13 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
     if not level:
         return NO_RISK
     return Risk(LEVELS[level], listed or guessed or FALLBACK_KIND)
+
+
+def _specific(kind: str, kinds: dict[str, float], text: str) -> str:
+    """The danger behind the kind named, when the model is sure of it and the text tells it."""
+    behind = [
+        k
+        for k in BEHIND.get(kind, ())
+        if kinds.get(k, 0.0) >= SPECIFIC and TOLD_BY[k].search(text)
+    ]
+    return behind[0] if behind else kind

@@ -140,25 +140,23 @@ def status_of(ticket: Ticket) -> str:
 async def find_requests(uow: UnitOfWork, query: Query, key=None) -> list[dict]:
     """Without a key, public data only; a key reads in full within its unit (the whole
     county when it has none), and elsewhere as the public does."""
-    tickets = await uow.tickets.published(
+    found = await uow.open311.requests(
+        categories=query.categories or list(BY_ID),
         codes=query.codes,
-        categories=query.categories,
         since=query.since,
         until=query.until,
         states=query.states,
         public=key is None,
+        full_within=key.unit_path if key else None,
         offset=(query.page - 1) * query.page_size,
         limit=query.page_size,
     )
-    tickets = [t for t in tickets if t.category in BY_ID]
-    media = await uow.tickets.media_urls([t.id for t in tickets]) if tickets else {}
     shown = []
-    for ticket in tickets:
-        unit = ticket.grid or (await uow.org.unit(ticket.unit_id) if ticket.unit_id else None)
-        full = key is not None and _within(unit.path if unit else None, key.unit_path)
-        if not full and _sensitive(ticket):
+    for row in found:
+        full = key is not None and _within(row.unit_path, key.unit_path)
+        if not full and _sensitive(row):  # left out by the query already; kept as a guard
             continue
-        shown.append(_request(ticket, unit, media.get(ticket.id), public=not full))
+        shown.append(_request(row, public=not full))
     return shown
 
 
@@ -177,7 +175,8 @@ async def find_request(uow: UnitOfWork, code: str, key=None) -> dict | None:
     return found[0] if found else None
 
 
-def _request(ticket: Ticket, unit, media: str | None, public: bool) -> dict:
+def _request(ticket, public: bool) -> dict:
+    """A listed ticket (a row of `Open311.requests`) as the spec's request."""
     lat, lon = ticket.lat, ticket.lon
     if public and lat is not None and lon is not None:
         lat, lon = round(lat, PUBLIC_DIGITS), round(lon, PUBLIC_DIGITS)
@@ -189,7 +188,7 @@ def _request(ticket: Ticket, unit, media: str | None, public: bool) -> dict:
         "service_name": BY_ID[ticket.category].name,
         "service_code": ticket.category,
         "description": mask_text(ticket.text or ""),
-        "agency_responsible": unit.path if unit else None,
+        "agency_responsible": ticket.unit_path,
         "service_notice": None,
         "requested_datetime": w3c(ticket.created_at),
         "updated_datetime": w3c(ticket.updated_at),
@@ -199,7 +198,7 @@ def _request(ticket: Ticket, unit, media: str | None, public: bool) -> dict:
         "zipcode": None,
         "lat": lat,
         "long": lon,
-        "media_url": media,
+        "media_url": ticket.media_url,
     }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -36,7 +37,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import cpu_seconds, outbox_drained, replicas, report  # noqa: E402
+from bench.load import (  # noqa: E402
+    cpu_seconds,
+    machine_seconds,
+    outbox_drained,
+    postgres_pids,
+    replicas,
+    report,
+)
 from bench.open311_data import explain_published, fill, grid_areas, inside  # noqa: E402
 from bot.cli import open311 as keys  # noqa: E402
 from bot.devkit.demo import demo_settings, seed, serving  # noqa: E402
@@ -106,10 +114,9 @@ def percentiles(seconds: list[float]) -> str:
     return f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms  (max {ms.max():.1f})"
 
 
-async def timed_reads(http, base: str, params: dict, repeat: int) -> tuple[list[float], int]:
+async def timed_reads(http, url: str, params: dict, repeat: int) -> tuple[list[float], int]:
     """`repeat` GETs one after the other (after two to warm up); their times and the count
     of requests the last one listed."""
-    url = f"{base}/open311/v2/requests.json"
     times, listed = [], 0
     for n in range(repeat + 2):
         start = time.perf_counter()
@@ -118,25 +125,36 @@ async def timed_reads(http, base: str, params: dict, repeat: int) -> tuple[list[
             assert answer.status == 200, body[:300]
         if n >= 2:
             times.append(time.perf_counter() - start)
-        listed = body.count(b'"service_request_id"')
+        listed = body.count(b'"service_request_id"') or body.count(b"<service_request_id>")
     return times, listed
 
 
-async def reads(base: str, key: str, now: datetime, repeat: int) -> None:
-    runs = {
-        TARGETED[0]: window(now),
-        TARGETED[1]: {**window(now), "api_key": key},
-        "default window (last 90 days), unkeyed": {},
-        "90-day window, open only, unkeyed": {**window(now), "status": "open"},
-        "90-day window, page 50 of 1,000, unkeyed": {**window(now), "page": "50"},
+def read_runs(key: str, now: datetime) -> dict[str, tuple[str, dict]]:
+    """What each kind of GET asks: its format and its parameters."""
+    last_90 = window(now)
+    return {
+        TARGETED[0]: ("json", last_90),
+        TARGETED[1]: ("json", {**last_90, "api_key": key}),
+        "default window (last 90 days), unkeyed": ("json", {}),
+        "90-day window, open only, unkeyed": ("json", {**last_90, "status": "open"}),
+        "90-day window, page 50 of 1,000, unkeyed": ("json", {**last_90, "page": "50"}),
+        "90-day window, unkeyed": ("xml", last_90),
     }
+
+
+async def reads(base: str, pid: int, key: str, now: datetime, repeat: int) -> None:
     async with aiohttp.ClientSession() as http:
-        for label, params in runs.items():
-            times, listed = await timed_reads(http, base, params, repeat)
-            print(f"GET requests.json, {label:<42} {listed:>5} listed  {percentiles(times)}")
+        for label, (kind, params) in read_runs(key, now).items():
+            url = f"{base}/open311/v2/requests.{kind}"
+            cpu = cpu_seconds(pid)
+            times, listed = await timed_reads(http, url, params, repeat)
+            cpu = (cpu_seconds(pid) - cpu) * 1000 / (repeat + 2)
+            verdict = ""
             if label in TARGETED:
                 met = max(times) * 1000 < TARGET_MS
-                print(f"    every one under {TARGET_MS} ms: {'met' if met else 'NOT MET'}")
+                verdict = f"; every one under {TARGET_MS} ms: {'met' if met else 'NOT MET'}"
+            print(f"GET requests.{kind}, {label:<42} {listed:>5} listed  {percentiles(times)}")
+            print(f"    serve CPU {cpu:.1f} ms a GET{verdict}")
 
 
 def forms(key: str, count: int, seed_: int = 7) -> list[dict[str, str]]:
@@ -195,22 +213,30 @@ async def post_all(base: str, filings: list[dict], rate: float, seconds: float, 
 async def writes(url: str, base: str, pid: int, key: str, args) -> None:
     filings = forms(key, int(args.rate * args.seconds))
     before = await filed_codes(url)
-    cpu = cpu_seconds(pid)
+    parties = {"serve": lambda: [pid], "postgres": postgres_pids, "bench": lambda: [os.getpid()]}
+    cpu = {pid: cpu_seconds(pid) for find in parties.values() for pid in find()}
+    machine = machine_seconds()
     answers, elapsed = await post_all(base, filings, args.rate, args.seconds, args.in_flight)
-    cpu = cpu_seconds(pid) - cpu
     sent = await outbox_drained(url)
+    busy, idle = (now - then for now, then in zip(machine_seconds(), machine, strict=True))
     ok = [a for a in answers if a[0] == 200]
-    errors = len(answers) - len(ok)
     print(
         f"POST requests.json, offered {args.rate:g}/s for {args.seconds:g} s: "
         f"{len(answers)} sent, {len(ok) / elapsed:.1f}/s answered 200, "
-        f"{percentiles([a[1] for a in answers])}, "
-        f"errors {errors}  (serve CPU {cpu * 1000 / max(1, len(answers)):.1f} ms a request)"
+        f"{percentiles([a[1] for a in answers])}, errors {len(answers) - len(ok)}"
     )
-    if errors:
-        statuses = sorted({a[0] for a in answers if a[0] != 200})
-        print(f"    error statuses: {statuses}")
-    await check_nothing_lost(url, [a[2] for a in ok], before, len(filings[: len(answers)]))
+    used = {
+        name: sum(cpu_seconds(pid) - cpu.get(pid, 0.0) for pid in find()) * 1000 / len(answers)
+        for name, find in parties.items()
+    }
+    print(
+        "    CPU ms a POST (its notices sent included): "
+        + ", ".join(f"{name} {ms:.1f}" for name, ms in used.items())
+        + f"; machine idle {idle / (busy + idle):.0%}"
+    )
+    if len(ok) < len(answers):
+        print(f"    error statuses: {sorted({a[0] for a in answers if a[0] != 200})}")
+    await check_nothing_lost(url, [a[2] for a in ok], before, len(answers))
     print(f"    WeCom notices sent through the outbox: {sent}")
 
 
@@ -277,7 +303,7 @@ async def main(args) -> None:
                 replicas(settings, 1, config, profile=profile) as (bases, pids),
             ):
                 if args.reads:
-                    await reads(bases[0], key, now, args.reads)
+                    await reads(bases[0], pids[0], key, now, args.reads)
                 if args.seconds:
                     await writes(url, bases[0], pids[0], key, args)
             if profile:

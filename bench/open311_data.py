@@ -43,7 +43,8 @@ FROM (SELECT CAST(:grids AS bigint[]) AS grids, CAST(:now AS timestamp) AS now) 
 """
 # Ticket n was filed n × (a year / count) ago, written oldest first (ids grow with time). One
 # in 50 has no grid (outside every grid: the duty desk's, no point); one in 40 is urgent, one
-# in 30 must-attend. Tickets of the last week are mostly open, older ones resolved or closed.
+# in 30 must-attend. Tickets of the last week are mostly open, older ones resolved or closed;
+# no deadline has passed yet (the server's watcher would escalate them during the run).
 FILL_TICKETS = """
 WITH p AS (
     SELECT CAST(:categories AS text[]) AS categories, CAST(:texts AS text[]) AS texts,
@@ -55,14 +56,16 @@ WITH p AS (
     SELECT * FROM unnest(CAST(:grid_ids AS bigint[]), CAST(:staff AS bigint[]),
                          CAST(:lats AS float8[]), CAST(:lons AS float8[]))
            WITH ORDINALITY AS g(id, staff, lat, lon, k)
-), t AS (
+), filed AS (
     SELECT n, p.now - n * (interval '365 days' / p.count) AS at,
            CASE WHEN n < p.count / 52
-                THEN (ARRAY['new','assigned','accepted','on_site','resolved'])[1 + n % 5]
+                THEN (ARRAY['assigned','accepted','on_site','resolved','resolved'])[1 + n % 5]
                 ELSE (ARRAY['resolved','closed','closed','closed','withdrawn'])[1 + n % 5]
            END AS state,
            n % 50 <> 0 AS placed
     FROM p, generate_series(p.count, 1, -1) AS n  -- the oldest first, as they came in
+), t AS (
+    SELECT *, state IN ('assigned', 'accepted', 'on_site') AS open FROM filed
 )
 INSERT INTO tickets (code, source, resident_id, category, text, state, urgent, must_attend,
                      grid_id, unit_id, assignee_id, lat, lon, place, created_at, updated_at,
@@ -73,12 +76,11 @@ SELECT 'BENCH-' || t.n, 'resident', p.first_resident + t.n % p.residents,
        t.state, t.n % 40 = 0, t.n % 30 = 0, g.id, coalesce(g.id, p.county), g.staff,
        g.lat + (t.n % 101 - 50) * 0.00002, g.lon + (t.n % 103 - 51) * 0.00002,
        p.places[1 + t.n % cardinality(p.places)], t.at, t.at + interval '2 hours',
-       CASE WHEN t.state <> 'new' THEN t.at + interval '1 hour' END,
+       CASE WHEN t.state NOT IN ('assigned', 'withdrawn') THEN t.at + interval '1 hour' END,
        CASE WHEN t.state IN ('resolved', 'closed') THEN t.at + interval '1 day' END,
        CASE WHEN t.state = 'closed' THEN t.at + interval '4 days' END,
-       0, CASE WHEN t.state IN ('new', 'assigned', 'accepted', 'on_site')
-               THEN t.at + interval '3 days' END,
-       CASE WHEN t.state IN ('new', 'assigned', 'accepted', 'on_site') THEN 'resolve' END,
+       0, CASE WHEN t.open THEN p.now + (1 + t.n % 72) * interval '1 hour' END,
+       CASE WHEN t.state = 'assigned' THEN 'accept' WHEN t.open THEN 'resolve' END,
        false, 1
 FROM p CROSS JOIN t LEFT JOIN g ON t.placed AND g.k = 1 + t.n % p.grid_count
 """

@@ -235,6 +235,8 @@ async def file_request(uow: UnitOfWork, ports, key, form, now: datetime) -> File
     category = code if code in BY_ID else _likeliest(prediction)
     in_danger = form.get("attribute[in_danger]", "").strip().lower() == "yes"
     urgent = in_danger or bool(prediction and prediction.urgent)
+    # routed before it is opened, so the ticket is written once (one INSERT, no UPDATE)
+    routing = await choose_assignee(uow, grid_id, category) if grid_id is not None else None
     ticket = await open_ticket(
         uow,
         now,
@@ -250,10 +252,9 @@ async def file_request(uow: UnitOfWork, ports, key, form, now: datetime) -> File
         grid_id=grid_id,
         unit_id=grid_id,
     )
-    if grid_id is None:
+    if routing is None:
         await to_desk(uow, ticket, now, ports.policy, alert=urgent)
     else:
-        routing = await choose_assignee(uow, grid_id, category)
         await assign(uow, ticket, routing, now, ports.policy, alert=urgent)
     await uow.flush()
     contact = {name: form.get(name, "").strip()[:MAX_NAME] for name in CONTACT_FIELDS}

@@ -7,21 +7,14 @@ import hashlib
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, not_, or_, select
+from sqlalchemy import Select, func, not_, or_, select
 
 from storage.models import Attachment, Open311Contact, Open311Key, OrgUnit, Ticket
 from storage.repos.base import Repository
 from storage.repos.org import under
 
-# The first linked media URL of the ticket (one index probe a listed ticket).
-MEDIA_URL = (
-    select(Attachment.url)
-    .where(Attachment.ticket_id == Ticket.id, Attachment.url.is_not(None))
-    .order_by(Attachment.id)
-    .limit(1)
-    .scalar_subquery()
-)
 COLUMNS = {
+    "id": Ticket.id,
     "code": Ticket.code,
     "state": Ticket.state,
     "category": Ticket.category,
@@ -35,7 +28,6 @@ COLUMNS = {
     "deadline_at": Ticket.deadline_at,
     "deadline_kind": Ticket.deadline_kind,
     "unit_path": OrgUnit.path,
-    "media_url": MEDIA_URL,
     "place": Ticket.place,
 }
 
@@ -60,11 +52,51 @@ class Listed(NamedTuple):
     place: str | None = None  # read (and opened) only for full reads
 
 
-PUBLIC_COLUMNS = [COLUMNS[name].label(name) for name in Listed._fields if name != "place"]
-FULL_COLUMNS = [COLUMNS[name].label(name) for name in Listed._fields]
 SENSITIVE = or_(
     Ticket.category == "special_population", Ticket.urgent.is_(True), Ticket.must_attend.is_(True)
 )
+
+
+FILTERS = {
+    "codes": lambda codes: Ticket.code.in_(codes),
+    "since": lambda since: Ticket.created_at >= since,
+    "until": lambda until: Ticket.created_at <= until,
+    "states": lambda states: Ticket.state.in_(states),
+}
+
+
+def _privacy(public: bool, full_within: str | None) -> list:
+    """Nothing sensitive in public; in full reads, nothing sensitive outside `full_within`."""
+    if public:
+        return [not_(SENSITIVE)]
+    return [] if full_within is None else [or_(not_(SENSITIVE), under(full_within))]
+
+
+def _selected(public: bool) -> Select:
+    """The listed columns (the address only in full reads), with the unit: the grid's, else
+    the unit's (a duty desk's ticket has no grid)."""
+    names = [name for name in COLUMNS if name != "place" or not public]
+    return select(*(COLUMNS[name].label(name) for name in names)).outerjoin(
+        OrgUnit, OrgUnit.id == func.coalesce(Ticket.grid_id, Ticket.unit_id)
+    )
+
+
+def _listed(page) -> Select:
+    """The page's tickets (a subquery) with their first linked media URL, looked up for the
+    page's rows only (not for those an offset skips)."""
+    media = (
+        select(Attachment.url)
+        .where(Attachment.ticket_id == page.c.id, Attachment.url.is_not(None))
+        .order_by(Attachment.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    fields = [
+        media.label(name) if name == "media_url" else page.c[name]
+        for name in Listed._fields
+        if name in page.c or name == "media_url"
+    ]
+    return select(*fields).order_by(page.c.created_at.desc(), page.c.id.desc())
 
 
 def key_hash(key: str) -> str:
@@ -111,22 +143,10 @@ class Open311(Repository):
         typed address (`place`) only unless `public`. Whatever concerns vulnerable people
         or emergencies is left out, except (when not `public`) within the unit `full_within`
         (everywhere when None)."""
-        query = select(*(PUBLIC_COLUMNS if public else FULL_COLUMNS)).outerjoin(
-            OrgUnit, OrgUnit.id == func.coalesce(Ticket.grid_id, Ticket.unit_id)
-        )
-        query = query.where(Ticket.category.in_(categories))
-        if codes is not None:
-            query = query.where(Ticket.code.in_(codes))
-        if since is not None:
-            query = query.where(Ticket.created_at >= since)
-        if until is not None:
-            query = query.where(Ticket.created_at <= until)
-        if states is not None:
-            query = query.where(Ticket.state.in_(states))
-        if public:
-            query = query.where(not_(SENSITIVE))
-        elif full_within is not None:
-            query = query.where(or_(not_(SENSITIVE), under(full_within)))
+        given = {"codes": codes, "since": since, "until": until, "states": states}
+        conditions = [FILTERS[name](value) for name, value in given.items() if value is not None]
+        conditions += [Ticket.category.in_(categories), *_privacy(public, full_within)]
+        query = _selected(public).where(*conditions)
         query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        found = await self.session.execute(query.offset(offset).limit(limit))
+        found = await self.session.execute(_listed(query.offset(offset).limit(limit).subquery()))
         return [Listed(*row) for row in found]

@@ -17,6 +17,7 @@ from handlers.tickets.routing import assign, choose_assignee, open_ticket
 from nlu.categories import BY_ID, CATEGORIES, Category
 from nlu.classifier import classify
 from storage.models import Attachment, Ticket
+from storage.repos.open311 import Listed
 from storage.uow import UnitOfWork
 
 ZONE = timezone(timedelta(hours=8))
@@ -133,7 +134,7 @@ class Query:
         return cls(None, categories or None, since, until, states, page, size)
 
 
-def status_of(ticket: Ticket) -> str:
+def status_of(ticket: Ticket | Listed) -> str:
     return "closed" if ticket.state in CLOSED_STATES else "open"
 
 
@@ -166,7 +167,7 @@ def _within(path: str | None, granted: str | None) -> bool:
     return path is not None and (path == granted or path.startswith(granted + "/"))
 
 
-def _sensitive(ticket: Ticket) -> bool:
+def _sensitive(ticket: Ticket | Listed) -> bool:
     return ticket.category == "special_population" or ticket.urgent or ticket.must_attend
 
 
@@ -175,7 +176,7 @@ async def find_request(uow: UnitOfWork, code: str, key=None) -> dict | None:
     return found[0] if found else None
 
 
-def _request(ticket, public: bool) -> dict:
+def _request(ticket: Listed, public: bool) -> dict:
     """A listed ticket (a row of `Open311.requests`) as the spec's request."""
     lat, lon = ticket.lat, ticket.lon
     if public and lat is not None and lon is not None:

@@ -18,6 +18,7 @@ from handlers.tickets.routing import assign, choose_assignee, open_ticket
 from nlu.categories import BY_ID, CATEGORIES, Category
 from nlu.classifier import classify
 from storage.models import Attachment, Ticket
+from storage.repos.open311 import Listed
 from storage.uow import UnitOfWork
 
 ZONE = timezone(timedelta(hours=8))
@@ -134,32 +135,30 @@ class Query:
         return cls(None, categories or None, since, until, states, page, size)
 
 
-def status_of(ticket: Ticket) -> str:
+def status_of(ticket: Ticket | Listed) -> str:
     return "closed" if ticket.state in CLOSED_STATES else "open"
 
 
 async def find_requests(uow: UnitOfWork, query: Query, key=None) -> list[dict]:
     """Without a key, public data only; a key reads in full within its unit (the whole
     county when it has none), and elsewhere as the public does."""
-    tickets = await uow.tickets.published(
+    found = await uow.open311.requests(
+        categories=query.categories or list(BY_ID),
         codes=query.codes,
-        categories=query.categories,
         since=query.since,
         until=query.until,
         states=query.states,
         public=key is None,
+        full_within=key.unit_path if key else None,
         offset=(query.page - 1) * query.page_size,
         limit=query.page_size,
     )
-    tickets = [t for t in tickets if t.category in BY_ID]
-    media = await uow.tickets.media_urls([t.id for t in tickets]) if tickets else {}
     shown = []
-    for ticket in tickets:
-        unit = ticket.grid or (await uow.org.unit(ticket.unit_id) if ticket.unit_id else None)
-        full = key is not None and _within(unit.path if unit else None, key.unit_path)
-        if not full and _sensitive(ticket):
+    for row in found:
+        full = key is not None and _within(row.unit_path, key.unit_path)
+        if not full and _sensitive(row):  # left out by the query already; kept as a guard
             continue
-        shown.append(_request(ticket, unit, media.get(ticket.id), public=not full))
+        shown.append(_request(row, public=not full))
     return shown
 
 
@@ -169,7 +168,7 @@ def _within(path: str | None, granted: str | None) -> bool:
     return path is not None and (path == granted or path.startswith(granted + "/"))
 
 
-def _sensitive(ticket: Ticket) -> bool:
+def _sensitive(ticket: Ticket | Listed) -> bool:
     return ticket.category == "special_population" or ticket.urgent or ticket.must_attend
 
 
@@ -178,7 +177,8 @@ async def find_request(uow: UnitOfWork, code: str, key=None) -> dict | None:
     return found[0] if found else None
 
 
-def _request(ticket: Ticket, unit, media: str | None, public: bool) -> dict:
+def _request(ticket: Listed, public: bool) -> dict:
+    """A listed ticket (a row of `Open311.requests`) as the spec's request."""
     lat, lon = ticket.lat, ticket.lon
     if public and lat is not None and lon is not None:
         lat, lon = round(lat, PUBLIC_DIGITS), round(lon, PUBLIC_DIGITS)
@@ -190,7 +190,7 @@ def _request(ticket: Ticket, unit, media: str | None, public: bool) -> dict:
         "service_name": BY_ID[ticket.category].name,
         "service_code": ticket.category,
         "description": mask_text(ticket.text or ""),
-        "agency_responsible": unit.path if unit else None,
+        "agency_responsible": ticket.unit_path,
         "service_notice": None,
         "requested_datetime": w3c(ticket.created_at),
         "updated_datetime": w3c(ticket.updated_at),
@@ -200,7 +200,7 @@ def _request(ticket: Ticket, unit, media: str | None, public: bool) -> dict:
         "zipcode": None,
         "lat": lat,
         "long": lon,
-        "media_url": media,
+        "media_url": ticket.media_url,
     }
 
 
@@ -298,6 +298,8 @@ async def _opened(
 ) -> Ticket:
     """A new ticket, routed with its deadlines (the duty desk's off the grids)."""
     lat, lon, place, grid_id = where
+    # routed before it is opened, so the ticket is written once (one INSERT, no UPDATE)
+    routing = await choose_assignee(uow, grid_id, category) if grid_id is not None else None
     ticket = await open_ticket(
         uow,
         now,
@@ -313,10 +315,9 @@ async def _opened(
         grid_id=grid_id,
         unit_id=grid_id,
     )
-    if grid_id is None:
+    if routing is None:
         await to_desk(uow, ticket, now, ports.policy, alert=urgent)
     else:
-        routing = await choose_assignee(uow, grid_id, category)
         await assign(uow, ticket, routing, now, ports.policy, alert=urgent)
     return ticket
 

@@ -94,40 +94,6 @@ class Tickets(Repository):
         query = select(Ticket).where(Ticket.assignee_id == staff_id, Ticket.state == state)
         return await self.session.scalar(query.order_by(stamp.desc()).limit(1))
 
-    async def published(
-        self,
-        *,
-        codes: list[str] | None = None,
-        categories: list[str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        states: tuple[str, ...] | None = None,
-        public: bool = False,
-        offset: int = 0,
-        limit: int = 1000,
-    ) -> list[Ticket]:
-        """Tickets as an outside system may list them (Open311), newest first; `public`
-        leaves out whatever concerns vulnerable people or emergencies."""
-        query = ticket_query()
-        if codes is not None:
-            query = query.where(Ticket.code.in_(codes))
-        if categories is not None:
-            query = query.where(Ticket.category.in_(categories))
-        if since is not None:
-            query = query.where(Ticket.created_at >= since)
-        if until is not None:
-            query = query.where(Ticket.created_at <= until)
-        if states is not None:
-            query = query.where(Ticket.state.in_(states))
-        if public:
-            query = query.where(
-                Ticket.category != "special_population",
-                Ticket.urgent.is_(False),
-                Ticket.must_attend.is_(False),
-            )
-        query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        return list(await self.session.scalars(query.offset(offset).limit(limit)))
-
     async def state_changes(
         self, actions: tuple[str, ...], since: datetime, until: datetime, limit: int
     ) -> list[tuple[TicketEvent, Ticket]]:
@@ -143,15 +109,6 @@ class Tickets(Repository):
             .limit(limit)
         )
         return [(event, ticket) for event, ticket in await self.session.execute(query)]
-
-    async def media_urls(self, ticket_ids: list[int]) -> dict[int, str]:
-        """The first linked media URL of each ticket that has one."""
-        query = (
-            select(Attachment.ticket_id, Attachment.url)
-            .where(Attachment.ticket_id.in_(ticket_ids), Attachment.url.is_not(None))
-            .order_by(Attachment.id.desc())
-        )
-        return {ticket_id: url for ticket_id, url in await self.session.execute(query)}
 
     async def trail(self, ticket_id: int) -> list[TicketEvent]:
         query = (

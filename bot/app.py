@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import text
 
-from bot import open311, wire
+from bot import console, open311, wire
 from bot.dispatcher import Dispatcher, Unavailable
 from bot.logs import request_ids
 from bot.metrics import Metrics
@@ -116,6 +116,7 @@ def create_app(
         app.router.add_get(f"/wechat/{name}", _route(name, "verify"))
         app.router.add_post(f"/wechat/{name}", _route(name, "receive"))
     open311.add_routes(app, SERVICES, settings)
+    console.add_routes(app, SERVICES, settings)
     return app
 
 
@@ -184,6 +185,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         data_key=data_key,
         rhythm=services.rhythm,
         count=services.metrics.count,
+        console=console.links(settings),
     )
     services.dispatcher_ports = ports
     services.dispatcher = Dispatcher(sessionmaker, ports, on_commit=services.relay.wake)

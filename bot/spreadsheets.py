@@ -8,7 +8,7 @@ import io
 import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from handlers.calendar import SHANGHAI
 
@@ -37,7 +37,7 @@ def csv_text(rows: list[list]) -> str:
     return buffer.getvalue()
 
 
-def save_xlsx(rows: list[list], title: str, out: Path) -> None:
+def save_xlsx(rows: list[list], title: str, out: Path | BinaryIO) -> None:
     """One sheet; numbers and dates are cells Excel can sort and sum (a Rate shown as a
     percent, times in Asia/Shanghai); text is defused, none starts with the '=' that openpyxl
     would store as a formula."""

@@ -34,6 +34,7 @@ OPEN_SECTIONS = frozenset(
         "intake",
         "notice",
         "open311",
+        "console",
     }
 )
 # `[guide] dir`: the service guide's folder (办事指南, one YAML file a service); a relative path
@@ -82,6 +83,7 @@ class Settings:
     db_max_overflow: int = 0
     nlu_backend: str = "embedded"
     rasa_url: str = ""
+    public_url: str = ""  # empty: http://host:port
     sections: Mapping[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # secrets never reach a log or a traceback
@@ -90,6 +92,11 @@ class Settings:
     @property
     def mp_safe_mode(self) -> bool:
         return bool(self.mp_aes_key)
+
+    @property
+    def public_base(self) -> str:
+        """Where people reach this server (GRIDBOT_PUBLIC_URL), for the links it sends."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     def section(self, name: str) -> Mapping[str, Any]:
         return self.sections.get(name, {})
@@ -154,6 +161,8 @@ DESCRIPTIONS = {
     "data_key": "32 random bytes in base64 that encrypt personal data: the registry, report "
     "texts, notes and messages (make one with `gridbot registry new-key`)",
     "nlu_backend": "text classifier: embedded (default), rasa or keywords",
+    "public_url": "the public http(s) address of this server, for the web console's links "
+    "(default http://GRIDBOT_HOST:GRIDBOT_PORT)",
     "rasa_url": "base URL of a running Rasa server (with GRIDBOT_NLU_BACKEND=rasa)",
 }
 NLU_BACKENDS = ("embedded", "rasa", "keywords")
@@ -311,6 +320,7 @@ CHECKS: dict[str, Callable[[str], str | None]] = {
     "database_url": _check_database_url,
     "nlu_backend": _check_backend,
     "rasa_url": _check_url,
+    "public_url": _check_url,
 }
 
 
@@ -346,3 +356,23 @@ class Open311Options:
                 "GRIDBOT_CONFIG", f"[open311] jurisdiction: {jurisdiction!r} is not a string"
             )
         return cls(per_minute, jurisdiction.strip(), private)
+
+
+@dataclass(frozen=True)
+class ConsoleOptions:
+    """`[console]`: the web console (/console/)."""
+
+    secure_cookies: bool = True  # the session cookie only over HTTPS (the demo turns it off)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ConsoleOptions:
+        table = settings.section("console")
+        unknown = set(table) - {"secure_cookies"}
+        if unknown:
+            raise SettingsError("GRIDBOT_CONFIG", f"[console] has unknown keys: {sorted(unknown)}")
+        secure = table.get("secure_cookies", cls.secure_cookies)
+        if not isinstance(secure, bool):
+            raise SettingsError(
+                "GRIDBOT_CONFIG", f"[console] secure_cookies: {secure!r} is not true or false"
+            )
+        return cls(secure)

@@ -15,6 +15,7 @@ from nlu.guide import GuideWatcher
 from storage.crypto import DataKey
 
 if TYPE_CHECKING:
+    from handlers.console.sessions import ConsoleLinks
     from handlers.inbound import Inbound
     from storage.uow import UnitOfWork
 
@@ -43,6 +44,7 @@ class Ports:
     count: Callable[[str], None] = lambda event: None  # counts what /metrics shows
     guide: GuideWatcher | None = None  # 办事指南; None: questions get a general answer
     gazetteers: Gazetteers = field(default_factory=Gazetteers)  # kept between messages
+    console: ConsoleLinks | None = None  # the web console's login links; None: no console
 
 
 Handler = Callable[["UnitOfWork", "Inbound", Ports], Awaitable[str | None]]

@@ -242,6 +242,7 @@ STAFF_HELP = (
     "开始巡查 / 巡查结束 情况 / 巡查记录 —— 一日双巡\n"
     "走访 户号 情况 —— 记录走访（可随后发照片或位置）\n"
     "走访记录 [户号] —— 查看最近的走访\n"
+    "控制台 —— 获取网页控制台的登录链接\n"
     "帮助 —— 查看本说明"
 )
 SUPERVISOR_HELP = (
@@ -645,3 +646,72 @@ OPEN311_RATE_LIMITED = "请求过于频繁，请 {seconds} 秒后再试"
 OPEN311_END_BEFORE_START = "end_date 不能早于 start_date"
 OPEN311_NOT_A_FORM = "请求体应为 application/x-www-form-urlencoded 表单"
 OPEN311_UNAVAILABLE = "服务暂时不可用，请稍后重试"
+
+# The web console (/console/): the staff command 控制台, its pages and their refusals
+CONSOLE_LINK = (
+    "网格通控制台的登录链接（10 分钟内有效，只能使用一次，请勿转发）：\n{url}\n"
+    "请在电脑或手机浏览器中打开。"
+)
+CONSOLE_LINK_FORGED = "这个登录链接无效。请在企业微信中向网格通发送“控制台”，获取新的链接。"
+CONSOLE_LINK_USED = "这个登录链接已经用过了。请在企业微信中向网格通发送“控制台”，获取新的链接。"
+CONSOLE_LINK_EXPIRED = (
+    "这个登录链接已超过 10 分钟，已经失效。请在企业微信中向网格通发送“控制台”，获取新的链接。"
+)
+CONSOLE_OFF_DUTY = "您目前不在网格通的在岗人员名单中，不能登录控制台。如有疑问，请联系管理员。"
+CONSOLE_LOGGED_OUT = "您尚未登录，或登录已过期。请在企业微信中向网格通发送“控制台”，获取登录链接。"
+CONSOLE_CSRF = "页面已过期，请返回重新操作。"
+CONSOLE_NOT_FOUND = "没有找到这个页面，或者这张工单不在您的管辖范围内。"
+CONSOLE_UNAVAILABLE = "系统暂时无法访问数据库，请稍后再试。"
+CONSOLE_EXPORT_HEADER = (
+    "工单编号",
+    "类别",
+    "状态",
+    "紧急",
+    "超时",
+    "层级",
+    "网格",
+    "办理人",
+    "反映时间",
+    "期限",
+    "内容（号码已隐去）",
+)
+CONSOLE = {  # the pages' labels
+    "title": "网格通控制台",
+    "tickets": "工单",
+    "logout": "退出登录",
+    "all": "全部",
+    "state": "状态",
+    "category": "类别",
+    "overdue": "只看超时",
+    "urgent": "只看紧急",
+    "filter": "筛选",
+    "total": "共 {count} 张",
+    "overdue_count": "超时",
+    "page": "第 {page} / {pages} 页",
+    "previous": "上一页",
+    "next": "下一页",
+    "none": "没有符合条件的工单。",
+    "export_csv": "导出 CSV",
+    "export_xlsx": "导出 Excel",
+    "code": "编号",
+    "text": "内容",
+    "place": "地点",
+    "handler": "办理人",
+    "level": "层级",
+    "created": "反映时间",
+    "deadline": "期限",
+    "trail": "办理记录",
+    "when": "时间",
+    "who": "操作人",
+    "action": "动作",
+    "note": "说明",
+    "back": "返回工单列表",
+    "masked": "电话和身份证号码已隐去部分数字。",
+    "urgent_mark": "紧急",
+    "overdue_mark": "已超时",
+    "yes": "是",
+    "no": "否",
+    "signed_in": "{name}（{role}）",
+    "refused": "无法打开",
+    "login_again": "获取新链接：在企业微信中向网格通发送“控制台”。",
+}

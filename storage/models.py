@@ -444,3 +444,20 @@ class Open311Contact(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     key_name: Mapped[str] = mapped_column(String(80))
     contact: Mapped[str | None] = mapped_column(SealedText("open311_contacts.contact"))
+
+
+class ConsoleSession(Base):
+    """A one-time login link to the web console (only its SHA-256 kept) and, once opened,
+    the session it started (the cookie's SHA-256, and the session's CSRF token)."""
+
+    __tablename__ = "console_sessions"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    link_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    session_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    csrf: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # of the link
+    opened_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]

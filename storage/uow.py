@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.outbox import Outbox
-from storage.repos import Notices, Open311, Org, People, Registry, Rhythm, Tickets
+from storage.repos import Console, Notices, Open311, Org, People, Registry, Rhythm, Tickets
 
 
 class UnitOfWork:
@@ -24,6 +24,7 @@ class UnitOfWork:
         self.rhythm = Rhythm(session)
         self.notices = Notices(session)
         self.open311 = Open311(session)
+        self.console = Console(session)
 
     @classmethod
     def opened(cls, sessionmaker: async_sessionmaker) -> _Opened:

@@ -631,12 +631,17 @@ def _menu_create(args) -> int:
 
 
 def _serve(args) -> int:
-    from config.settings import Open311Options
+    from config.settings import ConsoleOptions, Open311Options
     from handlers.calendar import Rhythm
     from handlers.policy import Policy
 
     # every problem in one report: a bad [sla] or [patrol] as much as a missing token
-    checks = [Policy.from_settings, Rhythm.from_settings, Open311Options.from_settings]
+    checks = [
+        Policy.from_settings,
+        Rhythm.from_settings,
+        Open311Options.from_settings,
+        ConsoleOptions.from_settings,
+    ]
     settings = load_settings_to_serve(checks=checks)
     from aiohttp import web
 

@@ -59,7 +59,10 @@ def demo_settings(database_url: str, fake_base: str) -> Settings:
         mp_api_base=fake_base,
         work_api_base=fake_base,
         data_key=DEMO_DATA_KEY,
-        sections={"quiet": {"from": "00:00", "until": "00:00"}},  # a demo at night still talks
+        sections={
+            "quiet": {"from": "00:00", "until": "00:00"},  # a demo at night still talks
+            "console": {"secure_cookies": False},  # the demo's console is plain http
+        },
     )
 
 

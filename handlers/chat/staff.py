@@ -8,6 +8,7 @@ from datetime import datetime
 from handlers import texts
 from handlers.chat import desk, notices, supervise
 from handlers.chat.verbs import parse
+from handlers.console.sessions import console_link
 from handlers.errors import DomainError
 from handlers.inbound import Inbound
 from handlers.policy import Policy
@@ -45,6 +46,7 @@ COMMANDS = {
     "visit": visits.record_visit,
     "visit_history": visits.visit_history,
     "notice": notices.send_notice,
+    "console": console_link,
 }
 
 
@@ -126,6 +128,7 @@ async def go_off_duty(
     person.active, person.off_duty_by = False, by
     await uow.flush()
     await uow.outbox.withdraw("work", person.userid)  # they see nothing more
+    await uow.console.end_sessions(person.id, now)  # nor the web console
     return await pass_on_tickets(uow, person, now, policy)
 
 

@@ -39,6 +39,7 @@ VERBS = {
     "走访记录": "visit_history",
     "走访": "visit",
     "通知": "notice",
+    "控制台": "console",
     "帮助": "help",
     "help": "help",
     "?": "help",
@@ -53,6 +54,7 @@ NO_CODE = frozenset(
         "patrol_start",
         "patrol_end",
         "patrol_history",
+        "console",
     }
 )
 RAW_CODE = frozenset({"household", "visit", "visit_history"})  # household codes are taken as typed

@@ -70,7 +70,7 @@ async def trail_lines(uow: UnitOfWork, ticket: Ticket, masked: bool = True) -> l
     return [
         texts.TRAIL_LINE.format(
             at=local(e.at),
-            actor=_actor(e.actor),
+            actor=actor_name(e.actor),
             action=texts.TRAIL_ACTIONS.get(e.action, e.action),
             note=f"：{shown(e.note)}" if e.note else "",
         )
@@ -82,6 +82,6 @@ async def trail_events(uow: UnitOfWork, ticket: Ticket) -> list[TicketEvent]:
     return await uow.tickets.trail(ticket.id)
 
 
-def _actor(actor: str) -> str:
+def actor_name(actor: str) -> str:
     kind, _, who = actor.partition(":")
     return {"staff": who, "resident": "居民", "system": "系统"}.get(kind, actor)

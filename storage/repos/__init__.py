@@ -2,6 +2,7 @@
 statements every message runs are built once, with bound parameters: building and keying a
 statement anew costs more CPU than PostgreSQL spends running it."""
 
+from storage.repos.console import Console
 from storage.repos.notices import Notices
 from storage.repos.open311 import Open311
 from storage.repos.org import Org, under
@@ -12,6 +13,7 @@ from storage.repos.tickets import OPEN_STATES, Tickets, ticket_query
 
 __all__ = [
     "OPEN_STATES",
+    "Console",
     "Notices",
     "Open311",
     "Org",

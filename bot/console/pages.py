@@ -1,0 +1,140 @@
+"""The console's pages: login from a one-time link, the ticket list, a ticket, exports."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot.console.guard import COOKIE, SERVICES, Refused, Visit, signed_in
+from bot.spreadsheets import csv_text, save_xlsx
+from config.settings import ConsoleOptions
+from handlers import texts
+from handlers.console import listing, sessions
+from handlers.console.sessions import SESSION_HOURS, LinkRefused
+from nlu.categories import CATEGORIES
+from storage.uow import UnitOfWork
+
+OPTIONS = web.AppKey("console_options", ConsoleOptions)
+TICKETS = "/console/tickets"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def home(request: web.Request) -> web.Response:
+    raise web.HTTPFound(TICKETS)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """The one-time link: a session cookie and on to the tickets, or why not (403/410)."""
+    services = request.app[SERVICES]
+    token = request.query.get("token", "")
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
+        try:
+            opened = await sessions.open_link(
+                uow, token, services.dispatcher_ports.console, services.clock.now()
+            )
+        except LinkRefused as refusal:
+            raise Refused(refusal.status, str(refusal)) from None
+        await uow.commit()
+    response = web.Response(status=302, headers={"Location": TICKETS})
+    response.set_cookie(
+        COOKIE,
+        opened.secret,
+        max_age=SESSION_HOURS * 3600,
+        path="/console",
+        httponly=True,
+        samesite="Lax",
+        secure=request.app[OPTIONS].secure_cookies,
+    )
+    return response
+
+
+@signed_in
+async def logout(visit: Visit) -> web.StreamResponse:
+    await sessions.log_out(visit.uow, visit.request.cookies.get(COOKIE, ""), visit.now)
+    response = aiohttp_jinja2.render_template(
+        "message.html", visit.request, {"message": texts.CONSOLE_LOGGED_OUT, "me": None}
+    )
+    response.del_cookie(COOKIE, path="/console")
+    return response
+
+
+@signed_in
+async def tickets(visit: Visit) -> web.StreamResponse:
+    asked = listing.Asked.from_query(visit.request.query)
+    found = await listing.list_tickets(visit.uow, visit.me.staff, asked, visit.now)
+    return aiohttp_jinja2.render_template(
+        "tickets.html",
+        visit.request,
+        visit.context(
+            listing=found,
+            wanted=asked.wanted,
+            states=texts.STATE_NAMES,
+            categories=[(c.id, c.name) for c in CATEGORIES],
+            filters=_filters(asked),
+            role=texts.ROLE_NAMES.get(visit.me.staff.role, visit.me.staff.role),
+        ),
+    )
+
+
+def _filters(asked: listing.Asked) -> str:
+    """The query string of the filters, for the paging and export links."""
+    wanted = asked.wanted
+    given = {
+        "state": wanted.state or "",
+        "category": wanted.category or "",
+        "overdue": "1" if wanted.overdue else "",
+        "urgent": "1" if wanted.urgent else "",
+    }
+    return urlencode({key: value for key, value in given.items() if value})
+
+
+@signed_in
+async def ticket(visit: Visit) -> web.StreamResponse:
+    code = visit.request.match_info["code"]
+    detail = await listing.ticket_page(visit.uow, visit.me.staff, code, visit.now)
+    return aiohttp_jinja2.render_template(
+        "ticket.html",
+        visit.request,
+        visit.context(
+            detail=detail, role=texts.ROLE_NAMES.get(visit.me.staff.role, visit.me.staff.role)
+        ),
+    )
+
+
+@signed_in
+async def export_csv(visit: Visit) -> web.StreamResponse:
+    rows = await _export(visit)
+    body = "\ufeff" + csv_text(rows)  # the BOM: Excel then reads it as UTF-8
+    return _download(body.encode("utf-8"), "text/csv; charset=utf-8", "tickets.csv")
+
+
+@signed_in
+async def export_xlsx(visit: Visit) -> web.StreamResponse:
+    buffer = io.BytesIO()
+    save_xlsx(await _export(visit), texts.CONSOLE["tickets"], buffer)
+    return _download(buffer.getvalue(), XLSX, "tickets.xlsx")
+
+
+async def _export(visit: Visit) -> list[list]:
+    asked = listing.Asked.from_query(visit.request.query)
+    return await listing.export_rows(visit.uow, visit.me.staff, asked, visit.now)
+
+
+def _download(body: bytes, content_type: str, name: str) -> web.Response:
+    response = web.Response(body=body, headers={"Content-Type": content_type})
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+GETS = {
+    "/": home,
+    "/login": login,
+    "/tickets": tickets,
+    "/tickets.csv": export_csv,
+    "/tickets.xlsx": export_xlsx,
+    "/tickets/{code}": ticket,
+}
+POSTS = {"/logout": logout}

@@ -1,0 +1,184 @@
+"""The console's ticket list, detail and export: the staff member's scope exactly as in chat,
+every number a resident or staff member typed masked, every look audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers import texts
+from handlers.chat.verbs import Command, normalize_code
+from handlers.errors import NotYourTicket, TicketNotFound
+from handlers.masking import mask_text
+from handlers.registry.lookup import audit
+from handlers.scope import DESK, ticket_for
+from handlers.tickets.lifecycle import is_overdue
+from handlers.tickets.views import actor_name, local
+from nlu.categories import CATEGORY_IDS, category_name
+from storage.models import Staff, Ticket
+from storage.repos.console import Scope, Wanted
+from storage.uow import UnitOfWork
+
+PAGE_SIZE = 50
+MAX_PAGE = 10_000  # a larger page number is read as this one
+EXPORT_ROWS = 10_000  # at most, in one file
+
+
+@dataclass(frozen=True)
+class Asked:
+    wanted: Wanted
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> Asked:
+        """Unknown states or categories are ignored, page numbers kept within 1..MAX_PAGE."""
+        state = query.get("state", "")
+        category = query.get("category", "")
+        wanted = Wanted(
+            state=state if state in texts.STATE_NAMES else None,
+            category=category if category in CATEGORY_IDS else None,
+            overdue=query.get("overdue") == "1",
+            urgent=query.get("urgent") == "1",
+        )
+        return cls(wanted, _page_number(query.get("page", "")))
+
+
+def _page_number(given: str) -> int:
+    digits = given.strip()[:9]
+    return min(max(int(digits), 1), MAX_PAGE) if digits.isdigit() else 1
+
+
+@dataclass(frozen=True)
+class Row:
+    code: str
+    category: str
+    state: str
+    urgent: bool
+    overdue: bool
+    level: int
+    grid: str
+    handler: str
+    created: datetime
+    deadline: datetime | None
+    text: str  # masked
+
+
+@dataclass(frozen=True)
+class Listing:
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+    by_state: list[tuple[str, int]]
+    overdue: int
+
+
+async def scope_of(uow: UnitOfWork, staff: Staff) -> Scope:
+    unit = await uow.org.unit(staff.unit_id)
+    return Scope(unit.path, staff.id, unplaced=staff.role == DESK)
+
+
+async def list_tickets(uow: UnitOfWork, staff: Staff, asked: Asked, now: datetime) -> Listing:
+    scope = await scope_of(uow, staff)
+    total = await uow.console.count(scope, asked.wanted, now)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(asked.page, pages)
+    found = await uow.console.tickets(scope, asked.wanted, now, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    counts = await uow.console.by_state(scope)
+    late = await uow.console.count(scope, Wanted(overdue=True), now)
+    by_state = [(name, counts.get(state, 0)) for state, name in texts.STATE_NAMES.items()]
+    return Listing([row_of(t, now) for t in found], total, page, pages, by_state, late)
+
+
+def row_of(ticket: Ticket, now: datetime) -> Row:
+    return Row(
+        code=ticket.code,
+        category=category_name(ticket.category),
+        state=texts.STATE_NAMES.get(ticket.state, ticket.state),
+        urgent=ticket.urgent,
+        overdue=is_overdue(ticket, now),
+        level=ticket.level,
+        grid=ticket.grid.path if ticket.grid else "",
+        handler=ticket.assignee.name if ticket.assignee else texts.NOBODY_YET,
+        created=ticket.created_at,
+        deadline=ticket.deadline_at,
+        text=mask_text(ticket.text),
+    )
+
+
+async def export_rows(uow: UnitOfWork, staff: Staff, asked: Asked, now: datetime) -> list[list]:
+    """The filtered list as a table (header first), every page of it up to EXPORT_ROWS;
+    audited."""
+    scope = await scope_of(uow, staff)
+    found = await uow.console.tickets(scope, asked.wanted, now, 0, EXPORT_ROWS)
+    audit(uow, staff, "export_tickets", scope.unit_path[:200], _purpose(asked), now)
+    yes, no = texts.CONSOLE["yes"], texts.CONSOLE["no"]
+    rows = [row_of(t, now) for t in found]
+    return [list(texts.CONSOLE_EXPORT_HEADER)] + [
+        [
+            r.code,
+            r.category,
+            r.state,
+            yes if r.urgent else no,
+            yes if r.overdue else no,
+            r.level,
+            r.grid,
+            r.handler,
+            r.created,
+            r.deadline,
+            r.text,
+        ]
+        for r in rows
+    ]
+
+
+def _purpose(asked: Asked) -> str:
+    w = asked.wanted
+    return (
+        f"console: export state={w.state} category={w.category} "
+        f"overdue={w.overdue} urgent={w.urgent}"
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    at: str
+    actor: str
+    action: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Detail:
+    row: Row
+    place: str
+    overdue_since: str
+    trail: list[Step]
+
+
+async def ticket_page(uow: UnitOfWork, staff: Staff, code: str, now: datetime) -> Detail:
+    """One ticket in the staff member's scope (else TicketNotFound, audited as refused)."""
+    code = normalize_code(code[:20])
+    purpose = f"console: 工单 {code}"
+    try:
+        ticket = await ticket_for(uow, staff, Command(verb="show", code=code), "工单")
+    except (TicketNotFound, NotYourTicket):
+        audit(uow, staff, "view_ticket", code, purpose, now, "refused")
+        raise TicketNotFound(texts.CONSOLE_NOT_FOUND) from None
+    audit(uow, staff, "view_ticket", ticket.code, purpose, now)
+    place = " ".join(filter(None, (ticket.grid.path if ticket.grid else "", ticket.place)))
+    since = local(ticket.overdue_since) if ticket.overdue_since else ""
+    return Detail(row_of(ticket, now), mask_text(place), since, await _trail(uow, ticket))
+
+
+async def _trail(uow: UnitOfWork, ticket: Ticket) -> list[Step]:
+    return [
+        Step(
+            at=local(event.at),
+            actor=actor_name(event.actor),
+            action=texts.TRAIL_ACTIONS.get(event.action, event.action),
+            note=mask_text(event.note or ""),
+        )
+        for event in await uow.tickets.trail(ticket.id)
+    ]

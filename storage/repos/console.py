@@ -1,0 +1,137 @@
+"""The web console's login links and sessions (only hashes of their secrets kept)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from storage.models import ConsoleSession, OrgUnit, Staff, Ticket
+from storage.repos.base import Repository
+from storage.repos.org import under
+from storage.repos.tickets import OPEN_STATES, ticket_query
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The tickets a staff member sees, as in chat: those placed in their unit or below it,
+    those they hold, and (for the duty desk) those not placed anywhere yet."""
+
+    unit_path: str
+    staff_id: int
+    unplaced: bool
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The list's filters; None or False: any."""
+
+    state: str | None = None
+    category: str | None = None
+    overdue: bool = False
+    urgent: bool = False
+
+
+def _in_scope(scope: Scope):
+    placed = func.coalesce(Ticket.grid_id, Ticket.unit_id)
+    clause = placed.in_(select(OrgUnit.id).where(under(scope.unit_path)))
+    clause = clause | (Ticket.assignee_id == scope.staff_id)
+    return clause | placed.is_(None) if scope.unplaced else clause
+
+
+def _late(now: datetime):
+    """What handlers.tickets.lifecycle.late_since says, as SQL."""
+    due = (
+        Ticket.deadline_at.is_not(None)
+        & (Ticket.deadline_kind != "rate")
+        & (Ticket.deadline_at <= now)
+    )
+    return Ticket.state.in_(OPEN_STATES) & (Ticket.overdue_since.is_not(None) | due)
+
+
+def _conditions(scope: Scope, wanted: Wanted, now: datetime) -> list:
+    found = [_in_scope(scope)]
+    if wanted.state:
+        found.append(Ticket.state == wanted.state)
+    if wanted.category:
+        found.append(Ticket.category == wanted.category)
+    if wanted.overdue:
+        found.append(_late(now))
+    if wanted.urgent:
+        found.append(Ticket.urgent.is_(True))
+    return found
+
+
+class Console(Repository):
+    def add_link(self, staff_id: int, link_hash: str, now: datetime, expires: datetime) -> None:
+        self.session.add(
+            ConsoleSession(
+                staff_id=staff_id, link_hash=link_hash, created_at=now, expires_at=expires
+            )
+        )
+
+    async def link(self, link_hash: str) -> ConsoleSession | None:
+        query = select(ConsoleSession).where(ConsoleSession.link_hash == link_hash)
+        return await self.session.scalar(query)
+
+    async def spend_link(self, link_id: int, session_hash: str, csrf: str, now: datetime) -> bool:
+        """Open the session of a link not used yet; False when another request used it first
+        (one conditional UPDATE, so a link opens one session across every replica)."""
+        done = await self.session.execute(
+            update(ConsoleSession)
+            .where(ConsoleSession.id == link_id, ConsoleSession.opened_at.is_(None))
+            .values(session_hash=session_hash, csrf=csrf, opened_at=now, last_seen_at=now)
+        )
+        return done.rowcount == 1
+
+    async def session_of(self, session_hash: str) -> tuple[ConsoleSession, Staff] | None:
+        """The open session with this hash and its staff member (on duty or not)."""
+        query = (
+            select(ConsoleSession, Staff)
+            .join(Staff, Staff.id == ConsoleSession.staff_id)
+            .where(ConsoleSession.session_hash == session_hash, ConsoleSession.ended_at.is_(None))
+        )
+        row = (await self.session.execute(query)).first()
+        return (row[0], row[1]) if row else None
+
+    async def end_sessions(self, staff_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(ConsoleSession)
+            .where(ConsoleSession.staff_id == staff_id, ConsoleSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+
+    async def end_session(self, session_hash: str, now: datetime) -> None:
+        await self.session.execute(
+            update(ConsoleSession)
+            .where(ConsoleSession.session_hash == session_hash, ConsoleSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+
+    # The ticket list ------------------------------------------------------------------------
+
+    async def tickets(
+        self, scope: Scope, wanted: Wanted, now: datetime, offset: int, limit: int
+    ) -> list[Ticket]:
+        """Newest first."""
+        query = (
+            ticket_query()
+            .where(*_conditions(scope, wanted, now))
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(query))
+
+    async def count(self, scope: Scope, wanted: Wanted, now: datetime) -> int:
+        query = select(func.count(Ticket.id)).where(*_conditions(scope, wanted, now))
+        return await self.session.scalar(query) or 0
+
+    async def by_state(self, scope: Scope) -> dict[str, int]:
+        query = (
+            select(Ticket.state, func.count(Ticket.id))
+            .where(_in_scope(scope))
+            .group_by(Ticket.state)
+        )
+        return {state: count for state, count in await self.session.execute(query)}

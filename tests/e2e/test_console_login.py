@@ -1,0 +1,182 @@
+"""Logging in to the web console with a WeCom identity: `控制台` on WeCom gives a one-time
+link; reused, expired or forged links are refused with a page saying why; a session ends when
+its staff member goes off duty, after 30 idle minutes and after 8 hours; POSTs need the CSRF
+token.
+
+The demo county (config/demo): liminghua 李明华 is 东关一网格's grid worker."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.cli import staff
+from handlers.policy import Policy
+from tests.conftest import embedded_classifier
+from tests.console import PLAIN_HTTP, browser, link_for, signed_in
+from tests.stack import running_stack
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture
+async def console(seeded_url, clock):
+    async with running_stack(
+        seeded_url, clock, PLAIN_HTTP, classifier=embedded_classifier()
+    ) as running:
+        yield running
+
+
+async def test_a_worker_follows_the_link_from_wecom_and_sees_the_ticket_list(console):
+    async with browser() as http:
+        page = await signed_in(console, http, "liminghua")
+
+    assert "李明华" in page and "网格通控制台" in page and "共 0 张" in page
+
+
+async def test_a_link_opens_one_session_only(console):
+    link = await link_for(console, "liminghua")
+    async with browser() as first:
+        await first.get(link)
+    async with browser() as second, second.get(link) as again:
+        page = await again.text()
+
+    assert again.status == 410 and "已经用过" in page
+    assert "李明华" not in page
+
+
+async def test_a_link_older_than_ten_minutes_is_refused(console, clock):
+    link = await link_for(console, "liminghua")
+    clock.advance(minutes=10, seconds=1)
+
+    async with browser() as http, http.get(link) as response:
+        page = await response.text()
+
+    assert response.status == 410 and "超过 10 分钟" in page
+
+
+@pytest.mark.parametrize(
+    "token", ["", "nonsense", "abc.def", "a" * 5000, "<script>alert(1)</script>", "x.%00"]
+)
+async def test_a_forged_link_is_refused_with_a_page_not_an_error(console, token):
+    async with browser() as http:
+        async with http.get(f"{console.base}/console/login", params={"token": token}) as response:
+            page = await response.text()
+        async with http.get(f"{console.base}/console/tickets") as after:
+            still_out = after.status
+
+    assert response.status == 403 and "链接无效" in page
+    assert "<script>alert" not in page
+    assert still_out == 401
+
+
+async def test_a_forged_signature_on_a_real_nonce_is_refused(console):
+    link = await link_for(console, "liminghua")
+    nonce = link.partition("token=")[2].partition(".")[0]
+
+    async with browser() as http:
+        async with http.get(f"{console.base}/console/login?token={nonce}.{'0' * 32}") as forged:
+            assert forged.status == 403
+        async with http.get(link) as real:  # the real link is still good
+            assert real.status == 200
+
+
+async def test_staff_taken_off_duty_lose_their_session_at_once(console):
+    async with browser() as http:
+        await signed_in(console, http, "liminghua")
+        async with console.services.sessionmaker() as session:
+            await staff.off_duty(session, "liminghua", Policy())
+
+        async with http.get(f"{console.base}/console/tickets") as response:
+            page = await response.text()
+
+    assert response.status == 401 and "尚未登录" in page and "李明华" not in page
+
+
+async def test_staff_off_duty_by_a_reimport_lose_their_session_too(console):
+    async with browser() as http:
+        await signed_in(console, http, "liminghua")
+        async with console.services.sessionmaker() as session:
+            await session.execute(
+                staff_table().update().where(staff_table().c.userid == "liminghua"),
+                {"active": False, "off_duty_by": "import"},
+            )
+            await session.commit()
+
+        async with http.get(f"{console.base}/console/tickets") as response:
+            assert response.status == 401
+
+
+def staff_table():
+    from storage.models import Staff
+
+    return Staff.__table__
+
+
+async def test_a_session_ends_after_thirty_idle_minutes(console, clock):
+    async with browser() as http:
+        await signed_in(console, http, "liminghua")
+        clock.advance(minutes=29)
+        async with http.get(f"{console.base}/console/tickets") as used:
+            assert used.status == 200
+        clock.advance(minutes=30)
+        async with http.get(f"{console.base}/console/tickets") as idle:
+            assert idle.status == 401
+
+
+async def test_a_session_ends_after_eight_hours_however_busy(console, clock):
+    async with browser() as http:
+        await signed_in(console, http, "liminghua")
+        for _ in range(16):
+            clock.advance(minutes=29)
+            async with http.get(f"{console.base}/console/tickets") as used:
+                assert used.status == 200
+        clock.advance(minutes=29)
+        async with http.get(f"{console.base}/console/tickets") as late:
+            assert late.status == 401
+
+
+async def test_logout_without_the_csrf_token_is_refused_and_with_it_ends_the_session(console):
+    async with browser() as http:
+        page = await signed_in(console, http, "liminghua")
+        token = CSRF.search(page).group(1)
+        async with http.post(f"{console.base}/console/logout", data={}) as bare:
+            assert bare.status == 403 and "页面已过期" in await bare.text()
+        async with http.post(f"{console.base}/console/logout", data={"csrf": "x"}) as wrong:
+            assert wrong.status == 403
+        async with http.get(f"{console.base}/console/tickets") as still:
+            assert still.status == 200
+
+        async with http.post(f"{console.base}/console/logout", data={"csrf": token}) as out:
+            assert out.status == 200
+        async with http.get(f"{console.base}/console/tickets") as after:
+            assert after.status == 401
+
+
+async def test_the_session_cookie_is_httponly_lax_and_secure_by_default(stack):
+    link = await link_for(stack, "liminghua")
+
+    async with browser() as http, http.get(link, allow_redirects=False) as response:
+        cookie = response.headers["Set-Cookie"]
+
+    assert response.status == 302 and response.headers["Location"] == "/console/tickets"
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+async def test_every_console_page_sends_a_self_only_content_security_policy(console):
+    async with browser() as http:
+        await signed_in(console, http, "liminghua")
+        for path in ("/console/tickets", "/console/login?token=x", "/console/tickets/GB-NONE"):
+            async with http.get(f"{console.base}{path}") as response:
+                policy = response.headers["Content-Security-Policy"]
+                assert "default-src 'self'" in policy and "http" not in policy
+                assert "unsafe-inline" not in policy
+        async with http.get(f"{console.base}/console/static/console.css") as css:
+            assert css.status == 200 and "text/css" in css.headers["Content-Type"]
+
+
+async def test_a_stranger_asking_for_the_console_on_wecom_gets_no_link(console):
+    reply = await console.staff_says("nobody_here", "控制台")
+
+    assert "/console/login" not in reply

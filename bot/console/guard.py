@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from handlers import texts
 from handlers.console.sessions import Current, current
-from handlers.errors import TicketNotFound
+from handlers.errors import DomainError, TicketNotFound
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ Page = Callable[[Visit], Awaitable[web.StreamResponse]]
 
 def signed_in(handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """The page for whoever holds an open session (and, on a POST, its CSRF token); what
-    the visit wrote (its last use, audit lines) is committed with the answer."""
+    the visit wrote (its last use, audit lines, refusals included) is committed."""
 
     async def page(request: web.Request) -> web.StreamResponse:
         services = request.app[SERVICES]
@@ -94,7 +94,11 @@ def signed_in(handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResp
                 raise Refused(401, texts.CONSOLE_LOGGED_OUT)
             if request.method == "POST":
                 await _check_csrf(request, me)
-            response = await handler(Visit(request, uow, me, now))
+            try:
+                response = await handler(Visit(request, uow, me, now))
+            except DomainError:
+                await uow.commit()  # the refusal's audit line
+                raise
             await uow.commit()
         return response
 

@@ -1,0 +1,205 @@
+"""The console's tickets: the list within the staff member's scope exactly as in chat, its
+filters and paging, a ticket's page with its trail, and the CSV and XLSX exports, with
+numbers masked and hostile text harmless.
+
+The demo county (config/demo): liminghua 李明华 works 东关一网格, zhaoxiaoyan 东关二网格, both
+under supervisor zhouhaitao 周海涛 (东关社区); 西苑一网格 is outside 东关社区; songlixin 宋立新 is
+the county's duty desk."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from storage.uow import UnitOfWork
+from tests.conftest import embedded_classifier
+from tests.console import PLAIN_HTTP, browser, signed_in
+from tests.desk import GARBAGE, NEIGHBOUR, TRAFFIC_LIGHT, report
+from tests.stack import running_stack
+
+THIRD = "o_third_resident"
+HOSTILE = (
+    "=cmd|' /C calc'!A0<script>alert(1)</script>电话13900000001 小区门口垃圾堆了好几天没人清理"
+)
+
+
+@pytest.fixture
+async def console(seeded_url, clock):
+    async with running_stack(
+        seeded_url, clock, PLAIN_HTTP, classifier=embedded_classifier()
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def three(console) -> tuple[str, str, str]:
+    """Reports in 东关一网格, 东关二网格 and 西苑一网格."""
+    return (
+        await report(console, "东关一网格", GARBAGE),
+        await report(console, "东关二网格", TRAFFIC_LIGHT, NEIGHBOUR),
+        await report(console, "西苑一网格", GARBAGE, THIRD),
+    )
+
+
+async def listed(console, userid: str, query: str = "") -> str:
+    async with browser() as http:
+        await signed_in(console, http, userid)
+        async with http.get(f"{console.base}/console/tickets?{query}") as response:
+            assert response.status == 200
+            return await response.text()
+
+
+@pytest.mark.parametrize(
+    ("userid", "sees"),
+    [("liminghua", (0,)), ("zhaoxiaoyan", (1,)), ("zhouhaitao", (0, 1)), ("songlixin", (0, 1, 2))],
+)
+async def test_each_staff_member_lists_the_tickets_of_their_scope_only(
+    console, three, userid, sees
+):
+    page = await listed(console, userid)
+
+    assert [code for code in three if code in page] == [three[i] for i in sees]
+    assert f"共 {len(sees)} 张" in page
+
+
+async def test_the_list_is_newest_first_with_chinese_labels(console, three):
+    page = await listed(console, "songlixin")
+
+    assert page.index(three[2]) < page.index(three[1]) < page.index(three[0])
+    assert "环境问题巡查" in page and "协助交通管理" in page and "待接单" in page
+
+
+async def test_filters_narrow_the_list(console, three):
+    assert three[1] in (traffic := await listed(console, "zhouhaitao", "category=traffic"))
+    assert three[0] not in traffic
+    assert "共 0 张" in await listed(console, "zhouhaitao", "state=resolved")
+    assert "共 0 张" in await listed(console, "zhouhaitao", "urgent=1")
+
+
+async def test_an_overdue_filter_lists_what_is_late(console, clock, three):
+    assert "共 0 张" in await listed(console, "zhouhaitao", "overdue=1")
+
+    clock.advance(minutes=31)  # nobody accepted within 30 minutes
+
+    late = await listed(console, "zhouhaitao", "overdue=1")
+    assert three[0] in late and three[1] in late and "已超时" in late
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=-3",
+        "page=99999999999999999999999",
+        "page=2",
+        "state=' OR 1=1 --",
+        "category=environment'; DROP TABLE tickets; --",
+        "overdue=yes&urgent=%00",
+    ],
+)
+async def test_bad_or_huge_parameters_get_the_list_not_an_error(console, three, query):
+    page = await listed(console, "zhouhaitao", query)
+
+    assert three[0] in page and "第 1 / 1 页" in page
+
+
+async def test_a_ticket_page_shows_its_trail(console, three):
+    async with browser() as http:
+        await signed_in(console, http, "zhouhaitao")
+        async with http.get(f"{console.base}/console/tickets/{three[0]}") as response:
+            page = await response.text()
+
+    assert response.status == 200
+    assert three[0] in page and "办理记录" in page and "反映" in page and "分派" in page
+    assert "东关一网格" in page and "李明华" in page
+
+
+async def test_a_ticket_out_of_scope_is_not_found_and_the_attempt_audited(console, three):
+    async with browser() as http:
+        await signed_in(console, http, "liminghua")
+        for code in (three[1], three[2], "GB-ZZZZZZ"):
+            async with http.get(f"{console.base}/console/tickets/{code}") as response:
+                page = await response.text()
+            assert response.status == 404 and "不在您的管辖范围" in page
+            assert code == "GB-ZZZZZZ" or GARBAGE not in page
+
+    async with UnitOfWork.opened(console.services.sessionmaker) as uow:
+        entries = await uow.registry.audit_entries("staff:liminghua")
+    refused = {(e.action, e.target) for e in entries if e.outcome == "refused"}
+    assert {("view_ticket", three[1]), ("view_ticket", three[2])} <= refused
+
+
+async def test_hostile_text_is_escaped_and_numbers_masked_on_the_pages(console):
+    code = await report(console, "东关一网格", HOSTILE)
+
+    async with browser() as http:
+        await signed_in(console, http, "liminghua")
+        async with http.get(f"{console.base}/console/tickets") as response:
+            pages = [await response.text()]
+        async with http.get(f"{console.base}/console/tickets/{code}") as response:
+            pages.append(await response.text())
+
+    for page in pages:
+        assert "<script>alert" not in page and "&lt;script&gt;" in page
+        assert "13900000001" not in page and "139****0001" in page
+
+
+async def exported(console, userid: str, kind: str, query: str = "") -> bytes:
+    async with browser() as http:
+        await signed_in(console, http, userid)
+        async with http.get(f"{console.base}/console/tickets.{kind}?{query}") as response:
+            assert response.status == 200
+            assert "attachment" in response.headers["Content-Disposition"]
+            return await response.read()
+
+
+async def test_the_csv_export_is_the_filtered_list_masked_and_defused(console):
+    code = await report(console, "东关一网格", HOSTILE)
+    traffic = await report(console, "东关二网格", TRAFFIC_LIGHT, NEIGHBOUR)
+    await report(console, "西苑一网格", GARBAGE, THIRD)  # outside 东关社区
+
+    body = (await exported(console, "zhouhaitao", "csv")).decode("utf-8-sig")
+
+    header, *rows = list(csv.reader(io.StringIO(body)))
+    assert header[0] == "工单编号" and {row[0] for row in rows} == {code, traffic}
+    hostile = next(row for row in rows if row[0] == code)
+    assert hostile[-1].startswith("'=cmd|")
+    assert "13900000001" not in body and "139****0001" in hostile[-1]
+    only_traffic = await exported(console, "zhouhaitao", "csv", "category=traffic")
+    assert traffic in only_traffic.decode("utf-8-sig") and code not in only_traffic.decode()
+
+
+async def test_the_xlsx_export_has_real_numbers_and_dates_masked_and_no_formula(console):
+    code = await report(console, "东关一网格", HOSTILE)
+    await report(console, "东关二网格", TRAFFIC_LIGHT, NEIGHBOUR)
+
+    book = load_workbook(io.BytesIO(await exported(console, "songlixin", "xlsx")))
+
+    sheet = book.active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "工单编号" and len(rows) == 3
+    hostile = next(row for row in rows if row[0] == code)
+    assert isinstance(hostile[5], int) and isinstance(hostile[8], datetime)
+    assert hostile[-1].startswith("'=cmd|") and "139****0001" in hostile[-1]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert not any("13900000001" in str(value) for row in rows for value in row)
+
+
+async def test_exports_are_audited(console, three):
+    await exported(console, "zhouhaitao", "csv")
+
+    async with UnitOfWork.opened(console.services.sessionmaker) as uow:
+        entries = await uow.registry.audit_entries("staff:zhouhaitao")
+    assert any(e.action == "export_tickets" and e.outcome == "allowed" for e in entries)
+
+
+async def test_pages_and_exports_need_a_session(console, three):
+    async with browser() as http:
+        for path in ("tickets", f"tickets/{three[0]}", "tickets.csv", "tickets.xlsx"):
+            async with http.get(f"{console.base}/console/{path}") as response:
+                assert response.status == 401, path
+                assert three[0] not in await response.text()

@@ -29,15 +29,19 @@ from bot.devkit.simulator import simulators
 from bot.devkit.timewarp import DemoClock, parse_forward, run_until
 from bot.relay import LEASE
 from config.settings import Settings, env_name
+from handlers import texts
 from handlers.calendar import local
+from handlers.console.sessions import issue_link
 from nlu.categories import CATEGORY_IDS
 from storage.crypto import DataKey, new_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.importer import apply, plan_import
 from storage.models import OutboxMessage, Staff
+from storage.uow import UnitOfWork
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "config" / "demo"
 RESIDENT_OPENID = "o_demo_resident_0001"
+DEMO_SUPERVISOR = "zhouhaitao"  # 周海涛, 东关社区: the console's link is printed for him
 DEMO_DATA_KEY = new_key()  # the demo county's registry is encrypted like a real one
 SETTLE_SECONDS = 5.0
 
@@ -193,9 +197,23 @@ async def _run_in(folder: Path, charts: Path, lines: AsyncIterable[str]) -> None
             console = await _console(app, base, http, settings, clock)
             saver = ChartSaver(fake, charts)
             fake.listeners.append(lambda sent: console.say(_shown(saver.shown(sent), console)))
+            console.show(await console_link(app, base, DEMO_SUPERVISOR))
             console.show(f"演示时钟：{_when(clock.now())}（北京时间）。/快进 让时间前进。")
             await console.run(lines)
             await console.settle()
+
+
+async def console_link(app: web.Application, base: str, userid: str) -> str:
+    """A one-time link to the web console for `userid`, on the demo server's address (which
+    the links staff ask for with 控制台 use from now on too)."""
+    services = app[SERVICES]
+    ports = services.dispatcher_ports
+    links = ports.console = replace(ports.console, base_url=base)
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
+        person = await uow.people.staff(userid)
+        url = issue_link(uow, person, links, services.clock.now())
+        await uow.commit()
+    return texts.CONSOLE_DEMO_LINK.format(name=person.name, url=url)
 
 
 def kept_note(database: Path) -> str:

@@ -7,6 +7,7 @@ The demo county (config/demo): liminghua 李明华 is 东关一网格's grid wor
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -44,6 +45,18 @@ async def test_a_link_opens_one_session_only(console):
 
     assert again.status == 410 and "已经用过" in page
     assert "李明华" not in page
+
+
+async def test_a_link_opened_twice_at_once_opens_one_session(console):
+    link = await link_for(console, "liminghua")
+
+    async def follow() -> int:
+        async with browser() as http, http.get(link) as response:
+            return response.status
+
+    statuses = await asyncio.gather(*(follow() for _ in range(4)))
+
+    assert sorted(statuses) == [200, 410, 410, 410]
 
 
 async def test_a_link_older_than_ten_minutes_is_refused(console, clock):
@@ -167,7 +180,13 @@ async def test_the_session_cookie_is_httponly_lax_and_secure_by_default(stack):
 async def test_every_console_page_sends_a_self_only_content_security_policy(console):
     async with browser() as http:
         await signed_in(console, http, "liminghua")
-        for path in ("/console/tickets", "/console/login?token=x", "/console/tickets/GB-NONE"):
+        paths = (
+            "/console/tickets",
+            "/console/login?token=x",
+            "/console/tickets/GB-NONE",
+            "/console/nowhere",
+        )
+        for path in paths:
             async with http.get(f"{console.base}{path}") as response:
                 policy = response.headers["Content-Security-Policy"]
                 assert "default-src 'self'" in policy and "http" not in policy
@@ -180,3 +199,13 @@ async def test_a_stranger_asking_for_the_console_on_wecom_gets_no_link(console):
     reply = await console.staff_says("nobody_here", "控制台")
 
     assert "/console/login" not in reply
+
+
+async def test_the_console_address_leads_to_the_ticket_list(console):
+    async with browser() as http:
+        await signed_in(console, http, "liminghua")
+        for path in ("/console", "/console/"):
+            async with http.get(f"{console.base}{path}") as response:
+                assert response.status == 200 and response.url.path == "/console/tickets"
+        async with http.get(f"{console.base}/console/nowhere") as missing:
+            assert missing.status == 404 and "没有找到这个页面" in await missing.text()

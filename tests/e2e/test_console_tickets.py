@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from storage.models import Ticket
 from storage.uow import UnitOfWork
 from tests.conftest import embedded_classifier
 from tests.console import PLAIN_HTTP, browser, signed_in
@@ -203,3 +205,40 @@ async def test_pages_and_exports_need_a_session(console, three):
             async with http.get(f"{console.base}/console/{path}") as response:
                 assert response.status == 401, path
                 assert three[0] not in await response.text()
+
+
+async def copies_of(console, code: str, count: int) -> list[str]:
+    """`count` more tickets like `code`, a minute apart after it (older codes first)."""
+    async with console.services.sessionmaker() as session:
+        first = await session.scalar(select(Ticket).where(Ticket.code == code))
+        codes = [f"GB-P{n:04d}" for n in range(count)]
+        for n, copy in enumerate(codes, start=1):
+            moment = first.created_at + timedelta(minutes=n)
+            session.add(
+                Ticket(
+                    code=copy,
+                    category=first.category,
+                    text=f"第 {n} 张",
+                    state=first.state,
+                    grid_id=first.grid_id,
+                    unit_id=first.unit_id,
+                    created_at=moment,
+                    updated_at=moment,
+                )
+            )
+        await session.commit()
+    return codes
+
+
+async def test_the_list_pages_by_fifty_and_clamps_a_page_past_the_end(console, three):
+    codes = await copies_of(console, three[0], 60)  # with three[0]: 61 in 东关一网格
+
+    first = await listed(console, "liminghua")
+    second = await listed(console, "liminghua", "page=2")
+    past = await listed(console, "liminghua", "page=999999")
+
+    assert "共 61 张" in first and "第 1 / 2 页" in first and "page=2" in first
+    assert codes[-1] in first and codes[10] in first and codes[9] not in first
+    assert "第 2 / 2 页" in second and codes[9] in second and three[0] in second
+    assert codes[-1] not in second
+    assert "第 2 / 2 页" in past and codes[9] in past

@@ -12,7 +12,7 @@ from bot.console.guard import COOKIE, SERVICES, Refused, Visit, signed_in
 from bot.spreadsheets import csv_text, save_xlsx
 from config.settings import ConsoleOptions
 from handlers import texts
-from handlers.console import listing, sessions
+from handlers.console import export, listing, sessions
 from handlers.console.sessions import SESSION_HOURS, LinkRefused
 from nlu.categories import CATEGORIES
 from storage.uow import UnitOfWork
@@ -120,7 +120,7 @@ async def export_xlsx(visit: Visit) -> web.StreamResponse:
 
 async def _export(visit: Visit) -> list[list]:
     asked = listing.Asked.from_query(visit.request.query)
-    return await listing.export_rows(visit.uow, visit.me.staff, asked, visit.now)
+    return await export.export_rows(visit.uow, visit.me.staff, asked, visit.now)
 
 
 def _download(body: bytes, content_type: str, name: str) -> web.Response:

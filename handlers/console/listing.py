@@ -1,4 +1,4 @@
-"""The console's ticket list, detail and export: the staff member's scope exactly as in chat,
+"""The console's ticket list and a ticket's page: the staff member's scope exactly as in chat,
 every number a resident or staff member typed masked, every look audited."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from storage.uow import UnitOfWork
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000  # a larger page number is read as this one
-EXPORT_ROWS = 10_000  # at most, in one file
 
 
 @dataclass(frozen=True)
@@ -104,40 +103,6 @@ def row_of(ticket: Ticket, now: datetime) -> Row:
         created=ticket.created_at,
         deadline=ticket.deadline_at,
         text=mask_text(ticket.text),
-    )
-
-
-async def export_rows(uow: UnitOfWork, staff: Staff, asked: Asked, now: datetime) -> list[list]:
-    """The filtered list as a table (header first), every page of it up to EXPORT_ROWS;
-    audited."""
-    scope = await scope_of(uow, staff)
-    found = await uow.console.tickets(scope, asked.wanted, now, 0, EXPORT_ROWS)
-    audit(uow, staff, "export_tickets", scope.unit_path[:200], _purpose(asked), now)
-    yes, no = texts.CONSOLE["yes"], texts.CONSOLE["no"]
-    rows = [row_of(t, now) for t in found]
-    return [list(texts.CONSOLE_EXPORT_HEADER)] + [
-        [
-            r.code,
-            r.category,
-            r.state,
-            yes if r.urgent else no,
-            yes if r.overdue else no,
-            r.level,
-            r.grid,
-            r.handler,
-            r.created,
-            r.deadline,
-            r.text,
-        ]
-        for r in rows
-    ]
-
-
-def _purpose(asked: Asked) -> str:
-    w = asked.wanted
-    return (
-        f"console: export state={w.state} category={w.category} "
-        f"overdue={w.overdue} urgent={w.urgent}"
     )
 
 

@@ -107,6 +107,17 @@ async def test_staff_taken_off_duty_lose_their_session_at_once(console):
     assert response.status == 401 and "尚未登录" in page and "李明华" not in page
 
 
+async def test_a_link_of_staff_gone_off_duty_since_opens_nothing(console):
+    link = await link_for(console, "liminghua")
+    async with console.services.sessionmaker() as session:
+        await staff.off_duty(session, "liminghua", Policy())
+
+    async with browser() as http, http.get(link) as response:
+        page = await response.text()
+
+    assert response.status == 403 and "不在网格通的在岗人员名单中" in page
+
+
 async def test_staff_off_duty_by_a_reimport_lose_their_session_too(console):
     async with browser() as http:
         await signed_in(console, http, "liminghua")

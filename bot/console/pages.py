@@ -1,8 +1,11 @@
-"""The console's pages: login from a one-time link, the ticket list, a ticket, exports."""
+"""The console's pages: login from a one-time link (a button on a page, then a POST), the
+ticket list, a ticket, exports."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
@@ -19,6 +22,7 @@ from storage.uow import UnitOfWork
 
 OPTIONS = web.AppKey("console_options", ConsoleOptions)
 TICKETS = "/console/tickets"
+T = TypeVar("T")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -26,19 +30,21 @@ async def home(request: web.Request) -> web.Response:
     raise web.HTTPFound(TICKETS)
 
 
-async def login(request: web.Request) -> web.StreamResponse:
-    """The one-time link: a session cookie and on to the tickets, or why not (403/410)."""
-    services = request.app[SERVICES]
+async def login_page(request: web.Request) -> web.StreamResponse:
+    """The one-time link: a button to press, or why not (403/410). It spends nothing, so a
+    link preview in WeCom or a scanner fetching the link leaves it good for the person."""
     token = request.query.get("token", "")
-    async with UnitOfWork.opened(services.sessionmaker) as uow:
-        try:
-            opened = await sessions.open_link(
-                uow, token, services.dispatcher_ports.console, services.clock.now()
-            )
-        except LinkRefused as refusal:
-            raise Refused(refusal.status, str(refusal)) from None
-        await uow.commit()
-    response = web.Response(status=302, headers={"Location": TICKETS})
+    await _with_link(request, token, sessions.check_link)
+    return aiohttp_jinja2.render_template("login.html", request, {"token": token, "me": None})
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """The button pressed: the link spent, a session cookie and on to the tickets (303).
+    No CSRF token on this form: the one-time token it carries is itself the secret a forged
+    form cannot know, and there is no session yet to ride on."""
+    token = str((await request.post()).get("token", ""))
+    opened = await _with_link(request, token, sessions.open_link)
+    response = web.Response(status=303, headers={"Location": TICKETS})
     response.set_cookie(
         COOKIE,
         opened.secret,
@@ -49,6 +55,18 @@ async def login(request: web.Request) -> web.StreamResponse:
         secure=request.app[OPTIONS].secure_cookies,
     )
     return response
+
+
+async def _with_link(request: web.Request, token: str, use: Callable[..., Awaitable[T]]) -> T:
+    """`use` (check or open) of the link `token`, committed; a refused link as its page."""
+    services = request.app[SERVICES]
+    async with UnitOfWork.opened(services.sessionmaker) as uow:
+        try:
+            done = await use(uow, token, services.dispatcher_ports.console, services.clock.now())
+        except LinkRefused as refusal:
+            raise Refused(refusal.status, str(refusal)) from None
+        await uow.commit()
+    return done
 
 
 @signed_in
@@ -131,10 +149,10 @@ def _download(body: bytes, content_type: str, name: str) -> web.Response:
 
 GETS = {
     "/": home,
-    "/login": login,
+    "/login": login_page,
     "/tickets": tickets,
     "/tickets.csv": export_csv,
     "/tickets.xlsx": export_xlsx,
     "/tickets/{code}": ticket,
 }
-POSTS = {"/logout": logout}
+POSTS = {"/login": login, "/logout": logout}

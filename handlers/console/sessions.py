@@ -1,6 +1,7 @@
 """Logging in to the web console with a WeCom identity: the staff command `控制台` gives a
-signed one-time link; opening it starts a session. Only SHA-256 hashes of the link and the
-session's cookie are stored, so a copy of the database opens nothing."""
+signed one-time link; opening it shows a button, and pressing that starts a session. Only
+SHA-256 hashes of the link and the session's cookie are stored, so a copy of the database
+opens nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from handlers import texts
 from handlers.chat.verbs import Command
 from handlers.errors import DomainError
-from storage.models import Staff
+from storage.models import ConsoleSession, Staff
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -89,8 +90,11 @@ def issue_link(uow: UnitOfWork, staff: Staff, links: ConsoleLinks, now: datetime
     return links.url(token)
 
 
-async def open_link(uow: UnitOfWork, token: str, links: ConsoleLinks, now: datetime) -> Opened:
-    """The session a valid link opens, once; a LinkRefused otherwise."""
+async def check_link(
+    uow: UnitOfWork, token: str, links: ConsoleLinks, now: datetime
+) -> ConsoleSession:
+    """The unused link of an on-duty staff member that `token` is; a LinkRefused otherwise.
+    Reads only: opening the link in a browser (or a preview fetching it) spends nothing."""
     if len(token) > 200 or not links.signed(token):
         raise LinkRefused(texts.CONSOLE_LINK_FORGED, 403)
     link = await uow.console.link(digest(token))
@@ -103,6 +107,12 @@ async def open_link(uow: UnitOfWork, token: str, links: ConsoleLinks, now: datet
     staff = await uow.people.staff_by_id(link.staff_id)
     if staff is None or not staff.active:
         raise LinkRefused(texts.CONSOLE_OFF_DUTY, 403)
+    return link
+
+
+async def open_link(uow: UnitOfWork, token: str, links: ConsoleLinks, now: datetime) -> Opened:
+    """The session a valid link opens, once; a LinkRefused otherwise."""
+    link = await check_link(uow, token, links, now)
     opened = Opened(secrets.token_urlsafe(32), secrets.token_urlsafe(24))
     if not await uow.console.spend_link(link.id, digest(opened.secret), opened.csrf, now):
         raise LinkRefused(texts.CONSOLE_LINK_USED, 410)

@@ -1,12 +1,12 @@
 """`gridbot demo` prints a one-time link to the web console for the demo supervisor; a
-newcomer opens it while the demo runs and sees the console."""
+newcomer opens it while the demo runs, presses 进入控制台 and sees the console."""
 
 from __future__ import annotations
 
 import asyncio
 
 from tests.cli import gridbot_command, gridbot_environment
-from tests.console import LINK, browser
+from tests.console import LINK, browser, press_enter
 
 READ_SECONDS = 90
 
@@ -22,7 +22,8 @@ async def test_the_demo_prints_a_console_link_that_opens_the_supervisors_ticket_
     )
     try:
         link = await asyncio.wait_for(_link_printed(demo), READ_SECONDS)
-        async with browser() as http, http.get(link) as response:
+        async with browser() as http:
+            response = await press_enter(http, link)
             page = await response.text()
     finally:
         demo.stdin.write("/退出\n".encode())

@@ -1,7 +1,8 @@
 """Logging in to the web console with a WeCom identity: `控制台` on WeCom gives a one-time
-link; reused, expired or forged links are refused with a page saying why; a session ends when
-its staff member goes off duty, after 30 idle minutes and after 8 hours; POSTs need the CSRF
-token.
+link; opening it shows a 进入控制台 button and spends nothing (a link preview or a scanner
+fetching it leaves it good), pressing the button spends it; reused, expired or forged links
+are refused with a page saying why; a session ends when its staff member goes off duty, after
+30 idle minutes and after 8 hours; POSTs other than the login's need the CSRF token.
 
 The demo county (config/demo): liminghua 李明华 is 东关一网格's grid worker."""
 
@@ -15,10 +16,19 @@ import pytest
 from bot.cli import staff
 from handlers.policy import Policy
 from tests.conftest import embedded_classifier
-from tests.console import PLAIN_HTTP, browser, link_for, signed_in
+from tests.console import (
+    PLAIN_HTTP,
+    browser,
+    forms_of,
+    link_for,
+    login_form,
+    press_enter,
+    signed_in,
+)
 from tests.stack import running_stack
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+LOGIN_POST = "/console/login"
 
 
 @pytest.fixture
@@ -36,25 +46,61 @@ async def test_a_worker_follows_the_link_from_wecom_and_sees_the_ticket_list(con
     assert "李明华" in page and "网格通控制台" in page and "共 0 张" in page
 
 
+async def test_opening_the_link_shows_a_button_and_sets_no_cookie(console):
+    link = await link_for(console, "liminghua")
+
+    async with browser() as http, http.get(link) as response:
+        page = await response.text()
+        [form] = forms_of(page)
+        async with http.get(f"{console.base}/console/tickets") as after:
+            still_out = after.status
+
+    assert response.status == 200 and "进入网格通控制台" in page
+    assert form.method == "post" and form.action == LOGIN_POST and form.buttons == ["进入控制台"]
+    assert "Set-Cookie" not in response.headers and "<script" not in page
+    assert still_out == 401
+
+
+async def test_a_link_fetched_twice_by_a_preview_still_lets_the_person_in(console):
+    link = await link_for(console, "liminghua")
+    for _ in range(2):  # WeCom's link preview, a security scanner
+        async with browser() as prefetcher, prefetcher.get(link) as fetched:
+            assert fetched.status == 200 and "Set-Cookie" not in fetched.headers
+
+    async with browser() as person:
+        response = await press_enter(person, link)
+        page = await response.text()
+
+    assert response.status == 200 and response.url.path == "/console/tickets"
+    assert "李明华" in page
+
+
 async def test_a_link_opens_one_session_only(console):
     link = await link_for(console, "liminghua")
     async with browser() as first:
-        await first.get(link)
-    async with browser() as second, second.get(link) as again:
-        page = await again.text()
+        action, fields = await login_form(first, link)
+        await press_enter(first, link)
+    async with browser() as second:
+        async with second.get(link) as again:
+            page = await again.text()
+        async with second.post(action, data=fields) as pressed_again:
+            pressed_page = await pressed_again.text()
 
-    assert again.status == 410 and "已经用过" in page
-    assert "李明华" not in page
+    assert again.status == 410 and "已经用过" in page and "李明华" not in page
+    assert pressed_again.status == 410 and "已经用过" in pressed_page
+    assert "李明华" not in pressed_page
 
 
-async def test_a_link_opened_twice_at_once_opens_one_session(console):
+async def test_a_button_pressed_four_times_at_once_opens_one_session(console):
     link = await link_for(console, "liminghua")
+    async with browser() as http:
+        action, fields = await login_form(http, link)
 
-    async def follow() -> int:
-        async with browser() as http, http.get(link) as response:
+    async def press() -> int:
+        async with browser() as http, http.post(action, data=fields) as response:
             return response.status
 
-    statuses = await asyncio.gather(*(follow() for _ in range(4)))
+    statuses = await asyncio.gather(*(press() for _ in range(4)))
 
     assert sorted(statuses) == [200, 410, 410, 410]
 
@@ -67,6 +113,20 @@ async def test_a_link_older_than_ten_minutes_is_refused(console, clock):
         page = await response.text()
 
     assert response.status == 410 and "超过 10 分钟" in page
+
+
+async def test_a_button_pressed_after_ten_minutes_is_refused(console, clock):
+    link = await link_for(console, "liminghua")
+    async with browser() as http:
+        action, fields = await login_form(http, link)
+        clock.advance(minutes=10, seconds=1)
+        async with http.post(action, data=fields) as response:
+            page = await response.text()
+        async with http.get(f"{console.base}/console/tickets") as after:
+            still_out = after.status
+
+    assert response.status == 410 and "超过 10 分钟" in page
+    assert still_out == 401
 
 
 @pytest.mark.parametrize(
@@ -84,6 +144,20 @@ async def test_a_forged_link_is_refused_with_a_page_not_an_error(console, token)
     assert still_out == 401
 
 
+@pytest.mark.parametrize(
+    "form", [{}, {"token": ""}, {"token": "nonsense"}, {"token": "a" * 5000}, {"csrf": "x"}]
+)
+async def test_a_forged_login_form_is_refused_with_a_page(console, form):
+    async with browser() as http:
+        async with http.post(f"{console.base}{LOGIN_POST}", data=form) as response:
+            page = await response.text()
+        async with http.get(f"{console.base}/console/tickets") as after:
+            still_out = after.status
+
+    assert response.status == 403 and "链接无效" in page
+    assert "Set-Cookie" not in response.headers and still_out == 401
+
+
 async def test_a_forged_signature_on_a_real_nonce_is_refused(console):
     link = await link_for(console, "liminghua")
     nonce = link.partition("token=")[2].partition(".")[0]
@@ -91,8 +165,8 @@ async def test_a_forged_signature_on_a_real_nonce_is_refused(console):
     async with browser() as http:
         async with http.get(f"{console.base}/console/login?token={nonce}.{'0' * 32}") as forged:
             assert forged.status == 403
-        async with http.get(link) as real:  # the real link is still good
-            assert real.status == 200
+        real = await press_enter(http, link)  # the real link is still good
+        assert real.status == 200 and real.url.path == "/console/tickets"
 
 
 async def test_staff_taken_off_duty_lose_their_session_at_once(console):
@@ -114,6 +188,18 @@ async def test_a_link_of_staff_gone_off_duty_since_opens_nothing(console):
 
     async with browser() as http, http.get(link) as response:
         page = await response.text()
+
+    assert response.status == 403 and "不在网格通的在岗人员名单中" in page
+
+
+async def test_a_button_pressed_after_going_off_duty_opens_nothing(console):
+    link = await link_for(console, "liminghua")
+    async with browser() as http:
+        action, fields = await login_form(http, link)
+        async with console.services.sessionmaker() as session:
+            await staff.off_duty(session, "liminghua", Policy())
+        async with http.post(action, data=fields) as response:
+            page = await response.text()
 
     assert response.status == 403 and "不在网格通的在岗人员名单中" in page
 
@@ -181,17 +267,20 @@ async def test_logout_without_the_csrf_token_is_refused_and_with_it_ends_the_ses
 async def test_the_session_cookie_is_httponly_lax_and_secure_by_default(stack):
     link = await link_for(stack, "liminghua")
 
-    async with browser() as http, http.get(link, allow_redirects=False) as response:
+    async with browser() as http:
+        response = await press_enter(http, link, allow_redirects=False)
         cookie = response.headers["Set-Cookie"]
 
-    assert response.status == 302 and response.headers["Location"] == "/console/tickets"
+    assert response.status == 303 and response.headers["Location"] == "/console/tickets"
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
 async def test_every_console_page_sends_a_self_only_content_security_policy(console):
+    link = await link_for(console, "liminghua")
     async with browser() as http:
         await signed_in(console, http, "liminghua")
         paths = (
+            link.removeprefix(console.base),  # the login page, its token in a form
             "/console/tickets",
             "/console/login?token=x",
             "/console/tickets/GB-NONE",
@@ -202,6 +291,8 @@ async def test_every_console_page_sends_a_self_only_content_security_policy(cons
                 policy = response.headers["Content-Security-Policy"]
                 assert "default-src 'self'" in policy and "http" not in policy
                 assert "unsafe-inline" not in policy
+                assert response.headers["Referrer-Policy"] == "no-referrer"
+                assert response.headers["Cache-Control"] == "no-store"
         async with http.get(f"{console.base}/console/static/console.css") as css:
             assert css.status == 200 and "text/css" in css.headers["Content-Type"]
 

@@ -99,11 +99,17 @@ async def ticket_to(
     if not rule.assignee and staff.role not in rule.roles:
         raise NotYourTicket(who_may(rule, verb))
     ticket = await ticket_for(uow, staff, command, verb)
-    if rule.assignee and ticket.assignee_id == staff.id:
-        return ticket
-    if staff.role in rule.roles and await covers(uow, staff, ticket):
+    if await may(uow, staff, ticket, action):
         return ticket
     raise NotYourTicket(who_may(rule, verb))
+
+
+async def may(uow: UnitOfWork, staff: Staff, ticket: Ticket, action: str) -> bool:
+    """Whether `staff` may do `action` (a key of MAY) to the ticket."""
+    rule = MAY[action]
+    if rule.assignee and ticket.assignee_id == staff.id:
+        return True
+    return staff.role in rule.roles and await covers(uow, staff, ticket)
 
 
 def who_may(rule: May, verb: str) -> str:
@@ -112,9 +118,12 @@ def who_may(rule: May, verb: str) -> str:
     return texts.ONLY_WHO_MAY.format(who=texts.WHO_MAY_OR.join(who), verb=verb)
 
 
+SUPERVISING = ("supervisor", DESK)  # who may 督办, 汇总, 超时
+
+
 def require_supervisor(staff: Staff) -> None:
     """Supervisors, and the duty desk, who look over the whole county."""
-    if staff.role not in ("supervisor", DESK):
+    if staff.role not in SUPERVISING:
         raise NotYourTicket(texts.NOT_SUPERVISOR)
 
 

@@ -721,4 +721,7 @@ CONSOLE = {  # the pages' labels
     "enter_note": "请点击下面的按钮进入控制台。此链接只能使用一次，请勿转发。",
     "enter": "进入控制台",
     "login_again": "获取新链接：在企业微信中向网格通发送“控制台”。",
+    "actions": "办理",
+    "hand_to": "交给（姓名或企业微信账号）",
+    "reason": "原因或要求",
 }

@@ -11,11 +11,12 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.console import flash
 from bot.console.guard import COOKIE, SERVICES, Refused, Visit, signed_in
 from bot.spreadsheets import csv_text, save_xlsx
 from config.settings import ConsoleOptions
 from handlers import texts
-from handlers.console import export, listing, sessions
+from handlers.console import actions, export, listing, sessions
 from handlers.console.sessions import SESSION_HOURS, LinkRefused
 from nlu.categories import CATEGORIES
 from storage.uow import UnitOfWork
@@ -113,13 +114,51 @@ def _filters(asked: listing.Asked) -> str:
 async def ticket(visit: Visit) -> web.StreamResponse:
     code = visit.request.match_info["code"]
     detail = await listing.ticket_page(visit.uow, visit.me.staff, code, visit.now)
-    return aiohttp_jinja2.render_template(
+    left = flash.take(visit.request, _flash_key(visit), _session(visit), detail.row.code)
+    response = aiohttp_jinja2.render_template(
         "ticket.html",
         visit.request,
         visit.context(
-            detail=detail, role=texts.ROLE_NAMES.get(visit.me.staff.role, visit.me.staff.role)
+            detail=detail,
+            outcome=left,
+            role=texts.ROLE_NAMES.get(visit.me.staff.role, visit.me.staff.role),
         ),
     )
+    if flash.COOKIE in visit.request.cookies:
+        flash.clear(response)  # shown once
+    return response
+
+
+@signed_in
+async def act(visit: Visit) -> web.StreamResponse:
+    """指派, 督办, 转派 or 上报 from the ticket's page (CSRF checked by the guard); back to the
+    page (303) with what the chat would have answered."""
+    action = visit.request.match_info["action"]
+    spec = actions.ACTIONS.get(action)
+    if spec is None:
+        raise web.HTTPNotFound()
+    given = str((await visit.request.post()).get(spec.needs, ""))
+    services = visit.request.app[SERVICES]
+    outcome = await actions.act(
+        visit.uow,
+        visit.me.staff,
+        visit.request.match_info["code"],
+        action,
+        given,
+        services.dispatcher_ports,
+    )
+    response = web.Response(status=303, headers={"Location": f"{TICKETS}/{outcome.code}"})
+    secure = visit.request.app[OPTIONS].secure_cookies
+    flash.leave(response, outcome, _flash_key(visit), _session(visit), secure)
+    return response
+
+
+def _flash_key(visit: Visit) -> bytes:
+    return visit.request.app[SERVICES].dispatcher_ports.console.key
+
+
+def _session(visit: Visit) -> str:
+    return visit.request.cookies.get(COOKIE, "")
 
 
 @signed_in
@@ -155,4 +194,4 @@ GETS = {
     "/tickets.xlsx": export_xlsx,
     "/tickets/{code}": ticket,
 }
-POSTS = {"/login": login, "/logout": logout}
+POSTS = {"/login": login, "/logout": logout, "/tickets/{code}/{action}": act}

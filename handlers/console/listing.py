@@ -9,6 +9,7 @@ from datetime import datetime
 
 from handlers import texts
 from handlers.chat.verbs import Command, normalize_code
+from handlers.console.actions import Offer, offered
 from handlers.errors import NotYourTicket, TicketNotFound
 from handlers.masking import mask_text
 from handlers.registry.lookup import audit
@@ -115,11 +116,21 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """Someone to suggest for 指派 or 转派."""
+
+    userid: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Detail:
     row: Row
     place: str
     overdue_since: str
     trail: list[Step]
+    actions: list[Offer]
+    choices: list[Choice]
 
 
 async def ticket_page(uow: UnitOfWork, staff: Staff, code: str, now: datetime) -> Detail:
@@ -134,7 +145,22 @@ async def ticket_page(uow: UnitOfWork, staff: Staff, code: str, now: datetime) -
     audit(uow, staff, "view_ticket", ticket.code, purpose, now)
     place = " ".join(filter(None, (ticket.grid.path if ticket.grid else "", ticket.place)))
     since = local(ticket.overdue_since) if ticket.overdue_since else ""
-    return Detail(row_of(ticket, now), mask_text(place), since, await _trail(uow, ticket))
+    actions = await offered(uow, staff, ticket)
+    choices = await _choices(uow, staff, ticket) if actions else []
+    trail = await _trail(uow, ticket)
+    return Detail(row_of(ticket, now), mask_text(place), since, trail, actions, choices)
+
+
+async def _choices(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> list[Choice]:
+    """Staff on duty in the ticket's village or community (for a ticket not placed yet, in
+    the viewer's unit): suggestions only; the chat's rule decides who may take it."""
+    where = ticket.grid.path.rsplit("/", 1)[0] if ticket.grid else None
+    if where is None:
+        where = (await uow.org.unit(staff.unit_id)).path
+    return [
+        Choice(person.userid, f"{person.name}（{texts.ROLE_NAMES.get(person.role, person.role)}）")
+        for person in await uow.console.staff_under(where)
+    ]
 
 
 async def _trail(uow: UnitOfWork, ticket: Ticket) -> list[Step]:

@@ -109,6 +109,17 @@ class Console(Repository):
             .values(ended_at=now)
         )
 
+    async def staff_under(self, unit_path: str, limit: int = 300) -> list[Staff]:
+        """Staff on duty in this unit or below it, by name."""
+        query = (
+            select(Staff)
+            .join(OrgUnit, OrgUnit.id == Staff.unit_id)
+            .where(under(unit_path), Staff.active.is_(True))
+            .order_by(Staff.name, Staff.userid)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(query))
+
     # The ticket list ------------------------------------------------------------------------
 
     async def tickets(

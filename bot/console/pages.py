@@ -90,6 +90,7 @@ async def tickets(visit: Visit) -> web.StreamResponse:
         visit.context(
             listing=found,
             wanted=asked.wanted,
+            asked=asked,
             states=texts.STATE_NAMES,
             categories=[(c.id, c.name) for c in CATEGORIES],
             filters=_filters(asked),
@@ -100,14 +101,7 @@ async def tickets(visit: Visit) -> web.StreamResponse:
 
 def _filters(asked: listing.Asked) -> str:
     """The query string of the filters, for the paging and export links."""
-    wanted = asked.wanted
-    given = {
-        "state": wanted.state or "",
-        "category": wanted.category or "",
-        "overdue": "1" if wanted.overdue else "",
-        "urgent": "1" if wanted.urgent else "",
-    }
-    return urlencode({key: value for key, value in given.items() if value})
+    return urlencode(asked.as_query())
 
 
 @signed_in

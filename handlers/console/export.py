@@ -26,11 +26,8 @@ async def export_rows(uow: UnitOfWork, staff: Staff, asked: Asked, now: datetime
 
 
 def _purpose(asked: Asked) -> str:
-    w = asked.wanted
-    return (
-        f"console: export state={w.state} category={w.category} "
-        f"overdue={w.overdue} urgent={w.urgent}"
-    )
+    filters = " ".join(f"{key}={value}" for key, value in asked.as_query().items())
+    return f"console: export {filters}".strip()
 
 
 def _cells(r: Row, yes: str, no: str) -> list:

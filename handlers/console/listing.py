@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from handlers import texts
+from handlers.calendar import SHANGHAI
 from handlers.chat.verbs import Command, normalize_code
 from handlers.console.actions import Offer, offered
 from handlers.errors import NotYourTicket, TicketNotFound
@@ -23,30 +24,73 @@ from storage.uow import UnitOfWork
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000  # a larger page number is read as this one
+UNIT_LENGTH = 400  # as OrgUnit.path
+WORDS_LENGTH = 50
 
 
 @dataclass(frozen=True)
 class Asked:
     wanted: Wanted
     page: int = 1
+    since: date | None = None  # the date range as asked (Beijing dates), for the form
+    until: date | None = None
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Asked:
-        """Unknown states or categories are ignored, page numbers kept within 1..MAX_PAGE."""
+        """Unknown states or categories and malformed dates are ignored, page numbers kept
+        within 1..MAX_PAGE; any text is only ever a bound value, never SQL."""
         state = query.get("state", "")
         category = query.get("category", "")
+        since, until = _day(query.get("since", "")), _day(query.get("until", ""))
         wanted = Wanted(
             state=state if state in texts.STATE_NAMES else None,
             category=category if category in CATEGORY_IDS else None,
             overdue=query.get("overdue") == "1",
             urgent=query.get("urgent") == "1",
+            unit=_text(query.get("unit", ""), UNIT_LENGTH),
+            must_attend=query.get("must_attend") == "1",
+            since=_start_of(since),
+            until=_start_of(until + timedelta(days=1)) if until else None,
+            words=_text(query.get("q", ""), WORDS_LENGTH),
         )
-        return cls(wanted, _page_number(query.get("page", "")))
+        return cls(wanted, _page_number(query.get("page", "")), since, until)
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query parameters (the page aside), for links and the audit."""
+        w = self.wanted
+        given = {
+            "state": w.state or "",
+            "category": w.category or "",
+            "overdue": "1" if w.overdue else "",
+            "urgent": "1" if w.urgent else "",
+            "unit": w.unit or "",
+            "must_attend": "1" if w.must_attend else "",
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+            "q": w.words or "",
+        }
+        return {key: value for key, value in given.items() if value}
 
 
 def _page_number(given: str) -> int:
     digits = given.strip()[:9]
     return min(max(int(digits), 1), MAX_PAGE) if digits.isdigit() else 1
+
+
+def _text(given: str, longest: int) -> str | None:
+    return " ".join(given.split())[:longest] or None
+
+
+def _day(given: str) -> date | None:
+    try:
+        return date.fromisoformat(given.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _start_of(day: date | None) -> datetime | None:
+    """Midnight of the Beijing date."""
+    return datetime.combine(day, time(), tzinfo=SHANGHAI) if day else None
 
 
 @dataclass(frozen=True)
@@ -72,6 +116,7 @@ class Listing:
     pages: int
     by_state: list[tuple[str, int]]
     overdue: int
+    units: list[str]  # the unit filter's choices: the scope's units
 
 
 async def scope_of(uow: UnitOfWork, staff: Staff) -> Scope:
@@ -88,7 +133,9 @@ async def list_tickets(uow: UnitOfWork, staff: Staff, asked: Asked, now: datetim
     counts = await uow.console.by_state(scope)
     late = await uow.console.count(scope, Wanted(overdue=True), now)
     by_state = [(name, counts.get(state, 0)) for state, name in texts.STATE_NAMES.items()]
-    return Listing([row_of(t, now) for t in found], total, page, pages, by_state, late)
+    units = await uow.console.units_under(scope.unit_path)
+    rows = [row_of(t, now) for t in found]
+    return Listing(rows, total, page, pages, by_state, late, units)
 
 
 def row_of(ticket: Ticket, now: datetime) -> Row:

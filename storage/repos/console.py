@@ -31,13 +31,17 @@ class Wanted:
     category: str | None = None
     overdue: bool = False
     urgent: bool = False
+    unit: str | None = None  # a unit's path: tickets placed in it or below it
+    must_attend: bool = False
+    since: datetime | None = None  # reported at or after
+    until: datetime | None = None  # reported before
+    words: str | None = None  # in the code or the grid's path (the rest is sealed)
 
 
 def _in_scope(scope: Scope):
-    placed = func.coalesce(Ticket.grid_id, Ticket.unit_id)
-    clause = placed.in_(select(OrgUnit.id).where(under(scope.unit_path)))
-    clause = clause | (Ticket.assignee_id == scope.staff_id)
-    return clause | placed.is_(None) if scope.unplaced else clause
+    clause = _placed_under(scope.unit_path) | (Ticket.assignee_id == scope.staff_id)
+    unplaced = func.coalesce(Ticket.grid_id, Ticket.unit_id).is_(None)
+    return clause | unplaced if scope.unplaced else clause
 
 
 def _late(now: datetime):
@@ -50,6 +54,17 @@ def _late(now: datetime):
     return Ticket.state.in_(OPEN_STATES) & (Ticket.overdue_since.is_not(None) | due)
 
 
+def _placed_under(path: str):
+    placed = func.coalesce(Ticket.grid_id, Ticket.unit_id)
+    return placed.in_(select(OrgUnit.id).where(under(path)))
+
+
+def _matching(words: str):
+    """The code or the grid's path holds `words`, taken literally (LIKE's % and _ too)."""
+    grids = select(OrgUnit.id).where(OrgUnit.path.contains(words, autoescape=True))
+    return Ticket.code.contains(words.upper(), autoescape=True) | Ticket.grid_id.in_(grids)
+
+
 def _conditions(scope: Scope, wanted: Wanted, now: datetime) -> list:
     found = [_in_scope(scope)]
     if wanted.state:
@@ -60,6 +75,21 @@ def _conditions(scope: Scope, wanted: Wanted, now: datetime) -> list:
         found.append(_late(now))
     if wanted.urgent:
         found.append(Ticket.urgent.is_(True))
+    return found + _more_conditions(wanted)
+
+
+def _more_conditions(wanted: Wanted) -> list:
+    found = []
+    if wanted.unit:
+        found.append(_placed_under(wanted.unit))
+    if wanted.must_attend:
+        found.append(Ticket.must_attend.is_(True))
+    if wanted.since:
+        found.append(Ticket.created_at >= wanted.since)
+    if wanted.until:
+        found.append(Ticket.created_at < wanted.until)
+    if wanted.words:
+        found.append(_matching(wanted.words))
     return found
 
 
@@ -108,6 +138,16 @@ class Console(Repository):
             .where(ConsoleSession.session_hash == session_hash, ConsoleSession.ended_at.is_(None))
             .values(ended_at=now)
         )
+
+    async def units_under(self, unit_path: str, limit: int = 500) -> list[str]:
+        """The paths of this unit and those below it, grids last (for the unit filter)."""
+        query = (
+            select(OrgUnit.path)
+            .where(under(unit_path))
+            .order_by(OrgUnit.level == "grid", OrgUnit.path)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(query))
 
     async def staff_under(self, unit_path: str, limit: int = 300) -> list[Staff]:
         """Staff on duty in this unit or below it, by name."""

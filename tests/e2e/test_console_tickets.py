@@ -11,16 +11,18 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from storage.models import Ticket
+from handlers.calendar import SHANGHAI
+from storage.models import OrgUnit, Ticket
 from storage.uow import UnitOfWork
 from tests.conftest import embedded_classifier
 from tests.console import PLAIN_HTTP, browser, signed_in
-from tests.desk import GARBAGE, NEIGHBOUR, TRAFFIC_LIGHT, report
+from tests.desk import DISPUTE, GARBAGE, NEIGHBOUR, TRAFFIC_LIGHT, report, ticket_of
 from tests.stack import running_stack
 
 THIRD = "o_third_resident"
@@ -242,3 +244,70 @@ async def test_the_list_pages_by_fifty_and_clamps_a_page_past_the_end(console, t
     assert "第 2 / 2 页" in second and codes[9] in second and three[0] in second
     assert codes[-1] not in second
     assert "第 2 / 2 页" in past and codes[9] in past
+
+
+async def path_of(console, name: str) -> str:
+    async with console.services.sessionmaker() as session:
+        return await session.scalar(select(OrgUnit.path).where(OrgUnit.name == name))
+
+
+async def test_a_unit_filter_narrows_to_a_subtree_within_the_scope(console, three):
+    east_one, west_one = await path_of(console, "东关一网格"), await path_of(console, "西苑一网格")
+    community = await path_of(console, "东关社区")
+
+    only_one = await listed(console, "zhouhaitao", urlencode({"unit": east_one}))
+    outside = await listed(console, "zhouhaitao", urlencode({"unit": west_one}))
+    desk = await listed(console, "songlixin", urlencode({"unit": community}))
+
+    assert "共 1 张" in only_one and three[0] in only_one and three[1] not in only_one
+    assert "共 0 张" in outside and three[2] not in outside  # nothing beyond their scope
+    assert "共 2 张" in desk and three[2] not in desk
+    assert east_one in await listed(console, "zhouhaitao")  # offered as a choice
+
+
+async def test_a_must_attend_filter_lists_the_six_must_attend_cases(console, three):
+    dispute = await report(console, "东关二网格", DISPUTE, "o_fourth_resident")
+
+    page = await listed(console, "zhouhaitao", "must_attend=1")
+
+    assert "共 1 张" in page and dispute in page and three[1] not in page
+
+
+async def test_a_date_range_narrows_by_the_day_reported(console, clock):
+    early = await report(console, "东关一网格", GARBAGE)
+    clock.advance(days=3)
+    late = await report(console, "东关二网格", TRAFFIC_LIGHT, NEIGHBOUR)
+    first, last = [(await ticket_of(console, c)).created_at for c in (early, late)]
+    day = {
+        code: moment.astimezone(SHANGHAI).date().isoformat()
+        for code, moment in ((early, first), (late, last))
+    }
+
+    since = await listed(console, "zhouhaitao", f"since={day[late]}")
+    until = await listed(console, "zhouhaitao", f"until={day[early]}")
+    both = await listed(console, "zhouhaitao", f"since={day[early]}&until={day[early]}")
+    bad = await listed(console, "zhouhaitao", "since=2026-13-45&until=yesterday")
+
+    assert "共 1 张" in since and late in since and early not in since
+    assert "共 1 张" in until and early in until
+    assert "共 1 张" in both and early in both
+    assert "共 2 张" in bad
+
+
+async def test_a_search_finds_codes_and_grids_and_sql_is_only_text(console, three):
+    by_code = await listed(console, "zhouhaitao", urlencode({"q": three[0][3:].lower()}))
+    by_grid = await listed(console, "zhouhaitao", urlencode({"q": "东关二"}))
+
+    assert "共 1 张" in by_code and three[0] in by_code
+    assert "共 1 张" in by_grid and three[1] in by_grid
+    for hostile in ("' OR 1=1 --", "%", "_", "垃圾"):  # the report text is sealed: not searched
+        page = await listed(console, "songlixin", urlencode({"q": hostile}))
+        assert "共 0 张" in page, hostile
+    assert "&#39; OR 1=1 --" in await listed(console, "songlixin", urlencode({"q": "' OR 1=1 --"}))
+
+
+async def test_the_export_keeps_the_new_filters(console, three):
+    body = await exported(console, "songlixin", "csv", urlencode({"q": "东关二"}))
+
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [three[1]]

@@ -4,6 +4,7 @@ notices through the outbox, the same trail; each attempt also audited as the con
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from handlers import texts
@@ -23,7 +24,7 @@ NOTE_LENGTH = 500
 @dataclass(frozen=True)
 class Action:
     verb: str  # the chat command's word
-    use: object  # the chat command's use case: (uow, staff, Command, ports) -> reply
+    use: Callable[[UnitOfWork, Staff, Command, Ports], Awaitable[str]]  # the chat command's
     needs: str  # the form's field: "who" (a userid or name) or "note" (the reason)
 
 

@@ -178,7 +178,9 @@ async def test_a_grid_worker_sees_only_what_chat_lets_them_do(console):
         assert action_forms(await page_of(console, http, mediators)) == {}
     async with browser() as http:
         await signed_in(console, http, "zhouhaitao")
-        assert set(action_forms(await page_of(console, http, own))) == set(VERBS.values())
+        page = await page_of(console, http, own)
+    assert set(action_forms(page)) == set(VERBS.values())
+    assert '<option value="zhaoxiaoyan">赵小燕（网格员）</option>' in page  # suggested
 
 
 async def forged(

@@ -320,6 +320,18 @@ async def stack(seeded_url, clock):
         yield running
 
 
+@pytest.fixture
+async def console(seeded_url, clock):
+    """The stack with the web console's cookies sent over plain HTTP, as loopback serves."""
+    from tests.console import PLAIN_HTTP
+    from tests.stack import running_stack
+
+    async with running_stack(
+        seeded_url, clock, PLAIN_HTTP, classifier=embedded_classifier()
+    ) as running:
+        yield running
+
+
 @functools.cache
 def embedded_classifier():
     """The trained classifier, loaded (or trained) once per test run."""

@@ -14,8 +14,7 @@ import aiohttp
 import pytest
 
 from storage.uow import UnitOfWork
-from tests.conftest import embedded_classifier
-from tests.console import PLAIN_HTTP, Form, browser, forms_of, signed_in
+from tests.console import Form, browser, forms_of, signed_in
 from tests.desk import (
     DISPUTE,
     GARBAGE,
@@ -26,18 +25,9 @@ from tests.desk import (
     ticket_of,
     trail,
 )
-from tests.stack import running_stack
 
 THIRD = "o_third_resident"
 VERBS = {"assign": "指派", "urge": "督办", "transfer": "转派", "escalate": "上报"}
-
-
-@pytest.fixture
-async def console(seeded_url, clock):
-    async with running_stack(
-        seeded_url, clock, PLAIN_HTTP, classifier=embedded_classifier()
-    ) as running:
-        yield running
 
 
 async def page_of(console, http: aiohttp.ClientSession, code: str) -> str:

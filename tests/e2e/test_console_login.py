@@ -15,9 +15,7 @@ import pytest
 
 from bot.cli import staff
 from handlers.policy import Policy
-from tests.conftest import embedded_classifier
 from tests.console import (
-    PLAIN_HTTP,
     browser,
     forms_of,
     link_for,
@@ -25,18 +23,9 @@ from tests.console import (
     press_enter,
     signed_in,
 )
-from tests.stack import running_stack
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 LOGIN_POST = "/console/login"
-
-
-@pytest.fixture
-async def console(seeded_url, clock):
-    async with running_stack(
-        seeded_url, clock, PLAIN_HTTP, classifier=embedded_classifier()
-    ) as running:
-        yield running
 
 
 async def test_a_worker_follows_the_link_from_wecom_and_sees_the_ticket_list(console):

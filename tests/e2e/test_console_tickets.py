@@ -20,23 +20,13 @@ from sqlalchemy import select
 from handlers.calendar import SHANGHAI
 from storage.models import OrgUnit, Ticket
 from storage.uow import UnitOfWork
-from tests.conftest import embedded_classifier
-from tests.console import PLAIN_HTTP, browser, signed_in
+from tests.console import browser, signed_in
 from tests.desk import DISPUTE, GARBAGE, NEIGHBOUR, TRAFFIC_LIGHT, report, ticket_of
-from tests.stack import running_stack
 
 THIRD = "o_third_resident"
 HOSTILE = (
     "=cmd|' /C calc'!A0<script>alert(1)</script>电话13900000001 小区门口垃圾堆了好几天没人清理"
 )
-
-
-@pytest.fixture
-async def console(seeded_url, clock):
-    async with running_stack(
-        seeded_url, clock, PLAIN_HTTP, classifier=embedded_classifier()
-    ) as running:
-        yield running
 
 
 @pytest.fixture

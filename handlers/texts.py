@@ -731,4 +731,20 @@ CONSOLE = {  # the pages' labels
     "actions": "办理",
     "hand_to": "交给（姓名或企业微信账号）",
     "reason": "原因或要求",
+    "location": "定位",
+    "no_location": "未定位",
+    "photos": "照片",
+    "photo_alt": "照片（{at}）",
+    "attachments": "其他附件",
+    "linked_title": "同一问题的其他反映",
+    "linked": "又有 {count} 户反映同一问题：",
+    "linked_none": "没有其他居民反映同一问题。",
 }
+ATTACHMENT_KINDS = {
+    "image": "照片",
+    "voice": "语音",
+    "video": "视频",
+    "shortvideo": "小视频",
+    "link": "链接",
+}
+CONSOLE_PHOTO_GONE = "这张照片已无法取回（微信只保存临时素材 3 天）。"

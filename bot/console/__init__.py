@@ -36,6 +36,7 @@ def add_routes(app: web.Application, services_key, settings: Settings) -> None:
     )
     environment.filters["local"] = _local
     environment.globals["t"] = texts.CONSOLE
+    environment.globals["kinds"] = texts.ATTACHMENT_KINDS
     for path, handler in pages.GETS.items():
         console.router.add_get(path, handler)
     for path, handler in pages.POSTS.items():

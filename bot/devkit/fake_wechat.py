@@ -34,6 +34,8 @@ class FakeWeChat:
     window_closed: set[str] = field(default_factory=set)  # openids past the 48 h window
     listeners: list[Callable[[Sent], None]] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)  # uploaded files by media_id
+    # Residents' photos the Official Account holds, by the MediaId their messages carry.
+    mp_media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     qrcodes: dict[str, str] = field(default_factory=dict)  # permanent codes: scene → url
     menu: list[dict] | None = None  # the Official Account's menu, as menu/create last set it
     _tokens: dict[str, str] = field(default_factory=dict)
@@ -51,6 +53,7 @@ class FakeWeChat:
         app.router.add_get("/cgi-bin/gettoken", self.work_token)
         app.router.add_post("/cgi-bin/message/send", self.work_send)
         app.router.add_post("/cgi-bin/media/upload", self.media_upload)
+        app.router.add_get("/cgi-bin/media/get", self.media_get)
         return app
 
     def _keep(self, sent: Sent) -> None:
@@ -166,6 +169,26 @@ class FakeWeChat:
                 "media_id": media_id,
                 "created_at": "1700000000",
             }
+        )
+
+    async def media_get(self, request: web.Request) -> web.Response:
+        """Temporary media (both APIs, one path): the file itself, or JSON naming the error
+        (40007 for a media_id that API does not hold, or one older than its 3 days)."""
+        work = request.query.get("access_token") == self._tokens.get("work")
+        failure = self._check(request, "work" if work else "mp")
+        if failure:
+            return failure
+        media_id = request.query.get("media_id", "")
+        if work:
+            found = (self.media[media_id], "image/png") if media_id in self.media else None
+        else:
+            found = self.mp_media.get(media_id)
+        if found is None:
+            return _error(40007, "invalid media_id")
+        body, content_type = found
+        disposition = f'attachment; filename="{media_id}.jpg"'
+        return web.Response(
+            body=body, content_type=content_type, headers={"Content-disposition": disposition}
         )
 
     async def work_send(self, request: web.Request) -> web.Response:

@@ -2,7 +2,8 @@
 driven by Playwright's async API against the stack's server listening on loopback, as a
 person would use it: the one-time link from `控制台`, the 进入控制台 button, the filters, a
 ticket's page, 指派 (the new assignee's WeCom message reaches the fake WeCom API), and the
-Excel export saved by the browser and read back with openpyxl.
+Excel export saved by the browser and read back with openpyxl; and WeCom's login (the fake
+WeCom's authorize page) from the WeCom app's browser.
 
 One Chromium per module (a fresh context, i.e. a fresh cookie jar, per test); Playwright's
 auto-waiting, never a sleep. The tests and the stack share one event loop per module, so the
@@ -32,6 +33,7 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
+WECOM_APP = "Mozilla/5.0 (Linux; Android 14) Chrome/130.0 Mobile wxwork/4.1.30 Language/zh_CN"
 WAIT_MS = 15_000  # Playwright's auto-waiting gives up after this (a loaded 2-core machine)
 
 
@@ -39,6 +41,7 @@ WAIT_MS = 15_000  # Playwright's auto-waiting gives up after this (a loaded 2-co
 async def chromium():
     api = playwright_or_skip()
     path = chromium_path()
+    api.expect.set_options(timeout=WAIT_MS)
     async with api.async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=path, headless=True)
         yield browser
@@ -121,6 +124,23 @@ async def test_a_forged_link_shows_a_chinese_page_and_no_console(page, served):
     assert answer.status == 403
     await expect(page.locator("main")).to_contain_text("这个登录链接无效")
     await expect(page.locator("header")).not_to_contain_text(texts.CONSOLE["logout"])
+
+
+async def test_in_the_wecom_app_the_login_goes_through_wecom_and_back(chromium, served):
+    """WeCom's OAuth in a browser: the redirects, and the state cookie sent back to the
+    callback (SameSite=Lax on WeCom's top-level redirect)."""
+    expect = playwright_or_skip().expect
+    served.fake.sign_in("liminghua")
+    context = await chromium.new_context(user_agent=WECOM_APP)
+    context.set_default_timeout(WAIT_MS)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{served.base}/console/login")
+        # a browser keeps the authorize URL's #wechat_redirect through the redirects
+        await expect(page).to_have_url(re.compile(r"/console/tickets(#wechat_redirect)?$"))
+        await expect(page.locator("header")).to_contain_text("李明华")
+    finally:
+        await context.close()
 
 
 # The 一张图 map (/console/map, built elsewhere) gets its test here, on the same module

@@ -122,6 +122,23 @@ async def test_a_callback_this_browser_did_not_start_opens_nothing(console):
     assert still_out == 401
 
 
+@pytest.mark.parametrize(
+    "cookie", ["", "x", "a.b.c", "a." + "9" * 5000 + ".c", "<script>.1.2", "%00.%00.%00"]
+)
+async def test_a_forged_state_cookie_gets_a_page_not_an_error(console, cookie):
+    async with (
+        browser() as http,
+        http.get(
+            f"{console.base}/console/login/callback",
+            params={"code": "anything", "state": cookie.partition(".")[0]},
+            headers={"Cookie": f"gridbot_console_state={cookie}"},
+        ) as response,
+    ):
+        page = await response.text()
+
+    assert response.status == 403 and "不是从这个浏览器发起" in page and "<script>." not in page
+
+
 async def test_a_login_left_for_more_than_ten_minutes_is_refused(console, clock):
     console.fake.sign_in("liminghua")
     async with browser() as http:

@@ -240,3 +240,16 @@ async def test_a_code_longer_than_wecom_makes_is_refused_without_asking_it(conso
 
     assert response.status == 403 and "登录凭证无效" in page
     assert console.fake.token_fetches["work"] == 0
+
+
+async def test_a_session_from_wecom_ends_when_its_staff_member_goes_off_duty(console):
+    console.fake.sign_in("liminghua")
+    async with browser() as http:
+        done = await wecom_login(console, http)
+        async with console.services.sessionmaker() as session:
+            await staff.off_duty(session, "liminghua", Policy())
+        async with http.get(f"{console.base}{TICKETS}") as after:
+            page = await after.text()
+
+    assert done.url.path == TICKETS
+    assert after.status == 401 and "李明华" not in page

@@ -153,6 +153,14 @@ class _Api:
             data = await self._request("POST", path, params={"access_token": token}, json=payload)
         return _checked(data)
 
+    async def _get(self, path: str, params: dict) -> dict:
+        token = await self.token()
+        data = await self._request("GET", path, params={"access_token": token, **params})
+        if data.get("errcode") in TOKEN_EXPIRED:
+            token = await self.token(stale=token)
+            data = await self._request("GET", path, params={"access_token": token, **params})
+        return _checked(data)
+
     async def _request(
         self, method: str, path: str, *, json: dict | None = None, params: dict | None = None
     ) -> dict:
@@ -244,7 +252,7 @@ class MpApi(_Api):
 
 
 class WorkApi(_Api):
-    """The WeCom self-built app: gettoken and application messages."""
+    """The WeCom self-built app: gettoken, application messages, login codes."""
 
     def __init__(
         self,
@@ -277,6 +285,12 @@ class WorkApi(_Api):
         data = await self._post("message/send", payload)
         if data.get("invaliduser"):
             raise ApiError(81013, f"invalid user {data['invaliduser']}")
+
+    async def user_of_code(self, code: str) -> dict:
+        """auth/getuserinfo: who a login `code` from WeCom's OAuth or QR login is, as WeCom
+        answers it (`userid` for a member of the corp, `openid` for anyone else); an ApiError
+        40029 for a code that is unknown, used or older than five minutes."""
+        return await self._get("auth/getuserinfo", {"code": code})
 
     async def upload_image(self, png_base64: str) -> str:
         """media/upload: a temporary image for a message; its media_id."""

@@ -14,13 +14,13 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.console import flash
-from bot.console.guard import COOKIE, SERVICES, Refused, Visit, signed_in
+from bot.console.guard import COOKIE, SERVICES, Refused, Visit, set_session, signed_in
 from bot.spreadsheets import csv_text, save_xlsx
 from bot.wechat_api import ApiError
 from config.settings import ConsoleOptions
 from handlers import texts
 from handlers.console import actions, export, listing, sessions
-from handlers.console.sessions import SESSION_HOURS, LinkRefused
+from handlers.console.sessions import LinkRefused
 from nlu.categories import CATEGORIES
 from storage.uow import UnitOfWork
 
@@ -53,15 +53,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     token = str((await request.post()).get("token", ""))
     opened = await _with_link(request, token, sessions.open_link)
     response = web.Response(status=303, headers={"Location": TICKETS})
-    response.set_cookie(
-        COOKIE,
-        opened.secret,
-        max_age=SESSION_HOURS * 3600,
-        path="/console",
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[OPTIONS].secure_cookies,
-    )
+    set_session(response, opened.secret, request.app[OPTIONS].secure_cookies)
     return response
 
 

@@ -363,11 +363,16 @@ class ConsoleOptions:
     """`[console]`: the web console (/console/)."""
 
     secure_cookies: bool = True  # the session cookie only over HTTPS (the demo turns it off)
+    # The map's base tiles: a Leaflet URL template ({s} {z} {x} {y}), e.g. 天地图 with its key;
+    # empty: the grids on a plain background. The CSP's img-src then allows its hosts alone.
+    tiles: str = ""
+    tile_subdomains: str = "abc"  # what {s} stands for, one character each (Leaflet's default)
+    tiles_attribution: str = ""  # the credit the tile provider asks for, shown on the map
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConsoleOptions:
         table = settings.section("console")
-        unknown = set(table) - {"secure_cookies"}
+        unknown = set(table) - {"secure_cookies", *TILE_KEYS}
         if unknown:
             raise SettingsError("GRIDBOT_CONFIG", f"[console] has unknown keys: {sorted(unknown)}")
         secure = table.get("secure_cookies", cls.secure_cookies)
@@ -375,4 +380,41 @@ class ConsoleOptions:
             raise SettingsError(
                 "GRIDBOT_CONFIG", f"[console] secure_cookies: {secure!r} is not true or false"
             )
-        return cls(secure)
+        return cls(secure, *_tiles(table))
+
+    def tile_hosts(self) -> list[str]:
+        """The origins the tiles come from (one for each {s}), for the CSP's img-src."""
+        if not self.tiles:
+            return []
+        parts = urlparse(self.tiles)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if "{s}" not in origin:
+            return [origin]
+        return [origin.replace("{s}", letter) for letter in self.tile_subdomains]
+
+
+TILE_KEYS = ("tiles", "tile_subdomains", "tiles_attribution")
+
+
+def _tiles(table: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The tile settings, checked: an http(s) template naming {z}, {x} and {y}, a host that
+    {s} alone may vary, plain text for the rest."""
+    given = [table.get(key, getattr(ConsoleOptions, key)) for key in TILE_KEYS]
+    for key, value in zip(TILE_KEYS, given, strict=True):
+        if not isinstance(value, str):
+            raise SettingsError("GRIDBOT_CONFIG", f"[console] {key}: {value!r} is not a string")
+    tiles, subdomains, credit = (value.strip() for value in given)
+    if tiles:
+        parts = urlparse(tiles)
+        host = parts.netloc.replace("{s}", "a")
+        if parts.scheme not in ("http", "https") or not host or "{" in host:
+            raise SettingsError(
+                "GRIDBOT_CONFIG", f"[console] tiles: {tiles!r} is not an http(s) URL template"
+            )
+        if not all(f"{{{name}}}" in tiles for name in "zxy"):
+            raise SettingsError("GRIDBOT_CONFIG", "[console] tiles: the URL lacks {z}, {x} or {y}")
+    if not subdomains.isalnum():
+        raise SettingsError(
+            "GRIDBOT_CONFIG", f"[console] tile_subdomains: {subdomains!r} is not letters or digits"
+        )
+    return tiles, subdomains, credit

@@ -85,11 +85,13 @@
       });
   }
 
-  var map = L.map(box, { attributionControl: Boolean(data.tiles), zoomSnap: 0.5 });
+  var MAX_ZOOM = 18; // the clustering needs one even without tiles
+  var map = L.map(box, { attributionControl: Boolean(data.tiles), zoomSnap: 0.5,
+    maxZoom: MAX_ZOOM });
   map.setView([35.9, 104.2], 4); // China, until the grids are there
   if (data.tiles) {
     L.tileLayer(data.tiles, { subdomains: data.subdomains, attribution: data.attribution,
-      maxZoom: 18 }).addTo(map);
+      maxZoom: MAX_ZOOM }).addTo(map);
   }
 
   Promise.all([fetched(data.grids), fetched(data.tickets)]).then(function (layers) {

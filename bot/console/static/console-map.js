@@ -90,7 +90,9 @@
     maxZoom: MAX_ZOOM });
   map.setView([35.9, 104.2], 4); // China, until the grids are there
   if (data.tiles) {
-    L.tileLayer(data.tiles, { subdomains: data.subdomains, attribution: data.attribution,
+    var credit = document.createElement("span");
+    credit.textContent = data.attribution; // Leaflet writes it as HTML: escaped here
+    L.tileLayer(data.tiles, { subdomains: data.subdomains, attribution: credit.innerHTML,
       maxZoom: MAX_ZOOM }).addTo(map);
   }
 

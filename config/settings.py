@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -394,11 +395,14 @@ class ConsoleOptions:
 
 
 TILE_KEYS = ("tiles", "tile_subdomains", "tiles_attribution")
+TILE_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?")
+SUBDOMAINS = re.compile(r"[A-Za-z0-9]+")
 
 
 def _tiles(table: Mapping[str, Any]) -> tuple[str, str, str]:
-    """The tile settings, checked: an http(s) template naming {z}, {x} and {y}, a host that
-    {s} alone may vary, plain text for the rest."""
+    """The tile settings, checked: an http(s) template naming {z}, {x} and {y} on a plain
+    host name (it goes into the CSP as it is), {s} standing for letters or digits. Errors do
+    not repeat the template: it may carry the provider's key."""
     given = [table.get(key, getattr(ConsoleOptions, key)) for key in TILE_KEYS]
     for key, value in zip(TILE_KEYS, given, strict=True):
         if not isinstance(value, str):
@@ -407,13 +411,13 @@ def _tiles(table: Mapping[str, Any]) -> tuple[str, str, str]:
     if tiles:
         parts = urlparse(tiles)
         host = parts.netloc.replace("{s}", "a")
-        if parts.scheme not in ("http", "https") or not host or "{" in host:
+        if parts.scheme not in ("http", "https") or not TILE_HOST.fullmatch(host):
             raise SettingsError(
-                "GRIDBOT_CONFIG", f"[console] tiles: {tiles!r} is not an http(s) URL template"
+                "GRIDBOT_CONFIG", "[console] tiles: not an http(s) URL template on a host name"
             )
         if not all(f"{{{name}}}" in tiles for name in "zxy"):
             raise SettingsError("GRIDBOT_CONFIG", "[console] tiles: the URL lacks {z}, {x} or {y}")
-    if not subdomains.isalnum():
+    if not SUBDOMAINS.fullmatch(subdomains):
         raise SettingsError(
             "GRIDBOT_CONFIG", f"[console] tile_subdomains: {subdomains!r} is not letters or digits"
         )

@@ -12,12 +12,12 @@ import xstatic.pkg.leaflet_markercluster
 from aiohttp import web
 
 from bot.console.guard import SECURITY, Visit, headers_allowing_images, signed_in
+from bot.console.pages import OPTIONS
 from config.settings import ConsoleOptions
 from handlers import texts
 from handlers.console import mapdata
 
 SHAPES = web.AppKey("console_map_shapes", mapdata.Shapes)
-TILES = web.AppKey("console_map_tiles", ConsoleOptions)
 VENDOR = {
     "leaflet": xstatic.pkg.leaflet.BASE_DIR,
     "markercluster": xstatic.pkg.leaflet_markercluster.BASE_DIR,
@@ -27,7 +27,6 @@ GEOJSON = "application/geo+json"
 
 def add_routes(console: web.Application, options: ConsoleOptions) -> None:
     console[SHAPES] = mapdata.Shapes()
-    console[TILES] = options
     if options.tiles:
         console[SECURITY] = headers_allowing_images(options.tile_hosts())
     for name, folder in VENDOR.items():
@@ -38,7 +37,7 @@ def add_routes(console: web.Application, options: ConsoleOptions) -> None:
 
 @signed_in
 async def map_page(visit: Visit) -> web.StreamResponse:
-    options = visit.request.app[TILES]
+    options = visit.request.app[OPTIONS]
     return aiohttp_jinja2.render_template(
         "map.html",
         visit.request,

@@ -38,15 +38,19 @@ def test_the_tile_hosts_are_the_templates_with_each_subdomain():
         {"tiles": "javascript:alert(1)//{z}{x}{y}"},
         {"tiles": "https://tile.openstreetmap.org/{z}/{x}.png"},
         {"tiles": "https://{host}/{z}/{x}/{y}.png"},
+        {"tiles": "https://a.cn;script-src 'unsafe-inline'/{z}/{x}/{y}.png"},
+        {"tiles": "https://user:secret@tiles.example.cn/{z}/{x}/{y}.png"},
+        {"tiles": OSM, "tile_subdomains": "东西"},
         {"tiles": OSM, "tile_subdomains": "a b"},
         {"tiles": OSM, "tile_subdomains": "*"},
         {"tiles": 3},
         {"tiles_attribution": ["天地图"]},
     ],
 )
-def test_a_bad_tile_setting_stops_start_up_naming_it(table):
-    with pytest.raises(SettingsError, match=r"\[console\] ti"):
+def test_a_bad_tile_setting_stops_start_up_naming_it_but_not_its_key(table):
+    with pytest.raises(SettingsError, match=r"\[console\] ti") as refused:
         options(table)
+    assert "secret" not in str(refused.value)
 
 
 def test_a_boundary_that_is_not_a_shape_is_left_off_the_map():

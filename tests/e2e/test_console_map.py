@@ -121,6 +121,22 @@ async def test_markers_are_the_open_tickets_in_scope_at_about_100_m(console):
     assert marker["properties"] == {"code": east, "category": "环境问题巡查", "overdue": False}
 
 
+async def test_a_resolved_ticket_leaves_the_counts_and_the_markers(console, clock):
+    done = await report(console, "东关一网格", GARBAGE)
+    late = await report(console, "东关一网格", TRAFFIC_LIGHT, NEIGHBOUR)
+    await console.staff_says("liminghua", f"接单 {done}")
+    await console.staff_says("liminghua", f"办结 {done} 已清运")
+    clock.advance(minutes=31)  # the other one was never accepted
+
+    grid = by_name(await layer(console, "liminghua"))["东关一网格"]
+    markers = (await layer(console, "liminghua", "tickets"))["features"]
+
+    assert (grid["open"], grid["overdue"]) == (1, 1)
+    assert [(m["properties"]["code"], m["properties"]["overdue"]) for m in markers] == [
+        (late, True)
+    ]
+
+
 async def test_the_grid_layer_is_one_gzipped_response(console):
     async with browser() as http:
         await signed_in(console, http, "songlixin")

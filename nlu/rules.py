@@ -458,7 +458,7 @@ EMERGENCY_WORDS = {
         r"栏杆外(面|边)?(站|坐|挂)着",
         r"(绳子|绳).{0,8}(房梁|树上|梁上|脖子|挂好|系好)",
         r"(把|打开).{0,4}(煤气|燃气).{0,10}(门窗|窗户).{0,4}(关|封)",
-        r"(车里|屋里|房间).{0,4}烧(了)?炭|烧(了)?炭.{0,10}(门窗|窗户)",
+        r"(车里|屋里|房间).{0,4}烧(了)?炭(?!取暖|烤|做饭|火锅)|烧(了)?炭.{0,10}(门窗|窗户)",
         r"(吃|吞)(完|光|了).{0,6}(一整板|一整瓶|整瓶|整板|一板|一瓶)",
         r"(再也|永远)不(想)?醒",
         r"不想(再)?醒(过)?来了",
@@ -521,6 +521,7 @@ IDIOM_WORDS = (
     r"(气|急|吵|烦|愁)(得|的).{0,6}(爆炸|炸了|要炸)",
     r"(吃了)?火药(似的|一样|味)",
     r"(跟|像)(着火|火烧|火烤|蒸笼)(了)?(一样|似的)",
+    r"(热|晒|烫|辣)(得|的).{0,4}(要|快)?(着火|冒火|冒烟)(了)?",
     r"(在)?网上(大)?火了|(视频|歌|剧|电影|节目|网红|主播|店).{0,6}(大)?火了(?!.{0,4}(烟|人|烧))",
     r"(房贷|贷款|工作|压力|债|日子|生活|学习|作业|家务|事情|活儿)(压|逼|累)(得|的)(我|人)?(都)?喘不(过|上)气(来)?",
 )
@@ -555,6 +556,9 @@ IF_WORDS = (
     r"应该(怎么|咋)",
     r"怕(它|哪天|以后|掉|倒|塌|砸|出事|着火)",
     r"(电视剧|电影|小说|短视频|抖音|快手)(里|上)",
+    r"(剧|游戏|动画片|综艺|直播)(里|中)|电影(?!院)|电视上(那个|演的)",
+    r"(刷|看)(抖音|快手|视频|手机|朋友圈|新闻).{0,2}(看到|刷到|看见|说)",
+    r"(要|该|得|应该)注意(什么|啥|哪些|点啥)|注意事项|怎么(预防|防止|防)",
     r"(讲座|宣传|培训|知识|常识)",
     r"(应该|该)打(什么|哪个)电话",
     r"(是真是假|是不是真的|谣言)",
@@ -604,7 +608,7 @@ OVER_WORDS = (
     r"(打通了|回过来了|回电话了|联系上了)",
     r"没(有)?人?(受伤|伤着|伤到)",
     r"醒过来了",
-    r"(?<![没不想要])(自己)?回(来|家)了",
+    r"(?<![没不想要再])(自己)?回(来|家)了",
     r"人(都)?没事",
     r"没伤着",
     r"没(有)?砸到人",
@@ -840,9 +844,25 @@ _OWN_CRISIS = re.compile(r"想死|不想活|自杀|轻生|跳下去|寻死|活�
 _STORY = re.compile(
     r"(新闻|电视剧|电影|小说|短视频|抖音|快手|视频|主角)(里|上|中)?|(?<!不是)开(个)?玩笑|(是)?(骗人|吓唬人)的"
     r"|(说|是)(的)?气话|口头禅|网上(有人|看到)"
-    r"|(就爱|老爱|总爱|老是|总是|经常|动不动就|天天|整天|成天|老)(说|念叨|嘀咕|嚷嚷|喊)"
+    r"|(剧|游戏|动画片|综艺|直播)(里|中)|电视上|电影(?!院)"
+    r"|(刷|看)(抖音|快手|视频|手机|朋友圈|新闻).{0,2}(看到|刷到|看见)"
     r"|(其实|只是|就是)(在)?(抱怨|发牢骚|随口|随便说)"
+)
+# What someone always says (老说不想活了) is talk, unless today they set about it.
+_HABIT = re.compile(
+    r"(就爱|老爱|总爱|老是|总是|经常|动不动就|天天|整天|成天|老)(说|念叨|嘀咕|嚷嚷|喊)"
     r"|(喝醉|喝多|生气|吵架|一吵|一喝)了?就(说|喊|嚷|闹)"
+)
+_TODAY = re.compile(r"今天|今晚|今早|这会儿?|刚才|刚刚|现在|正在|一早|半夜")
+# A wish to die told now, whatever past it grew from (老伴走了两年了…真想跟着她去).
+_WISH_NOW = re.compile(
+    r"想(跟着?|随)(他|她|它|他们|她们)?(一起)?(去|走)(?!玩|旅游|打工)|想死(?!过)|不想活(?!过)"
+    r"|活不下去|不如死了|一了百了|不想(再)?(拖累|连累)"
+)
+# The animals or the others came back, the person did not: nothing is over.
+_OTHERS_BACK = re.compile(
+    PET.pattern + r"(群|们)?(自己|都|也)*(回来|回家|找到|找回来)了"
+    r"|(一起|同去|同行|别的|其他|其余)(去|走)?的?(人|伙伴|同伴|同学)?(都|也)?(回来|回家)了"
 )
 _ASKED_FOR_OTHERS = re.compile(
     r"(万一|如果|要是|假如|假设|若是).{0,2}(遇到|碰到|发现)?(有人|别人|身边的人|朋友|同学)"
@@ -906,7 +926,7 @@ def about_pet(text: str) -> bool:
 
 def not_now(text: str) -> bool:
     """Hypothetical, a worry, past (unless a word says it is happening now), or over."""
-    if _OVER.search(text):
+    if over(text):
         return True
     if past_unfixed(text):
         return True
@@ -923,12 +943,21 @@ def fault_only(text: str) -> bool:
     return _FAULT.search(text)
 
 
+def over(text: str) -> bool:
+    """The danger is said to be over (找到了, 已经灭了), not only the animals' or the others'."""
+    return _OVER.search(_OTHERS_BACK.sub("，", text))
+
+
 def crisis_over(text: str) -> bool:
-    """A crisis told as past or over, in a story or a joke, or asked about for someone else
-    ("如果有人想不开…"); "if I ..." is how threats are made: it stays a crisis."""
+    """A crisis told as past or over, in a story or a joke, as what someone always says, or
+    asked about for someone else ("如果有人想不开…"); "if I ..." is how threats are made: it
+    stays a crisis, and so does a wish to die told now, whatever past it grew from."""
     if _STORY.search(text) or _ASKED_FOR_OTHERS.search(text) or past_unfixed(text):
         return True
-    return bool(_OVER.search(text) or (_PAST.search(text) and not _NOW.search(text)))
+    if _HABIT.search(text) and not _TODAY.search(text):
+        return True
+    past = _PAST.search(text) and not _NOW.search(text) and not _WISH_NOW.search(text)
+    return bool(over(text) or past)
 
 
 def has_idiom(text: str) -> bool:

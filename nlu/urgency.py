@@ -29,7 +29,7 @@ SPECIFIC = 0.5
 BEHIND = {
     "trapped": rules.YIELDS_TO["trapped"],
     "fire": ("electric",),
-    "medical": ("electric", "drowning"),
+    "medical": ("electric", "drowning", "violence"),
 }
 # ... and only when the text names what that danger is made of (他倒那了 is no electric shock).
 TOLD_BY = {
@@ -39,6 +39,7 @@ TOLD_BY = {
     "flood": re.compile("[水洪淹涨]"),
     "fire": re.compile("[火烟烧]"),
     "gas": re.compile("[气味]"),
+    "violence": re.compile("[打砸砍捅踹掐揍殴]"),  # 满脸是血 after 被打了: 110 before 120
 }
 
 
@@ -92,8 +93,8 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
         listed.sort(key=lambda kind: -kinds.get(kind, 0.0))
     listed = [k for k in listed if not set(rules.YIELDS_TO.get(k, ())) & set(listed)] or listed
     listed = _specific(listed[0], kinds, text) if listed else None
-    if named:
-        level = 1 if listed and kinds and p < limits.veto else 2
+    if named:  # the model, sure there is no danger, overrules the lists (救命，APP登不上)
+        level = 1 if kinds and p < limits.veto else 2
     else:
         level = 2 if p >= limits.urgent else 1 if p >= limits.possible else 0
     if hyperbole and guessed == "self_harm":  # 笑死我了: hyperbole, not a crisis
@@ -106,6 +107,8 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
         level -= 1
     if not level:
         return NO_RISK
+    # A kind the model guessed but, sure there is no danger, would not stand by is no guide.
+    guessed = guessed if p >= limits.possible else None
     return Risk(LEVELS[level], listed or guessed or FALLBACK_KIND)
 
 

@@ -230,6 +230,50 @@ def test_a_cry_for_help_alone_is_urgent_not_a_greeting(classifier):
 
 
 @pytest.mark.parametrize(
+    "text", ["刚才我爸被我哥打了 满脸是血 躺地上了", "邻居老王用烟灰缸砸他老婆 现在在流血"]
+)
+def test_an_assault_told_by_the_wound_gets_the_police_line(classifier, text):
+    p = classifier.predict(text)
+    assert p.urgent and p.emergency_kind == "violence"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["俺爹上山放羊 羊群自己回来了 人到现在没回来", "一起去的人都回来了 就他没回来 电话也打不通"],
+)
+def test_the_animals_or_the_others_coming_back_does_not_end_a_search(classifier, text):
+    p = classifier.predict(text)
+    assert p.urgent and p.emergency_kind == "missing_person"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我走了就不会再回来了 你们别找我",
+        "老伴走了两年了 我一个人过 真想跟着她去",
+        "俺婆婆老说不想活了 今天拎着百草枯去了地里",
+    ],
+)
+def test_a_crisis_grown_from_the_past_or_from_old_talk_is_urgent_now(classifier, text):
+    p = classifier.predict(text)
+    assert (p.risk, p.emergency_kind) == ("urgent", "self_harm")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "救命，这个APP登不上去",
+        "屋里烧炭取暖要注意什么",
+        "热得要着火了",
+        "电视上那个剧里女的跳楼了",
+        "刷抖音看到有人掉井里了",
+    ],
+)
+def test_danger_words_in_a_trifle_a_question_or_a_show_raise_no_alarm(classifier, text):
+    assert not classifier.predict(text).urgent
+
+
+@pytest.mark.parametrize(
     "text", ["要是着火了可咋办", "前年这里出过车祸，有人受伤了", "去年我家着过火，现在房子修好了"]
 )
 def test_a_hypothetical_or_past_danger_is_not_urgent(classifier, text):

@@ -580,6 +580,12 @@ ROLE_NAMES = {
     "duty": "值班员",
 }
 
+
+def roles_named(roles) -> str:
+    """A person's roles as they are called (网格员、调解员)."""
+    return "、".join(ROLE_NAMES.get(role, role) for role in roles)
+
+
 # Follow-ups and self-service (handlers/chat/follow_ups.py, handlers/chat/self_service.py)
 JOINED = "收到，您说的情况已补充到工单 {code}，我们会一并转告负责的工作人员，谢谢您！"
 ASK_JOIN = (

@@ -13,6 +13,7 @@ import jinja2
 from aiohttp import web
 
 from bot.console import pages
+from bot.console import staff as _staff  # noqa: F401  (its pages join pages.GETS and POSTS)
 from bot.console.guard import SERVICES, security_headers
 from config.settings import ConsoleOptions, Settings
 from handlers import texts

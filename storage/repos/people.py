@@ -157,6 +157,11 @@ class People(Repository):
     async def grid_worker(self, grid_id: int) -> Staff | None:
         return await self.least_busy_staff(grid_id, "grid_worker")
 
+    async def staff_of_units(self, unit_ids: list[int]) -> list[Staff]:
+        """Everyone on the roster of these units, on duty or not, by name."""
+        query = select(Staff).where(Staff.unit_id.in_(unit_ids))
+        return list(await self.session.scalars(query.order_by(Staff.name, Staff.userid)))
+
     async def remove(self, resident: Resident) -> None:
         """The resident's row is deleted (forgotten), and no longer known to this unit of work."""
         await self.session.delete(resident)

@@ -15,10 +15,13 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
+from bot.cli import staff
+from handlers.policy import Policy
 from nlu.categories import CATEGORY_IDS
 from storage.importer import run_import
 from storage.models import OrgUnit, Staff
 from storage.uow import UnitOfWork
+from tests.conftest import data_key
 from tests.console import browser, forms_of, link_for, press_enter, signed_in
 from tests.desk import DISPUTE, GARBAGE, NEIGHBOUR, assignee_of, new_messages, report
 
@@ -228,3 +231,30 @@ async def test_a_supervisor_adds_a_person_who_can_then_open_the_console_and_move
         ("staff_move", "fang_test", "allowed"),
     } <= entries
     assert ("staff_move", "fang_test", "refused") in entries
+
+
+async def test_a_reimport_leaving_someone_out_ends_their_console_session_audited(
+    console, seeded_url, tmp_path
+):
+    lines = DEMO_STAFF.read_text("utf-8").splitlines()
+    roster = tmp_path / "staff.csv"
+    kept = [line for line in lines if not line.startswith("liminghua,")]
+    roster.write_text("\n".join(kept) + "\n", "utf-8")
+    async with browser() as worker:
+        await signed_in(console, worker, "liminghua")
+
+        summary = await run_import(
+            seeded_url,
+            None,
+            roster,
+            None,
+            staff.passing_on(Policy()),
+            data_key(),
+            categories=CATEGORY_IDS,
+        )
+
+        out, _ = await page(console, worker, "/console/staff")
+    assert (summary.off_duty, out) == (1, 401)
+    async with UnitOfWork.opened(console.services.sessionmaker) as uow:
+        entries = await uow.registry.audit_entries("import")
+    assert [(e.action, e.target) for e in entries] == [("off_duty", "liminghua")]

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from nlu.categories import CATEGORY_IDS
-from storage.importer import plan_import
-from storage.models import OrgUnit, Staff
+from storage.importer import ROLES, plan_import
+from storage.models import OrgUnit, Staff, join_roles
 
 DEMO_STAFF = Path(__file__).resolve().parents[2] / "config" / "demo" / "staff.csv"
 PEOPLE = {
@@ -18,6 +18,7 @@ PEOPLE = {
     "mediator": "mediator",
     "lookalike": "gridXworker",  # what `grid_worker` would match were `_` a wildcard
     "longer": "supervisor_deputy;duty",
+    "everything": join_roles(ROLES),  # 113 characters: the widened column holds them all
 }
 
 
@@ -36,10 +37,10 @@ async def test_has_role_in_a_query_finds_exactly_who_holds_the_role(sessionmaker
             query = select(Staff.userid).where(Staff.has_role(*roles))
             return set(await session.scalars(query))
 
-        assert await holding("grid_worker") == {"both", "worker"}
-        assert await holding("mediator") == {"both", "mediator"}
-        assert await holding("supervisor") == set()  # not `supervisor_deputy`
-        assert await holding("duty", "mediator") == {"both", "mediator", "longer"}
+        assert await holding("grid_worker") == {"both", "worker", "everything"}
+        assert await holding("mediator") == {"both", "mediator", "everything"}
+        assert await holding("supervisor") == {"everything"}  # not `supervisor_deputy`
+        assert await holding("duty", "mediator") == {"both", "mediator", "longer", "everything"}
         everyone_but = select(Staff.userid).where(~Staff.has_role("grid_worker"))
         assert set(await session.scalars(everyone_but)) == {"mediator", "lookalike", "longer"}
 

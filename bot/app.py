@@ -78,6 +78,7 @@ class Services:
     ping: asyncio.Future | None = None  # the health check's query, while it runs
     guide: GuideWatcher | None = None  # 办事指南, taken up again when its files change
     dispatcher_ports: Ports | None = None  # what use cases get: Open311 files through them
+    senders: dict = field(default_factory=dict)  # the WeChat and WeCom APIs, by channel
 
 
 SERVICES = web.AppKey("services", Services)
@@ -164,6 +165,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             TokenStore(sessionmaker, "work"),
         ),
     }
+    services.senders = senders
     template = str(settings.section("templates").get("ticket_update", ""))
     services.policy = Policy.from_settings(settings)
     services.rhythm = Rhythm.from_settings(settings)

@@ -43,7 +43,6 @@ class Problem(Exception):
 def add_routes(app: web.Application, services_key, settings: Settings) -> None:
     """Called by the app factory; `services_key` reaches the running app's resources."""
     app[OPTIONS] = Open311Options.from_settings(settings)
-    app[LIMITER] = Limiter()
     fmt, code = "{format:[^/.]+}", "{code:[^/.]+}"
     routes = {
         f"discovery.{fmt}": discovery,
@@ -90,7 +89,6 @@ SERVICES = web.RequestKey("open311_services", object)
 FORM = web.RequestKey("open311_form", object)
 OPTIONS = web.AppKey("open311_options", Open311Options)
 MAX_FORM_KIB = 64  # the app's client_max_size
-LIMITER = web.AppKey("open311_limiter", object)
 
 
 async def _form(request: web.Request):
@@ -117,24 +115,6 @@ async def _key(request: web.Request, uow: UnitOfWork, required: bool):
 
 def _private_reads(request: web.Request) -> bool:
     return _options(request).private_reads
-
-
-class Limiter:
-    """At most `per_minute` POSTs a key in each minute of the clock's time."""
-
-    def __init__(self):
-        self.windows: dict[str, tuple[int, int]] = {}
-
-    def take(self, name: str, now: float, per_minute: int) -> int | None:
-        """None when allowed, else the seconds until the next minute."""
-        minute = int(now // 60)
-        start, used = self.windows.get(name, (minute, 0))
-        if start != minute:
-            used = 0
-        if used >= per_minute:
-            return max(1, int((minute + 1) * 60 - now))
-        self.windows[name] = (minute, used + 1)
-        return None
 
 
 def _services(request: web.Request):
@@ -231,11 +211,12 @@ async def file_request(request: web.Request):
     form, now = request[FORM], services.clock.now()
     async with UnitOfWork.opened(services.sessionmaker) as uow:
         key = await _key(request, uow, required=True)
-        per_minute = _options(request).per_minute
-        wait = _limiter(request).take(key.name, now.timestamp(), per_minute)
-        if wait is not None:
+        minute, into = divmod(int(now.timestamp()), 60)
+        if not await uow.open311.take_post(key, minute, _options(request).per_minute):
+            wait = str(60 - into)  # seconds to the next minute, when the budget comes back
             problem = texts.OPEN311_RATE_LIMITED.format(seconds=wait)
-            raise Problem(429, problem, {"Retry-After": str(wait)})
+            raise Problem(429, problem, {"Retry-After": wait})
+        await uow.commit()  # the budget is spent at once: the key's row stays locked briefly
         filed = await open311.file_request(uow, services.dispatcher_ports, key, form, now)
         await uow.commit()
     services.relay.wake()
@@ -247,10 +228,6 @@ async def file_request(request: web.Request):
         "account_id": None,
     }
     return "service_requests", "request", [answer]
-
-
-def _limiter(request: web.Request) -> Limiter:
-    return request.app[LIMITER]
 
 
 def _error(kind: str, status: int, description: str) -> web.Response:

@@ -30,6 +30,8 @@ JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 # API documents no figure, only errcode 45002 "content size out of limit": 2048 bytes as well.
 WORK_TEXT_BYTES = 2048
 MP_TEXT_BYTES = 2048
+# A temporary image is at most 10 MB (WeChat's "Get temporary material" / upload limits).
+MEDIA_BYTES = 10 * 1024 * 1024
 
 
 class ApiError(Exception):
@@ -110,12 +112,53 @@ class _Api:
     async def _fetch_token(self, force: bool) -> dict:
         raise NotImplementedError
 
+    async def get_media(self, media_id: str, limit: int = MEDIA_BYTES) -> tuple[bytes, str]:
+        """media/get (the same path on both APIs): a photo a message brought (temporary
+        media, kept 3 days) and its content type. An error comes as JSON instead of the file:
+        40007 for a media_id this API does not hold."""
+        token = await self.token()
+        found = await self._media(token, media_id, limit)
+        if isinstance(found, dict) and found.get("errcode") in TOKEN_EXPIRED:
+            found = await self._media(await self.token(stale=token), media_id, limit)
+        if isinstance(found, dict):
+            _checked(found)
+            raise ApiError(-1, "media/get answered no file")
+        return found
+
+    async def _media(self, token: str, media_id: str, limit: int) -> tuple[bytes, str] | dict:
+        """The file and its type, or WeChat's JSON answer; a file over `limit` bytes is
+        refused without reading the rest."""
+        params = {"access_token": token, "media_id": media_id}
+        async with self._http.get(
+            f"{self._base}/cgi-bin/media/get",
+            params=params,
+            timeout=self._timeout,
+            allow_redirects=False,
+        ) as response:
+            _check_status(response)
+            if response.content_type in ("application/json", "text/plain"):
+                return await response.json(content_type=None)
+            body = bytearray()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                body += chunk
+                if len(body) > limit:
+                    raise ApiError(-1, "media too large")
+            return bytes(body), response.content_type
+
     async def _post(self, path: str, payload: dict) -> dict:
         token = await self.token()
         data = await self._request("POST", path, params={"access_token": token}, json=payload)
         if data.get("errcode") in TOKEN_EXPIRED:
             token = await self.token(stale=token)
             data = await self._request("POST", path, params={"access_token": token}, json=payload)
+        return _checked(data)
+
+    async def _get(self, path: str, params: dict) -> dict:
+        token = await self.token()
+        data = await self._request("GET", path, params={"access_token": token, **params})
+        if data.get("errcode") in TOKEN_EXPIRED:
+            token = await self.token(stale=token)
+            data = await self._request("GET", path, params={"access_token": token, **params})
         return _checked(data)
 
     async def _request(
@@ -209,7 +252,7 @@ class MpApi(_Api):
 
 
 class WorkApi(_Api):
-    """The WeCom self-built app: gettoken and application messages."""
+    """The WeCom self-built app: gettoken, application messages, login codes."""
 
     def __init__(
         self,
@@ -242,6 +285,12 @@ class WorkApi(_Api):
         data = await self._post("message/send", payload)
         if data.get("invaliduser"):
             raise ApiError(81013, f"invalid user {data['invaliduser']}")
+
+    async def user_of_code(self, code: str) -> dict:
+        """auth/getuserinfo: who a login `code` from WeCom's OAuth or QR login is, as WeCom
+        answers it (`userid` for a member of the corp, `openid` for anyone else); an ApiError
+        40029 for a code that is unknown, used or older than five minutes."""
+        return await self._get("auth/getuserinfo", {"code": code})
 
     async def upload_image(self, png_base64: str) -> str:
         """media/upload: a temporary image for a message; its media_id."""

@@ -363,11 +363,13 @@ class ConsoleOptions:
     """`[console]`: the web console (/console/)."""
 
     secure_cookies: bool = True  # the session cookie only over HTTPS (the demo turns it off)
+    oauth_base: str = "https://open.weixin.qq.com"  # WeCom's authorize page (in the app)
+    qr_login_base: str = "https://login.work.weixin.qq.com"  # WeCom's QR login (on a PC)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConsoleOptions:
         table = settings.section("console")
-        unknown = set(table) - {"secure_cookies"}
+        unknown = set(table) - {"secure_cookies", "oauth_base", "qr_login_base"}
         if unknown:
             raise SettingsError("GRIDBOT_CONFIG", f"[console] has unknown keys: {sorted(unknown)}")
         secure = table.get("secure_cookies", cls.secure_cookies)
@@ -375,4 +377,13 @@ class ConsoleOptions:
             raise SettingsError(
                 "GRIDBOT_CONFIG", f"[console] secure_cookies: {secure!r} is not true or false"
             )
-        return cls(secure)
+        oauth = _console_url(table, "oauth_base", cls.oauth_base)
+        return cls(secure, oauth, _console_url(table, "qr_login_base", cls.qr_login_base))
+
+
+def _console_url(table: Mapping[str, Any], key: str, default: str) -> str:
+    value = table.get(key, default)
+    problem = _check_url(value) if isinstance(value, str) else f"{value!r} is not a string"
+    if problem:
+        raise SettingsError("GRIDBOT_CONFIG", f"[console] {key}: {problem}")
+    return value.rstrip("/")

@@ -670,6 +670,19 @@ CONSOLE_LINK_EXPIRED = (
 CONSOLE_OFF_DUTY = "您目前不在网格通的在岗人员名单中，不能登录控制台。如有疑问，请联系管理员。"
 CONSOLE_LOGGED_OUT = "您尚未登录，或登录已过期。请在企业微信中向网格通发送“控制台”，获取登录链接。"
 CONSOLE_CSRF = "页面已过期，请返回重新操作。"
+CONSOLE_WECOM_STATE = (
+    "这次登录已超过 10 分钟，或不是从这个浏览器发起的，为了安全没有登录。"
+    "请重新打开控制台，再用企业微信登录。"
+)
+CONSOLE_WECOM_DENIED = "您没有在企业微信中同意登录，所以没有登录控制台。需要时请重新打开控制台。"
+CONSOLE_WECOM_CODE = "企业微信的登录凭证无效或已经用过。请重新打开控制台，再用企业微信登录。"
+CONSOLE_WECOM_OUTSIDER = "您不是本单位企业微信的成员，不能登录控制台。如有疑问，请联系管理员。"
+CONSOLE_WECOM_UNKNOWN = (
+    "您的企业微信账号不在网格通的人员名单中，不能登录控制台。如有疑问，请联系管理员。"
+)
+CONSOLE_WECOM_UNAVAILABLE = (
+    "暂时无法连接企业微信，没能登录。请稍后再试，或在企业微信中发送“控制台”获取登录链接。"
+)
 CONSOLE_NOT_FOUND = "没有找到这个页面，或者这张工单不在您的管辖范围内。"
 CONSOLE_UNAVAILABLE = "系统暂时无法访问数据库，请稍后再试。"
 CONSOLE_EXPORT_HEADER = (
@@ -738,7 +751,23 @@ CONSOLE = {  # the pages' labels
     "actions": "办理",
     "hand_to": "交给（姓名或企业微信账号）",
     "reason": "原因或要求",
+    "location": "定位",
+    "no_location": "未定位",
+    "photos": "照片",
+    "photo_alt": "照片（{at}）",
+    "attachments": "其他附件",
+    "linked_title": "同一问题的其他反映",
+    "linked": "又有 {count} 户反映同一问题：",
+    "linked_none": "没有其他居民反映同一问题。",
 }
+ATTACHMENT_KINDS = {
+    "image": "照片",
+    "voice": "语音",
+    "video": "视频",
+    "shortvideo": "小视频",
+    "link": "链接",
+}
+CONSOLE_PHOTO_GONE = "这张照片已无法取回（微信只保存临时素材 3 天）。"
 
 # The console's staff pages (bot/console/staff.py, handlers/console/staff.py)
 CONSOLE_STAFF = {  # the pages' labels

@@ -469,6 +469,9 @@ class Open311Key(Base):
     unit_path: Mapped[str | None] = mapped_column(String(400))  # None: the whole county
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # The per-minute limit's window, kept here so every replica counts against one budget.
+    posts_minute: Mapped[int | None]  # minutes since the epoch of the window being counted
+    posts_used: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Open311Contact(Base):

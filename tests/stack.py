@@ -98,8 +98,9 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    database_url: str, clock, sections: dict | None = None, **app_options
+    database_url: str, clock, sections: dict | None = None, public_url: str = "", **app_options
 ) -> AsyncIterator[Stack]:
+    """`public_url`: GRIDBOT_PUBLIC_URL; empty, the stack's own address on loopback."""
     settings = replace(
         demo_settings(database_url, "http://127.0.0.1:1"),
         sections={"limits": UNLIMITED, **(sections or {})},
@@ -108,8 +109,23 @@ async def running_stack(
         settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret
     )
     async with serving(fake.app()) as fake_base:
-        settings = replace(settings, mp_api_base=fake_base, work_api_base=fake_base)
+        settings = replace(
+            settings,
+            mp_api_base=fake_base,
+            work_api_base=fake_base,
+            public_url=public_url,
+            sections={**settings.sections, "console": _wecom_login_at(fake_base, settings)},
+        )
         app = create_app(settings, clock=clock, run_relay=False, **app_options)
         async with serving(app) as base, aiohttp.ClientSession() as http:
+            if not public_url:  # the links and WeCom's login come back to this very server
+                ports = app[SERVICES].dispatcher_ports
+                ports.console = replace(ports.console, base_url=base)
             mp, work = simulators(http, base, settings, now=lambda: clock.now().timestamp())
             yield Stack(app[SERVICES], fake, mp, work, base)
+
+
+def _wecom_login_at(fake_base: str, settings) -> dict:
+    """WeCom's OAuth and QR login answered by the fake too, unless a test sets them."""
+    given = dict(settings.section("console"))
+    return {"oauth_base": fake_base, "qr_login_base": fake_base, **given}

@@ -12,7 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import pages
+from bot.console import oauth, pages
 from bot.console import staff as _staff  # noqa: F401  (its pages join pages.GETS and POSTS)
 from bot.console.guard import SERVICES, security_headers
 from config.settings import ConsoleOptions, Settings
@@ -37,7 +37,8 @@ def add_routes(app: web.Application, services_key, settings: Settings) -> None:
     )
     environment.filters["local"] = _local
     environment.globals["t"] = texts.CONSOLE
-    for path, handler in pages.GETS.items():
+    environment.globals["kinds"] = texts.ATTACHMENT_KINDS
+    for path, handler in {**pages.GETS, **oauth.GETS}.items():  # /login: link or WeCom
         console.router.add_get(path, handler)
     for path, handler in pages.POSTS.items():
         console.router.add_post(path, handler)

@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
 from handlers import texts
-from handlers.console.sessions import Current, current
+from handlers.console.sessions import SESSION_HOURS, Current, current
 from handlers.errors import DomainError, TicketNotFound
 from storage.uow import UnitOfWork
 
@@ -56,6 +56,19 @@ async def security_headers(request: web.Request, handler) -> web.StreamResponse:
         response = message_page(request, 503, texts.CONSOLE_UNAVAILABLE)
     response.headers.update(HEADERS)
     return response
+
+
+def set_session(response: web.StreamResponse, secret: str, secure: bool) -> None:
+    """The session cookie, however the person logged in (a one-time link or WeCom's login)."""
+    response.set_cookie(
+        COOKIE,
+        secret,
+        max_age=SESSION_HOURS * 3600,
+        path="/console",
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+    )
 
 
 def message_page(request: web.Request, status: int, message: str) -> web.Response:

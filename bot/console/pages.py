@@ -4,20 +4,23 @@ ticket list, a ticket, exports."""
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import urlencode
 
+import aiohttp
 import aiohttp_jinja2
 from aiohttp import web
 
 from bot.console import flash
-from bot.console.guard import COOKIE, SERVICES, Refused, Visit, signed_in
+from bot.console.guard import COOKIE, SERVICES, Refused, Visit, set_session, signed_in
 from bot.spreadsheets import csv_text, save_xlsx
+from bot.wechat_api import ApiError
 from config.settings import ConsoleOptions
 from handlers import texts
 from handlers.console import actions, export, listing, sessions
-from handlers.console.sessions import SESSION_HOURS, LinkRefused
+from handlers.console.sessions import LinkRefused
 from nlu.categories import CATEGORIES
 from storage.uow import UnitOfWork
 
@@ -25,6 +28,10 @@ OPTIONS = web.AppKey("console_options", ConsoleOptions)
 TICKETS = "/console/tickets"
 T = TypeVar("T")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+INVALID_MEDIA = 40007  # this API holds no such media_id (or no longer: 3 days)
+log = logging.getLogger(__name__)
 
 
 async def home(request: web.Request) -> web.Response:
@@ -46,15 +53,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     token = str((await request.post()).get("token", ""))
     opened = await _with_link(request, token, sessions.open_link)
     response = web.Response(status=303, headers={"Location": TICKETS})
-    response.set_cookie(
-        COOKIE,
-        opened.secret,
-        max_age=SESSION_HOURS * 3600,
-        path="/console",
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[OPTIONS].secure_cookies,
-    )
+    set_session(response, opened.secret, request.app[OPTIONS].secure_cookies)
     return response
 
 
@@ -147,6 +146,37 @@ async def act(visit: Visit) -> web.StreamResponse:
     return response
 
 
+@signed_in
+async def photo(visit: Visit) -> web.StreamResponse:
+    """A photo on a ticket in scope, fetched from WeChat (the resident's) or WeCom (a worker's)
+    for the viewer: the page loads only gridbot's own addresses. WeChat keeps such media
+    three days; after that, or when its API fails, a 404 that says so."""
+    match = visit.request.match_info
+    number = match["photo"]
+    if not number.isdigit() or len(number) > 18:
+        raise Refused(404, texts.CONSOLE_NOT_FOUND)
+    media_id = await listing.photo_of(
+        visit.uow, visit.me.staff, match["code"], int(number), visit.now
+    )
+    await visit.uow.commit()  # the audit stands even if WeChat does not answer
+    senders = visit.request.app[SERVICES].senders
+    for channel in ("mp", "work"):  # the resident's photo, else a worker's
+        try:
+            body, kind = await senders[channel].get_media(media_id, PHOTO_BYTES)
+        except ApiError as error:
+            if error.errcode == INVALID_MEDIA:
+                continue
+            log.warning("photo not fetched from %s: %s", channel, error.errcode)
+            break
+        except (aiohttp.ClientError, TimeoutError):
+            log.warning("photo not fetched from %s: unreachable", channel)
+            break
+        if kind in PHOTO_TYPES:
+            return web.Response(body=body, content_type=kind)  # no-store, as every page
+        break
+    raise Refused(404, texts.CONSOLE_PHOTO_GONE)
+
+
 def _flash_key(visit: Visit) -> bytes:
     return visit.request.app[SERVICES].dispatcher_ports.console.key
 
@@ -187,5 +217,6 @@ GETS = {
     "/tickets.csv": export_csv,
     "/tickets.xlsx": export_xlsx,
     "/tickets/{code}": ticket,
+    "/tickets/{code}/photos/{photo}": photo,
 }
 POSTS = {"/login": login, "/logout": logout, "/tickets/{code}/{action}": act}

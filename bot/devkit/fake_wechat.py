@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -34,8 +36,14 @@ class FakeWeChat:
     window_closed: set[str] = field(default_factory=set)  # openids past the 48 h window
     listeners: list[Callable[[Sent], None]] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)  # uploaded files by media_id
+    # Residents' photos the Official Account holds, by the MediaId their messages carry.
+    mp_media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     qrcodes: dict[str, str] = field(default_factory=dict)  # permanent codes: scene → url
     menu: list[dict] | None = None  # the Official Account's menu, as menu/create last set it
+    # who is signed in to the WeCom app (or scans the QR login): {"userid": ...} for a member
+    # of the corp, {"openid": ...} for anyone else; empty: nobody, the login page just waits
+    signed_in: dict[str, str] = field(default_factory=dict)
+    _codes: dict[str, dict[str, str]] = field(default_factory=dict)  # login code → who
     _tokens: dict[str, str] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
     _requests: dict[str, float] = field(default_factory=dict)  # message/send JSON → first seen
@@ -51,7 +59,59 @@ class FakeWeChat:
         app.router.add_get("/cgi-bin/gettoken", self.work_token)
         app.router.add_post("/cgi-bin/message/send", self.work_send)
         app.router.add_post("/cgi-bin/media/upload", self.media_upload)
+        app.router.add_get("/cgi-bin/media/get", self.media_get)
+        app.router.add_get("/cgi-bin/auth/getuserinfo", self.user_of_code)
+        app.router.add_get("/connect/oauth2/authorize", self.authorize)  # open.weixin.qq.com
+        app.router.add_get("/wwlogin/sso/login", self.qr_login)  # login.work.weixin.qq.com
         return app
+
+    def sign_in(self, userid: str = "", *, openid: str = "") -> None:
+        """The person at WeCom from now on: a member's userid, or an outsider's openid."""
+        self.signed_in = {"userid": userid} if userid else {"openid": openid}
+
+    async def authorize(self, request: web.Request) -> web.Response:
+        """WeCom's OAuth page in the app: straight back to redirect_uri with a code and the
+        state, as WeCom does for snsapi_base (no consent asked)."""
+        query = request.query
+        if query.get("response_type") != "code" or query.get("scope") not in OAUTH_SCOPES:
+            return _login_page("参数错误")
+        return self._back_with_code(query)
+
+    async def qr_login(self, request: web.Request) -> web.Response:
+        """WeCom's QR login for a self-built app: once the person scans and confirms, back to
+        redirect_uri with a code and the state."""
+        query = request.query
+        if query.get("login_type") != "CorpApp" or not query.get("agentid", "").isdigit():
+            return _login_page("参数错误")
+        return self._back_with_code(query)
+
+    def _back_with_code(self, query) -> web.Response:
+        back = query.get("redirect_uri", "")
+        if query.get("appid") != self.work_corpid or not back.startswith(("http://", "https://")):
+            return _login_page("该链接无法访问")
+        if not self.signed_in:
+            return _login_page("请使用企业微信扫码登录")
+        code = secrets.token_urlsafe(32)
+        self._codes[code] = dict(self.signed_in)
+        joined = "&" if "?" in back else "?"
+        answer = urlencode({"code": code, "state": query.get("state", "")})
+        raise web.HTTPFound(f"{back}{joined}{answer}")
+
+    async def user_of_code(self, request: web.Request) -> web.Response:
+        """auth/getuserinfo: a code is good once; a member gets userid, others openid."""
+        failure = self._check(request, "work")
+        if failure:
+            return failure
+        code = request.query.get("code", "")
+        if not code:
+            return _error(41008, "missing code")
+        who = self._codes.pop(code, None)
+        if who is None:
+            return _error(40029, "invalid code")
+        if "userid" in who:
+            return web.json_response({"errcode": 0, "errmsg": "ok", "userid": who["userid"]})
+        external = {"external_userid": f"wm{who['openid']}"}
+        return web.json_response({"errcode": 0, "errmsg": "ok", **who, **external})
 
     def _keep(self, sent: Sent) -> None:
         self.sent.append(sent)
@@ -166,6 +226,26 @@ class FakeWeChat:
                 "media_id": media_id,
                 "created_at": "1700000000",
             }
+        )
+
+    async def media_get(self, request: web.Request) -> web.Response:
+        """Temporary media (both APIs, one path): the file itself, or JSON naming the error
+        (40007 for a media_id that API does not hold, or one older than its 3 days)."""
+        work = request.query.get("access_token") == self._tokens.get("work")
+        failure = self._check(request, "work" if work else "mp")
+        if failure:
+            return failure
+        media_id = request.query.get("media_id", "")
+        if work:
+            found = (self.media[media_id], "image/png") if media_id in self.media else None
+        else:
+            found = self.mp_media.get(media_id)
+        if found is None:
+            return _error(40007, "invalid media_id")
+        body, content_type = found
+        disposition = f'attachment; filename="{media_id}.jpg"'
+        return web.Response(
+            body=body, content_type=content_type, headers={"Content-disposition": disposition}
         )
 
     async def work_send(self, request: web.Request) -> web.Response:
@@ -298,6 +378,14 @@ def _valid_scene(value: object, action: str) -> bool:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         return False
     return value <= LIMIT_SCENE_IDS or action == "QR_SCENE"
+
+
+OAUTH_SCOPES = ("snsapi_base", "snsapi_privateinfo")
+
+
+def _login_page(text: str) -> web.Response:
+    """WeCom's own page, when it does not send the browser back."""
+    return web.Response(text=f"<p>{text}</p>", content_type="text/html")
 
 
 def _error(errcode: int, errmsg: str) -> web.Response:

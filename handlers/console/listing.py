@@ -4,7 +4,7 @@ every number a resident or staff member typed masked, every look audited."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from handlers import texts
@@ -18,7 +18,7 @@ from handlers.scope import DESK, ticket_for
 from handlers.tickets.lifecycle import is_overdue
 from handlers.tickets.views import actor_name, local
 from nlu.categories import CATEGORY_IDS, category_name
-from storage.models import Staff, Ticket
+from storage.models import Attachment, Staff, Ticket
 from storage.repos.console import Scope, Wanted
 from storage.uow import UnitOfWork
 
@@ -171,6 +171,25 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Media:
+    """A photo, voice message, video or link on the ticket; photos are shown through
+    /console/tickets/<code>/photos/<id>, which fetches them from WeChat for the viewer."""
+
+    id: int
+    kind: str  # as texts.ATTACHMENT_KINDS
+    at: str
+    title: str  # a link's title, masked; else ""
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Another household that reported the same problem: when, and in its words, masked."""
+
+    at: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Detail:
     row: Row
     place: str
@@ -178,6 +197,10 @@ class Detail:
     trail: list[Step]
     actions: list[Offer]
     choices: list[Choice]
+    location: tuple[float, float] | None = None  # (lat, lon) as the resident sent it
+    photos: list[Media] = field(default_factory=list)
+    media: list[Media] = field(default_factory=list)  # voice, video, links
+    linked: list[Linked] = field(default_factory=list)
 
 
 async def ticket_page(uow: UnitOfWork, staff: Staff, code: str, now: datetime) -> Detail:
@@ -195,7 +218,55 @@ async def ticket_page(uow: UnitOfWork, staff: Staff, code: str, now: datetime) -
     actions = await offered(uow, staff, ticket)
     choices = await _choices(uow, staff, ticket) if actions else []
     trail = await _trail(uow, ticket)
-    return Detail(row_of(ticket, now), mask_text(place), since, trail, actions, choices)
+    attached = [_media(a) for a in await uow.tickets.attachments(ticket.id)]
+    return Detail(
+        row_of(ticket, now),
+        mask_text(place),
+        since,
+        trail,
+        actions,
+        choices,
+        location=(ticket.lat, ticket.lon) if ticket.lat is not None else None,
+        photos=[m for m in attached if m.kind == "image"],
+        media=[m for m in attached if m.kind != "image"],
+        linked=[
+            Linked(local(r.created_at), mask_text(r.text))
+            for r in await uow.tickets.linked(ticket.id)
+        ],
+    )
+
+
+def _media(attachment: Attachment) -> Media:
+    return Media(
+        attachment.id,
+        attachment.kind,
+        local(attachment.created_at),
+        mask_text(attachment.title or ""),
+    )
+
+
+async def photo_of(uow: UnitOfWork, staff: Staff, code: str, photo_id: int, now: datetime) -> str:
+    """The media_id of a photo on a ticket in the staff member's scope, audited; else
+    TicketNotFound (a ticket out of scope, or a photo not on it)."""
+    detail_code = normalize_code(code[:20])
+    try:
+        ticket = await ticket_for(uow, staff, Command(verb="show", code=detail_code), "工单")
+    except (TicketNotFound, NotYourTicket):
+        audit(
+            uow,
+            staff,
+            "view_photo",
+            detail_code,
+            f"console: 工单 {detail_code} 照片",
+            now,
+            "refused",
+        )
+        raise TicketNotFound(texts.CONSOLE_NOT_FOUND) from None
+    found = [a for a in await uow.tickets.attachments(ticket.id) if a.id == photo_id]
+    if not found or found[0].kind != "image" or not found[0].media_id:
+        raise TicketNotFound(texts.CONSOLE_NOT_FOUND)
+    audit(uow, staff, "view_photo", ticket.code, f"console: 工单 {ticket.code} 照片", now)
+    return found[0].media_id
 
 
 async def _choices(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> list[Choice]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,6 +116,22 @@ class Console(Repository):
             .values(session_hash=session_hash, csrf=csrf, opened_at=now, last_seen_at=now)
         )
         return done.rowcount == 1
+
+    def add_session(self, staff_id: int, session_hash: str, csrf: str, now: datetime) -> None:
+        """A session opened without a link (WeCom's login): the row's link is spent at once,
+        and its hash is of a secret nobody was given."""
+        self.session.add(
+            ConsoleSession(
+                staff_id=staff_id,
+                link_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+                session_hash=session_hash,
+                csrf=csrf,
+                created_at=now,
+                expires_at=now,
+                opened_at=now,
+                last_seen_at=now,
+            )
+        )
 
     async def session_of(self, session_hash: str) -> tuple[ConsoleSession, Staff] | None:
         """The open session with this hash and its staff member (on duty or not)."""

@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Select, func, not_, or_, select
+from sqlalchemy import Select, case, func, not_, or_, select, update
 
 from storage.models import Attachment, Open311Contact, Open311Key, OrgUnit, Ticket
 from storage.repos.base import Repository
@@ -119,6 +119,21 @@ class Open311(Repository):
             Open311Key.key_hash == key_hash(key), Open311Key.revoked_at.is_(None)
         )
         return await self.session.scalar(query)
+
+    async def take_post(self, key: Open311Key, minute: int, per_minute: int) -> bool:
+        """Spend one of the key's POSTs in this minute; False when none is left. One UPDATE
+        that checks and counts at once, so replicas filing for one key share its budget."""
+        fresh = or_(Open311Key.posts_minute.is_(None), Open311Key.posts_minute != minute)
+        spend = (
+            update(Open311Key)
+            .where(Open311Key.id == key.id, or_(fresh, Open311Key.posts_used < per_minute))
+            .values(
+                posts_used=case((fresh, 1), else_=Open311Key.posts_used + 1),
+                posts_minute=minute,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(spend)).rowcount == 1
 
     async def keys(self) -> list[Open311Key]:
         return list(await self.session.scalars(select(Open311Key).order_by(Open311Key.name)))

@@ -211,6 +211,26 @@ class Tickets(Repository):
         query = ticket_query().where(where, Ticket.state.in_(states))
         return list(await self.session.scalars(query.order_by(Ticket.created_at)))
 
+    async def attachments(self, ticket_id: int, limit: int = 200) -> list[Attachment]:
+        """What came with the ticket, oldest first."""
+        query = (
+            select(Attachment)
+            .where(Attachment.ticket_id == ticket_id)
+            .order_by(Attachment.created_at, Attachment.id)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(query))
+
+    async def linked(self, ticket_id: int, limit: int = 200) -> list[TicketReporter]:
+        """The other households that reported the same problem, oldest first."""
+        query = (
+            select(TicketReporter)
+            .where(TicketReporter.ticket_id == ticket_id)
+            .order_by(TicketReporter.created_at, TicketReporter.id)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(query))
+
     async def reporters(self, ticket: Ticket) -> list[Resident]:
         """The resident who reported the ticket and every household linked to it since."""
         linked = select(TicketReporter.resident_id).where(TicketReporter.ticket_id == ticket.id)

@@ -400,6 +400,25 @@ async def test_a_flood_beyond_the_limit_gets_429_with_retry_after(strict, clock)
     assert (await post(strict, "requests.json", form | grid_point()))[0] == 200
 
 
+async def test_two_replicas_share_one_key_budget(seeded_url, clock):
+    async with strict_stack(seeded_url, clock) as one, strict_stack(seeded_url, clock) as two:
+        key = await new_key(one)
+        form = {"api_key": key, "service_code": "environment", "description": GARBAGE}
+        grids = (
+            (one, "东关一网格"),
+            (two, "东关二网格"),
+            (two, "东关一网格"),
+            (one, "东关二网格"),
+        )
+
+        answers = [await post(stack, "requests.json", form | grid_point(g)) for stack, g in grids]
+
+        assert [status for status, _, _ in answers] == [200, 200, 429, 429]
+        assert len(await one.tickets()) == 2
+        clock.advance(minutes=1)
+        assert (await post(two, "requests.json", form | grid_point()))[0] == 200
+
+
 async def test_private_reads_need_a_key_and_a_key_reads_in_full_within_its_unit(strict):
     everywhere = await new_key(strict, "city")
     elsewhere = await new_key(strict, "other", "西苑社区")

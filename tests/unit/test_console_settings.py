@@ -46,3 +46,17 @@ def test_a_link_signed_with_another_key_is_not_ours():
     assert ours.signed(token) and not theirs.signed(token)
     assert not ours.signed(token.partition(".")[0]) and not ours.signed("." + "0" * 32)
     assert ours.url(token) == f"http://x/console/login?token={token}"
+
+
+def test_wecom_login_goes_to_wecom_unless_its_hosts_are_set():
+    assert options({}).oauth_base == "https://open.weixin.qq.com"
+    assert options({}).qr_login_base == "https://login.work.weixin.qq.com"
+    given = options({"oauth_base": "http://127.0.0.1:9/", "qr_login_base": "http://127.0.0.1:9"})
+    assert given.oauth_base == given.qr_login_base == "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize("key", ["oauth_base", "qr_login_base"])
+@pytest.mark.parametrize("value", ["open.weixin.qq.com", "ftp://x", 7])
+def test_a_wecom_login_host_that_is_not_http_stops_start_up_naming_it(key, value):
+    with pytest.raises(SettingsError, match=f"\\[console\\] {key}"):
+        options({key: value})

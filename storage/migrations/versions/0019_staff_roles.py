@@ -13,7 +13,7 @@ row read anywhere answers `has_role` without a join or a second load.
 SQLite does not enforce a VARCHAR's length, so only PostgreSQL alters the column.
 
 Revision ID: 0019
-Revises: 0018_console_sessions
+Revises: 0022 (0022_open311_limit.py reached main first from 0018_console_sessions; one head)
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0018_console_sessions"
+down_revision = "0022"  # 0022_open311_limit.py
 branch_labels = None
 depends_on = None
 

@@ -96,8 +96,10 @@ ROLES_LENGTH = 160  # every role at once fits
 class Staff(Base):
     """Someone on the roster. Off duty (`active` false) they are never found by a lookup,
     routed to or reminded; `off_duty_by` says who took them off: an import that no longer
-    listed them (a later import listing them brings them back) or an operator (only
-    `gridbot staff on-duty` brings them back)."""
+    listed them (a later import listing them brings them back) or an operator (`gridbot staff
+    off-duty` or the console; only `on-duty` there brings them back). They may hold several
+    roles: every rule asks `has_role`, which also works as SQL in a query (see migration 0019
+    for why the roles stay in one text column)."""
 
     BY_IMPORT: ClassVar[str] = "import"
     BY_OPERATOR: ClassVar[str] = "operator"

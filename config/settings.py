@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -365,11 +366,16 @@ class ConsoleOptions:
     secure_cookies: bool = True  # the session cookie only over HTTPS (the demo turns it off)
     oauth_base: str = "https://open.weixin.qq.com"  # WeCom's authorize page (in the app)
     qr_login_base: str = "https://login.work.weixin.qq.com"  # WeCom's QR login (on a PC)
+    # The map's base tiles: a Leaflet URL template ({s} {z} {x} {y}), e.g. 天地图 with its key;
+    # empty: the grids on a plain background. The CSP's img-src then allows its hosts alone.
+    tiles: str = ""
+    tile_subdomains: str = "abc"  # what {s} stands for, one character each (Leaflet's default)
+    tiles_attribution: str = ""  # the credit the tile provider asks for, shown on the map
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConsoleOptions:
         table = settings.section("console")
-        unknown = set(table) - {"secure_cookies", "oauth_base", "qr_login_base"}
+        unknown = set(table) - {"secure_cookies", "oauth_base", "qr_login_base", *TILE_KEYS}
         if unknown:
             raise SettingsError("GRIDBOT_CONFIG", f"[console] has unknown keys: {sorted(unknown)}")
         secure = table.get("secure_cookies", cls.secure_cookies)
@@ -378,7 +384,18 @@ class ConsoleOptions:
                 "GRIDBOT_CONFIG", f"[console] secure_cookies: {secure!r} is not true or false"
             )
         oauth = _console_url(table, "oauth_base", cls.oauth_base)
-        return cls(secure, oauth, _console_url(table, "qr_login_base", cls.qr_login_base))
+        qr_login = _console_url(table, "qr_login_base", cls.qr_login_base)
+        return cls(secure, oauth, qr_login, *_tiles(table))
+
+    def tile_hosts(self) -> list[str]:
+        """The origins the tiles come from (one for each {s}), for the CSP's img-src."""
+        if not self.tiles:
+            return []
+        parts = urlparse(self.tiles)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if "{s}" not in origin:
+            return [origin]
+        return [origin.replace("{s}", letter) for letter in self.tile_subdomains]
 
 
 def _console_url(table: Mapping[str, Any], key: str, default: str) -> str:
@@ -387,3 +404,33 @@ def _console_url(table: Mapping[str, Any], key: str, default: str) -> str:
     if problem:
         raise SettingsError("GRIDBOT_CONFIG", f"[console] {key}: {problem}")
     return value.rstrip("/")
+
+
+TILE_KEYS = ("tiles", "tile_subdomains", "tiles_attribution")
+TILE_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?")
+SUBDOMAINS = re.compile(r"[A-Za-z0-9]+")
+
+
+def _tiles(table: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The tile settings, checked: an http(s) template naming {z}, {x} and {y} on a plain
+    host name (it goes into the CSP as it is), {s} standing for letters or digits. Errors do
+    not repeat the template: it may carry the provider's key."""
+    given = [table.get(key, getattr(ConsoleOptions, key)) for key in TILE_KEYS]
+    for key, value in zip(TILE_KEYS, given, strict=True):
+        if not isinstance(value, str):
+            raise SettingsError("GRIDBOT_CONFIG", f"[console] {key}: {value!r} is not a string")
+    tiles, subdomains, credit = (value.strip() for value in given)
+    if tiles:
+        parts = urlparse(tiles)
+        host = parts.netloc.replace("{s}", "a")
+        if parts.scheme not in ("http", "https") or not TILE_HOST.fullmatch(host):
+            raise SettingsError(
+                "GRIDBOT_CONFIG", "[console] tiles: not an http(s) URL template on a host name"
+            )
+        if not all(f"{{{name}}}" in tiles for name in "zxy"):
+            raise SettingsError("GRIDBOT_CONFIG", "[console] tiles: the URL lacks {z}, {x} or {y}")
+    if not SUBDOMAINS.fullmatch(subdomains):
+        raise SettingsError(
+            "GRIDBOT_CONFIG", f"[console] tile_subdomains: {subdomains!r} is not letters or digits"
+        )
+    return tiles, subdomains, credit

@@ -759,6 +759,21 @@ CONSOLE = {  # the pages' labels
     "linked_title": "同一问题的其他反映",
     "linked": "又有 {count} 户反映同一问题：",
     "linked_none": "没有其他居民反映同一问题。",
+    # the 一张图 map (/console/map)
+    "map": "一张图",
+    "map_title": "辖区一张图",
+    "map_clear": "无未办结工单",
+    "map_open": "有未办结工单",
+    "map_overdue": "有超时工单",
+    "map_ticket": "未办结工单（按位置聚合）",
+    "map_worker": "网格员",
+    "map_nobody": "暂无",
+    "map_open_count": "未办结",
+    "map_overdue_count": "超时",
+    "map_view": "查看工单",
+    "map_loading": "正在加载地图……",
+    "map_failed": "地图数据加载失败，请刷新页面重试。",
+    "map_note": "点击网格查看网格员和工单数，点击标记查看工单。工单位置约精确到 100 米。",
 }
 ATTACHMENT_KINDS = {
     "image": "照片",

@@ -10,7 +10,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.outbox import Outbox
-from storage.repos import Console, Notices, Open311, Org, People, Registry, Rhythm, Tickets
+from storage.repos import (
+    Console,
+    GridMap,
+    Notices,
+    Open311,
+    Org,
+    People,
+    Registry,
+    Rhythm,
+    Tickets,
+)
 
 
 class UnitOfWork:
@@ -25,6 +35,7 @@ class UnitOfWork:
         self.notices = Notices(session)
         self.open311 = Open311(session)
         self.console = Console(session)
+        self.map = GridMap(session)
 
     @classmethod
     def opened(cls, sessionmaker: async_sessionmaker) -> _Opened:

@@ -12,6 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot.console import map as grid_map
 from bot.console import oauth, pages
 from bot.console import staff as _staff  # noqa: F401  (its pages join pages.GETS and POSTS)
 from bot.console.guard import SERVICES, security_headers
@@ -42,6 +43,7 @@ def add_routes(app: web.Application, services_key, settings: Settings) -> None:
         console.router.add_get(path, handler)
     for path, handler in pages.POSTS.items():
         console.router.add_post(path, handler)
+    grid_map.add_routes(console, console[pages.OPTIONS])
     console.router.add_static("/static", HERE / "static")
     app.router.add_get(PREFIX, pages.home)
     app.add_subapp(PREFIX + "/", console)

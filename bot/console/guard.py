@@ -20,17 +20,24 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 SERVICES = web.AppKey("console_services", object)
 COOKIE = "gridbot_console"
+POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; " + (
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 HEADERS = {
     # gridbot's own files only: no inline script or style, no frames, forms post back here
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
+    "Content-Security-Policy": POLICY.format(images="'self'"),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",  # a login link's token never leaves in a Referer
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }
+SECURITY = web.AppKey("console_headers", dict)  # HEADERS, or with the map's tile hosts
+
+
+def headers_allowing_images(origins: list[str]) -> dict[str, str]:
+    """HEADERS with images also from these origins (the map's tile server) and no others."""
+    images = " ".join(["'self'", *origins])
+    return {**HEADERS, "Content-Security-Policy": POLICY.format(images=images)}
 
 
 class Refused(Exception):
@@ -54,7 +61,7 @@ async def security_headers(request: web.Request, handler) -> web.StreamResponse:
     except (DBAPIError, OSError) as error:  # the database is down: say so, retry later
         log.error("console %s failed: %s", request.path, type(error).__name__)
         response = message_page(request, 503, texts.CONSOLE_UNAVAILABLE)
-    response.headers.update(HEADERS)
+    response.headers.update(request.app.get(SECURITY, HEADERS))
     return response
 
 

@@ -3,6 +3,7 @@ statements every message runs are built once, with bound parameters: building an
 statement anew costs more CPU than PostgreSQL spends running it."""
 
 from storage.repos.console import Console
+from storage.repos.grid_map import GridMap
 from storage.repos.notices import Notices
 from storage.repos.open311 import Open311
 from storage.repos.org import Org, under
@@ -14,6 +15,7 @@ from storage.repos.tickets import OPEN_STATES, Tickets, ticket_query
 __all__ = [
     "OPEN_STATES",
     "Console",
+    "GridMap",
     "Notices",
     "Open311",
     "Org",

@@ -80,7 +80,7 @@ async def sees_as_written(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool
     if staff.id == ticket.assignee_id:
         return True
     where = ticket.grid_id or ticket.unit_id  # not placed: the county it was sent to
-    if staff.role != "supervisor" or where is None:
+    if not staff.has_role("supervisor") or where is None:
         return False
     unit = await uow.org.unit(staff.unit_id)
     grid = await uow.org.unit(where)

@@ -19,7 +19,7 @@ async def covers(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> bool:
     grid is where it was sent (the duty desk's county), and any duty desk's until then."""
     where = ticket.grid_id or ticket.unit_id
     if where is None:
-        return staff.role == DESK
+        return staff.has_role(DESK)
     return await covers_grid(uow, staff, where)
 
 
@@ -96,7 +96,7 @@ async def ticket_to(
     """The command's ticket, when `staff` may do `action` to it; else a refusal naming who
     may."""
     rule = MAY[action]
-    if not rule.assignee and staff.role not in rule.roles:
+    if not rule.assignee and not staff.has_role(*rule.roles):
         raise NotYourTicket(who_may(rule, verb))
     ticket = await ticket_for(uow, staff, command, verb)
     if await may(uow, staff, ticket, action):
@@ -109,7 +109,7 @@ async def may(uow: UnitOfWork, staff: Staff, ticket: Ticket, action: str) -> boo
     rule = MAY[action]
     if rule.assignee and ticket.assignee_id == staff.id:
         return True
-    return staff.role in rule.roles and await covers(uow, staff, ticket)
+    return staff.has_role(*rule.roles) and await covers(uow, staff, ticket)
 
 
 def who_may(rule: May, verb: str) -> str:
@@ -123,7 +123,7 @@ SUPERVISING = ("supervisor", DESK)  # who may 督办, 汇总, 超时
 
 def require_supervisor(staff: Staff) -> None:
     """Supervisors, and the duty desk, who look over the whole county."""
-    if staff.role not in SUPERVISING:
+    if not staff.has_role(*SUPERVISING):
         raise NotYourTicket(texts.NOT_SUPERVISOR)
 
 

@@ -580,6 +580,12 @@ ROLE_NAMES = {
     "duty": "值班员",
 }
 
+
+def roles_named(roles) -> str:
+    """A person's roles as they are called (网格员、调解员)."""
+    return "、".join(ROLE_NAMES.get(role, role) for role in roles)
+
+
 # Follow-ups and self-service (handlers/chat/follow_ups.py, handlers/chat/self_service.py)
 JOINED = "收到，您说的情况已补充到工单 {code}，我们会一并转告负责的工作人员，谢谢您！"
 ASK_JOIN = (
@@ -695,6 +701,7 @@ CONSOLE_EXPORT_HEADER = (
 CONSOLE = {  # the pages' labels
     "title": "网格通控制台",
     "tickets": "工单",
+    "staff": "人员与网格",
     "logout": "退出登录",
     "all": "全部",
     "state": "状态",
@@ -776,3 +783,54 @@ ATTACHMENT_KINDS = {
     "link": "链接",
 }
 CONSOLE_PHOTO_GONE = "这张照片已无法取回（微信只保存临时素材 3 天）。"
+
+# The console's staff pages (bot/console/staff.py, handlers/console/staff.py)
+CONSOLE_STAFF = {  # the pages' labels
+    "nav": "人员与网格",
+    "title": "人员与网格",
+    "person": "人员",
+    "name": "姓名",
+    "userid": "企业微信账号",
+    "phone": "电话",
+    "roles": "岗位",
+    "unit": "所在单位",
+    "duty": "状态",
+    "on_duty": "在岗",
+    "off_duty": "离岗",
+    "nobody": "暂无人员",
+    "up": "上一级",
+    "back": "返回人员与网格",
+    "open": "查看",
+    "add": "添加人员",
+    "add_button": "添加",
+    "change_roles": "调整岗位",
+    "save_roles": "保存岗位",
+    "move": "调到其他单位",
+    "move_button": "调动",
+    "take_off": "停用（离岗）",
+    "take_off_note": "离岗后，其未办结的工单将改派他人，并通知负责人；其控制台登录立即失效。",
+    "take_off_button": "设为离岗",
+    "bring_back": "恢复在岗",
+    "bring_back_button": "恢复在岗",
+    "read_only": "您可以查看本单位人员；调整人员请联系综治中心负责人。",
+    "masked": "电话号码已隐去部分数字。",
+    "roster_note": "在此添加的人员也请写入 staff.csv；重新导入的名单中没有的人员会被设为离岗。",
+}
+STAFF_ADDED = "已添加 {name}（{roles}），所在单位：{unit}。"
+STAFF_ROLES_CHANGED = "{name} 的岗位已改为：{roles}。"
+STAFF_MOVED = "{name} 已调到 {unit}。"
+STAFF_TAKEN_OFF = "{name} 已设为离岗，{count} 张未办结的工单已改派。"
+STAFF_ALREADY_OFF = "{name} 已经是离岗状态。"
+STAFF_BROUGHT_BACK = "{name} 已恢复在岗。"
+STAFF_ALREADY_ON = "{name} 已经在岗。"
+STAFF_ONLY_SUPERVISORS = "只有综治中心负责人可以调整人员。"
+STAFF_NOT_YOURSELF = "不能调整您本人的岗位、单位或在岗状态，请联系上级负责人。"
+STAFF_NEED_ROLE = "请至少选择一个岗位。"
+STAFF_UNKNOWN_ROLE = "岗位“{role}”不存在。"
+STAFF_DESK_COUNTY_ONLY = "值班员只设在县级综治中心。"
+STAFF_UNIT_UNKNOWN = "请选择您管辖范围内的单位。"
+STAFF_USERID_BAD = "企业微信账号只能由字母、数字和 _ . @ - 组成（最多 64 个字符）。"
+STAFF_USERID_TAKEN = "企业微信账号 {userid} 已在名单中。"
+STAFF_NAME_BAD = "请填写姓名（最多 64 个字）。"
+STAFF_PHONE_BAD = "电话号码格式不对，请填写手机号或带区号的座机号。"
+CONSOLE_STAFF_NOT_FOUND = "没有找到这个人员或单位，或者不在您的管辖范围内。"

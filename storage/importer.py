@@ -1,5 +1,6 @@
 """`gridbot import`: grids (GeoJSON), staff and routes (CSV), all or nothing. A staff file is
-the whole roster: whoever it leaves out goes off duty."""
+the whole roster: whoever it leaves out goes off duty. A staff row's `role` is one role or
+several joined by `;` (`grid_worker;mediator`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import DataKey
 from storage.geo import GridIndex
-from storage.models import DataVersion, OrgUnit, Place, Route, Staff
+from storage.models import DataVersion, OrgUnit, Place, Route, Staff, join_roles, split_roles
 from storage.repos import Org
 
 ROLES = (
@@ -251,10 +252,16 @@ def _staff_problems(row: dict, seen: set[str]) -> list[str]:
             PHONE.match(row["phone"].replace(" ", "")),
             f"phone {row['phone']!r} is not a phone number",
         ),
-        (row["role"] in ROLES, f"role {row['role']!r} is not one of {', '.join(ROLES)}"),
+        (_roles_known(row["role"]), f"role {row['role']!r} is not one of {', '.join(ROLES)}"),
         (row["unit"], "unit is empty"),
     ]
     return [problem for ok, problem in checks if not ok]
+
+
+def _roles_known(text: str) -> bool:
+    """One role, or several joined by ';' (`grid_worker;mediator`), each a known one."""
+    roles = split_roles(text)
+    return bool(roles) and all(role in ROLES for role in roles)
 
 
 def check_routes(path: Path, plan: ImportPlan) -> None:
@@ -460,7 +467,8 @@ async def _upsert_staff(session: AsyncSession, row: dict, unit: OrgUnit) -> None
     if staff is None:
         staff = Staff(userid=row["userid"])
         session.add(staff)
-    staff.name, staff.phone, staff.role = row["name"], row["phone"].replace(" ", ""), row["role"]
+    staff.name, staff.phone = row["name"], row["phone"].replace(" ", "")
+    staff.role = join_roles(split_roles(row["role"]))
     staff.unit_id = unit.id
     if staff.off_duty_by != Staff.BY_OPERATOR:  # listed again: back on duty
         staff.active, staff.off_duty_by = True, None

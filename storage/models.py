@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ColumnElement,
     DateTime,
     Float,
     ForeignKey,
@@ -18,7 +19,10 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    literal,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.crypto import SealedJSON, SealedText
@@ -85,11 +89,17 @@ class DataVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+ROLE_SEPARATOR = ";"
+ROLES_LENGTH = 160  # every role at once fits
+
+
 class Staff(Base):
     """Someone on the roster. Off duty (`active` false) they are never found by a lookup,
     routed to or reminded; `off_duty_by` says who took them off: an import that no longer
-    listed them (a later import listing them brings them back) or an operator (only
-    `gridbot staff on-duty` brings them back)."""
+    listed them (a later import listing them brings them back) or an operator (`gridbot staff
+    off-duty` or the console; only `on-duty` there brings them back). They may hold several
+    roles: every rule asks `has_role`, which also works as SQL in a query (see migration 0019
+    for why the roles stay in one text column)."""
 
     BY_IMPORT: ClassVar[str] = "import"
     BY_OPERATOR: ClassVar[str] = "operator"
@@ -99,12 +109,39 @@ class Staff(Base):
     userid: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(32))
-    role: Mapped[str] = mapped_column(String(32))
+    # The roles held, joined by ';' ("grid_worker;mediator"): ask `has_role`, never compare.
+    role: Mapped[str] = mapped_column(String(ROLES_LENGTH))
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # on duty
     off_duty_by: Mapped[str | None] = mapped_column(String(16))  # BY_IMPORT or BY_OPERATOR
 
     unit: Mapped[OrgUnit] = relationship(lazy="raise")
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return split_roles(self.role)
+
+    @hybrid_method
+    def has_role(self, *roles: str) -> bool:
+        """Whether the person holds any of `roles` (in Python, or as SQL in a query)."""
+        return any(role in self.roles for role in roles)
+
+    @has_role.inplace.expression
+    @classmethod
+    def _has_role(cls, *roles: str) -> ColumnElement[bool]:
+        # ';grid_worker;mediator;' LIKE '%;mediator;%', the '_' in role names escaped
+        framed = literal(ROLE_SEPARATOR) + cls.role + literal(ROLE_SEPARATOR)
+        return or_(*(framed.contains(f";{role};", autoescape=True) for role in roles))
+
+
+def split_roles(text: str) -> tuple[str, ...]:
+    """The roles a `role` value holds, in order, each once."""
+    found = (part.strip() for part in text.replace("；", ROLE_SEPARATOR).split(ROLE_SEPARATOR))
+    return tuple(dict.fromkeys(role for role in found if role))
+
+
+def join_roles(roles) -> str:
+    return ROLE_SEPARATOR.join(dict.fromkeys(roles))
 
 
 class Route(Base):

@@ -9,15 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.tables import table
 from bot.cli.tickets import NotFound
 from handlers import texts
-from handlers.chat.staff import come_on_duty, go_off_duty, pass_on_tickets
 from handlers.policy import Policy
 from handlers.ports import SystemClock
+from handlers.roster import Change, come_on_duty, go_off_duty
 from storage.importer import OnLeave
 from storage.models import Staff
 from storage.repos import People
 from storage.uow import UnitOfWork
 
 COLUMNS = ("userid", "name", "role", "unit", "duty")
+OPERATOR = "operator"  # the audit log's actor for the CLI
 
 
 # Who took someone off duty, as the table says it.
@@ -39,6 +40,7 @@ async def listing(session: AsyncSession, as_json: bool) -> str:
                     "userid": p.userid,
                     "name": p.name,
                     "role": p.role,
+                    "roles": list(p.roles),
                     "unit": p.unit.path,
                     "on_duty": p.active,
                     "off_duty_by": p.off_duty_by,
@@ -50,9 +52,9 @@ async def listing(session: AsyncSession, as_json: bool) -> str:
         )
     if not people:
         return "(no staff)"
-    role = texts.ROLE_NAMES.get
+    role = texts.roles_named
     return table(
-        COLUMNS, [[p.userid, p.name, role(p.role, p.role), p.unit.path, duty(p)] for p in people]
+        COLUMNS, [[p.userid, p.name, role(p.roles), p.unit.path, duty(p)] for p in people]
     )
 
 
@@ -60,9 +62,8 @@ async def off_duty(session: AsyncSession, userid: str, policy: Policy) -> str:
     """Off duty until `gridbot staff on-duty`, whatever later imports list."""
     person = await _person(session, userid)
     was_on = person.active
-    tickets = await go_off_duty(
-        UnitOfWork(session), person, Staff.BY_OPERATOR, SystemClock().now(), policy
-    )
+    change = Change(OPERATOR, "cli: gridbot staff off-duty", SystemClock().now())
+    tickets = await go_off_duty(UnitOfWork(session), person, Staff.BY_OPERATOR, change, policy)
     await session.commit()
     if not was_on:
         return (
@@ -80,7 +81,11 @@ async def off_duty(session: AsyncSession, userid: str, policy: Policy) -> str:
 async def on_duty(session: AsyncSession, userid: str) -> str:
     person = await _person(session, userid)
     was_on = person.active
-    come_on_duty(person)
+    come_on_duty(
+        UnitOfWork(session),
+        person,
+        Change(OPERATOR, "cli: gridbot staff on-duty", SystemClock().now()),
+    )
     await session.commit()
     state = "was already on duty" if was_on else "is back on duty"
     return f"{person.userid} ({person.name}) {state}"
@@ -94,12 +99,14 @@ async def _person(session: AsyncSession, userid: str) -> Staff:
 
 
 def passing_on(policy: Policy) -> OnLeave:
-    """What an import does with the people it takes off duty: passes their tickets on."""
+    """What an import does with the people it takes off duty: what `off-duty` does (their
+    tickets passed on, their messages and console sessions ended, audited)."""
 
     async def on_leave(session: AsyncSession, people: list[Staff]) -> int:
-        now, moved = SystemClock().now(), 0
+        change, moved = Change("import", "import: not in the staff file", SystemClock().now()), 0
         for person in people:
-            moved += len(await pass_on_tickets(UnitOfWork(session), person, now, policy))
+            uow = UnitOfWork(session)
+            moved += len(await go_off_duty(uow, person, Staff.BY_IMPORT, change, policy))
         return moved
 
     return on_leave

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.console import map as grid_map
 from bot.console import oauth, pages
+from bot.console import staff as _staff  # noqa: F401  (its pages join pages.GETS and POSTS)
 from bot.console.guard import SERVICES, security_headers
 from config.settings import ConsoleOptions, Settings
 from handlers import texts

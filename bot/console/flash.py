@@ -18,7 +18,15 @@ PATH = "/console/tickets"
 MAX_AGE = 120  # seconds: the redirect follows at once
 
 
-def leave(response: web.StreamResponse, outcome: Outcome, key: bytes, session: str, secure: bool):
+def leave(
+    response: web.StreamResponse,
+    outcome: Outcome,
+    key: bytes,
+    session: str,
+    secure: bool,
+    path: str = PATH,
+):
+    """The outcome, for the next page under `path` (the ticket pages, or the staff pages)."""
     payload = json.dumps(
         {"code": outcome.code, "text": outcome.text, "done": outcome.done}, ensure_ascii=False
     )
@@ -27,7 +35,7 @@ def leave(response: web.StreamResponse, outcome: Outcome, key: bytes, session: s
         COOKIE,
         f"{body}.{_mac(key, session, body)}",
         max_age=MAX_AGE,
-        path=PATH,
+        path=path,
         httponly=True,
         samesite="Lax",
         secure=secure,
@@ -47,8 +55,8 @@ def take(request: web.Request, key: bytes, session: str, code: str) -> Outcome |
     return outcome if outcome.code == code else None
 
 
-def clear(response: web.StreamResponse) -> None:
-    response.del_cookie(COOKIE, path=PATH)
+def clear(response: web.StreamResponse, path: str = PATH) -> None:
+    response.del_cookie(COOKIE, path=path)
 
 
 def _mac(key: bytes, session: str, body: str) -> str:

@@ -45,7 +45,7 @@ async def map_page(visit: Visit) -> web.StreamResponse:
             tiles=options.tiles,
             subdomains=options.tile_subdomains,
             attribution=options.tiles_attribution,
-            role=texts.ROLE_NAMES.get(visit.me.staff.role, visit.me.staff.role),
+            role=texts.roles_named(visit.me.staff.roles),
         ),
     )
 

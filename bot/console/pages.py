@@ -93,7 +93,7 @@ async def tickets(visit: Visit) -> web.StreamResponse:
             states=texts.STATE_NAMES,
             categories=[(c.id, c.name) for c in CATEGORIES],
             filters=_filters(asked),
-            role=texts.ROLE_NAMES.get(visit.me.staff.role, visit.me.staff.role),
+            role=texts.roles_named(visit.me.staff.roles),
         ),
     )
 
@@ -114,7 +114,7 @@ async def ticket(visit: Visit) -> web.StreamResponse:
         visit.context(
             detail=detail,
             outcome=left,
-            role=texts.ROLE_NAMES.get(visit.me.staff.role, visit.me.staff.role),
+            role=texts.roles_named(visit.me.staff.roles),
         ),
     )
     if flash.COOKIE in visit.request.cookies:

@@ -21,7 +21,7 @@ def actor(staff: Staff) -> str:
 
 
 def title(staff: Staff) -> str:
-    return f"{texts.ROLE_NAMES[staff.role]}{staff.name}"
+    return f"{texts.roles_named(staff.roles)}{staff.name}"
 
 
 async def accept(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:

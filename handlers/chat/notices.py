@@ -44,7 +44,7 @@ def looks_like_unit(word: str) -> bool:
 
 
 async def send_notice(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
-    if staff.role != "supervisor":
+    if not staff.has_role("supervisor"):
         raise NotYourUnit(texts.NOTICE_ONLY_SUPERVISORS)
     own = await uow.org.unit(staff.unit_id)
     unit, text = await _target(uow, staff, own, command.rest)

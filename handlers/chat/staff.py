@@ -1,9 +1,7 @@
-"""Staff on WeCom: chat commands, and the photos and locations that follow them; and staff
-going off duty, whose open tickets go to someone else."""
+"""Staff on WeCom: chat commands, and the photos and locations that follow them (going off
+duty and back is handlers/roster.py)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from handlers import texts
 from handlers.chat import desk, notices, supervise
@@ -11,17 +9,11 @@ from handlers.chat.verbs import parse
 from handlers.console.sessions import console_link
 from handlers.errors import DomainError
 from handlers.inbound import Inbound
-from handlers.policy import Policy
 from handlers.ports import Ports
 from handlers.registry import lookup
 from handlers.rhythm import patrols, visits
-from handlers.scope import overseers
-from handlers.tickets.escalation import escalate
-from handlers.tickets.lifecycle import record, transition
-from handlers.tickets.notify import tell_reporters, tell_staff
-from handlers.tickets.routing import route
-from nlu.categories import category_name
-from storage.models import Attachment, Staff, Ticket, TicketEvent
+from handlers.tickets.lifecycle import record
+from storage.models import Attachment, Staff
 from storage.uow import UnitOfWork
 
 COMMANDS = {
@@ -72,7 +64,7 @@ async def not_on_duty(uow: UnitOfWork, userid: str) -> str:
 
 
 def help_for(staff: Staff) -> str:
-    extra = texts.SUPERVISOR_HELP if staff.role in ("supervisor", "duty") else ""
+    extra = texts.SUPERVISOR_HELP if staff.has_role("supervisor", "duty") else ""
     return texts.STAFF_HELP + extra
 
 
@@ -118,71 +110,3 @@ async def on_staff_location(uow: UnitOfWork, msg: Inbound, ports: Ports) -> str 
         record(ticket, "location", actor=f"staff:{staff.userid}", now=ports.clock.now(), note=note)
     )
     return texts.STAFF_LOCATION_NOTED.format(code=ticket.code)
-
-
-async def go_off_duty(
-    uow: UnitOfWork, person: Staff, by: str, now: datetime, policy: Policy
-) -> list[Ticket]:
-    """`person` goes off duty (`by` Staff.BY_OPERATOR or BY_IMPORT); their open tickets,
-    returned, go to someone else."""
-    person.active, person.off_duty_by = False, by
-    await uow.flush()
-    await uow.outbox.withdraw("work", person.userid)  # they see nothing more
-    await uow.console.end_sessions(person.id, now)  # nor the web console
-    return await pass_on_tickets(uow, person, now, policy)
-
-
-def come_on_duty(person: Staff) -> None:
-    person.active, person.off_duty_by = True, None
-
-
-async def pass_on_tickets(
-    uow: UnitOfWork, person: Staff, now: datetime, policy: Policy
-) -> list[Ticket]:
-    """Each open ticket of someone now off duty is routed again without them, or escalated
-    when nobody can take it; the ticket's supervisors hear where it went."""
-    tickets = await uow.tickets.of_staff(person.id)
-    for ticket in tickets:
-        event = transition(
-            ticket,
-            "transfer",
-            actor="system",
-            now=now,
-            policy=policy,
-            note=texts.OFF_DUTY_NOTE.format(userid=person.userid),
-        )
-        uow.add(event)  # on the trail before what routing or escalation adds
-        ticket.assignee_id, ticket.accepted_at = None, None
-        await _route_again(uow, ticket, person, event, now, policy)
-    return tickets
-
-
-async def _route_again(
-    uow: UnitOfWork,
-    ticket: Ticket,
-    person: Staff,
-    event: TicketEvent,
-    now: datetime,
-    policy: Policy,
-) -> None:
-    unit_id = ticket.unit_id
-    target = await route(uow, ticket, now, policy, exclude=person)
-    ticket.unit_id = unit_id  # it keeps the level it had reached
-    if target is None:
-        await escalate(
-            uow,
-            ticket,
-            now=now,
-            policy=policy,
-            actor="system",
-            template=texts.ESCALATION_OFF_DUTY,
-            note=event.note,
-            name=person.name,
-        )
-        return
-    moved = texts.OFF_DUTY_MOVED.format(
-        old=person.name, code=ticket.code, new=target.name, category=category_name(ticket.category)
-    )
-    await tell_staff(uow, event, await overseers(uow, ticket), moved, now, ticket.grid_id)
-    told = texts.RESIDENT_REROUTED.format(code=ticket.code, handler=desk.title(target))
-    await tell_reporters(uow, ticket, event, told, now)

@@ -22,7 +22,7 @@ async def summary(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports)
     unit = await uow.org.unit(staff.unit_id)
     units = await uow.org.subtree_ids(staff.unit_id)
     tickets = await uow.tickets.in_units(
-        units, tuple(texts.STATE_NAMES), unplaced=staff.role == DESK
+        units, tuple(texts.STATE_NAMES), unplaced=staff.has_role(DESK)
     )
     counts = Counter(t.state for t in tickets)
     lines = [texts.SUMMARY_HEADER.format(unit=unit.path)]
@@ -38,7 +38,7 @@ async def summary(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports)
 async def overdue(uow: UnitOfWork, staff: Staff, command: Command, ports: Ports) -> str:
     require_supervisor(staff)
     units = await uow.org.subtree_ids(staff.unit_id)
-    late = _overdue(await uow.tickets.in_units(units, unplaced=staff.role == DESK), ports)
+    late = _overdue(await uow.tickets.in_units(units, unplaced=staff.has_role(DESK)), ports)
     if not late:
         return texts.NO_OVERDUE
     now = ports.clock.now()

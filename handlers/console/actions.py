@@ -64,7 +64,7 @@ async def offered(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> list[Offer]:
 
 async def _allowed(uow: UnitOfWork, staff: Staff, ticket: Ticket, action: str) -> bool:
     if action == "urge":
-        return staff.role in SUPERVISING
+        return staff.has_role(*SUPERVISING)
     return await may(uow, staff, ticket, action)
 
 

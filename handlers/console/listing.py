@@ -121,7 +121,7 @@ class Listing:
 
 async def scope_of(uow: UnitOfWork, staff: Staff) -> Scope:
     unit = await uow.org.unit(staff.unit_id)
-    return Scope(unit.path, staff.id, unplaced=staff.role == DESK)
+    return Scope(unit.path, staff.id, unplaced=staff.has_role(DESK))
 
 
 async def list_tickets(uow: UnitOfWork, staff: Staff, asked: Asked, now: datetime) -> Listing:
@@ -276,7 +276,7 @@ async def _choices(uow: UnitOfWork, staff: Staff, ticket: Ticket) -> list[Choice
     if where is None:
         where = (await uow.org.unit(staff.unit_id)).path
     return [
-        Choice(person.userid, f"{person.name}（{texts.ROLE_NAMES.get(person.role, person.role)}）")
+        Choice(person.userid, f"{person.name}（{texts.roles_named(person.roles)}）")
         for person in await uow.console.staff_under(where)
     ]
 

@@ -41,7 +41,7 @@ async def show_household(uow: UnitOfWork, staff: Staff, command: Command, ports:
     if household is None or not await _covers_household(uow, staff, household):
         audit(uow, staff, action, command.code or "-", purpose, now, "refused")
         return texts.HOUSEHOLD_NOT_VISIBLE.format(code=command.code)
-    if wants_all and staff.role not in FULL_VIEW_ROLES:
+    if wants_all and not staff.has_role(*FULL_VIEW_ROLES):
         audit(uow, staff, action, household.code, purpose, now, "refused")
         return texts.HOUSEHOLD_FULL_REFUSED
     audit(uow, staff, "view_full" if wants_all else "view_masked", household.code, purpose, now)

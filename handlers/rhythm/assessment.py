@@ -69,10 +69,10 @@ async def assess(
             "resolve": _on_time(tickets, policy, "resolve"),
             "satisfaction": _satisfaction(tickets),
         }
-        if staff.role == "grid_worker":
+        if staff.has_role("grid_worker"):
             rates["patrol"] = await _patrol_rate(uow, staff, start, end, rhythm)
             rates["visit"] = await _visit_rate(uow, staff, start, end)
-        if not assigned and staff.role != "grid_worker":
+        if not assigned and not staff.has_role("grid_worker"):
             continue
         score = weighted(rates, rhythm)
         scores.append(

@@ -192,4 +192,4 @@ def _line(ticket: Ticket, staff: Staff | None) -> str:
 
 
 def _who(staff: Staff) -> str:
-    return f"{staff.name}（{texts.ROLE_NAMES[staff.role]}）"
+    return f"{staff.name}（{texts.roles_named(staff.roles)}）"

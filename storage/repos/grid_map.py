@@ -32,7 +32,7 @@ class GridMap(Repository):
             select(Staff.unit_id, Staff.name)
             .join(OrgUnit, OrgUnit.id == Staff.unit_id)
             .where(under(path), OrgUnit.level == "grid")
-            .where(Staff.role == WORKER, Staff.active.is_(True))
+            .where(Staff.has_role(WORKER), Staff.active.is_(True))
             .order_by(Staff.name, Staff.userid)
         )
         return [tuple(row) for row in await self.session.execute(query)]

@@ -117,3 +117,9 @@ class Org(Repository):
             return await self.unit_named(name)
         query = select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.path)
         return await self.session.scalar(query.limit(1))
+
+    async def units_under(self, path: str, levels: tuple[str, ...], limit: int) -> list[OrgUnit]:
+        """The unit with this path and those below it at these levels, by path (the roster's
+        tree, a few levels at a time)."""
+        query = select(OrgUnit).where(under(path), OrgUnit.level.in_(levels))
+        return list(await self.session.scalars(query.order_by(OrgUnit.path).limit(limit)))

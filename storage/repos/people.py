@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from storage.db import insert_ignoring
@@ -12,22 +12,28 @@ from storage.models import OrgUnit, OutboxMessage, Resident, Staff, Ticket
 from storage.repos.base import Repository
 from storage.repos.tickets import OPEN_STATES
 
-LEAST_BUSY_FIRST = (
-    select(Staff)
-    .where(
-        Staff.unit_id.in_(bindparam("unit_ids", expanding=True)),
-        Staff.role.in_(bindparam("roles", expanding=True)),
-        Staff.active.is_(True),
-        Staff.id != bindparam("exclude"),
+
+def least_busy_first(roles: tuple[str, ...]) -> Select:
+    """Staff of the units holding any of `roles`, the least busy last. A role is matched in
+    the `role` text (Staff.has_role): the unit ids, indexed, bound the rows it looks at."""
+    return (
+        select(Staff)
+        .where(
+            Staff.unit_id.in_(bindparam("unit_ids", expanding=True)),
+            Staff.has_role(*roles),
+            Staff.active.is_(True),
+            Staff.id != bindparam("exclude"),
+        )
+        .order_by(
+            select(func.count(Ticket.id))
+            .where(Ticket.assignee_id == Staff.id, Ticket.state.in_(OPEN_STATES))
+            .scalar_subquery()
+            .desc(),
+            Staff.userid.desc(),
+        )
     )
-    .order_by(
-        select(func.count(Ticket.id))
-        .where(Ticket.assignee_id == Staff.id, Ticket.state.in_(OPEN_STATES))
-        .scalar_subquery()
-        .desc(),
-        Staff.userid.desc(),
-    )
-)
+
+
 ON_DUTY_BY_USERID = select(Staff).where(
     Staff.userid == bindparam("userid"), Staff.active.is_(True)
 )
@@ -103,19 +109,19 @@ class People(Repository):
         return list(await self.session.scalars(query))
 
     async def grid_workers(self) -> list[Staff]:
-        query = select(Staff).where(Staff.role == "grid_worker", Staff.active.is_(True))
+        query = select(Staff).where(Staff.has_role("grid_worker"), Staff.active.is_(True))
         return list(await self.session.scalars(query.order_by(Staff.userid)))
 
     async def supervisors(self, unit_ids: list[int]) -> list[Staff]:
         query = select(Staff).where(
-            Staff.unit_id.in_(unit_ids), Staff.role == "supervisor", Staff.active.is_(True)
+            Staff.unit_id.in_(unit_ids), Staff.has_role("supervisor"), Staff.active.is_(True)
         )
         return list(await self.session.scalars(query.order_by(Staff.userid)))
 
     async def of_role(self, unit_ids: list[int], role: str) -> list[Staff]:
         """Everyone on duty with this role in these units (the duty desk: `duty`)."""
         query = select(Staff).where(
-            Staff.unit_id.in_(unit_ids), Staff.role == role, Staff.active.is_(True)
+            Staff.unit_id.in_(unit_ids), Staff.has_role(role), Staff.active.is_(True)
         )
         return list(await self.session.scalars(query.order_by(Staff.userid)))
 
@@ -123,20 +129,25 @@ class People(Repository):
         """The supervisors on duty of every unit at this level (county, township …)."""
         units = select(OrgUnit.id).where(OrgUnit.level == level)
         query = select(Staff).where(
-            Staff.role == "supervisor", Staff.active.is_(True), Staff.unit_id.in_(units)
+            Staff.has_role("supervisor"), Staff.active.is_(True), Staff.unit_id.in_(units)
         )
         return list(await self.session.scalars(query.order_by(Staff.userid)))
 
     async def least_busy(
         self, unit_ids: list[int], roles: tuple[str, ...], exclude: Staff | None = None
     ) -> dict[tuple[int, str], Staff]:
-        """For each (unit, role), the active member with the fewest open tickets (then by
-        userid), in one query."""
+        """For each (unit, role), the active member holding it with the fewest open tickets
+        (then by userid), in one query; someone with two of `roles` counts for both."""
         found = await self.session.scalars(
-            LEAST_BUSY_FIRST,
-            {"unit_ids": unit_ids, "roles": list(roles), "exclude": exclude.id if exclude else -1},
+            least_busy_first(roles),
+            {"unit_ids": unit_ids, "exclude": exclude.id if exclude else -1},
         )
-        return {(staff.unit_id, staff.role): staff for staff in found}
+        return {
+            (staff.unit_id, role): staff
+            for staff in found  # the least busy last: it stays
+            for role in staff.roles
+            if role in roles
+        }
 
     async def least_busy_staff(
         self, unit_id: int, role: str, exclude: Staff | None = None
@@ -145,6 +156,11 @@ class People(Repository):
 
     async def grid_worker(self, grid_id: int) -> Staff | None:
         return await self.least_busy_staff(grid_id, "grid_worker")
+
+    async def staff_of_units(self, unit_ids: list[int]) -> list[Staff]:
+        """Everyone on the roster of these units, on duty or not, by name."""
+        query = select(Staff).where(Staff.unit_id.in_(unit_ids))
+        return list(await self.session.scalars(query.order_by(Staff.name, Staff.userid)))
 
     async def remove(self, resident: Resident) -> None:
         """The resident's row is deleted (forgotten), and no longer known to this unit of work."""

@@ -181,7 +181,7 @@ class Rhythm(Repository):
     async def supervisors_of(self, unit_ids: list[int]) -> list[Staff]:
         """The supervisors on duty of these units (in the database's order)."""
         query = select(Staff).where(
-            Staff.role == "supervisor", Staff.active.is_(True), Staff.unit_id.in_(unit_ids)
+            Staff.has_role("supervisor"), Staff.active.is_(True), Staff.unit_id.in_(unit_ids)
         )
         return list(await self.session.scalars(query))
 
@@ -230,7 +230,7 @@ class Rhythm(Repository):
 
     async def assessed_staff(self) -> list[Staff]:
         """Everyone but supervisors, by userid."""
-        query = select(Staff).where(Staff.role != "supervisor").order_by(Staff.userid)
+        query = select(Staff).where(~Staff.has_role("supervisor")).order_by(Staff.userid)
         return list(await self.session.scalars(query))
 
     async def tickets_assigned(

@@ -524,6 +524,7 @@ IDIOM_WORDS = (
     r"(热|晒|烫|辣)(得|的).{0,4}(要|快)?(着火|冒火|冒烟)(了)?",
     r"(在)?网上(大)?火了|(视频|歌|剧|电影|节目|网红|主播|店).{0,6}(大)?火了(?!.{0,4}(烟|人|烧))",
     r"(房贷|贷款|工作|压力|债|日子|生活|学习|作业|家务|事情|活儿)(压|逼|累)(得|的)(我|人)?(都)?喘不(过|上)气(来)?",
+    r"(挤|堵|闷|排队|人多)(得|的)(我|人)?(都)?(快|要)?喘不(过|上)气(来)?",
 )
 # Someone asked to look out for it: "有没有人看见" names no missing person.
 LOOKOUT = re.compile(r"(有没有人|有人|谁|大家)(看见|看到|见到|见过|捡到|发现)")
@@ -633,6 +634,8 @@ OVER_WORDS = (
     r"(抢救过来|脱离危险|脱险)了",
     r"(?<!没)找到了",
     r"(现在|已经|人)(在|进了|住进|住在)医院",
+    r"(他|她|孩子|人)(已经|刚才|刚刚)?回(了)?(我)?(消息|电话|微信|信息)",
+    r"已经(去|在)接(了|他|她|孩子|人)?|(天黑前|晚点|一会儿|待会儿?)(就)?会(自己)?回来",
     r"想(问问|问一下|咨询|了解).{0,8}(医保|报销|补助|救助|补贴|低保|手续|证明|申请)",
 )
 # Faults, not dangers: when only the model finds danger, these lower it one step.
@@ -898,9 +901,39 @@ def emergency_kinds(text: str) -> list[str]:
     for kind in ("missing_person", "trapped"):  # the dog ran off, the cat is stuck
         if kind in kinds and about_pet(text):
             kinds.remove(kind)
+    if "drowning" in kinds and thing_in_water(text):
+        kinds.remove("drowning")
+    if "trapped" in kinds and stuck_in_traffic(text):
+        kinds.remove("trapped")
     if "self_harm" in kinds and _ACCIDENT.search(text) and not _OWN_CRISIS.search(text):
         kinds = [k for k in kinds if k != "self_harm"] + (["medical"] * ("medical" not in kinds))
     return kinds
+
+
+# A thing that fell into the water (手机掉河里了) is no one drowning; nor is a jam or a
+# meeting someone is "stuck" in anyone trapped.
+_THING_IN_WATER = re.compile(
+    r"(手机|眼镜|钥匙|鞋子?|包|钱包|东西|帽子|球|玩具|手表|戒指|耳机|衣服|水桶|证件|充电宝)"
+    r"(不小心|一不小心)?(又)?(掉|落|滚)(进|到|在)?(了)?.{0,6}(河|水|沟|厕所|井|塘|湖|池|马桶)"
+)
+_STUCK_IN = re.compile(
+    r"(困|堵|卡)(在)?(路上|高速|机场|车站|单位|公司|会上|会议|开会|排队|这个(小)?(地方|城市|山村|村))"
+    r"|堵车|塞车|航班(取消|延误)"
+)
+
+
+def thing_in_water(text: str) -> bool:
+    """A thing fell into the water and no one is said to be in it."""
+    return bool(_THING_IN_WATER.search(text)) and not _EMERGENCY["drowning"].search(
+        _THING_IN_WATER.sub("，", text)
+    )
+
+
+def stuck_in_traffic(text: str) -> bool:
+    """Stuck in a jam, at an airport or in a meeting, and in nothing that traps a person."""
+    return bool(_STUCK_IN.search(text)) and not _EMERGENCY["trapped"].search(
+        _STUCK_IN.sub("，", text)
+    )
 
 
 def without_idioms(text: str) -> str:

@@ -101,6 +101,10 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
         return NO_RISK
     if not named and guessed in ("missing_person", "trapped") and rules.about_pet(text):
         level = min(level, 1)  # a dog that ran off, a cat stuck: no alarm
+    if not named and guessed == "drowning" and rules.thing_in_water(text):
+        level = min(level, 1)  # 手机掉河里了: no alarm
+    if not named and guessed == "trapped" and rules.stuck_in_traffic(text):
+        level = 0  # 困在高速上，堵车: no danger
     if level and not named and rules.fault_only(text):
         level -= 1  # 热水器打不着火: a fault the model took for a danger
     if level and (idiom or rules.not_now(text)):

@@ -267,10 +267,23 @@ def test_a_crisis_grown_from_the_past_or_from_old_talk_is_urgent_now(classifier,
         "热得要着火了",
         "电视上那个剧里女的跳楼了",
         "刷抖音看到有人掉井里了",
+        "手机掉河里了 捞不上来",
+        "我们困在高速上两个小时了 堵车堵死了",
+        "地铁里挤得我喘不过气",
+        "老人上山还没回来 天黑前会自己回来的",
     ],
 )
 def test_danger_words_in_a_trifle_a_question_or_a_show_raise_no_alarm(classifier, text):
     assert not classifier.predict(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [("孩子掉河里了 快来人", "drowning"), ("电梯困人了 里面有个老人", "trapped")],
+)
+def test_a_person_in_the_water_or_in_a_lift_is_still_urgent(classifier, text, kind):
+    p = classifier.predict(text)
+    assert p.urgent and p.emergency_kind == kind
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.crypto import DataKey, KeyMissing, SealedText, attach_key, is_sealed
 from storage.models import Base, DataVersion
+from storage.sqlite import one_hop_dbapi
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -35,8 +36,10 @@ def make_engine(
         # One connection per process: SQLite takes one writer at a time, and sessions queued
         # on the pool wait their turn in order, where competing connections would poll
         # SQLite's busy handler with growing sleeps (seconds-long stalls under load).
+        # One hop to aiosqlite's thread per statement, not four (storage/sqlite.py).
+        module = one_hop_dbapi() if parsed.get_driver_name() == "aiosqlite" else None
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, module=module
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
@@ -79,7 +82,8 @@ async def committing(sessionmaker: async_sessionmaker) -> AsyncIterator[AsyncCon
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that share what the process keeps between them (storage/kept.py)."""
+    return async_sessionmaker(engine, expire_on_commit=False, info={KEPT_ROUTING: KeptRouting()})
 
 
 async def upgrade(engine: AsyncEngine) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crypto import DataKey, KeyMissing, SealedText, attach_key, is_sealed
+from storage.kept import KEPT_ROUTING, KeptRouting
 from storage.models import Base, DataVersion
 from storage.sqlite import one_hop_dbapi
 

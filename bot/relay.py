@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.wechat_api import WINDOW_CLOSED, ApiError
@@ -120,11 +120,7 @@ class Relay:
                     return n, True
                 outcome = await self._attempt(row)
                 async with self._autocommit() as connection:
-                    recorded = await connection.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts)
-                        .values(**outcome)
-                    )
+                    recorded = await connection.execute(*_recording(row, outcome))
                 if recorded.rowcount == 1 and outcome.get("state") == "dead":
                     async with UnitOfWork.opened(self._sessionmaker) as uow:
                         dead = await uow.outbox.get(row.id)
@@ -258,6 +254,29 @@ class Relay:
             outcome["last_error"],
         )
         return outcome
+
+
+# The outcome of a send, recorded on its row unless another relay took the row since: the
+# usual outcomes (sent; sent, the reply's text cleared) as statements built once.
+_OUTCOME_OF_THIS_TRY = (OutboxMessage.id == bindparam("row_id")) & (
+    OutboxMessage.attempts == bindparam("row_attempts")
+)
+_SENT = {
+    columns: update(OutboxMessage)
+    .where(_OUTCOME_OF_THIS_TRY)
+    .values({column: bindparam(column) for column in columns})
+    for columns in (("state", "sent_at", "last_error"), ("state", "sent_at", "last_error", "body"))
+}
+
+
+def _recording(row, outcome: dict) -> tuple:
+    """The statement recording `outcome` on `row`, and its parameters."""
+    params = {"row_id": row.id, "row_attempts": row.attempts, **outcome}
+    built = _SENT.get(tuple(outcome))
+    if built is None:
+        built = update(OutboxMessage).where(_OUTCOME_OF_THIS_TRY).values(**outcome)
+        params = {"row_id": row.id, "row_attempts": row.attempts}
+    return built, params
 
 
 def _due(now: datetime):

@@ -73,13 +73,16 @@ def insert_ignoring(session, table, key: str):
 async def committing(sessionmaker: async_sessionmaker) -> AsyncIterator[AsyncConnection]:
     """A connection for a statement or two that commit at once, as cheaply as the database
     allows: PostgreSQL in autocommit (no BEGIN/COMMIT round trips), SQLite in one short
-    transaction (switching aiosqlite's isolation level costs more thread hops than it saves)."""
-    async with sessionmaker() as session:
-        if session.bind.dialect.name == "postgresql":
-            yield await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            return
-        async with session.begin():
-            yield await session.connection()
+    transaction (switching aiosqlite's isolation level costs more thread hops than it saves).
+    A connection of the engine, not a session: these statements are Core, and an ORM session
+    around them cost more CPU than running them."""
+    engine: AsyncEngine = sessionmaker.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return
+    async with engine.begin() as connection:
+        yield connection
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

@@ -212,7 +212,7 @@ class Relay:
             log.exception("outbox %s: unexpected failure", row.id)
             problem, retryable = f"{type(error).__name__}: {error}", True
         else:
-            log.info("outbox %s sent on %s", row.id, row.channel)
+            log.debug("outbox %s sent on %s", row.id, row.channel)  # per message: not at INFO
             sent = {"state": "sent", "sent_at": self._clock.now(), "last_error": None}
             if row.dedup_key.startswith("reply:"):  # an answer, maybe from the registry:
                 sent["body"] = SENT_REPLY_BODY  # nothing else needs it once delivered

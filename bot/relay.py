@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.wechat_api import WINDOW_CLOSED, ApiError
@@ -120,11 +120,7 @@ class Relay:
                     return n, True
                 outcome = await self._attempt(row)
                 async with self._autocommit() as connection:
-                    recorded = await connection.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts)
-                        .values(**outcome)
-                    )
+                    recorded = await connection.execute(*_recording(row, outcome))
                 if recorded.rowcount == 1 and outcome.get("state") == "dead":
                     async with UnitOfWork.opened(self._sessionmaker) as uow:
                         dead = await uow.outbox.get(row.id)
@@ -151,25 +147,9 @@ class Relay:
         is a MATERIALIZED CTE: as a plain IN (subquery) PostgreSQL may run the LIMIT once per
         row and claim every due row at once."""
         now = self._clock.now()
-        due = (
-            select(OutboxMessage.id)
-            .where(_due(now))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True)
-            .cte("due")
-            .prefix_with("MATERIALIZED")
-        )
         async with self._autocommit() as connection:
             rows = sorted(
-                (
-                    await connection.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id == due.c.id, _due(now))
-                        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
-                        .returning(*OutboxMessage.__table__.c)
-                    )
-                ).all(),
+                (await connection.execute(CLAIM, {"now": now, "lease_until": now + LEASE})).all(),
                 key=lambda row: row.id,
             )
             if not rows:
@@ -216,7 +196,7 @@ class Relay:
             log.exception("outbox %s: unexpected failure", row.id)
             problem, retryable = f"{type(error).__name__}: {error}", True
         else:
-            log.info("outbox %s sent on %s", row.id, row.channel)
+            log.debug("outbox %s sent on %s", row.id, row.channel)  # per message: not at INFO
             sent = {"state": "sent", "sent_at": self._clock.now(), "last_error": None}
             if row.dedup_key.startswith("reply:"):  # an answer, maybe from the registry:
                 sent["body"] = SENT_REPLY_BODY  # nothing else needs it once delivered
@@ -260,10 +240,55 @@ class Relay:
         return outcome
 
 
-def _due(now: datetime):
-    """Pending rows whose time has come. A row meant to go at once and never tried is due
-    even when it was created "after" now: the clock was set back, and a notice must not wait
-    for the clock to catch up. Rows held for later (quiet hours, not_before) keep their time."""
+def _claim_statement():
+    """Up to BATCH due rows taken under a lease, in one statement built once (building and
+    keying it cost more CPU than running it)."""
+    now = bindparam("now", type_=OutboxMessage.next_attempt_at.type)
+    due = (
+        select(OutboxMessage.id)
+        .where(_due(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED")
+    )
+    return (
+        update(OutboxMessage)
+        .where(OutboxMessage.id == due.c.id, _due(now))
+        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=bindparam("lease_until"))
+        .returning(*OutboxMessage.__table__.c)
+    )
+
+
+# The outcome of a send, recorded on its row unless another relay took the row since: the
+# usual outcomes (sent; sent, the reply's text cleared) as statements built once.
+_OUTCOME_OF_THIS_TRY = (OutboxMessage.id == bindparam("row_id")) & (
+    OutboxMessage.attempts == bindparam("row_attempts")
+)
+_SENT = {
+    columns: update(OutboxMessage)
+    .where(_OUTCOME_OF_THIS_TRY)
+    .values({column: bindparam(column) for column in columns})
+    for columns in (("state", "sent_at", "last_error"), ("state", "sent_at", "last_error", "body"))
+}
+
+
+def _recording(row, outcome: dict) -> tuple:
+    """The statement recording `outcome` on `row`, and its parameters."""
+    params = {"row_id": row.id, "row_attempts": row.attempts, **outcome}
+    built = _SENT.get(tuple(outcome))
+    if built is None:
+        built = update(OutboxMessage).where(_OUTCOME_OF_THIS_TRY).values(**outcome)
+        params = {"row_id": row.id, "row_attempts": row.attempts}
+    return built, params
+
+
+def _due(now):
+    """Pending rows whose time has come (`now`: the bound parameter of a time). A row meant to
+    go at once and never tried is due even when it was created "after" now: the clock was set
+    back, and a notice must not wait for the clock to catch up. Rows held for later (quiet
+    hours, not_before) keep their time."""
     fresh = (
         (OutboxMessage.attempts == 0)
         & (OutboxMessage.created_at > now)
@@ -283,3 +308,6 @@ def template_data(body: dict, now) -> dict[str, str]:
         "keyword2": local(now),
         "remark": (rest or "回复本公众号可查看详情。")[:150],
     }
+
+
+CLAIM = _claim_statement()

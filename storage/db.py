@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crypto import DataKey, KeyMissing, SealedText, attach_key, is_sealed
+from storage.kept import KEPT_ROUTING, KeptRouting
 from storage.models import Base, DataVersion
+from storage.sqlite import one_hop_dbapi
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -35,8 +37,10 @@ def make_engine(
         # One connection per process: SQLite takes one writer at a time, and sessions queued
         # on the pool wait their turn in order, where competing connections would poll
         # SQLite's busy handler with growing sleeps (seconds-long stalls under load).
+        # One hop to aiosqlite's thread per statement, not four (storage/sqlite.py).
+        module = one_hop_dbapi() if parsed.get_driver_name() == "aiosqlite" else None
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, module=module
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
@@ -69,17 +73,21 @@ def insert_ignoring(session, table, key: str):
 async def committing(sessionmaker: async_sessionmaker) -> AsyncIterator[AsyncConnection]:
     """A connection for a statement or two that commit at once, as cheaply as the database
     allows: PostgreSQL in autocommit (no BEGIN/COMMIT round trips), SQLite in one short
-    transaction (switching aiosqlite's isolation level costs more thread hops than it saves)."""
-    async with sessionmaker() as session:
-        if session.bind.dialect.name == "postgresql":
-            yield await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            return
-        async with session.begin():
-            yield await session.connection()
+    transaction (switching aiosqlite's isolation level costs more thread hops than it saves).
+    A connection of the engine, not a session: these statements are Core, and an ORM session
+    around them cost more CPU than running them."""
+    engine: AsyncEngine = sessionmaker.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return
+    async with engine.begin() as connection:
+        yield connection
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that share what the process keeps between them (storage/kept.py)."""
+    return async_sessionmaker(engine, expire_on_commit=False, info={KEPT_ROUTING: KeptRouting()})
 
 
 async def upgrade(engine: AsyncEngine) -> None:

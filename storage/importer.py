@@ -385,8 +385,10 @@ async def apply(
         await _take_off_the_unlisted(session, plan, summary, on_leave)
     if plan.grids:  # running servers rebuild their grid index when they see this change
         await Org(session).raise_data_version(DataVersion.GRIDS)
-    if plan.grids or plan.places:  # and their gazetteer, at the next message that needs it
+    if plan.grids or plan.places:  # and their gazetteer and kept chains, at the next message
         await Org(session).raise_data_version(DataVersion.ORG)
+    if plan.routes:  # and the roles they keep, at the next message they route
+        await Org(session).raise_data_version(DataVersion.ROUTES)
     summary.grids = len(plan.grids)
     return summary
 

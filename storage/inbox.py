@@ -45,26 +45,26 @@ ROW = select(
 ).where(
     InboundMessage.channel == bindparam("channel"), InboundMessage.msg_key == bindparam("msg_key")
 )
+# Core statements on the table, built once: run on every message, they need no ORM.
+_journal = InboundMessage.__table__
 FINISH = (
-    update(InboundMessage)
-    .where(InboundMessage.id == bindparam("row_id"), InboundMessage.status == "pending")
+    update(_journal)
+    .where(_journal.c.id == bindparam("row_id"), _journal.c.status == "pending")
     .values(
         status=bindparam("status"),
         processed_at=bindparam("now"),
         reply=bindparam("reply"),
         reply_state=bindparam("reply_state"),
     )
-    .execution_options(synchronize_session=False)
 )
 QUEUE_PASSIVE = (
-    update(InboundMessage)
-    .where(InboundMessage.id == bindparam("row_id"), InboundMessage.reply_state == "passive")
+    update(_journal)
+    .where(_journal.c.id == bindparam("row_id"), _journal.c.reply_state == "passive")
     .values(reply_state="queued", reply=None)
-    .execution_options(synchronize_session=False)
 )
 ANSWER_AGAIN = (
-    update(InboundMessage)
-    .where(InboundMessage.id == bindparam("row_id"), InboundMessage.reply_state == "passive")
+    update(_journal)
+    .where(_journal.c.id == bindparam("row_id"), _journal.c.reply_state == "passive")
     .values(reply_state="passive")
 )
 

@@ -78,11 +78,13 @@ class Place(Base):
 
 class DataVersion(Base):
     """A counter raised whenever shared reference data changes (`grids`: the grid boundaries;
-    `org`: the org tree or the imported places, the gazetteer's names), so that every running
+    `org`: the org tree or the imported places, the gazetteer's names and routing's chains;
+    `routes`: the routes), so that every running
     process rebuilds what it keeps in memory."""
 
     GRIDS: ClassVar[str] = "grids"
     ORG: ClassVar[str] = "org"
+    ROUTES: ClassVar[str] = "routes"  # the routes (kept by each process for routing)
 
     __tablename__ = "data_versions"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)

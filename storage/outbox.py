@@ -25,6 +25,18 @@ HELD_FOR = (
 )
 
 
+_INSERTS: dict[str, object] = {}  # by dialect: the outbox's INSERT, built once
+
+
+def _insert_ignoring(session: AsyncSession):
+    """INSERT … ON CONFLICT (dedup_key) DO NOTHING on the table (Core: written every
+    message, it needs none of the ORM's bulk insert)."""
+    dialect = session.bind.dialect.name
+    if dialect not in _INSERTS:
+        _INSERTS[dialect] = insert_ignoring(session, OutboxMessage.__table__, "dedup_key")
+    return _INSERTS[dialect]
+
+
 @dataclass(frozen=True)
 class Message:
     """One text to one recipient on one channel ("mp": the Official Account, "work": WeCom).
@@ -82,7 +94,10 @@ class Outbox:
         rows = [message.row(now) for message in messages]
         if not rows:
             return
-        statement = insert_ignoring(self.session, OutboxMessage, "dedup_key")
+        statement = _insert_ignoring(self.session)
+        if len(rows) == 1:  # the usual case: one notice or one reply
+            await self.session.execute(statement, rows[0])
+            return
         for start in range(0, len(rows), BATCH):
             await self.session.execute(statement, rows[start : start + BATCH])
 

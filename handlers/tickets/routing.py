@@ -12,6 +12,7 @@ from handlers.policy import Policy
 from handlers.tickets.lifecycle import record, transition
 from handlers.tickets.notify import tell_staff
 from nlu.categories import category_name
+from storage.kept import Unit
 from storage.models import OrgUnit, Staff, Ticket
 from storage.uow import UnitOfWork
 
@@ -26,10 +27,10 @@ NOTICE_TEXT_CHARS = 400  # a WeCom text message holds at most 2048 bytes
 
 @dataclass(frozen=True)
 class Routing:
-    """Where a ticket goes: its grid and the units above (nearest first) and the person who
-    takes it (None: nobody can)."""
+    """Where a ticket goes: its grid and the units above (nearest first; plain values when
+    routing kept them) and the person who takes it (None: nobody can)."""
 
-    chain: list[OrgUnit]
+    chain: list[OrgUnit | Unit]
     staff: Staff | None
 
     @property
@@ -63,8 +64,7 @@ async def choose_assignee(
     never `exclude` (who just gave the ticket back)."""
     if grid_id is None:
         return Routing([], None)
-    chain = await uow.org.chain(grid_id)
-    role = await uow.org.route_role(chain, category)
+    chain, role = await uow.org.routing_of(grid_id, category)  # kept between messages
     roles = ((role,) if role else ()) + FALLBACK_ROLES
     found = await uow.people.least_busy([unit.id for unit in chain], roles, exclude)
     staff = next(
@@ -133,7 +133,7 @@ async def route(
 async def alert_centres(
     uow: UnitOfWork,
     ticket: Ticket,
-    chain: list[OrgUnit],
+    chain: list[OrgUnit | Unit],
     handler: Staff | None,
     now: datetime,
 ) -> None:
@@ -154,7 +154,7 @@ async def alert_centres(
     await tell_staff(uow, event, supervisors, text, now, grid.id, urgent=True)
 
 
-def staff_notice(ticket: Ticket, grid: OrgUnit | None) -> str:
+def staff_notice(ticket: Ticket, grid: OrgUnit | Unit | None) -> str:
     place = " ".join(part for part in (grid.path if grid else "", ticket.place or "") if part)
     return texts.STAFF_NEW_TICKET.format(
         code=ticket.code,

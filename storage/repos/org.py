@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Text, bindparam, cast, literal, select, update
 
 from storage.db import insert_ignoring
+from storage.kept import KEPT_ROUTING, KeptRouting, Unit
 from storage.models import DataVersion, OrgUnit, Place, Route
 from storage.repos.base import Repository
 
@@ -30,6 +31,11 @@ ROUTES = select(Route.unit_id, Route.role).where(
 )
 GRID_BY_CODE = select(OrgUnit).where(OrgUnit.code == bindparam("code"), OrgUnit.level == "grid")
 VERSION = select(DataVersion.version).where(DataVersion.name == bindparam("name"))
+_versions = DataVersion.__table__  # Core: no ORM entity to build per message
+ROUTING_VERSIONS = (DataVersion.ORG, DataVersion.ROUTES)  # what the kept routing depends on
+VERSIONS = select(_versions.c.name, _versions.c.version).where(
+    _versions.c.name.in_(ROUTING_VERSIONS)
+)
 
 
 def under(path: str):
@@ -45,12 +51,42 @@ class Org(Repository):
         """The unit and its ancestors, nearest first (one recursive query)."""
         return list(await self.session.scalars(UNIT_CHAIN, {"unit_id": unit_id}))
 
-    async def route_role(self, chain: list[OrgUnit], category: str) -> str | None:
+    async def route_role(self, chain: list[OrgUnit | Unit], category: str) -> str | None:
         """The role a category is routed to, from the unit nearest the grid that says."""
         ids = [unit.id for unit in chain]
         rows = await self.session.execute(ROUTES, {"unit_ids": ids, "category": category})
         roles = dict(rows.all())
         return next((roles[i] for i in ids if i in roles), None)
+
+    async def routing_of(self, grid_id: int, category: str) -> tuple[list[Unit], str | None]:
+        """The grid's chain (as `chain` has it, in plain values) and the role the category is
+        routed to there (as `route_role`): kept by the process between messages when its
+        sessionmaker keeps routing, and then one statement (the versions) while nothing
+        changed."""
+        kept, versions = await self._kept()
+        chain = kept.chains.get(grid_id) if kept else None
+        if chain is None:
+            chain = [
+                Unit(u.id, u.parent_id, u.level, u.name, u.path) for u in await self.chain(grid_id)
+            ]
+            if kept:
+                kept.keep_chain(versions, grid_id, chain)
+        if kept and (grid_id, category) in kept.roles:
+            return chain, kept.roles[grid_id, category]
+        role = await self.route_role(chain, category)
+        if kept:
+            kept.keep_role(versions, grid_id, category, role)
+        return chain, role
+
+    async def _kept(self) -> tuple[KeptRouting | None, tuple[int, ...] | None]:
+        """The process's kept routing, emptied if an import changed the tree or the routes
+        since it was filled, and the versions read to tell."""
+        kept: KeptRouting | None = self.session.info.get(KEPT_ROUTING)
+        if kept is None:
+            return None, None
+        found = dict((await self.session.execute(VERSIONS)).all())
+        versions = tuple(found.get(name, 0) for name in ROUTING_VERSIONS)
+        return kept.at(versions), versions
 
     async def subtree_ids(self, unit_id: int) -> list[int]:
         """The unit and every unit below it."""

@@ -11,7 +11,8 @@ from storage.models import Attachment, Resident, Ticket, TicketEvent, TicketRepo
 from storage.repos.base import Repository
 
 OPEN_STATES = ("new", "assigned", "accepted", "on_site")
-CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
+_tickets = Ticket.__table__
+CODE_TAKEN = select(_tickets.c.id).where(_tickets.c.code == bindparam("code"))  # Core: cheaper
 NO_RESIDENT = -1  # an id no resident has
 NEARBY = select(Ticket).where(  # built once: every sure report asks it
     Ticket.category == bindparam("category"),

@@ -8,6 +8,8 @@ from sqlalchemy import select, update
 from handlers.chat.residents import on_location, on_text
 from handlers.inbound import Inbound
 from handlers.ports import Ports
+from nlu.categories import CATEGORY_IDS
+from storage.importer import run_import
 from storage.models import OrgUnit, OutboxMessage, Staff, Ticket
 from storage.uow import UnitOfWork
 from tests.fakes import FixedClassifier, GridsByName
@@ -87,3 +89,20 @@ async def test_the_assignee_is_notified_once_through_the_outbox(report, sessionm
         rows = list(await session.scalars(select(OutboxMessage)))
     assert [(r.channel, r.recipient) for r in rows] == [("work", staff.userid)]
     assert "环境问题巡查" in rows[0].body["text"]
+
+
+async def test_a_routes_import_reroutes_the_next_report_of_a_process_that_kept_the_old(
+    report, seeded_url, sessionmaker, tmp_path
+):
+    """Routing is kept per process between messages; an import from another process (the
+    CLI, another replica) changes where the very next report goes."""
+    assert (await report("东关二网格", "traffic")).userid == "zhaoxiaoyan"  # kept: no route
+    async with sessionmaker() as session:  # done: the next report is not joined to it
+        await session.execute(update(Ticket).values(state="closed"))
+        await session.commit()
+    routes = tmp_path / "routes.csv"
+    routes.write_text(
+        "unit,category,role\n青禾县/清泉街道/东关社区,traffic,police_assistant\n", encoding="utf-8"
+    )
+    await run_import(seeded_url, None, None, routes, categories=CATEGORY_IDS)
+    assert (await report("东关二网格", "traffic", sender="o_next")).userid == "hanlei"

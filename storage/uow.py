@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.outbox import Outbox
 from storage.repos import Console, Notices, Open311, Org, People, Registry, Rhythm, Tickets
+from storage.repos.dashboard import Dashboard
+from storage.repos.rates import Rates
 
 
 class UnitOfWork:
@@ -25,6 +27,8 @@ class UnitOfWork:
         self.notices = Notices(session)
         self.open311 = Open311(session)
         self.console = Console(session)
+        self.rates = Rates(session)
+        self.dashboard = Dashboard(session)
 
     @classmethod
     def opened(cls, sessionmaker: async_sessionmaker) -> _Opened:

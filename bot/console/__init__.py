@@ -12,7 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import pages
+from bot.console import dashboard, pages  # noqa: F401 (dashboard adds its pages)
 from bot.console.guard import SERVICES, security_headers
 from config.settings import ConsoleOptions, Settings
 from handlers import texts

@@ -1,0 +1,159 @@
+"""The console dashboard's aggregates: counts grouped in SQL within a staff member's scope,
+never a row per ticket (a county holds millions); and, for 苗头, only the few reports in the
+cells where reports crowd together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Integer, cast, func, select
+
+from storage.models import Household, OrgUnit, Patrol, Staff, Ticket, Visit
+from storage.repos.base import Repository
+from storage.repos.console import Scope, in_scope, late
+from storage.repos.org import under
+from storage.repos.rates import buckets
+
+PLACE = func.coalesce(Ticket.grid_id, Ticket.unit_id)
+
+
+@dataclass(frozen=True)
+class Cells:
+    """A square lattice over latitude and longitude (cell sizes in degrees), shifted by
+    half a cell along either axis or both as `shift` (0..3) says."""
+
+    lat: float
+    lon: float
+
+    def key(self, shift: int) -> tuple:
+        """The cell of a ticket's point, as SQL (offsets keep the numbers positive, so a
+        cast truncates as floor would)."""
+        down, across = (shift & 1) * self.lat / 2, (shift >> 1) * self.lon / 2
+        row = cast((Ticket.lat + 90 + down) / self.lat, Integer)
+        column = cast((Ticket.lon + 180 + across) / self.lon, Integer)
+        return row, column
+
+    def box(self, shift: int, row: int, column: int) -> tuple[float, float, float, float]:
+        """The cell's south, north, west and east edges."""
+        down, across = (shift & 1) * self.lat / 2, (shift >> 1) * self.lon / 2
+        south = row * self.lat - 90 - down
+        west = column * self.lon - 180 - across
+        return south, south + self.lat, west, west + self.lon
+
+
+class Dashboard(Repository):
+    async def unit_paths(self, path: str) -> dict[int, str]:
+        """The paths of the unit and of every unit below it, by id."""
+        query = select(OrgUnit.id, OrgUnit.path).where(under(path))
+        return dict((await self.session.execute(query)).all())
+
+    async def new_by_period(
+        self, scope: Scope, starts: list[datetime], end: datetime
+    ) -> dict[tuple[int, str], int]:
+        """Tickets in scope created from `starts[0]` to `end`, by (period index, category)."""
+        period = buckets(Ticket.created_at, starts)
+        query = (
+            select(period, Ticket.category, func.count(Ticket.id))
+            .where(in_scope(scope), Ticket.created_at >= starts[0], Ticket.created_at < end)
+            .group_by(period, Ticket.category)
+        )
+        return {(row[0], row[1]): row[2] for row in await self.session.execute(query)}
+
+    async def overdue_by_place(self, scope: Scope, now: datetime) -> dict[int | None, int]:
+        query = (
+            select(PLACE, func.count(Ticket.id)).where(in_scope(scope), late(now)).group_by(PLACE)
+        )
+        return dict((await self.session.execute(query)).all())
+
+    async def grid_workers(self, path: str) -> dict[int, int]:
+        """Grid workers on duty under the unit, by their grid."""
+        query = (
+            select(Staff.unit_id, func.count(Staff.id))
+            .join(OrgUnit, OrgUnit.id == Staff.unit_id)
+            .where(under(path), Staff.role == "grid_worker", Staff.active.is_(True))
+            .group_by(Staff.unit_id)
+        )
+        return dict((await self.session.execute(query)).all())
+
+    async def patrols_done(self, path: str, first_day: str, end_day: str) -> dict[int, int]:
+        """Patrols grid workers under the unit finished from `first_day` up to, not including,
+        `end_day`, by their grid."""
+        query = (
+            select(Staff.unit_id, func.count(Patrol.id))
+            .join(Staff, Staff.id == Patrol.staff_id)
+            .join(OrgUnit, OrgUnit.id == Staff.unit_id)
+            .where(
+                under(path),
+                Staff.role == "grid_worker",
+                Patrol.state == "done",
+                Patrol.day >= first_day,
+                Patrol.day < end_day,
+            )
+            .group_by(Staff.unit_id)
+        )
+        return dict((await self.session.execute(query)).all())
+
+    async def visits_done(self, path: str, start: datetime, end: datetime) -> dict[int, int]:
+        """Visits by grid workers under the unit between `start` and `end`, by their grid."""
+        query = (
+            select(Staff.unit_id, func.count(Visit.id))
+            .join(Staff, Staff.id == Visit.staff_id)
+            .join(OrgUnit, OrgUnit.id == Staff.unit_id)
+            .where(under(path), Staff.role == "grid_worker", Visit.at >= start, Visit.at < end)
+            .group_by(Staff.unit_id)
+        )
+        return dict((await self.session.execute(query)).all())
+
+    async def households_to_visit(self, path: str) -> dict[int, int]:
+        """Households with a care or key-population tag under the unit, by grid."""
+        query = (
+            select(Household.grid_id, func.count(Household.id))
+            .join(OrgUnit, OrgUnit.id == Household.grid_id)
+            .where(under(path), (Household.tags != "") | Household.sensitive_tags.is_not(None))
+            .group_by(Household.grid_id)
+        )
+        return dict((await self.session.execute(query)).all())
+
+    # 苗头 -----------------------------------------------------------------------------------
+
+    async def crowded_cells(
+        self, scope: Scope, since: datetime, cells: Cells, least: int, limit: int
+    ) -> list[tuple[int, str, int, int, int]]:
+        """(shift, category, row, column, count) of the cells of each shifted lattice holding
+        at least `least` reports of one category since `since`, the fullest first."""
+        found = []
+        for shift in range(4):
+            row, column = cells.key(shift)
+            query = (
+                select(Ticket.category, row, column, func.count(Ticket.id))
+                .where(in_scope(scope), Ticket.created_at >= since, Ticket.lat.is_not(None))
+                .where(Ticket.lon.is_not(None), Ticket.state != "withdrawn")
+                .group_by(Ticket.category, row, column)
+                .having(func.count(Ticket.id) >= least)
+                .order_by(func.count(Ticket.id).desc())
+                .limit(limit)
+            )
+            found += [(shift, *r) for r in await self.session.execute(query)]
+        return sorted(found, key=lambda cell: -cell[4])[:limit]
+
+    async def reports_in(
+        self,
+        scope: Scope,
+        category: str,
+        since: datetime,
+        box: tuple[float, float, float, float],
+        limit: int,
+    ) -> list[tuple[str, float, float, datetime, int | None]]:
+        """(code, lat, lon, created, place) of the category's reports in the box since
+        `since`, the newest first."""
+        south, north, west, east = box
+        query = (
+            select(Ticket.code, Ticket.lat, Ticket.lon, Ticket.created_at, PLACE)
+            .where(in_scope(scope), Ticket.category == category, Ticket.created_at >= since)
+            .where(Ticket.lat >= south, Ticket.lat < north, Ticket.lon >= west)
+            .where(Ticket.lon < east, Ticket.state != "withdrawn")
+            .order_by(Ticket.created_at.desc())
+            .limit(limit)
+        )
+        return [tuple(row) for row in await self.session.execute(query)]

@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import Household, OrgUnit, Patrol, Staff, Ticket, Visit
 from storage.repos.base import Repository
@@ -16,6 +18,24 @@ from storage.repos.org import under
 from storage.repos.rates import buckets
 
 PLACE = func.coalesce(Ticket.grid_id, Ticket.unit_id)
+
+
+class whole_part(FunctionElement):
+    """The integer part of a positive number (PostgreSQL's CAST rounds; SQLite's truncates,
+    and its floor() is not always built in)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(whole_part, "sqlite")
+def _whole_sqlite(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
+
+
+@compiles(whole_part, "postgresql")
+def _whole_postgresql(element, compiler, **kw):
+    return f"CAST(floor({compiler.process(element.clauses, **kw)}) AS INTEGER)"
 
 
 @dataclass(frozen=True)
@@ -27,11 +47,10 @@ class Cells:
     lon: float
 
     def key(self, shift: int) -> tuple:
-        """The cell of a ticket's point, as SQL (offsets keep the numbers positive, so a
-        cast truncates as floor would)."""
+        """The cell of a ticket's point, as SQL (offsets keep the numbers positive)."""
         down, across = (shift & 1) * self.lat / 2, (shift >> 1) * self.lon / 2
-        row = cast((Ticket.lat + 90 + down) / self.lat, Integer)
-        column = cast((Ticket.lon + 180 + across) / self.lon, Integer)
+        row = whole_part((Ticket.lat + 90 + down) / self.lat)
+        column = whole_part((Ticket.lon + 180 + across) / self.lon)
         return row, column
 
     def box(self, shift: int, row: int, column: int) -> tuple[float, float, float, float]:

@@ -18,7 +18,7 @@ from nlu.categories import CATEGORIES
 from storage.models import Staff
 from storage.uow import UnitOfWork
 
-MONTHS = 6  # the rates of this month and the five before it
+MONTHS = 3  # the rates of this month and the two before it (a quarter's worth)
 WEEKS = 8
 ROUND_DAYS = 30  # patrols and visits: the last 30 whole days
 

@@ -1,10 +1,11 @@
 """苗头 (emerging problems): a place where one kind of problem keeps coming back — at least
 three reports of one category within 300 m of one of them in the last 14 days.
 
-Bounded over millions of tickets: SQL counts the recent reports of each category in the cells
-of four shifted lattices of cells 4 × 300 m wide, so that any three reports within 300 m of
-one of them share a cell of at least one lattice; only the crowded cells' reports (at most a
-few hundred each) are read, and shapely finds who is within 300 m of whom."""
+Bounded over millions of tickets, in two statements: SQL counts the recent reports of each
+category in cells about 100 m wide (one row per cell, not per report); the cells whose
+neighbourhood could hold three reports within 300 m are the candidates, and one more
+statement reads the reports around the fullest few, where shapely finds who is within 300 m
+of whom."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 import shapely
 from shapely.strtree import STRtree
 
-from handlers.tickets.linking import METRES_PER_DEGREE, distance_m
+from handlers.tickets.linking import METRES_PER_DEGREE
 from nlu.categories import category_name
 from storage.repos.console import Scope
 from storage.repos.dashboard import Cells
@@ -27,14 +28,17 @@ RADIUS_M = 300.0
 DAYS = 14
 LEAST = 3  # reports
 SHOWN = 20  # signals at most, the largest first
-CELLS_READ = 40  # crowded cells whose reports are read, the fullest first
-SAMPLE = 200  # reports read of one cell, the newest first
-HIGHEST_LATITUDE = 60.0  # cells stay wide enough up to here (Mohe is at 53.5°)
-CELL_M = 4 * RADIUS_M * 1.05  # two shifted lattices half a cell apart: 2 × 300 m fits one
+CELL_M = 100.0
+HIGHEST_LATITUDE = 60.0  # a cell is at most 2 × CELL_M wide up to here (Mohe is at 53.5°)
 CELLS = Cells(
     lat=CELL_M / METRES_PER_DEGREE,
     lon=CELL_M / (METRES_PER_DEGREE * math.cos(math.radians(HIGHEST_LATITUDE))),
 )
+HALF_DIAGONAL_M = math.hypot(CELL_M, 2 * CELL_M) / 2  # a report is this near its cell's centre
+MOST_CELLS = 20_000  # read of one scope's last 14 days, the fullest first
+PLACES_READ = 40  # candidate places whose reports are read, the fullest first
+AROUND_M = 2 * RADIUS_M + 2 * HALF_DIAGONAL_M  # the reports read around a candidate
+MOST_REPORTS = 5_000  # read around the candidates, the newest first
 MAX_CODES = 100  # in a signal's link to the ticket list
 
 
@@ -43,7 +47,7 @@ class Signal:
     category: str
     place: str  # the unit path of the report at its centre
     count: int
-    more: bool  # the cell held more reports than were read: at least `count`
+    more: bool  # not every report around could be read: at least `count`
     first: datetime
     last: datetime
     codes: list[str]
@@ -58,73 +62,113 @@ async def find(
     uow: UnitOfWork, scope: Scope, now: datetime, places: dict[int, str]
 ) -> list[Signal]:
     since = now - timedelta(days=DAYS)
-    cells = await uow.dashboard.crowded_cells(scope, since, CELLS, LEAST, CELLS_READ)
-    found: list[Signal] = []
-    seen: set[str] = set()
-    for shift, category, row, column, _count in cells:
-        box = CELLS.box(shift, row, column)
-        reports = await uow.dashboard.reports_in(scope, category, since, box, SAMPLE)
-        for centre in centres([r for r in reports if r[0] not in seen]):
-            around = await uow.dashboard.reports_in(
-                scope, category, since, _around(centre), SAMPLE
-            )
-            members = [r for r in around if r[0] not in seen and _metres(centre, r) <= RADIUS_M]
+    cells = await uow.dashboard.cells_with_reports(scope, since, CELLS, MOST_CELLS)
+    picked = candidates(cells)
+    if not picked:
+        return []
+    boxes = [(category, _box(lat, lon, AROUND_M)) for category, lat, lon in picked]
+    reports = await uow.dashboard.reports_in(scope, since, boxes, MOST_REPORTS)
+    more = len(reports) == MOST_REPORTS
+    kinds = np.array([r[1] for r in reports])
+    lats, lons = np.array([r[2] for r in reports]), np.array([r[3] for r in reports])
+    found, seen = [], set()
+    for category, lat, lon in picked:
+        south, north, west, east = _box(lat, lon, AROUND_M)
+        inside = (kinds == category) & (lats >= south) & (lats <= north)
+        inside &= (lons >= west) & (lons <= east)
+        near = [reports[i] for i in np.nonzero(inside)[0] if reports[i][0] not in seen]
+        for centre in centres(near):
+            if _metres(centre[2], centre[3], lat, lon) > RADIUS_M + HALF_DIAGONAL_M:
+                continue  # another candidate's, where all its reports were read
+            members = [r for r in near if r[0] not in seen and _distance(centre, r) <= RADIUS_M]
             if len(members) >= LEAST:
                 seen.update(r[0] for r in members)
-                found.append(_signal(category, centre, members, places, len(around) == SAMPLE))
-        if len(found) >= SHOWN:
+                found.append((category, centre, members))
+    found = sorted(found, key=lambda f: -len(f[2]))[:SHOWN]
+    return [await _signal(uow, *each, places, more) for each in found]
+
+
+def candidates(cells: list[tuple[str, int, int, int]]) -> list[tuple[str, float, float]]:
+    """(category, lat, lon) of the centres of the cells whose neighbourhood might hold LEAST
+    reports within RADIUS_M of one of them, the fullest first; none within RADIUS_M of one
+    taken before (its reports are read with that one's)."""
+    by_category: dict[str, list[tuple[float, float, int]]] = {}
+    for category, row, column, count in cells:
+        by_category.setdefault(category, []).append((*CELLS.centre(row, column), count))
+    ranked = []
+    for category, centres_ in by_category.items():
+        counts = np.array([c[2] for c in centres_])
+        pairs = _pairs([(c[0], c[1]) for c in centres_], RADIUS_M + 2 * HALF_DIAGONAL_M)
+        crowd = np.bincount(pairs[0], weights=counts[pairs[1]], minlength=len(centres_))
+        ranked += [(crowd[i], category, *centres_[i][:2]) for i in np.nonzero(crowd >= LEAST)[0]]
+    picked: list[tuple[str, float, float]] = []
+    for _, category, lat, lon in sorted(ranked, reverse=True):
+        if len(picked) == PLACES_READ:
             break
-    return sorted(found, key=lambda s: (-s.count, s.place))[:SHOWN]
+        if all(c != category or _metres(lat, lon, a, b) > RADIUS_M for c, a, b in picked):
+            picked.append((category, lat, lon))
+    return picked
 
 
 def centres(reports: list[tuple]) -> list[tuple]:
-    """Reports with at least LEAST - 1 others within RADIUS_M: the one with the most
-    neighbours first, then again among those not near it."""
+    """Reports (code, category, lat, lon, place) with at least LEAST - 1 others within RADIUS_M:
+    the one with the most neighbours first, then again among those not near it."""
     found = []
     left = list(reports)
     while len(left) >= LEAST:
-        near = _neighbours(left)
-        centre = int(np.argmax([len(n) for n in near]))
-        if len(near[centre]) < LEAST:
+        pairs = _pairs([(r[2], r[3]) for r in left], RADIUS_M)
+        near = np.bincount(pairs[0], minlength=len(left))
+        centre = int(np.argmax(near))
+        if near[centre] < LEAST:
             break
         found.append(left[centre])
-        members = set(near[centre].tolist())
+        members = set(pairs[1][pairs[0] == centre].tolist())
         left = [r for i, r in enumerate(left) if i not in members]
     return found
 
 
-def _neighbours(reports: list[tuple]) -> list[np.ndarray]:
-    """For each report (code, lat, lon, …), the indexes of those within RADIUS_M (itself
-    included), on a local plane in metres (exact enough at 300 m)."""
-    lats = np.array([r[1] for r in reports])
-    lons = np.array([r[2] for r in reports])
+def _pairs(points: list[tuple[float, float]], metres: float) -> np.ndarray:
+    """The (i, j) index pairs of the points (lat, lon) within `metres` of each other, itself
+    included, on a local plane (exact enough at a few hundred metres)."""
+    lats = np.array([p[0] for p in points])
+    lons = np.array([p[1] for p in points])
     squeeze = math.cos(math.radians(float(lats.mean())))
-    points = shapely.points(lons * METRES_PER_DEGREE * squeeze, lats * METRES_PER_DEGREE)
-    pairs = STRtree(points).query(points, predicate="dwithin", distance=RADIUS_M)
-    return [pairs[1][pairs[0] == i] for i in range(len(reports))]
+    plane = shapely.points(lons * METRES_PER_DEGREE * squeeze, lats * METRES_PER_DEGREE)
+    return STRtree(plane).query(plane, predicate="dwithin", distance=metres)
 
 
-def _around(centre: tuple) -> tuple[float, float, float, float]:
-    """The box RADIUS_M (and a little) around the report: south, north, west, east."""
-    dlat = RADIUS_M * 1.01 / METRES_PER_DEGREE
-    dlon = dlat / max(math.cos(math.radians(centre[1])), 0.01)
-    return centre[1] - dlat, centre[1] + dlat, centre[2] - dlon, centre[2] + dlon
+def _box(lat: float, lon: float, metres: float) -> tuple[float, float, float, float]:
+    """South, north, west, east of the square `metres` around the point."""
+    dlat = metres / METRES_PER_DEGREE
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-def _metres(a: tuple, b: tuple) -> float:
-    return distance_m(a[1], a[2], b[1], b[2])
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    squeeze = math.cos(math.radians((lat1 + lat2) / 2))
+    return METRES_PER_DEGREE * math.hypot(lat1 - lat2, (lon1 - lon2) * squeeze)
 
 
-def _signal(
-    category: str, centre: tuple, members: list[tuple], places: dict[int, str], more: bool
+def _distance(a: tuple, b: tuple) -> float:
+    return _metres(a[2], a[3], b[2], b[3])
+
+
+async def _signal(
+    uow: UnitOfWork,
+    category: str,
+    centre: tuple,
+    members: list[tuple],
+    places: dict[int, str],
+    more: bool,
 ) -> Signal:
-    times = [r[3] for r in members]
+    codes = [r[0] for r in members]  # the newest first, as read
+    first, last = await uow.dashboard.span(codes)
     return Signal(
         category=category_name(category),
         place=places.get(centre[4], ""),
         count=len(members),
         more=more,
-        first=min(times),
-        last=max(times),
-        codes=[r[0] for r in sorted(members, key=lambda r: r[3], reverse=True)],
+        first=first,
+        last=last,
+        codes=codes,
     )

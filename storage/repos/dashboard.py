@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, func, select
+from sqlalchemy import Integer, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -40,25 +40,20 @@ def _whole_postgresql(element, compiler, **kw):
 
 @dataclass(frozen=True)
 class Cells:
-    """A square lattice over latitude and longitude (cell sizes in degrees), shifted by
-    half a cell along either axis or both as `shift` (0..3) says."""
+    """A lattice of small cells over latitude and longitude (sizes in degrees)."""
 
     lat: float
     lon: float
 
-    def key(self, shift: int) -> tuple:
+    def key(self) -> tuple:
         """The cell of a ticket's point, as SQL (offsets keep the numbers positive)."""
-        down, across = (shift & 1) * self.lat / 2, (shift >> 1) * self.lon / 2
-        row = whole_part((Ticket.lat + 90 + down) / self.lat)
-        column = whole_part((Ticket.lon + 180 + across) / self.lon)
+        row = whole_part((Ticket.lat + 90) / self.lat)
+        column = whole_part((Ticket.lon + 180) / self.lon)
         return row, column
 
-    def box(self, shift: int, row: int, column: int) -> tuple[float, float, float, float]:
-        """The cell's south, north, west and east edges."""
-        down, across = (shift & 1) * self.lat / 2, (shift >> 1) * self.lon / 2
-        south = row * self.lat - 90 - down
-        west = column * self.lon - 180 - across
-        return south, south + self.lat, west, west + self.lon
+    def centre(self, row: int, column: int) -> tuple[float, float]:
+        """The cell's centre: latitude, longitude."""
+        return (row + 0.5) * self.lat - 90, (column + 0.5) * self.lon - 180
 
 
 class Dashboard(Repository):
@@ -136,43 +131,44 @@ class Dashboard(Repository):
 
     # 苗头 -----------------------------------------------------------------------------------
 
-    async def crowded_cells(
-        self, scope: Scope, since: datetime, cells: Cells, least: int, limit: int
-    ) -> list[tuple[int, str, int, int, int]]:
-        """(shift, category, row, column, count) of the cells of each shifted lattice holding
-        at least `least` reports of one category since `since`, the fullest first."""
-        found = []
-        for shift in range(4):
-            row, column = cells.key(shift)
-            query = (
-                select(Ticket.category, row, column, func.count(Ticket.id))
-                .where(in_scope(scope), Ticket.created_at >= since, Ticket.lat.is_not(None))
-                .where(Ticket.lon.is_not(None), Ticket.state != "withdrawn")
-                .group_by(Ticket.category, row, column)
-                .having(func.count(Ticket.id) >= least)
-                .order_by(func.count(Ticket.id).desc())
-                .limit(limit)
-            )
-            found += [(shift, *r) for r in await self.session.execute(query)]
-        return sorted(found, key=lambda cell: -cell[4])[:limit]
+    async def cells_with_reports(
+        self, scope: Scope, since: datetime, cells: Cells, limit: int
+    ) -> list[tuple[str, int, int, int]]:
+        """(category, row, column, count) of every cell holding reports since `since`, the
+        fullest first: one row per cell, however many reports."""
+        row, column = cells.key()
+        query = (
+            select(Ticket.category, row, column, func.count(Ticket.id))
+            .where(in_scope(scope), Ticket.created_at >= since, Ticket.lat.is_not(None))
+            .where(Ticket.lon.is_not(None), Ticket.state != "withdrawn")
+            .group_by(Ticket.category, row, column)
+            .order_by(func.count(Ticket.id).desc())
+            .limit(limit)
+        )
+        return [tuple(r) for r in await self.session.execute(query)]
 
     async def reports_in(
-        self,
-        scope: Scope,
-        category: str,
-        since: datetime,
-        box: tuple[float, float, float, float],
-        limit: int,
-    ) -> list[tuple[str, float, float, datetime, int | None]]:
-        """(code, lat, lon, created, place) of the category's reports in the box since
-        `since`, the newest first."""
-        south, north, west, east = box
+        self, scope: Scope, since: datetime, boxes: list[tuple[str, tuple]], limit: int
+    ) -> list[tuple[str, str, float, float, int | None]]:
+        """(code, category, lat, lon, place) of the reports since `since` of each
+        (category, (south, north, west, east)) box, the newest first: one statement."""
+        inside = [
+            (Ticket.category == category)
+            & Ticket.lat.between(south, north)
+            & Ticket.lon.between(west, east)
+            for category, (south, north, west, east) in boxes
+        ]
         query = (
-            select(Ticket.code, Ticket.lat, Ticket.lon, Ticket.created_at, PLACE)
-            .where(in_scope(scope), Ticket.category == category, Ticket.created_at >= since)
-            .where(Ticket.lat >= south, Ticket.lat < north, Ticket.lon >= west)
-            .where(Ticket.lon < east, Ticket.state != "withdrawn")
+            select(Ticket.code, Ticket.category, Ticket.lat, Ticket.lon, PLACE)
+            .where(in_scope(scope), Ticket.created_at >= since, Ticket.state != "withdrawn")
+            .where(or_(*inside))
             .order_by(Ticket.created_at.desc())
             .limit(limit)
         )
         return [tuple(row) for row in await self.session.execute(query)]
+
+    async def span(self, codes: list[str]) -> tuple[datetime, datetime]:
+        """When the first and the last of these tickets came in."""
+        query = select(func.min(Ticket.created_at), func.max(Ticket.created_at))
+        row = (await self.session.execute(query.where(Ticket.code.in_(codes)))).one()
+        return row[0], row[1]

@@ -18,12 +18,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.crypto import SealedJSON, SealedText
 
 ID = BigInteger().with_variant(Integer(), "sqlite")
+MAYBE_LATE = "late_kinds IS NULL OR CAST(late_kinds AS VARCHAR) != '[]'"  # repos/rates.py
 DASHBOARD_COLUMNS = (
     *("created_at", "grid_id", "unit_id", "assignee_id", "category", "state", "urgent"),
     *("accepted_at", "resolved_at", "rating", "lat", "lon", "code"),
@@ -168,6 +170,12 @@ class Ticket(Base):
             "ix_tickets_dashboard",
             *DASHBOARD_COLUMNS,
             postgresql_include=["late_kinds"],
+        ),
+        Index(  # the few tickets that may have been late, whose steps the rates read (0020)
+            "ix_tickets_maybe_late",
+            "created_at",
+            sqlite_where=text(MAYBE_LATE),
+            postgresql_where=text(MAYBE_LATE),
         ),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)

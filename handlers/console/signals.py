@@ -36,9 +36,10 @@ CELLS = Cells(
 )
 HALF_DIAGONAL_M = math.hypot(CELL_M, 2 * CELL_M) / 2  # a report is this near its cell's centre
 MOST_CELLS = 20_000  # read of one scope's last 14 days, the fullest first
-PLACES_READ = 40  # candidate places whose reports are read, the fullest first
+PLACES_READ = 24  # candidate places whose reports are read, the fullest first
 AROUND_M = 2 * RADIUS_M + 2 * HALF_DIAGONAL_M  # the reports read around a candidate
-MOST_REPORTS = 5_000  # read around the candidates, the newest first
+MOST_REPORTS = 2_000  # read around the candidates, the newest first
+PER_PLACE = 300  # of them, looked at around one candidate
 MAX_CODES = 100  # in a signal's link to the ticket list
 
 
@@ -68,24 +69,20 @@ async def find(
         return []
     boxes = [(category, _box(lat, lon, AROUND_M)) for category, lat, lon in picked]
     reports = await uow.dashboard.reports_in(scope, since, boxes, MOST_REPORTS)
-    more = len(reports) == MOST_REPORTS
     kinds = np.array([r[1] for r in reports])
     lats, lons = np.array([r[2] for r in reports]), np.array([r[3] for r in reports])
     found, seen = [], set()
-    for category, lat, lon in picked:
-        south, north, west, east = _box(lat, lon, AROUND_M)
+    for (category, lat, lon), (_, box) in zip(picked, boxes, strict=True):
+        south, north, west, east = box
         inside = (kinds == category) & (lats >= south) & (lats <= north)
         inside &= (lons >= west) & (lons <= east)
         near = [reports[i] for i in np.nonzero(inside)[0] if reports[i][0] not in seen]
-        for centre in centres(near):
-            if _metres(centre[2], centre[3], lat, lon) > RADIUS_M + HALF_DIAGONAL_M:
-                continue  # another candidate's, where all its reports were read
-            members = [r for r in near if r[0] not in seen and _distance(centre, r) <= RADIUS_M]
-            if len(members) >= LEAST:
-                seen.update(r[0] for r in members)
-                found.append((category, centre, members))
-    found = sorted(found, key=lambda f: -len(f[2]))[:SHOWN]
-    return [await _signal(uow, *each, places, more) for each in found]
+        more = len(reports) == MOST_REPORTS or len(near) > PER_PLACE
+        for centre, members in clusters(near[:PER_PLACE]):
+            if _metres(centre[2], centre[3], lat, lon) <= RADIUS_M + HALF_DIAGONAL_M:
+                seen.update(r[0] for r in members)  # else another candidate's, read whole
+                found.append(_signal(category, centre, members, places, more))
+    return sorted(found, key=lambda s: (-s.count, s.place))[:SHOWN]
 
 
 def candidates(cells: list[tuple[str, int, int, int]]) -> list[tuple[str, float, float]]:
@@ -110,21 +107,24 @@ def candidates(cells: list[tuple[str, int, int, int]]) -> list[tuple[str, float,
     return picked
 
 
-def centres(reports: list[tuple]) -> list[tuple]:
-    """Reports (code, category, lat, lon, place) with at least LEAST - 1 others within RADIUS_M:
-    the one with the most neighbours first, then again among those not near it."""
+def clusters(reports: list[tuple]) -> list[tuple[tuple, list[tuple]]]:
+    """(centre, members): a report with at least LEAST - 1 others within RADIUS_M, and
+    those reports (itself included); the one with the most neighbours first, then again
+    among the reports left."""
+    if len(reports) < LEAST:
+        return []
+    pairs = _pairs([(r[2], r[3]) for r in reports], RADIUS_M)
+    alive = np.ones(len(reports), dtype=bool)
     found = []
-    left = list(reports)
-    while len(left) >= LEAST:
-        pairs = _pairs([(r[2], r[3]) for r in left], RADIUS_M)
-        near = np.bincount(pairs[0], minlength=len(left))
+    while True:
+        live = alive[pairs[0]] & alive[pairs[1]]
+        near = np.bincount(pairs[0][live], minlength=len(reports))
         centre = int(np.argmax(near))
         if near[centre] < LEAST:
-            break
-        found.append(left[centre])
-        members = set(pairs[1][pairs[0] == centre].tolist())
-        left = [r for i, r in enumerate(left) if i not in members]
-    return found
+            return found
+        members = pairs[1][live & (pairs[0] == centre)]
+        alive[members] = False
+        found.append((reports[centre], [reports[i] for i in sorted(members.tolist())]))
 
 
 def _pairs(points: list[tuple[float, float]], metres: float) -> np.ndarray:
@@ -149,26 +149,16 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return METRES_PER_DEGREE * math.hypot(lat1 - lat2, (lon1 - lon2) * squeeze)
 
 
-def _distance(a: tuple, b: tuple) -> float:
-    return _metres(a[2], a[3], b[2], b[3])
-
-
-async def _signal(
-    uow: UnitOfWork,
-    category: str,
-    centre: tuple,
-    members: list[tuple],
-    places: dict[int, str],
-    more: bool,
+def _signal(
+    category: str, centre: tuple, members: list[tuple], places: dict[int, str], more: bool
 ) -> Signal:
-    codes = [r[0] for r in members]  # the newest first, as read
-    first, last = await uow.dashboard.span(codes)
+    times = [r[5] for r in members]
     return Signal(
         category=category_name(category),
         place=places.get(centre[4], ""),
         count=len(members),
         more=more,
-        first=first,
-        last=last,
-        codes=codes,
+        first=min(times),
+        last=max(times),
+        codes=[r[0] for r in members],  # the newest first, as read
     )

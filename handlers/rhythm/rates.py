@@ -65,7 +65,7 @@ async def by_assignee(
 ) -> dict[int, Tally]:
     """Each staff member's tally of the tickets assigned to them created in the period."""
     found = await uow.rates.by_assignee(start, end, limits(policy))
-    return {staff_id: _tally(counts) for staff_id, counts in found.items()}
+    return {key[0]: _tally(counts) for key, counts in found.items()}
 
 
 async def by_place_and_period(

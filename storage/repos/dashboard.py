@@ -149,8 +149,8 @@ class Dashboard(Repository):
 
     async def reports_in(
         self, scope: Scope, since: datetime, boxes: list[tuple[str, tuple]], limit: int
-    ) -> list[tuple[str, str, float, float, int | None]]:
-        """(code, category, lat, lon, place) of the reports since `since` of each
+    ) -> list[tuple[str, str, float, float, int | None, datetime]]:
+        """(code, category, lat, lon, place, created) of the reports since `since` of each
         (category, (south, north, west, east)) box, the newest first: one statement."""
         inside = [
             (Ticket.category == category)
@@ -159,16 +159,10 @@ class Dashboard(Repository):
             for category, (south, north, west, east) in boxes
         ]
         query = (
-            select(Ticket.code, Ticket.category, Ticket.lat, Ticket.lon, PLACE)
+            select(Ticket.code, Ticket.category, Ticket.lat, Ticket.lon, PLACE, Ticket.created_at)
             .where(in_scope(scope), Ticket.created_at >= since, Ticket.state != "withdrawn")
             .where(or_(*inside))
             .order_by(Ticket.created_at.desc())
             .limit(limit)
         )
         return [tuple(row) for row in await self.session.execute(query)]
-
-    async def span(self, codes: list[str]) -> tuple[datetime, datetime]:
-        """When the first and the last of these tickets came in."""
-        query = select(func.min(Ticket.created_at), func.max(Ticket.created_at))
-        row = (await self.session.execute(query.where(Ticket.code.in_(codes)))).one()
-        return row[0], row[1]

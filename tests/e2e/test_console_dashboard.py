@@ -124,6 +124,7 @@ async def test_dashboard_rates_are_the_assessments_for_the_same_tickets(console,
         {"created": start, "late_kinds": ["resolve"], "rating": "dissatisfied"},
         {"created": start, "state": "accepted", "resolved_at": None, "rating": "satisfied"},
         {"created": start, "state": "withdrawn", "accepted_at": None, "resolved_at": None},
+        {"created": shanghai(8, 5, 9), "late_kinds": ["accept"]},  # the quarter before
     )
     clock.current = NOW
     services = console.services
@@ -174,7 +175,10 @@ async def test_dashboard_shows_tickets_by_category_and_week_and_overdue_by_unit(
 
 async def test_a_village_supervisor_sees_only_its_own_subtree(console, clock):
     clock.current = NOW
-    await add_tickets(console, "西苑一网格", {}, {})
+    late = {"late_kinds": ["accept", "resolve"]}  # read apart from the other counts
+    await add_tickets(
+        console, "西苑一网格", {}, late, {**late, "created": NOW - timedelta(days=400)}
+    )
     await add_tickets(console, "东关一网格", {})
 
     village = rate_cells(await dashboard(console, "zhouhaitao"))
@@ -277,3 +281,16 @@ async def test_a_bad_or_future_quarter_gets_a_400_page(console, clock, quarter):
 async def test_dashboard_needs_a_session(console):
     async with browser() as http, http.get(f"{console.base}/console/dashboard") as response:
         assert response.status == 401
+
+
+async def test_the_charts_are_pictures_drawn_by_gridbot(console, clock):
+    clock.current = NOW
+    await add_tickets(console, "东关一网格", {}, {"category": "traffic"})
+
+    html = await dashboard(console, "zhouhaitao")
+    sources = re.findall(r'<img src="([^"]+)"', html)
+    pictures = [await page(console, "zhouhaitao", path) for path in sources]
+
+    assert len(pictures) == 2
+    for status, kind, body in pictures:
+        assert (status, kind) == (200, "image/png") and body.startswith(b"\x89PNG")

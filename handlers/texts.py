@@ -749,6 +749,7 @@ CONSOLE_DASHBOARD = {  # the 三率 dashboard and the assessment page (bot/conso
     "tickets": "工单",
     "all_units": "合计",
     "elsewhere": "其他（分派给本人）",
+    "unplaced": "尚未定位",
     "weeks": "各类工单数（按周，周一起）",
     "category": "类别",
     "total": "合计",

@@ -77,7 +77,9 @@ class Units:
         self.top, self.paths = top, paths
 
     def of(self, place: int | None) -> str:
-        path = self.paths.get(place) if place is not None else None
+        if place is None:
+            return texts.CONSOLE_DASHBOARD["unplaced"]  # the duty desk's, not located yet
+        path = self.paths.get(place)
         if path is None:
             return texts.CONSOLE_DASHBOARD["elsewhere"]
         if path == self.top:

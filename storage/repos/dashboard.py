@@ -15,7 +15,7 @@ from storage.models import Household, OrgUnit, Patrol, Staff, Ticket, Visit
 from storage.repos.base import Repository
 from storage.repos.console import Scope, in_scope, late
 from storage.repos.org import under
-from storage.repos.rates import periods
+from storage.repos.rates import buckets
 
 PLACE = func.coalesce(Ticket.grid_id, Ticket.unit_id)
 
@@ -65,17 +65,14 @@ class Dashboard(Repository):
     async def new_by_period(
         self, scope: Scope, starts: list[datetime], end: datetime
     ) -> dict[tuple[int, str], int]:
-        """Tickets in scope created from `starts[0]` to `end`, by (period index, category):
-        a statement per period (see Rates.by_place_and_period)."""
-        found = {}
-        for n, (start, stop) in enumerate(periods(starts, end)):
-            query = (
-                select(Ticket.category, func.count())
-                .where(in_scope(scope), Ticket.created_at >= start, Ticket.created_at < stop)
-                .group_by(Ticket.category)
-            )
-            found.update({(n, row[0]): row[1] for row in await self.session.execute(query)})
-        return found
+        """Tickets in scope created from `starts[0]` to `end`, by (period index, category)."""
+        period = buckets(Ticket.created_at, starts)
+        query = (
+            select(period, Ticket.category, func.count())
+            .where(in_scope(scope), Ticket.created_at >= starts[0], Ticket.created_at < end)
+            .group_by(period, Ticket.category)
+        )
+        return {(row[0], row[1]): row[2] for row in await self.session.execute(query)}
 
     async def overdue_by_place(self, scope: Scope, now: datetime) -> dict[int | None, int]:
         query = select(PLACE, func.count()).where(in_scope(scope), late(now)).group_by(PLACE)

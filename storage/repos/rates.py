@@ -132,6 +132,15 @@ def tally(plain: tuple, late: tuple) -> tuple[int, ...]:
     )
 
 
+def buckets(column, starts: list[datetime]):
+    """The index of the period `column` falls in, periods beginning at `starts` (ascending,
+    the last one's end excluded by the caller), as one CASE over bound values."""
+    return case(
+        *((column >= start, index) for index, start in reversed(list(enumerate(starts)))),
+        else_=-1,
+    )
+
+
 def periods(starts: list[datetime], end: datetime) -> list[tuple[datetime, datetime]]:
     """(start, end) of each period beginning at `starts` (ascending), the last ending at
     `end`."""
@@ -151,15 +160,16 @@ class Rates(Repository):
     ) -> dict[tuple, tuple[int, ...]]:
         """The counts of the tickets in scope created from `starts[0]` to `end`, by their
         place (grid, else unit) and the index of the period they were created in. A
-        statement per period, grouped by plain columns: PostgreSQL then estimates a handful
-        of groups and hashes them, where a CASE of periods made it sort every row."""
+        statement per period: grouped by a CASE of periods too, PostgreSQL estimated as many
+        groups as rows and sorted every row. Grouped by an expression, not a column, so that
+        SQLite reads the dashboard's index (a column's index would give the groups' order,
+        and SQLite would take it, and read every row)."""
         found: dict[tuple, tuple[int, ...]] = {}
+        place = func.coalesce(Ticket.grid_id, Ticket.unit_id)
         for n, (start, stop) in enumerate(periods(starts, end)):
             where = [in_scope(scope), *_created(start, stop)]
-            keys = [Ticket.grid_id, Ticket.unit_id]
-            for (grid, unit), counts in (await self._tallies(keys, where, limits)).items():
-                key = (grid if grid is not None else unit, n)
-                found[key] = tuple(map(sum, zip(found.get(key, (0,) * 8), counts, strict=True)))
+            for (at,), counts in (await self._tallies([place], where, limits)).items():
+                found[(at, n)] = counts
         return found
 
     async def _tallies(self, keys: list, where: list, limits: Limits) -> dict:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     literal,
     or_,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -28,6 +29,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from storage.crypto import SealedJSON, SealedText
 
 ID = BigInteger().with_variant(Integer(), "sqlite")
+MAYBE_LATE = "late_kinds IS NULL OR CAST(late_kinds AS VARCHAR) != '[]'"  # repos/rates.py
+DASHBOARD_COLUMNS = (
+    *("created_at", "grid_id", "unit_id", "assignee_id", "category", "state", "urgent"),
+    *("accepted_at", "resolved_at", "rating", "lat", "lon", "code"),
+)
 
 
 class UTCDateTime(TypeDecorator):
@@ -199,6 +205,17 @@ class Ticket(Base):
         Index("ix_tickets_grid_created", "grid_id", "created_at"),
         Index("ix_tickets_category_created", "category", "created_at"),
         Index("ix_tickets_created", "created_at"),  # Open311's newest-first window
+        Index(  # the console dashboard's sums read this index alone (migration 0020)
+            "ix_tickets_dashboard",
+            *DASHBOARD_COLUMNS,
+            postgresql_include=["late_kinds"],
+        ),
+        Index(  # the few tickets that may have been late, whose steps the rates read (0020)
+            "ix_tickets_maybe_late",
+            "created_at",
+            sqlite_where=text(MAYBE_LATE),
+            postgresql_where=text(MAYBE_LATE),
+        ),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)

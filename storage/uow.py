@@ -21,6 +21,8 @@ from storage.repos import (
     Rhythm,
     Tickets,
 )
+from storage.repos.dashboard import Dashboard
+from storage.repos.rates import Rates
 
 
 class UnitOfWork:
@@ -36,6 +38,8 @@ class UnitOfWork:
         self.open311 = Open311(session)
         self.console = Console(session)
         self.map = GridMap(session)
+        self.rates = Rates(session)
+        self.dashboard = Dashboard(session)
 
     @classmethod
     def opened(cls, sessionmaker: async_sessionmaker) -> _Opened:

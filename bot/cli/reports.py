@@ -60,6 +60,13 @@ def _typed(column: str, value):
     return Rate(value) if column in RATES and value is not None else value
 
 
+def sheet_rows(scores: list, typed: bool = False) -> list[list]:
+    """The headings, then a row per worker: as text for a table or CSV, or typed for a
+    workbook (rates as numbers shown as percents); the console's download is this too."""
+    cell = _typed if typed else _text
+    return [list(HEADINGS), *([cell(c, s.row()[c]) for c in COLUMNS] for s in scores)]
+
+
 async def assessment(
     session: AsyncSession, settings: Settings, quarter: str, fmt: str, out: Path | None
 ) -> str:
@@ -74,10 +81,9 @@ async def assessment(
     if fmt == "json":
         return json.dumps([s.row() for s in scores], ensure_ascii=False, indent=2)
     if fmt == "xlsx":
-        typed = [[_typed(c, s.row()[c]) for c in COLUMNS] for s in scores]
-        save_xlsx([list(HEADINGS), *typed], quarter, out)
+        save_xlsx(sheet_rows(scores, typed=True), quarter, out)
         return f"wrote {len(scores)} workers to {out}"
-    rows = [[_text(c, s.row()[c]) for c in COLUMNS] for s in scores]
+    rows = sheet_rows(scores)[1:]
     if fmt == "csv":
         text = csv_text([list(HEADINGS), *rows])
         if out:

@@ -12,8 +12,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot.console import dashboard, oauth, pages  # noqa: F401 (dashboard adds its pages)
 from bot.console import map as grid_map
-from bot.console import oauth, pages
 from bot.console import staff as _staff  # noqa: F401  (its pages join pages.GETS and POSTS)
 from bot.console.guard import SERVICES, security_headers
 from config.settings import ConsoleOptions, Settings

@@ -3,6 +3,7 @@ every number a resident or staff member typed masked, every look audited."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -26,6 +27,8 @@ PAGE_SIZE = 50
 MAX_PAGE = 10_000  # a larger page number is read as this one
 UNIT_LENGTH = 400  # as OrgUnit.path
 WORDS_LENGTH = 50
+MAX_CODES = 100  # a 苗头's tickets, linked from the dashboard
+CODE = re.compile(r"[0-9A-Z-]{1,16}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Asked:
             since=_start_of(since),
             until=_start_of(until + timedelta(days=1)) if until else None,
             words=_text(query.get("q", ""), WORDS_LENGTH),
+            codes=_codes(query.get("codes", "")),
         )
         return cls(wanted, _page_number(query.get("page", "")), since, until)
 
@@ -68,6 +72,7 @@ class Asked:
             "since": self.since.isoformat() if self.since else "",
             "until": self.until.isoformat() if self.until else "",
             "q": w.words or "",
+            "codes": ",".join(w.codes),
         }
         return {key: value for key, value in given.items() if value}
 
@@ -75,6 +80,12 @@ class Asked:
 def _page_number(given: str) -> int:
     digits = given.strip()[:9]
     return min(max(int(digits), 1), MAX_PAGE) if digits.isdigit() else 1
+
+
+def _codes(given: str) -> tuple[str, ...]:
+    """Ticket codes separated by commas; what is not code-like is dropped."""
+    codes = (normalize_code(word.strip()) for word in given.split(",")[:MAX_CODES])
+    return tuple(dict.fromkeys(code for code in codes if CODE.fullmatch(code)))
 
 
 def _text(given: str, longest: int) -> str | None:

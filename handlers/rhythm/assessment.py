@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from handlers import texts
 from handlers.calendar import SHANGHAI, Rhythm, local
 from handlers.policy import Policy
+from handlers.rhythm import rates
 from handlers.tickets.notify import chunks
-from storage.models import Staff, Ticket
+from storage.models import Staff
 from storage.outbox import Message
 from storage.uow import UnitOfWork
 
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-SATISFIED = ("satisfied", "basically_satisfied", "satisfied_by_default")
 GRADES = ("优秀", "合格", "不合格")
 NOT_RATED = "-"  # nothing measurable this quarter
 RATES = ("accept_rate", "resolve_rate", "satisfaction", "patrol_rate", "visit_rate")
@@ -53,40 +53,47 @@ class Score:
 
 
 async def assess(
-    uow: UnitOfWork, quarter: str, now: datetime, policy: Policy, rhythm: Rhythm
+    uow: UnitOfWork,
+    quarter: str,
+    now: datetime,
+    policy: Policy,
+    rhythm: Rhythm,
+    within: str | None = None,
 ) -> list[Score]:
+    """Every assessed worker's score (those of the unit with path `within` and below it,
+    when given). The ticket rates are handlers.rhythm.rates', as the dashboard's."""
     start, end = quarter_bounds(quarter)
     if start > now:
         raise ValueError(f"{quarter} has not begun yet")
     end = min(end, now)
     units = await uow.rhythm.unit_paths()
+    tallied = await rates.by_assignee(uow, policy, start, end)
     scores = []
-    for staff in await uow.rhythm.assessed_staff():
-        assigned = await uow.rhythm.tickets_assigned(staff.id, start, end)
-        tickets = [t for t in assigned if t.state != "withdrawn"]
-        rates = {
-            "accept": _on_time(tickets, policy, "accept"),
-            "resolve": _on_time(tickets, policy, "resolve"),
-            "satisfaction": _satisfaction(tickets),
+    for staff in await uow.rhythm.assessed_staff(within):
+        tally = tallied.get(staff.id, rates.Tally())
+        measured = {
+            "accept": tally.accept_rate,
+            "resolve": tally.resolve_rate,
+            "satisfaction": tally.satisfaction,
         }
         if staff.has_role("grid_worker"):
-            rates["patrol"] = await _patrol_rate(uow, staff, start, end, rhythm)
-            rates["visit"] = await _visit_rate(uow, staff, start, end)
-        if not assigned and not staff.has_role("grid_worker"):
+            measured["patrol"] = await _patrol_rate(uow, staff, start, end, rhythm)
+            measured["visit"] = await _visit_rate(uow, staff, start, end)
+        if not (tally.tickets or tally.withdrawn) and not staff.has_role("grid_worker"):
             continue
-        score = weighted(rates, rhythm)
+        score = weighted(measured, rhythm)
         scores.append(
             Score(
                 staff.userid,
                 staff.name,
                 units.get(staff.unit_id, ""),
-                len(tickets),
-                len(assigned) - len(tickets),
-                rates["accept"],
-                rates["resolve"],
-                rates["satisfaction"],
-                rates.get("patrol"),
-                rates.get("visit"),
+                tally.tickets,
+                tally.withdrawn,
+                measured["accept"],
+                measured["resolve"],
+                measured["satisfaction"],
+                measured.get("patrol"),
+                measured.get("visit"),
                 score,
                 grade(score, rhythm),
             )
@@ -103,31 +110,6 @@ def ungraded(score: Score) -> Score:
 def nothing_recorded(scores: list[Score]) -> bool:
     """A quarter without a ticket, a patrol or a visit: there is nothing to grade anyone on."""
     return not any(s.tickets or s.patrol_rate or s.visit_rate for s in scores)
-
-
-STEPS = {"accept": ("accept",), "resolve": ("on_site", "resolve")}  # the deadlines of each
-
-
-def _on_time(tickets: list[Ticket], policy: Policy, kind: str) -> float | None:
-    """Of the tickets past this step, the share never late for it: the fact the deadline
-    watch keeps on the ticket (timed from the stamps for tickets from before it kept one)."""
-    done = [t for t in tickets if t.accepted_at and (kind == "accept" or t.resolved_at)]
-    ok = [t for t in done if not _ever_late(t, policy, kind)]
-    return len(ok) / len(done) if done else None
-
-
-def _ever_late(ticket: Ticket, policy: Policy, kind: str) -> bool:
-    if ticket.late_kinds is not None:
-        return any(step in ticket.late_kinds for step in STEPS[kind])
-    sla = policy.sla_for(ticket.category, ticket.urgent)
-    if kind == "accept":
-        return ticket.accepted_at - ticket.created_at > sla.accept
-    return ticket.resolved_at - ticket.accepted_at > sla.resolve
-
-
-def _satisfaction(tickets: list[Ticket]) -> float | None:
-    rated = [t for t in tickets if t.rating]
-    return sum(t.rating in SATISFIED for t in rated) / len(rated) if rated else None
 
 
 async def _patrol_rate(

@@ -38,6 +38,7 @@ class Wanted:
     since: datetime | None = None  # reported at or after
     until: datetime | None = None  # reported before
     words: str | None = None  # in the code or the grid's path (the rest is sealed)
+    codes: tuple[str, ...] = ()  # these tickets only (a 苗头's, from the dashboard)
 
 
 def _in_scope(scope: Scope):
@@ -54,6 +55,9 @@ def _late(now: datetime):
         & (Ticket.deadline_at <= now)
     )
     return Ticket.state.in_(OPEN_STATES) & (Ticket.overdue_since.is_not(None) | due)
+
+
+in_scope, late = _in_scope, _late  # for the dashboard's aggregates (storage/repos/dashboard.py)
 
 
 def _placed_under(path: str):
@@ -92,6 +96,8 @@ def _more_conditions(wanted: Wanted) -> list:
         found.append(Ticket.created_at < wanted.until)
     if wanted.words:
         found.append(_matching(wanted.words))
+    if wanted.codes:
+        found.append(Ticket.code.in_(wanted.codes))
     return found
 
 

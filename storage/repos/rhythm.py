@@ -94,9 +94,6 @@ WORST_OVERDUE = (
 )
 
 # The assessment asks these for every worker.
-ASSIGNED_TICKETS = select(Ticket).where(
-    Ticket.assignee_id == bindparam("staff_id"), _within(Ticket.created_at)
-)
 PATROLS_DONE = select(func.count(Patrol.id)).where(
     Patrol.staff_id == bindparam("staff_id"),
     Patrol.state == "done",
@@ -228,17 +225,12 @@ class Rhythm(Repository):
     async def unit_paths(self) -> dict[int, str]:
         return dict((await self.session.execute(select(OrgUnit.id, OrgUnit.path))).all())
 
-    async def assessed_staff(self) -> list[Staff]:
-        """Everyone but supervisors, by userid."""
+    async def assessed_staff(self, within: str | None = None) -> list[Staff]:
+        """Everyone but supervisors (of the unit with path `within` and below it), by userid."""
         query = select(Staff).where(~Staff.has_role("supervisor")).order_by(Staff.userid)
+        if within is not None:
+            query = query.join(OrgUnit, OrgUnit.id == Staff.unit_id).where(under(within))
         return list(await self.session.scalars(query))
-
-    async def tickets_assigned(
-        self, staff_id: int, start: datetime, end: datetime
-    ) -> list[Ticket]:
-        """The tickets assigned to the staff member that were created between `start` and `end`."""
-        params = {"staff_id": staff_id, "start": start, "end": end}
-        return list(await self.session.scalars(ASSIGNED_TICKETS, params))
 
     async def patrols_done(self, staff_id: int, first_day: str, end_day: str) -> int:
         """Patrols the worker finished from `first_day` up to, not including, `end_day`."""

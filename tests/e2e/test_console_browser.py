@@ -15,14 +15,20 @@ both under supervisor zhouhaitao 周海涛 (东关社区)."""
 
 from __future__ import annotations
 
+import io
+import os
 import re
 from datetime import datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
 import pytest_asyncio
+from PIL import Image
+from sqlalchemy import func, select
 
 from handlers import texts
+from storage.models import OrgUnit
 from tests.browser import chromium_path, playwright_or_skip
 from tests.conftest import embedded_classifier
 from tests.console import PLAIN_HTTP, link_for
@@ -34,6 +40,7 @@ pytestmark = [
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
 WECOM_APP = "Mozilla/5.0 (Linux; Android 14) Chrome/130.0 Mobile wxwork/4.1.30 Language/zh_CN"
+SCREENSHOTS = Path(os.environ.get("GRIDBOT_SCREENSHOTS", "/nonexistent"))  # to look at them
 WAIT_MS = 15_000  # Playwright's auto-waiting gives up after this (a loaded 2-core machine)
 
 
@@ -143,7 +150,32 @@ async def test_in_the_wecom_app_the_login_goes_through_wecom_and_back(chromium, 
         await context.close()
 
 
-# The 一张图 map (/console/map, built elsewhere) gets its test here, on the same module
-# browser: sign in, open the map, wait for `[data-grids-loaded]` on the map container to
-# equal the number of seeded grids (expect(...).to_have_attribute), and check that a
-# screenshot of the container is not blank (more than one colour in its pixels).
+async def test_the_map_draws_the_grids_of_the_scope_coloured_by_their_tickets(page, served):
+    """一张图: every grid of 东关社区 drawn (the page says how many once the layer is in),
+    the one with an open ticket in its colour, the ticket's marker, and a picture that is
+    not blank."""
+    expect = playwright_or_skip().expect
+    code = await report(served, "东关一网格", GARBAGE)
+    async with served.services.sessionmaker() as session:
+        community = await session.scalar(select(OrgUnit).where(OrgUnit.name == "东关社区"))
+        grids = await session.scalar(
+            select(func.count())
+            .select_from(OrgUnit)
+            .where(OrgUnit.level == "grid", OrgUnit.path.like(community.path + "/%"))
+        )
+
+    await sign_in(page, served, "zhouhaitao")
+    await page.get_by_role("link", name=texts.CONSOLE["map"]).click()
+    drawn = page.locator(f"#map[data-grids-loaded='{grids}']")
+    await expect(drawn).to_have_count(1)
+
+    await expect(page.locator("path.grid")).to_have_count(grids)
+    await expect(page.locator("path.grid-open")).to_have_count(1)
+    await expect(page.locator("#map")).to_have_attribute("data-tickets-loaded", "1")
+    picture = Image.open(io.BytesIO(await page.locator("#map").screenshot()))
+    assert len(picture.convert("RGB").getcolors(maxcolors=1 << 16) or range(1 << 16)) > 3
+    picture.save(SCREENSHOTS / "map.png") if SCREENSHOTS.is_dir() else None
+    await page.locator("path.ticket").first.click()
+    await expect(page.locator(".leaflet-popup-content")).to_contain_text(code)
+    await page.locator("path.grid-clear").first.click()
+    await expect(page.locator(".leaflet-popup-content").last).to_contain_text("网格员：赵小燕")

@@ -666,6 +666,10 @@ CONSOLE_LOGGED_OUT = "您尚未登录，或登录已过期。请在企业微信�
 CONSOLE_CSRF = "页面已过期，请返回重新操作。"
 CONSOLE_NOT_FOUND = "没有找到这个页面，或者这张工单不在您的管辖范围内。"
 CONSOLE_UNAVAILABLE = "系统暂时无法访问数据库，请稍后再试。"
+CONSOLE_EXPORT_TOO_MANY = (
+    "符合条件的工单超过 {most} 张，一个文件放不下。"
+    "请缩小筛选范围（例如选择单位、类别或反映日期）后再导出。"
+)
 CONSOLE_EXPORT_HEADER = (
     "工单编号",
     "类别",

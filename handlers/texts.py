@@ -696,6 +696,7 @@ CONSOLE = {  # the pages' labels
     "total": "共 {count} 张",
     "overdue_count": "超时",
     "page": "第 {page} / {pages} 页",
+    "capped": "符合条件的工单超过 10,000 张，只能翻看最新的 10,000 张；请用筛选缩小范围。",
     "previous": "上一页",
     "next": "下一页",
     "none": "没有符合条件的工单。",

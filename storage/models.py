@@ -160,6 +160,13 @@ class Ticket(Base):
         Index("ix_tickets_grid_created", "grid_id", "created_at"),
         Index("ix_tickets_category_created", "category", "created_at"),
         Index("ix_tickets_created", "created_at"),  # Open311's newest-first window
+        # The console's list, newest first within one filter (migration 0021)
+        # with what scope asks, so that a count of one state reads the index alone
+        Index(
+            "ix_tickets_state_created", "state", "created_at", "grid_id", "unit_id", "assignee_id"
+        ),
+        Index("ix_tickets_urgent_created", "urgent", "created_at"),
+        Index("ix_tickets_must_attend_created", "must_attend", "created_at"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)

@@ -19,10 +19,12 @@ import argparse
 import asyncio
 import csv
 import io
+import json
 import sys
 import tempfile
 import time
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -172,15 +174,30 @@ def rss_mb(pid: int) -> float:
 
 
 @asynccontextmanager
-async def prepared(kind: str, server: str, count: int):
+async def prepared(kind: str, server: str, count: int, keep: Path | None):
     """A migrated, seeded, filled database of this kind; its URL, settings and `now`."""
-    if kind == "sqlite":
+    if kind == "sqlite" and keep:
+        yield await _kept(keep, count)
+    elif kind == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite+aiosqlite:///{folder}/bench.db"
             yield await _filled(url, count)
     else:
         async with database(server, keep=False) as url:
             yield await _filled(url, count)
+
+
+async def _kept(path: Path, count: int):
+    """The SQLite file at `path`, filled once and then reused (its data key and `now` kept
+    beside it), since writing a million tickets into SQLite takes minutes."""
+    kept = path.with_suffix(".json")
+    url = f"sqlite+aiosqlite:///{path.resolve()}"
+    if not kept.exists():
+        _url, settings, now = await _filled(url, count)
+        kept.write_text(json.dumps({"key": settings.data_key, "now": now.isoformat()}))
+    saved = json.loads(kept.read_text())
+    settings = replace(demo_settings(url, "http://127.0.0.1:1"), data_key=saved["key"])
+    return url, settings, datetime.fromisoformat(saved["now"])
 
 
 async def _filled(url: str, count: int):
@@ -209,10 +226,10 @@ def table(kind: str, measured: dict, over_http: dict) -> bool:
 
 async def run(kind: str, args) -> bool:
     print(f"{kind}: {args.tickets:,} tickets")
-    async with prepared(kind, args.server, args.tickets) as (url, settings, now):
+    async with prepared(kind, args.server, args.tickets, args.keep_sqlite) as (url, settings, now):
         queries = await filters(url, now, args.tickets)
         measured = await use_cases(url, settings.data_key, queries, now, args.repeat)
-        over_http, export_lines, rss = {}, [], ()
+        over_http = {}
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "gridbot.toml"
             config.write_text(CONFIG)
@@ -222,20 +239,20 @@ async def run(kind: str, args) -> bool:
                 async with http:
                     for label in ("no filter", "category=traffic", "q=a whole code"):
                         over_http[label] = await http_times(http, base, queries[label], 20)
+                    met = table(kind, measured, over_http)
                     if args.export:
                         before = rss_mb(pid)
-                        export_lines = await exports(http, base, {"since": _days_ago(now, 40)})
-                        rss = before, rss_mb(pid)
-    met = table(kind, measured, over_http)
-    for line in export_lines:
-        print(f"    export {line}")
-    if rss:
-        print(f"    serve's peak RSS {rss[0]:.0f} MB before the exports, {rss[1]:.0f} MB after")
+                        since = _days_ago(now, args.tickets, 99_000)
+                        for line in await exports(http, base, {"since": since}):
+                            print(f"    export {line}")
+                        after = rss_mb(pid)
+                        print(f"    serve's peak RSS {before:.0f} MB before, {after:.0f} MB after")
     return met
 
 
-def _days_ago(now: datetime, days: int) -> str:
-    """A `since` that leaves about 100,000 of a million tickets over a year."""
+def _days_ago(now: datetime, count: int, wanted: int) -> str:
+    """A `since` that leaves somewhat fewer than `wanted` of `count` tickets over a year."""
+    days = min(365, 365 * wanted // count) - 1
     return (now - timedelta(days=days)).astimezone(SHANGHAI).date().isoformat()
 
 
@@ -254,4 +271,5 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=20, help="runs of each filter")
     parser.add_argument("--only", action="append", choices=("sqlite", "postgresql"))
     parser.add_argument("--export", action="store_true", help="the 100,000-row exports too")
+    parser.add_argument("--keep-sqlite", type=Path, help="SQLite file to fill once and reuse")
     sys.exit(0 if asyncio.run(main(parser.parse_args())) else 1)

@@ -19,6 +19,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.crypto import SealedJSON, SealedText
@@ -153,6 +156,14 @@ class Resident(Base):
     media_waiting_at: Mapped[datetime | None]
 
 
+# The console's list by state, with what scope and "overdue" ask, so that a count of one state
+# or of what is late reads the index alone (migration 0021)
+STATE_INDEX = (
+    *("state", "created_at", "grid_id", "unit_id", "assignee_id"),
+    *("overdue_since", "deadline_at", "deadline_kind"),
+)
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -161,11 +172,10 @@ class Ticket(Base):
         Index("ix_tickets_category_created", "category", "created_at"),
         Index("ix_tickets_created", "created_at"),  # Open311's newest-first window
         # The console's list, newest first within one filter (migration 0021)
-        # with what scope asks, so that a count of one state reads the index alone
-        Index(
-            "ix_tickets_state_created", "state", "created_at", "grid_id", "unit_id", "assignee_id"
-        ),
+        Index("ix_tickets_state_created", *STATE_INDEX),
         Index("ix_tickets_urgent_created", "urgent", "created_at"),
+        # where a ticket is placed (its grid, else its unit): the scope and the unit filter
+        Index("ix_tickets_placed_created", sql_text("coalesce(grid_id, unit_id)"), "created_at"),
         Index("ix_tickets_must_attend_created", "must_attend", "created_at"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)

@@ -39,6 +39,7 @@ class Wanted:
     words: str | None = None  # in the grid's path, or the code's start (the rest is sealed)
     code_start: str | None = None  # when `words` can begin a code: that start, GB- added
     grid_ids: tuple[int, ...] = ()  # otherwise the grids whose path holds them (_looked_up)
+    unit_ids: tuple[int, ...] | None = None  # `unit` and the units below it (_looked_up)
 
 
 def _in_scope(scope: Scope):
@@ -96,7 +97,11 @@ def _conditions(scope: Scope, wanted: Wanted, now: datetime) -> list:
 
 def _more_conditions(wanted: Wanted) -> list:
     found = []
-    if wanted.unit:
+    if wanted.unit and wanted.unit_ids is not None:  # a list, which the index on placement
+        # serves, where a subquery is read as a condition on every ticket
+        placed = func.coalesce(Ticket.grid_id, Ticket.unit_id)
+        found.append(placed.in_(wanted.unit_ids) if wanted.unit_ids else false())
+    elif wanted.unit:
         found.append(_placed_under(wanted.unit))
     if wanted.must_attend:
         found.append(Ticket.must_attend == true())
@@ -205,7 +210,11 @@ class Console(Repository):
         return {state: count for state, count in await self.session.execute(query)}
 
     async def _looked_up(self, wanted: Wanted) -> Wanted:
-        """The grids that words not beginning a code stand for (org_units is small)."""
+        """The units the unit filter and words not beginning a code stand for, looked up
+        first (org_units is small)."""
+        if wanted.unit:
+            units = await self.session.scalars(select(OrgUnit.id).where(under(wanted.unit)))
+            wanted = replace(wanted, unit_ids=tuple(units))
         if not wanted.words or wanted.code_start:
             return wanted
         found = select(OrgUnit.id).where(OrgUnit.path.contains(wanted.words, autoescape=True))

@@ -198,6 +198,8 @@ class Console(Repository):
         return list(await self.session.scalars(query))
 
     async def count(self, scope: Scope, wanted: Wanted, now: datetime) -> int:
+        """Exact, so every matching row is read: count_upto for the list."""
+        wanted = await self._looked_up(wanted)
         query = select(func.count(Ticket.id)).where(*_conditions(scope, wanted, now))
         return await self.session.scalar(query) or 0
 

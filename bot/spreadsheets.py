@@ -41,13 +41,28 @@ def save_xlsx(rows: list[list], title: str, out: Path | BinaryIO) -> None:
     """One sheet; numbers and dates are cells Excel can sort and sum (a Rate shown as a
     percent, times in Asia/Shanghai); text is defused, none starts with the '=' that openpyxl
     would store as a formula."""
-    from openpyxl import Workbook
+    sheet = SheetWriter(title)
+    sheet.append(rows)
+    sheet.save(out)
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
-    book.save(out)
+
+class SheetWriter:
+    """save_xlsx for rows that come in batches: openpyxl's write-only mode writes each row to
+    a temporary file as it is appended (strings inline, no shared table), so memory stays the
+    same whatever the number of rows; `save` then zips that file into `out`."""
+
+    def __init__(self, title: str):
+        from openpyxl import Workbook
+
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet(title)
+
+    def append(self, rows: list[list]) -> None:
+        for row in rows:
+            self.sheet.append([_xlsx_cell(self.sheet, cell) for cell in row])
+
+    def save(self, out: Path | BinaryIO) -> None:
+        self.book.save(out)
 
 
 def _xlsx_cell(sheet, value):

@@ -685,6 +685,10 @@ CONSOLE_WECOM_UNAVAILABLE = (
 )
 CONSOLE_NOT_FOUND = "没有找到这个页面，或者这张工单不在您的管辖范围内。"
 CONSOLE_UNAVAILABLE = "系统暂时无法访问数据库，请稍后再试。"
+CONSOLE_EXPORT_TOO_MANY = (
+    "符合条件的工单超过 {most} 张，一个文件放不下。"
+    "请缩小筛选范围（例如选择单位、类别或反映日期）后再导出。"
+)
 CONSOLE_EXPORT_HEADER = (
     "工单编号",
     "类别",
@@ -712,6 +716,7 @@ CONSOLE = {  # the pages' labels
     "total": "共 {count} 张",
     "overdue_count": "超时",
     "page": "第 {page} / {pages} 页",
+    "capped": "符合条件的工单超过 10,000 张，只能翻看最新的 10,000 张；请用筛选缩小范围。",
     "previous": "上一页",
     "next": "下一页",
     "none": "没有符合条件的工单。",

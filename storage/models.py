@@ -198,6 +198,14 @@ class Resident(Base):
     media_waiting_at: Mapped[datetime | None]
 
 
+# The console's list by state, with what scope and "overdue" ask, so that a count of one state
+# or of what is late reads the index alone (migration 0021)
+STATE_INDEX = (
+    *("state", "created_at", "grid_id", "unit_id", "assignee_id"),
+    *("overdue_since", "deadline_at", "deadline_kind"),
+)
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -216,6 +224,12 @@ class Ticket(Base):
             sqlite_where=text(MAYBE_LATE),
             postgresql_where=text(MAYBE_LATE),
         ),
+        # The console's list, newest first within one filter (migration 0021)
+        Index("ix_tickets_state_created", *STATE_INDEX),
+        Index("ix_tickets_urgent_created", "urgent", "created_at"),
+        # where a ticket is placed (its grid, else its unit): the scope and the unit filter
+        Index("ix_tickets_placed_created", text("coalesce(grid_id, unit_id)"), "created_at"),
+        Index("ix_tickets_must_attend_created", "must_attend", "created_at"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)

@@ -3,9 +3,10 @@ ticket list, a ticket, exports."""
 
 from __future__ import annotations
 
-import io
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import urlencode
 
@@ -14,8 +15,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.console import flash
-from bot.console.guard import COOKIE, SERVICES, Refused, Visit, set_session, signed_in
-from bot.spreadsheets import csv_text, save_xlsx
+from bot.console.guard import COOKIE, HEADERS, SERVICES, Refused, Visit, set_session, signed_in
+from bot.spreadsheets import SheetWriter, csv_text
 from bot.wechat_api import ApiError
 from config.settings import ConsoleOptions
 from handlers import texts
@@ -32,6 +33,7 @@ PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 INVALID_MEDIA = 40007  # this API holds no such media_id (or no longer: 3 days)
 log = logging.getLogger(__name__)
+CHUNK = 256 * 1024  # bytes of a workbook sent at a time
 
 
 async def home(request: web.Request) -> web.Response:
@@ -187,26 +189,56 @@ def _session(visit: Visit) -> str:
 
 @signed_in
 async def export_csv(visit: Visit) -> web.StreamResponse:
-    rows = await _export(visit)
-    body = "\ufeff" + csv_text(rows)  # the BOM: Excel then reads it as UTF-8
-    return _download(body.encode("utf-8"), "text/csv; charset=utf-8", "tickets.csv")
+    """Written as the batches are read: the memory of one batch, whatever the row count."""
+    table = await _export(visit)
+    response = await _download(visit.request, "text/csv; charset=utf-8", "tickets.csv")
+    await response.write("\ufeff".encode())  # the BOM: Excel then reads it as UTF-8
+    async for rows in table:
+        await response.write(csv_text(rows).encode("utf-8"))
+    await response.write_eof()
+    return response
 
 
 @signed_in
 async def export_xlsx(visit: Visit) -> web.StreamResponse:
-    buffer = io.BytesIO()
-    save_xlsx(await _export(visit), texts.CONSOLE["tickets"], buffer)
-    return _download(buffer.getvalue(), XLSX, "tickets.xlsx")
+    """The workbook written to a temporary file batch by batch (in a thread: openpyxl is
+    slow and synchronous), then sent from it in chunks."""
+    table = await _export(visit)
+    sheet = SheetWriter(texts.CONSOLE["tickets"])
+    with tempfile.TemporaryFile() as file:
+        async for rows in table:
+            await asyncio.to_thread(sheet.append, rows)
+        await asyncio.to_thread(sheet.save, file)
+        response = await _download(visit.request, XLSX, "tickets.xlsx", file.tell())
+        file.seek(0)
+        while chunk := await asyncio.to_thread(file.read, CHUNK):
+            await response.write(chunk)
+    await response.write_eof()
+    return response
 
 
-async def _export(visit: Visit) -> list[list]:
+async def _export(visit: Visit) -> AsyncIterator[list[list]]:
+    """The table's batches, once the export's audit line is committed (a download cut off
+    halfway stays audited); too many rows: a page saying how to narrow the filters."""
     asked = listing.Asked.from_query(visit.request.query)
-    return await export.export_rows(visit.uow, visit.me.staff, asked, visit.now)
+    try:
+        table = await export.export_rows(visit.uow, visit.me.staff, asked, visit.now)
+    except export.TooManyToExport as refusal:
+        await visit.uow.commit()
+        raise Refused(400, str(refusal)) from None
+    await visit.uow.commit()
+    return table
 
 
-def _download(body: bytes, content_type: str, name: str) -> web.Response:
-    response = web.Response(body=body, headers={"Content-Type": content_type})
+async def _download(
+    request: web.Request, content_type: str, name: str, length: int | None = None
+) -> web.StreamResponse:
+    """A streamed attachment, its headers (the console's own among them) sent now."""
+    response = web.StreamResponse(headers={**HEADERS, "Content-Type": content_type})
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if length is not None:
+        response.content_length = length
+    await response.prepare(request)
     return response
 
 

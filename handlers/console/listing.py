@@ -4,6 +4,7 @@ every number a resident or staff member typed masked, every look audited."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,14 +18,18 @@ from handlers.masking import mask_text
 from handlers.registry.lookup import audit
 from handlers.scope import DESK, ticket_for
 from handlers.tickets.lifecycle import is_overdue
+from handlers.tickets.routing import CODE_PREFIX
 from handlers.tickets.views import actor_name, local
 from nlu.categories import CATEGORY_IDS, category_name
 from storage.models import Attachment, Staff, Ticket
 from storage.repos.console import Scope, Wanted
 from storage.uow import UnitOfWork
 
-PAGE_SIZE = 50
+PAGE_SIZE = 50  # unless `page_size` asks for another, from 10 to MAX_PAGE_SIZE
+MAX_PAGE_SIZE = 200
 MAX_PAGE = 10_000  # a larger page number is read as this one
+COUNT_CAP = 10_000  # counts stop here ("10,000+"): an exact count reads every matching row,
+# which over a million tickets takes seconds; paging goes as far (200 pages), filters further
 UNIT_LENGTH = 400  # as OrgUnit.path
 WORDS_LENGTH = 50
 MAX_CODES = 100  # a 苗头's tickets, linked from the dashboard
@@ -35,6 +40,7 @@ CODE = re.compile(r"[0-9A-Z-]{1,16}")
 class Asked:
     wanted: Wanted
     page: int = 1
+    page_size: int = PAGE_SIZE
     since: date | None = None  # the date range as asked (Beijing dates), for the form
     until: date | None = None
 
@@ -56,8 +62,11 @@ class Asked:
             until=_start_of(until + timedelta(days=1)) if until else None,
             words=_text(query.get("q", ""), WORDS_LENGTH),
             codes=_codes(query.get("codes", "")),
+            code_start=_code_start(query.get("q", "")),
         )
-        return cls(wanted, _page_number(query.get("page", "")), since, until)
+        page = _number(query.get("page", ""), 1, MAX_PAGE, 1)
+        size = _number(query.get("page_size", ""), 10, MAX_PAGE_SIZE, PAGE_SIZE)
+        return cls(wanted, page, size, since, until)
 
     def as_query(self) -> dict[str, str]:
         """The filters as query parameters (the page aside), for links and the audit."""
@@ -73,13 +82,25 @@ class Asked:
             "until": self.until.isoformat() if self.until else "",
             "q": w.words or "",
             "codes": ",".join(w.codes),
+            "page_size": str(self.page_size) if self.page_size != PAGE_SIZE else "",
         }
         return {key: value for key, value in given.items() if value}
 
 
-def _page_number(given: str) -> int:
+def _number(given: str, least: int, most: int, otherwise: int) -> int:
+    """A whole number within least..most; anything else (a sign, ², 1e9) is `otherwise`."""
     digits = given.strip()[:9]
-    return min(max(int(digits), 1), MAX_PAGE) if digits.isdigit() else 1
+    return min(max(int(digits), least), most) if digits.isdecimal() else otherwise
+
+
+def _code_start(given: str) -> str | None:
+    """What a code typed in the search box starts with (upper case, GB- whether typed or
+    not); None for words no code starts with, such as a grid's name."""
+    typed = "".join((_text(given, WORDS_LENGTH) or "").split()).upper()
+    body = typed.removeprefix(CODE_PREFIX)
+    if not body or not (body.isascii() and body.isalnum()):
+        return None  # a bare GB- begins every code: no range worth reading
+    return CODE_PREFIX + body
 
 
 def _codes(given: str) -> tuple[str, ...]:
@@ -89,7 +110,10 @@ def _codes(given: str) -> tuple[str, ...]:
 
 
 def _text(given: str, longest: int) -> str | None:
-    return " ".join(given.split())[:longest] or None
+    """Spaces folded; control characters and lone surrogates, which no name or code holds
+    (and PostgreSQL refuses in text), left out."""
+    kept = "".join(c for c in given if unicodedata.category(c) not in ("Cc", "Cs"))
+    return " ".join(kept.split())[:longest] or None
 
 
 def _day(given: str) -> date | None:
@@ -122,12 +146,26 @@ class Row:
 @dataclass(frozen=True)
 class Listing:
     rows: list[Row]
-    total: int
+    total: int  # counted up to COUNT_CAP + 1
     page: int
     pages: int
-    by_state: list[tuple[str, int]]
-    overdue: int
+    by_state: list[tuple[str, str]]  # each count as shown
+    overdue: str
     units: list[str]  # the unit filter's choices: the scope's units
+
+    @property
+    def shown_total(self) -> str:
+        return shown(self.total)
+
+    @property
+    def capped(self) -> bool:
+        """More match than paging reaches."""
+        return self.total > COUNT_CAP
+
+
+def shown(count: int) -> str:
+    """A count as the page shows it: 9,999, or 10,000+ where counting stopped."""
+    return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"
 
 
 async def scope_of(uow: UnitOfWork, staff: Staff) -> Scope:
@@ -136,17 +174,20 @@ async def scope_of(uow: UnitOfWork, staff: Staff) -> Scope:
 
 
 async def list_tickets(uow: UnitOfWork, staff: Staff, asked: Asked, now: datetime) -> Listing:
-    scope = await scope_of(uow, staff)
-    total = await uow.console.count(scope, asked.wanted, now)
-    pages = max(1, -(-total // PAGE_SIZE))
+    """The page asked for (within the pages that the capped count reaches) and the counts on
+    top, each counted no further than COUNT_CAP."""
+    scope, most = await scope_of(uow, staff), COUNT_CAP + 1
+    total = await uow.console.count_upto(scope, asked.wanted, now, most)
+    size = asked.page_size
+    pages = max(1, -(-min(total, COUNT_CAP) // size))
     page = min(asked.page, pages)
-    found = await uow.console.tickets(scope, asked.wanted, now, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-    counts = await uow.console.by_state(scope)
-    late = await uow.console.count(scope, Wanted(overdue=True), now)
-    by_state = [(name, counts.get(state, 0)) for state, name in texts.STATE_NAMES.items()]
+    found = await uow.console.tickets(scope, asked.wanted, now, (page - 1) * size, size)
+    counts = await uow.console.by_state_upto(scope, list(texts.STATE_NAMES), now, most)
+    late = await uow.console.count_upto(scope, Wanted(overdue=True), now, most)
+    by_state = [(name, shown(counts[state])) for state, name in texts.STATE_NAMES.items()]
     units = await uow.console.units_under(scope.unit_path)
     rows = [row_of(t, now) for t in found]
-    return Listing(rows, total, page, pages, by_state, late, units)
+    return Listing(rows, total, page, pages, by_state, shown(late), units)
 
 
 def row_of(ticket: Ticket, now: datetime) -> Row:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, literal, select, true, union_all, update
 
 from storage.models import ConsoleSession, OrgUnit, Staff, Ticket
 from storage.repos.base import Repository
@@ -39,6 +40,10 @@ class Wanted:
     until: datetime | None = None  # reported before
     words: str | None = None  # in the code or the grid's path (the rest is sealed)
     codes: tuple[str, ...] = ()  # these tickets only (a 苗头's, from the dashboard)
+    words: str | None = None  # in the grid's path, or the code's start (the rest is sealed)
+    code_start: str | None = None  # when `words` can begin a code: that start, GB- added
+    grid_ids: tuple[int, ...] = ()  # otherwise the grids whose path holds them (_looked_up)
+    unit_ids: tuple[int, ...] | None = None  # `unit` and the units below it (_looked_up)
 
 
 def _in_scope(scope: Scope):
@@ -65,10 +70,23 @@ def _placed_under(path: str):
     return placed.in_(select(OrgUnit.id).where(under(path)))
 
 
-def _matching(words: str):
-    """The code or the grid's path holds `words`, taken literally (LIKE's % and _ too)."""
-    grids = select(OrgUnit.id).where(OrgUnit.path.contains(words, autoescape=True))
-    return Ticket.code.contains(words.upper(), autoescape=True) | Ticket.grid_id.in_(grids)
+def _matching(wanted: Wanted):
+    """With `code_start` (words that can begin a code), the codes that start so: a range of
+    the unique index on codes, where a code anywhere inside would be every code read in turn;
+    otherwise the tickets of the grids whose path holds the words (`grid_ids`, looked up
+    first: none, and no ticket is read). One or the other, so that each reads one index."""
+    if wanted.code_start:
+        return _code_starts(wanted.code_start)
+    return Ticket.grid_id.in_(wanted.grid_ids) if wanted.grid_ids else false()
+
+
+def _code_starts(start: str):
+    following = start[:-1] + chr(ord(start[-1]) + 1)
+    return (
+        (Ticket.code >= start)
+        & (Ticket.code < following)
+        & Ticket.code.startswith(start, autoescape=True)
+    )
 
 
 def _conditions(scope: Scope, wanted: Wanted, now: datetime) -> list:
@@ -80,16 +98,20 @@ def _conditions(scope: Scope, wanted: Wanted, now: datetime) -> list:
     if wanted.overdue:
         found.append(_late(now))
     if wanted.urgent:
-        found.append(Ticket.urgent.is_(True))
+        found.append(Ticket.urgent == true())  # `IS true` would not use the index
     return found + _more_conditions(wanted)
 
 
 def _more_conditions(wanted: Wanted) -> list:
     found = []
-    if wanted.unit:
+    if wanted.unit and wanted.unit_ids is not None:  # a list, which the index on placement
+        # serves, where a subquery is read as a condition on every ticket
+        placed = func.coalesce(Ticket.grid_id, Ticket.unit_id)
+        found.append(placed.in_(wanted.unit_ids) if wanted.unit_ids else false())
+    elif wanted.unit:
         found.append(_placed_under(wanted.unit))
     if wanted.must_attend:
-        found.append(Ticket.must_attend.is_(True))
+        found.append(Ticket.must_attend == true())
     if wanted.since:
         found.append(Ticket.created_at >= wanted.since)
     if wanted.until:
@@ -98,6 +120,7 @@ def _more_conditions(wanted: Wanted) -> list:
         found.append(_matching(wanted.words))
     if wanted.codes:
         found.append(Ticket.code.in_(wanted.codes))
+        found.append(_matching(wanted))
     return found
 
 
@@ -190,6 +213,7 @@ class Console(Repository):
         self, scope: Scope, wanted: Wanted, now: datetime, offset: int, limit: int
     ) -> list[Ticket]:
         """Newest first."""
+        wanted = await self._looked_up(wanted)
         query = (
             ticket_query()
             .where(*_conditions(scope, wanted, now))
@@ -200,6 +224,8 @@ class Console(Repository):
         return list(await self.session.scalars(query))
 
     async def count(self, scope: Scope, wanted: Wanted, now: datetime) -> int:
+        """Exact, so every matching row is read: count_upto for the list."""
+        wanted = await self._looked_up(wanted)
         query = select(func.count(Ticket.id)).where(*_conditions(scope, wanted, now))
         return await self.session.scalar(query) or 0
 
@@ -210,3 +236,64 @@ class Console(Repository):
             .group_by(Ticket.state)
         )
         return {state: count for state, count in await self.session.execute(query)}
+
+    async def _looked_up(self, wanted: Wanted) -> Wanted:
+        """The units the unit filter and words not beginning a code stand for, looked up
+        first (org_units is small)."""
+        if wanted.unit:
+            units = await self.session.scalars(select(OrgUnit.id).where(under(wanted.unit)))
+            wanted = replace(wanted, unit_ids=tuple(units))
+        if not wanted.words or wanted.code_start:
+            return wanted
+        found = select(OrgUnit.id).where(OrgUnit.path.contains(wanted.words, autoescape=True))
+        return replace(wanted, grid_ids=tuple(await self.session.scalars(found)))
+
+    async def by_state_upto(
+        self, scope: Scope, states: list[str], now: datetime, most: int
+    ) -> dict[str, int]:
+        """The tickets in scope of each state, each counted no further than `most`, in one
+        statement (each state a range of the index on state, which holds what scope asks)."""
+        counted = [
+            select(literal(state), func.count()).select_from(
+                select(Ticket.id)
+                .where(*_conditions(scope, Wanted(state=state), now))
+                .limit(most)
+                .subquery()
+            )
+            for state in states
+        ]
+        return {state: count for state, count in await self.session.execute(union_all(*counted))}
+
+    async def count_upto(self, scope: Scope, wanted: Wanted, now: datetime, most: int) -> int:
+        """How many match, counted no further than `most`: stays fast over a million tickets,
+        where an exact count reads every matching row."""
+        wanted = await self._looked_up(wanted)
+        found = select(Ticket.id).where(*_conditions(scope, wanted, now)).limit(most).subquery()
+        return await self.session.scalar(select(func.count()).select_from(found)) or 0
+
+    async def batches(
+        self, scope: Scope, wanted: Wanted, now: datetime, size: int
+    ) -> AsyncIterator[list[Ticket]]:
+        """The whole list newest first, `size` tickets at a time: each batch one short query
+        that starts after the last ticket of the one before (created_at, id), so no cursor
+        stays open; the session holds loaded tickets weakly, so a batch is freed once the
+        caller is done with it."""
+        conditions = _conditions(scope, await self._looked_up(wanted), now)
+        query = ticket_query().order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(size)
+        after: tuple[datetime, int] | None = None
+        while True:
+            more = [] if after is None else [_before(*after)]
+            found = list(await self.session.scalars(query.where(*conditions, *more)))
+            if found:
+                yield found
+            if len(found) < size:
+                return
+            after = found[-1].created_at, found[-1].id
+
+
+def _before(created_at: datetime, ticket_id: int):
+    """Older than (created_at, id) in the list's order; written so that the index on
+    created_at serves it on both databases."""
+    return (Ticket.created_at <= created_at) & (
+        (Ticket.created_at < created_at) | (Ticket.id < ticket_id)
+    )

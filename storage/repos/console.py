@@ -117,10 +117,9 @@ def _more_conditions(wanted: Wanted) -> list:
     if wanted.until:
         found.append(Ticket.created_at < wanted.until)
     if wanted.words:
-        found.append(_matching(wanted.words))
+        found.append(_matching(wanted))
     if wanted.codes:
         found.append(Ticket.code.in_(wanted.codes))
-        found.append(_matching(wanted))
     return found
 
 

@@ -25,10 +25,18 @@ async def dashboard_page(visit: Visit) -> web.StreamResponse:
     board = await dashboard.board(
         visit.uow, visit.me.staff, visit.now, services.policy, services.rhythm
     )
+    drawn = charts.available()
     return aiohttp_jinja2.render_template(
         "dashboard.html",
         visit.request,
-        visit.context(board=board, d=NAMES, charts=charts.available(), role=_role(visit)),
+        visit.context(
+            board=board,
+            d=NAMES,
+            # a chart only where there is something to draw: the tables say "0" and "-"
+            rates_chart=drawn and any(total.tickets for total in board.month_totals),
+            weeks_chart=drawn and any(any(row.weeks) for row in board.categories),
+            role=_role(visit),
+        ),
     )
 
 

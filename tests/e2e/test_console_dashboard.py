@@ -294,3 +294,10 @@ async def test_the_charts_are_pictures_drawn_by_gridbot(console, clock):
     assert len(pictures) == 2
     for status, kind, body in pictures:
         assert (status, kind) == (200, "image/png") and body.startswith(b"\x89PNG")
+
+
+async def test_with_no_tickets_there_is_no_empty_chart(console):
+    html = await dashboard(console, "zhouhaitao")
+
+    assert "<img" not in html
+    assert "-" in html  # the tables say there is nothing to measure

@@ -39,12 +39,15 @@ def weeks_chart(weeks: list[str], series: dict[str, list[int]]) -> bytes | None:
     """Stacked bars: each week's new tickets, by category."""
 
     def draw(axes, font) -> None:
+        from matplotlib.ticker import MaxNLocator
+
         bottom = [0] * len(weeks)
         for n, (label, counts) in enumerate(series.items()):
             if any(counts):
                 axes.bar(weeks, counts, bottom=bottom, color=COLOURS[n % 8], label=label)
                 bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
         axes.legend(prop=font, loc="upper left", fontsize=8)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # tickets come whole
 
     return _png(draw)
 

@@ -756,6 +756,7 @@ CONSOLE = {  # the pages' labels
     "actions": "办理",
     "hand_to": "交给（姓名或企业微信账号）",
     "reason": "原因或要求",
+    "sort": "排序",
     "location": "定位",
     "no_location": "未定位",
     "photos": "照片",
@@ -825,6 +826,12 @@ CONSOLE_DASHBOARD = {  # the 三率 dashboard and the assessment page (bot/conso
     "download": "下载 Excel",
     "assessment_empty": "{quarter} 没有需要考核的人员。",
     "bad_quarter": "季度的写法不对，或者这个季度还没有开始。请写成 2026Q4 这样的格式。",
+}
+SORT_NAMES = {  # the console list's orders (storage/repos/console.py ORDERS)
+    "newest": "最新反映在前",
+    "oldest": "最早反映在前",
+    "deadline": "期限最近在前",
+    "level": "层级最高在前",
 }
 ATTACHMENT_KINDS = {
     "image": "照片",

@@ -39,6 +39,7 @@ def add_routes(app: web.Application, services_key, settings: Settings) -> None:
     environment.filters["local"] = _local
     environment.globals["t"] = texts.CONSOLE
     environment.globals["kinds"] = texts.ATTACHMENT_KINDS
+    environment.globals["sorts"] = texts.SORT_NAMES
     for path, handler in {**pages.GETS, **oauth.GETS}.items():  # /login: link or WeCom
         console.router.add_get(path, handler)
     for path, handler in pages.POSTS.items():

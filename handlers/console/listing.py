@@ -43,6 +43,7 @@ class Asked:
     page_size: int = PAGE_SIZE
     since: date | None = None  # the date range as asked (Beijing dates), for the form
     until: date | None = None
+    sort: str = "newest"  # one of texts.SORT_NAMES
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Asked:
@@ -66,7 +67,10 @@ class Asked:
         )
         page = _number(query.get("page", ""), 1, MAX_PAGE, 1)
         size = _number(query.get("page_size", ""), 10, MAX_PAGE_SIZE, PAGE_SIZE)
-        return cls(wanted, page, size, since, until)
+        sort = query.get("sort", "")
+        return cls(
+            wanted, page, size, since, until, sort if sort in texts.SORT_NAMES else "newest"
+        )
 
     def as_query(self) -> dict[str, str]:
         """The filters as query parameters (the page aside), for links and the audit."""
@@ -83,6 +87,7 @@ class Asked:
             "q": w.words or "",
             "codes": ",".join(w.codes),
             "page_size": str(self.page_size) if self.page_size != PAGE_SIZE else "",
+            "sort": self.sort if self.sort != "newest" else "",
         }
         return {key: value for key, value in given.items() if value}
 
@@ -181,7 +186,8 @@ async def list_tickets(uow: UnitOfWork, staff: Staff, asked: Asked, now: datetim
     size = asked.page_size
     pages = max(1, -(-min(total, COUNT_CAP) // size))
     page = min(asked.page, pages)
-    found = await uow.console.tickets(scope, asked.wanted, now, (page - 1) * size, size)
+    start = (page - 1) * size
+    found = await uow.console.tickets(scope, asked.wanted, now, start, size, asked.sort)
     counts = await uow.console.by_state_upto(scope, list(texts.STATE_NAMES), now, most)
     late = await uow.console.count_upto(scope, Wanted(overdue=True), now, most)
     by_state = [(name, shown(counts[state])) for state, name in texts.STATE_NAMES.items()]

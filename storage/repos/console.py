@@ -123,6 +123,16 @@ def _more_conditions(wanted: Wanted) -> list:
     return found
 
 
+# The list's orders; the id last, so that pages never overlap. Newest and oldest read the
+# created_at indexes either way; the deadline's order reads its index (no deadline: last).
+ORDERS = {
+    "newest": (Ticket.created_at.desc(), Ticket.id.desc()),
+    "oldest": (Ticket.created_at.asc(), Ticket.id.asc()),
+    "deadline": (Ticket.deadline_at.is_(None), Ticket.deadline_at.asc(), Ticket.id.asc()),
+    "level": (Ticket.level.desc(), Ticket.created_at.desc(), Ticket.id.desc()),
+}
+
+
 class Console(Repository):
     def add_link(self, staff_id: int, link_hash: str, now: datetime, expires: datetime) -> None:
         self.session.add(
@@ -209,14 +219,20 @@ class Console(Repository):
     # The ticket list ------------------------------------------------------------------------
 
     async def tickets(
-        self, scope: Scope, wanted: Wanted, now: datetime, offset: int, limit: int
+        self,
+        scope: Scope,
+        wanted: Wanted,
+        now: datetime,
+        offset: int,
+        limit: int,
+        order: str = "newest",
     ) -> list[Ticket]:
-        """Newest first."""
+        """In one of ORDERS (newest first unless asked)."""
         wanted = await self._looked_up(wanted)
         query = (
             ticket_query()
             .where(*_conditions(scope, wanted, now))
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .order_by(*ORDERS.get(order, ORDERS["newest"]))
             .offset(offset)
             .limit(limit)
         )

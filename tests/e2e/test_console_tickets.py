@@ -301,3 +301,28 @@ async def test_the_export_keeps_the_new_filters(console, three):
 
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert [row[0] for row in rows[1:]] == [three[1]]
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"), [("", (2, 1, 0)), ("oldest", (0, 1, 2)), ("nonsense", (2, 1, 0))]
+)
+async def test_the_list_is_sorted_as_asked_and_paging_keeps_the_order(console, three, sort, order):
+    page = await listed(console, "songlixin", urlencode({"sort": sort}))
+
+    positions = [page.index(three[i]) for i in order]
+    assert positions == sorted(positions)
+    if sort == "oldest":
+        assert 'value="oldest" selected' in page
+
+
+async def test_sorted_by_deadline_the_soonest_comes_first(console, three, clock):
+    async with console.services.sessionmaker() as session:
+        soon, later = clock.now() + timedelta(hours=1), clock.now() + timedelta(days=3)
+        for code, due in ((three[0], later), (three[1], soon), (three[2], None)):
+            ticket = await session.scalar(select(Ticket).where(Ticket.code == code))
+            ticket.deadline_at = due
+        await session.commit()
+
+    page = await listed(console, "songlixin", "sort=deadline")
+
+    assert page.index(three[1]) < page.index(three[0]) < page.index(three[2])

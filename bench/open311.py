@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -254,24 +255,33 @@ async def filed_codes(url: str) -> list[str]:
 
 
 async def check_nothing_lost(url: str, answered: list[str], before: list[str], sent: int) -> bool:
-    """Every 200 is one ticket of its own, and no ticket was made that was not answered."""
-    stored = [code for code in await filed_codes(url) if code not in set(before)]
+    """Every 200 is kept: its code names a ticket, and that ticket holds a contact row for
+    each POST answered with it (a POST of a problem already open nearby is joined to that
+    ticket, WeChat's or another POST's, and answered with its code); and no ticket was filed
+    that no POST was answered with."""
     connection = await asyncpg.connect(url.replace("+asyncpg", ""))
     try:
-        contacts = await connection.fetchval(
-            "SELECT count(*) FROM open311_contacts c JOIN tickets t ON t.id = c.ticket_id"
-            " WHERE t.source = 'open311'"
+        rows = await connection.fetch(
+            "SELECT t.code, t.source, count(c.id) AS contacts FROM tickets t"
+            " LEFT JOIN open311_contacts c ON c.ticket_id = t.id"
+            " WHERE t.source = 'open311' OR t.code = ANY($1::text[]) GROUP BY t.code, t.source",
+            sorted(set(answered)),
         )
     finally:
         await connection.close()
-    lost = set(answered) - set(stored)
-    unanswered = set(stored) - set(answered)
-    doubled = len(answered) - len(set(answered))
-    kept = not (lost or unanswered or doubled) and contacts == len(stored)
+    found = {row["code"]: row for row in rows}
+    times = Counter(answered)
+    lost = [code for code in times if code not in found]
+    short = [code for code, n in times.items() if code in found and found[code]["contacts"] < n]
+    filed = [code for code, row in found.items() if row["source"] == "open311"]
+    unanswered = set(filed) - set(before) - set(times)
+    joined = len(answered) - len([code for code in filed if code in times])
+    kept = not (lost or short or unanswered)
     print(
-        f"    {len(answered)} answered 200 → {len(stored)} tickets filed (of {sent} sent); "
-        f"lost {len(lost)}, doubled {doubled}, filed but not answered {len(unanswered)}, "
-        f"contact rows {contacts}: {'nothing lost, nothing doubled' if kept else 'FAILED'}"
+        f"    {len(answered)} answered 200 (of {sent} sent) → {len(set(filed) - set(before))} "
+        f"tickets filed, {joined} joined to a ticket already open nearby; lost {len(lost)}, "
+        f"contact rows missing {len(short)}, filed but not answered {len(unanswered)}: "
+        f"{'nothing lost, nothing doubled' if kept else 'FAILED'}"
     )
     return kept
 

@@ -176,6 +176,15 @@ async def test_wechat_hanging_past_the_timeout_is_retried_later_and_delivered_on
 
 # 3. SIGKILL between storing the ticket and sending its notice ----------------------------------
 
+OUTBOX_SEEN = (
+    OutboxMessage.id,
+    OutboxMessage.recipient,
+    OutboxMessage.dedup_key,
+    OutboxMessage.state,
+    OutboxMessage.attempts,
+    OutboxMessage.next_attempt_at,
+    OutboxMessage.last_error,
+)
 DELIVERY_SECONDS = 30  # the first retry is due at most 7.5 s after the failure, polled every 2 s
 
 
@@ -227,7 +236,12 @@ async def test_sigkill_between_ticket_and_notice_delivers_the_notice_once_after_
                 async def failure_recorded() -> bool:
                     return any(row.last_error for row in await notices())
 
-                await poll(failure_recorded, DELIVERY_SECONDS, "the relay's failed attempt")
+                try:
+                    await poll(failure_recorded, DELIVERY_SECONDS, "the relay's failed attempt")
+                except AssertionError as missing:  # once seen in CI: say what the outbox held
+                    async with sessionmaker() as session:
+                        rows = (await session.execute(select(*OUTBOX_SEEN))).all()
+                    raise AssertionError(f"{missing}; outbox: {rows}") from None
                 os.kill(first.process.pid, signal.SIGKILL)
                 assert await ended(first.process, 10) == -signal.SIGKILL
 

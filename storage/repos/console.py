@@ -238,20 +238,6 @@ class Console(Repository):
         )
         return list(await self.session.scalars(query))
 
-    async def count(self, scope: Scope, wanted: Wanted, now: datetime) -> int:
-        """Exact, so every matching row is read: count_upto for the list."""
-        wanted = await self._looked_up(wanted)
-        query = select(func.count(Ticket.id)).where(*_conditions(scope, wanted, now))
-        return await self.session.scalar(query) or 0
-
-    async def by_state(self, scope: Scope) -> dict[str, int]:
-        query = (
-            select(Ticket.state, func.count(Ticket.id))
-            .where(_in_scope(scope))
-            .group_by(Ticket.state)
-        )
-        return {state: count for state, count in await self.session.execute(query)}
-
     async def _looked_up(self, wanted: Wanted) -> Wanted:
         """The units the unit filter and words not beginning a code stand for, looked up
         first (org_units is small)."""

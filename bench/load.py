@@ -22,13 +22,14 @@ import asyncio
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -54,8 +55,9 @@ from bot.devkit.fake_wechat import FakeWeChat  # noqa: E402
 from bot.devkit.simulator import simulators  # noqa: E402
 from bot.wire import Channel, Refused, inbound, reply_to  # noqa: E402
 from config.settings import load_settings  # noqa: E402
+from handlers.tickets.routing import CODE_ALPHABET, CODE_LENGTH, CODE_PREFIX  # noqa: E402
 from storage.db import make_engine  # noqa: E402
-from storage.models import InboundMessage, OutboxMessage, Ticket  # noqa: E402
+from storage.models import InboundMessage, OutboxMessage, Staff, Ticket  # noqa: E402
 
 # Reports of different kinds; each resident's gets a detail of its own, so no two texts match.
 REPORTS = (
@@ -65,6 +67,7 @@ REPORTS = (
     "隔壁邻居装修噪音太大",
 )
 SPACING_M = 250  # farther apart than the 200 m within which a report is linked to another
+CODE = re.compile(f"{CODE_PREFIX}[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")  # a ticket's code
 
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -149,6 +152,19 @@ async def healthy(bases: list[str], path: str = "/healthz", method: str = "get")
                 except aiohttp.ClientError:
                     pass
                 await asyncio.sleep(0.1)
+
+
+@contextmanager
+def busy(cores: int):
+    """`cores` other processes spinning for as long as the block runs: the machine is busy
+    with other work, as it normally is."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cores)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
 
 
 def serve_command(profile: Path | None) -> list[str]:
@@ -264,7 +280,7 @@ async def drive(
     concurrency: int,
 ) -> dict:
     """POST the messages (at `rate` per second, or as fast as `concurrency` allows)."""
-    latencies, statuses = [], []
+    latencies, statuses, acknowledged = [], [], []
     count = len(signed)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
         sims = [simulators(http, base, settings)[0] for base in bases]
@@ -278,6 +294,8 @@ async def drive(
                 reply = await sim.post(query, body.encode())
                 latencies.append(time.perf_counter() - start)
                 statuses.append(reply.status)
+                if reply.status == 200:
+                    acknowledged.append(n)
             finally:
                 gate.release()
 
@@ -297,6 +315,7 @@ async def drive(
         "p50_ms": np.percentile(ms, 50),
         "p99_ms": np.percentile(ms, 99),
         "errors": sum(s != 200 for s in statuses),
+        "acknowledged": acknowledged,
     }
 
 
@@ -386,12 +405,64 @@ def show(label: str, figures: dict) -> None:
             f"the {figures['notices']} WeCom notices sent; tickets opened {figures['tickets']}"
         )
         print(f"    failed (kept, sorry said) {figures['failed']}")
+    if "guarantees" in figures:
+        kept = figures["guarantees"]
+        verdict = "kept" if not kept["unstored"] and not kept["not_notified_once"] else "BROKEN"
+        print(
+            f"    guarantees {verdict}: acknowledged without a stored row {kept['unstored']}; "
+            f"routed tickets {kept['routed']}, without exactly one WeCom notice "
+            f"{kept['not_notified_once']}"
+        )
     if "cpu_ms" in figures:
         print(
             "    CPU ms per message: "
             + ", ".join(f"{name} {ms:.2f}" for name, ms in figures["cpu_ms"].items())
             + (f";  machine idle {figures['idle']:.0%}" if "idle" in figures else "")
         )
+
+
+async def last_ticket_id(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(select(func.coalesce(func.max(Ticket.id), 0)))
+    finally:
+        await engine.dispose()
+
+
+async def guarantees(url: str, fake: FakeWeChat, acknowledged: list[int], after: int) -> dict:
+    """What the run broke: acknowledged reports without their stored row, and tickets of the
+    run whose worker did not get exactly one WeCom notice naming them (counted at the fake
+    WeCom API, so a notice sent twice shows)."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            stored = set(
+                await connection.scalars(
+                    select(InboundMessage.sender).where(
+                        InboundMessage.channel == "mp", InboundMessage.kind == "text"
+                    )
+                )
+            )
+            tickets = (
+                await connection.execute(
+                    select(Ticket.code, Staff.userid)
+                    .join(Staff, Staff.id == Ticket.assignee_id)
+                    .where(Ticket.id > after)
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    notices: dict[tuple[str, str], int] = {}
+    for sent in fake.sent:
+        if sent.channel == "work":
+            for code in set(CODE.findall(sent.text)):  # a notice names its ticket thrice
+                notices[code, sent.to] = notices.get((code, sent.to), 0) + 1
+    return {
+        "unstored": sum(f"o_load_{n}" not in stored for n in acknowledged),
+        "routed": len(tickets),
+        "not_notified_once": sum(notices.get((code, userid), 0) != 1 for code, userid in tickets),
+    }
 
 
 async def tickets_opened(url: str) -> int:
@@ -404,7 +475,7 @@ async def tickets_opened(url: str) -> int:
 
 
 async def measure(
-    url: str, bases: list[str], pids: list[int], settings, rate: float | None, args
+    url: str, bases: list[str], pids: list[int], settings, fake, rate: float | None, args
 ) -> dict:
     """Throughput and latency of the running replicas, and the CPU time each party spent
     per message (this machine's two cores are shared by all of them). The residents are in
@@ -412,6 +483,7 @@ async def measure(
     signed = signed_messages(settings, messages(rate, args))
     failed_before = await failed_messages(url)
     tickets_before = await tickets_opened(url)
+    last_ticket = await last_ticket_id(url)
     parties = {
         "bench": lambda: [os.getpid()],
         "gridbot": lambda: pids,
@@ -430,6 +502,7 @@ async def measure(
     }
     figures["failed"] = await failed_messages(url) - failed_before
     figures["tickets"] = await tickets_opened(url) - tickets_before
+    figures["guarantees"] = await guarantees(url, fake, figures.pop("acknowledged"), last_ticket)
     figures["cpu_ms"] = {
         name: seconds * 1000 / figures["sent"] for name, seconds in used.items() if seconds
     }
@@ -441,7 +514,7 @@ async def measure(
 async def main(args) -> None:
     rate = None if args.postgres else args.rate
     kind = "PostgreSQL" if args.postgres else "SQLite"
-    async with fresh_service(args.postgres) as (url, settings, _):
+    async with fresh_service(args.postgres) as (url, settings, _, _):
         bare = await bare_handler(settings, rate, args.seconds, args.concurrency)
         show("bare aiohttp handler", bare)
     budgets = args.replica_cpus or ([0.0, 0.5] if args.postgres else [0.0])
@@ -457,7 +530,7 @@ async def main(args) -> None:
         carried = []
         for count in (1, 2) if args.postgres else (1,):
             # every run starts from the same freshly seeded database
-            async with fresh_service(args.postgres) as (url, settings, config):
+            async with fresh_service(args.postgres) as (url, settings, config, fake):
                 # placed by a replica of their own, so the measured ones see only the reports
                 async with replicas(settings, 1, config) as (bases, _):
                     if not args.unplaced:  # (`count` stays the number of replicas)
@@ -470,7 +543,8 @@ async def main(args) -> None:
                     bases,
                     pids,
                 ):
-                    figures = await measure(url, bases, pids, settings, rate, args)
+                    with busy(args.busy):
+                        figures = await measure(url, bases, pids, settings, fake, rate, args)
             show(f"gridbot, {count} replica(s), {label}, {kind}", figures)
             per_message = figures["cpu_ms"]["gridbot"] / bare["cpu_ms"]["bare handler"]
             print(
@@ -519,8 +593,8 @@ def report(session_file: Path) -> None:
 
 @asynccontextmanager
 async def fresh_service(postgres: bool):
-    """A seeded database and the fake WeChat API; yields the URL, the settings and a
-    configuration file without quiet hours (the run may fall at night)."""
+    """A seeded database and the fake WeChat API; yields the URL, the settings, a
+    configuration file without quiet hours (the run may fall at night) and the fake."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "gridbot.toml"
         config.write_text(
@@ -539,6 +613,7 @@ async def fresh_service(postgres: bool):
                     url,
                     replace(settings, mp_api_base=fake_base, work_api_base=fake_base),
                     config,
+                    fake,
                 )
         finally:
             await drop()
@@ -569,6 +644,15 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--busy",
+        type=int,
+        nargs="?",
+        const=1,
+        default=0,
+        metavar="CORES",
+        help="while gridbot is measured, other processes keep this many cores busy (default 1)",
+    )
     parser.add_argument(
         "--replica-cpus",
         type=float,

@@ -46,14 +46,17 @@ class WeChatSimulator:
     account: str = "gh_gridbot"  # ToUserName: the Official Account's id or the CorpID
     agentid: int = 1000002
     now: Callable[[], float] = time.time  # WeChat's clock: Unix seconds (a test's clock in tests)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(int(time.time())))
+    # MsgIds as WeChat's: 64-bit, unique across senders. Each simulator counts up from a
+    # random start, so two of them (a bench's, a test's) never hand out the same id, which
+    # the service would rightly take as WeChat retrying one message.
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(secrets.randbits(62)))
 
     def timestamp(self) -> str:
         """The signed query's timestamp, as WeChat would send it now."""
         return str(int(self.now()))
 
     def next_id(self) -> int:
-        return next(self._ids) * 1000 + secrets.randbelow(1000)
+        return next(self._ids)
 
     def message(self, sender: str, msg_type: str, **extra: object) -> dict[str, object]:
         fields: dict[str, object] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import selectinload
@@ -13,6 +14,7 @@ from storage.repos.base import Repository
 from storage.repos.tickets import OPEN_STATES
 
 
+@lru_cache(maxsize=64)  # built once for each set of roles: every routed report asks it
 def least_busy_first(roles: tuple[str, ...]) -> Select:
     """Staff of the units holding any of `roles`, the least busy last. A role is matched in
     the `role` text (Staff.has_role): the unit ids, indexed, bound the rows it looks at."""

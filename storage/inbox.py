@@ -1,8 +1,9 @@
-"""The inbox journal, its one writer: a message is stored in its own commit before WeChat
-hears 200, handled once from there, and its reply waits on the row until it is handed over."""
+"""The inbox journal, its one writer: a message is stored in a commit before WeChat hears 200,
+handled once from there, and its reply waits on the row until it is handed over."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from storage.models import InboundMessage
 LEASE = timedelta(seconds=10)  # a pending row nobody finished by then is anyone's to handle
 REPLY_GRACE = timedelta(seconds=30)  # a passive reply is kept this long for WeChat's retries
 KEY_CHARS = 200
+GROUP = 100  # messages stored in one statement and commit at most
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ def _insert_ignoring(dialect: str):
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(InboundMessage).on_conflict_do_nothing().returning(InboundMessage.id)
+    # the rows inserted, told apart by their key: a batch's rows come back in no set order
+    inserted = (InboundMessage.id, InboundMessage.channel, InboundMessage.msg_key)
+    return insert(InboundMessage).on_conflict_do_nothing().returning(*inserted)
 
 
 ROW = select(
@@ -70,9 +74,15 @@ ANSWER_AGAIN = (
 
 
 class Inbox:
+    """Messages are stored by group commit: those that arrive while a commit is under way
+    wait for it to end and are then stored together, in one statement and one commit; each
+    caller hears back only once its own row is committed. A lone message is stored at once."""
+
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
         self._insert = None
+        self._waiting: list[tuple[dict, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
 
     def _autocommit(self):
         return committing(self._sessionmaker)
@@ -88,7 +98,8 @@ class Inbox:
         nonce: str,
         now: datetime,
     ) -> Entry:
-        """Store the message in one commit of its own, or find it when WeChat retries it."""
+        """Store the message (its commit shared with those arriving meanwhile), or find it
+        when WeChat retries it."""
         params = {
             "channel": channel,
             "msg_key": key[:KEY_CHARS],
@@ -101,14 +112,56 @@ class Inbox:
             "received_at": now,
             "lease_until": now + LEASE,
         }
+        stored = asyncio.get_running_loop().create_future()
+        self._waiting.append((params, stored))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await stored
+
+    async def _write(self) -> None:
+        """Store what waits, group after group, until nothing does. A group that fails
+        (a dead database) fails each of its callers; the next group is tried afresh."""
+        while self._waiting:
+            group, self._waiting = self._waiting[:GROUP], self._waiting[GROUP:]
+            try:
+                outcomes = await self._store([params for params, _ in group])
+            except BaseException as error:  # each caller hears it; cancelled, so are they
+                for _, stored in group:
+                    if not stored.done():
+                        stored.set_exception(error)
+                if not isinstance(error, Exception):
+                    for _, stored in self._waiting:
+                        stored.cancel()
+                    self._waiting = []
+                    raise
+                continue
+            for (_, stored), outcome in zip(group, outcomes, strict=True):
+                if stored.done():
+                    continue
+                if isinstance(outcome, Entry):
+                    stored.set_result(outcome)
+                else:
+                    stored.set_exception(outcome)
+
+    async def _store(self, group: list[dict]) -> list[Entry | Exception]:
+        """One statement inserts the group's rows (a retried message's row is there already:
+        it is found by its key; a replayed query's nonce is taken: it is refused)."""
         async with self._autocommit() as connection:
-            new_id = await connection.scalar(self._insert_for(connection), params)
-            if new_id is not None:
-                return Entry(new_id, "pending", fresh=True)
-            row = (await connection.execute(ROW, params)).first()
-        if row is None:
-            raise Replayed()
-        return Entry(row.id, row.status, row.reply, row.reply_state)
+            inserted = await connection.execute(self._insert_for(connection), group)
+            new = {(row.channel, row.msg_key): row.id for row in inserted}
+            outcomes: list[Entry | Exception] = []
+            for params in group:
+                new_id = new.pop((params["channel"], params["msg_key"]), None)
+                if new_id is not None:
+                    outcomes.append(Entry(new_id, "pending", fresh=True))
+                    continue
+                row = (await connection.execute(ROW, params)).first()
+                outcomes.append(
+                    Replayed()
+                    if row is None
+                    else Entry(row.id, row.status, row.reply, row.reply_state)
+                )
+        return outcomes
 
     def _insert_for(self, connection: AsyncConnection):
         if self._insert is None:

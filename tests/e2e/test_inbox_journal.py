@@ -8,14 +8,14 @@ import asyncio
 import re
 import sqlite3
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot import wire
 from bot.devkit.simulator import to_xml
 from bot.dispatcher import Waiting
 from nlu.keywords import KeywordClassifier
-from storage.inbox import LEASE, REPLY_GRACE
-from storage.models import OutboxMessage
+from storage.inbox import LEASE, REPLY_GRACE, Replayed
+from storage.models import InboundMessage, OutboxMessage
 from tests.fakes import GatedClassifier
 from tests.stack import RESIDENT, Stack, running_stack
 
@@ -213,3 +213,50 @@ def _text_xml(sender: str, text: str, msg_id: int) -> str:
 
 def _inbound(sender: str, text: str, msg_id: int):
     return wire.inbound("mp", _text_xml(sender, text, msg_id))
+
+
+async def test_messages_arriving_together_share_a_commit_and_each_hears_of_its_own_row(stack):
+    """Group commit: messages that arrive while a commit is under way are stored together,
+    and each caller still gets its own row; WeChat's retry in the same group finds the first
+    one's row, and a query replayed with another message is refused."""
+    services = stack.services
+    inserts: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO INBOUND_MESSAGES"):
+            inserts.append(statement)
+
+    def journal(n: int, nonce: str, sender: str = RESIDENT):
+        return services.inbox.journal(
+            channel="mp",
+            key=f"msg:{n}",
+            sender=sender,
+            kind="text",
+            content=_text_xml(sender, f"{GARBAGE} {n}", n),
+            nonce=nonce,
+            now=services.clock.now(),
+        )
+
+    engine = services.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = await journal(0, "1:n0")  # alone: stored at once
+        together = await asyncio.gather(
+            *(journal(n, f"1:n{n}", f"o_group_{n}") for n in range(1, 31)),
+            journal(0, "1:n0"),  # WeChat's retry of the first
+            journal(99, "1:n5"),  # another message in message 5's signed query
+            return_exceptions=True,
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    *fresh, retried, replayed = together
+    assert first.fresh and not retried.fresh and retried.id == first.id
+    assert isinstance(replayed, Replayed)
+    assert all(entry.fresh for entry in fresh) and len({e.id for e in fresh}) == 30
+    assert len(inserts) < 10  # 32 messages, a handful of commits
+    async with services.sessionmaker() as session:
+        rows = dict(
+            (await session.execute(select(InboundMessage.id, InboundMessage.sender))).all()
+        )
+    assert all(rows[entry.id] == f"o_group_{n}" for n, entry in enumerate(fresh, start=1))
+    assert rows[first.id] == RESIDENT and len(rows) == 31

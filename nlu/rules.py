@@ -526,10 +526,11 @@ IDIOM_WORDS = (
     r"(在)?网上(大)?火了|(视频|歌|剧|电影|节目|网红|主播|店).{0,6}(大)?火了(?!.{0,4}(烟|人|烧))",
     r"(房贷|贷款|工作|压力|债|日子|生活|学习|作业|家务|事情|活儿)(压|逼|累)(得|的)(我|人)?(都)?喘不(过|上)气(来)?",
     r"(挤|堵|闷|排队|人多)(得|的)(我|人)?(都)?(快|要)?喘不(过|上)气(来)?",
+    r"压力(好|很|太|特别)?大(得|的)(我|人)?(都)?(快|要)?喘不(过|上)气(来)?",
 )
 # Someone asked to look out for it: "有没有人看见" names no missing person.
 LOOKOUT = re.compile(r"(有没有人|有人|谁|大家)(看见|看到|见到|见过|捡到|发现)")
-PET = re.compile(r"(猫|狗|宠物|鹦鹉|兔子|仓鼠|鸡|鸭|鹅|牛|羊|猪|鸟|鱼)")
+PET = re.compile(r"(猫|狗|宠物|鹦鹉|兔子|仓鼠|鸡|鸭|鹅|牛|羊|猪|鸟|鱼|鸽|金毛|泰迪|柯基|哈士奇)")
 HUMAN = re.compile(r"(孩子|小孩|娃|儿|女|闺女|孙|老人|爸|妈|老伴|爷|奶|姥|人|他|她)")
 # Words that put the danger in a hypothetical, a worry or a hazard, in the past, or say it is
 # over. The first two lower the risk one step unless a word of the present says it is
@@ -976,11 +977,16 @@ _KEEPER = re.compile(
 )
 
 
+# People asked to help it, and its owner, are no one in danger: 找几个人帮忙拉上来, 主人在岸边.
+_HELPERS = re.compile(r"(找|叫|来|派|喊)(几|两|三)?(个)?人|主人|(有没有|有)人(能|可以|会)?(帮|来)")
+
+
 def animal_in_trouble(text: str) -> bool:
     """An animal, no person, is what is in the water, hurt or struck: no alarm."""
-    if not about_pet(text) or _TO_PERSON.search(text) or _KEEPER.search(text):
+    if _TO_PERSON.search(text) or _KEEPER.search(text):
         return False
-    return not re.search(PERSON, PET.sub("", text))
+    rest = PET.sub("", LOOKOUT.sub("", _HELPERS.sub("", text)))
+    return bool(PET.search(text)) and not HUMAN.search(rest) and not re.search(PERSON, rest)
 
 
 def not_now(text: str) -> bool:

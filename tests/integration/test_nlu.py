@@ -426,7 +426,12 @@ def test_a_crisis_told_by_video_call_or_as_a_wish_to_end_it_is_urgent(classifier
 
 
 @pytest.mark.parametrize(
-    "text", ["这个表格填得我想死，改了五遍还是不对", "笑不活了，我妈把洗衣液当洗洁精洗碗了"]
+    "text",
+    [
+        "这个表格填得我想死，改了五遍还是不对",
+        "笑不活了，我妈把洗衣液当洗洁精洗碗了",
+        "高三了，每天做题做到十二点，压力大得喘不过气",
+    ],
 )
 def test_chores_that_make_one_want_to_die_are_hyperbole(classifier, text):
     p = classifier.predict(text)
@@ -435,7 +440,11 @@ def test_chores_that_make_one_want_to_die_are_hyperbole(classifier, text):
 
 @pytest.mark.parametrize(
     "text",
-    ["公园湖里有只天鹅被鱼线缠住了，在水里扑腾", "我家猫被车撞了，腿在流血，附近有宠物医院吗"],
+    [
+        "公园湖里有只天鹅被鱼线缠住了，在水里扑腾",
+        "我家猫被车撞了，腿在流血，附近有宠物医院吗",
+        "村里的老黄牛掉进沟里了，腿好像断了，找几个人帮忙拉上来",
+    ],
 )
 def test_an_animal_in_the_water_or_hurt_raises_no_alarm(classifier, text):
     assert not classifier.predict(text).urgent

@@ -505,7 +505,7 @@ IDIOM_WORDS = (
     rf"({_FEEL})(得|的)?(我|人)?(要死|要命|死)(了|我了|人了|啦|我|人|掉了|个人)?",
     r"(吓|冻|疼)死(我|人)(了|啦)?",
     r"(气|逼|忙|笑|乐|累|急|馋)疯(了|我了)?",
-    r"(吵|热|困|饿|笑|冷|忙|挤|晒|干|累|烦|学|写|折腾|憋|闷)(得|的)(我)?(都)?想死",
+    r"(吵|热|困|饿|笑|冷|忙|挤|晒|干|累|烦|学|写|折腾|憋|闷|填|做|背|改|等|考|搞|弄|练|搬)(得|的)(我)?(都)?想死",
     r"(气|亏|累|忙|笑)(得|到)(我)?吐血",
     r"(笑|乐|气|愁|急)(得|的)(我)?(肚子|头|脑袋|心口)?(疼|痛|不行|直不起腰)",
     r"要死要死",
@@ -513,6 +513,7 @@ IDIOM_WORDS = (
     r"想死(你|您|他|她|老家|家里|家乡)(们)?了?",
     r"(可|都|真|真是)想死我了",
     r"笑死",
+    r"笑不活(了)?",
     r"想死的心都有(了)?",
     r"(累|饿|热|困|晒|忙|气)(得|的)(我|人)?(都)?(快|要)?(晕倒|晕过去|昏过去|虚脱)(了)?",
     r"(压力|烦|难受|郁闷|累)(大)?(到|得)(我)?(都)?想(跳楼|撞墙)",
@@ -525,10 +526,11 @@ IDIOM_WORDS = (
     r"(在)?网上(大)?火了|(视频|歌|剧|电影|节目|网红|主播|店).{0,6}(大)?火了(?!.{0,4}(烟|人|烧))",
     r"(房贷|贷款|工作|压力|债|日子|生活|学习|作业|家务|事情|活儿)(压|逼|累)(得|的)(我|人)?(都)?喘不(过|上)气(来)?",
     r"(挤|堵|闷|排队|人多)(得|的)(我|人)?(都)?(快|要)?喘不(过|上)气(来)?",
+    r"压力(好|很|太|特别)?大(得|的)(我|人)?(都)?(快|要)?喘不(过|上)气(来)?",
 )
 # Someone asked to look out for it: "有没有人看见" names no missing person.
 LOOKOUT = re.compile(r"(有没有人|有人|谁|大家)(看见|看到|见到|见过|捡到|发现)")
-PET = re.compile(r"(猫|狗|宠物|鹦鹉|兔子|仓鼠|鸡|鸭|鹅|牛|羊|猪|鸟|鱼)")
+PET = re.compile(r"(猫|狗|宠物|鹦鹉|兔子|仓鼠|鸡|鸭|鹅|牛|羊|猪|鸟|鱼|鸽|金毛|泰迪|柯基|哈士奇)")
 HUMAN = re.compile(r"(孩子|小孩|娃|儿|女|闺女|孙|老人|爸|妈|老伴|爷|奶|姥|人|他|她)")
 # Words that put the danger in a hypothetical, a worry or a hazard, in the past, or say it is
 # over. The first two lower the risk one step unless a word of the present says it is
@@ -562,6 +564,8 @@ IF_WORDS = (
     r"(要|该|得|应该)注意(什么|啥|哪些|点啥)|注意事项|怎么(预防|防止|防)",
     r"(讲座|宣传|培训|知识|常识)",
     r"(应该|该)打(什么|哪个)电话",
+    r"(应该|该)(找谁|打给谁|往(上|下|哪|外)(跑|走|逃|撤))",
+    r"的话.{0,12}(怎么办|咋办|打给谁|找谁|打(什么|哪个)电话)",
     r"(是真是假|是不是真的|谣言)",
     r"视频(里|上|说)|看到(一个|个|一条|条)?(视频|新闻|报道)",
     r"说不定(哪天|什么时候|啥时候|以后)",
@@ -608,7 +612,7 @@ OVER_WORDS = (
     r"(换了|修了|拔了|推上去|重启).{0,6}就好了",
     r"(打通了|回过来了|回电话了|联系上了)",
     r"没(有)?人?(受伤|伤着|伤到)",
-    r"醒过来了",
+    r"(?<![想再要别])醒过来了",
     r"(?<![没不想要再])(自己)?回(来|家)了",
     r"人(都)?没事",
     r"没伤着",
@@ -632,6 +636,11 @@ OVER_WORDS = (
     r"(味|味道|气味|烟)(已经|都|早)?散(了|掉)",
     r"(已经|都|来人|来)修好了",
     r"(抢救过来|脱离危险|脱险)了",
+    r"(已经|都)?(被)?(救|拉|捞)(上来|上岸|起来)了(?!.{0,8}(没|不)(有)?(呼吸|气|醒|反应|动))",
+    r"(扑|浇|喷|踩|拍|盖|弄)灭了(?!.{0,8}(又|还在|还有|另))",
+    r"没(有)?(什么|啥)?(大碍|生命危险)",
+    r"(抽|排)干了",
+    r"确认过了|报(了)?平安",
     r"(?<!没)找到了",
     r"(现在|已经|人)(在|进了|住进|住在)医院",
     r"(他|她|孩子|人)(已经|刚才|刚刚)?回(了)?(我)?(消息|电话|微信|信息)",
@@ -845,7 +854,7 @@ _OWN_CRISIS = re.compile(r"想死|不想活|自杀|轻生|跳下去|寻死|活�
 # A crisis in the news, a film or a joke, and a question about what to do if someone else is in
 # one: the crisis line is given, the alarm is not raised.
 _STORY = re.compile(
-    r"(新闻|电视剧|电影|小说|短视频|抖音|快手|视频|主角)(里|上|中)?|(?<!不是)开(个)?玩笑|(是)?(骗人|吓唬人)的"
+    r"(新闻|电视剧|电影|小说|短视频|抖音|快手|主角)(里|上|中)?|视频(里|上|中)|(?<!不是)开(个)?玩笑|(是)?(骗人|吓唬人)的"
     r"|(说|是)(的)?气话|口头禅|网上(有人|看到)"
     r"|(剧|游戏|动画片|综艺|直播)(里|中)|电视上|电影(?!院)"
     r"|(刷|看)(抖音|快手|视频|手机|朋友圈|新闻).{0,2}(看到|刷到|看见)"
@@ -860,7 +869,7 @@ _TODAY = re.compile(r"今天|今晚|今早|这会儿?|刚才|刚刚|现在|正�
 # A wish to die told now, whatever past it grew from (老伴走了两年了…真想跟着她去).
 _WISH_NOW = re.compile(
     r"想(跟着?|随)(他|她|它|他们|她们)?(一起)?(去|走)(?!玩|旅游|打工)|想死(?!过)|不想活(?!过)"
-    r"|活不下去|不如死了|一了百了|不想(再)?(拖累|连累)"
+    r"|活不下去|不如死了|一了百了|不想(再)?(拖累|连累)|想(要)?(消失|解脱)|想(要)?结束(自己|一切|生命)"
 )
 # The animals or the others came back, the person did not: nothing is over.
 _OTHERS_BACK = re.compile(
@@ -917,7 +926,8 @@ _THING_IN_WATER = re.compile(
     r"(不小心|一不小心)?(又)?(掉|落|滚)(进|到|在)?(了)?.{0,6}(河|水|沟|厕所|井|塘|湖|池|马桶)"
 )
 _STUCK_IN = re.compile(
-    r"(困|堵|卡)(在)?(路上|高速|机场|车站|单位|公司|会上|会议|开会|排队|这个(小)?(地方|城市|山村|村))"
+    r"(困|堵|卡)(在)?(路上|高速|服务区|机场|车站|单位|公司|会上|会议|开会|排队|停车场|车位"
+    r"|表格|系统|这个(小)?(地方|城市|山村|村))"
     r"|堵车|塞车|航班(取消|延误)"
 )
 
@@ -955,6 +965,28 @@ def letters(text: str) -> int:
 def about_pet(text: str) -> bool:
     """A pet (or farm animal) is what went missing, no person named."""
     return bool(PET.search(text)) and not HUMAN.search(PET.sub("", LOOKOUT.sub("", text)))
+
+
+# What an animal does to a person (咬, 抓伤, 蜇) is a person hurt, not an animal in trouble.
+_TO_PERSON = re.compile(r"咬|抓伤|挠伤|扑倒|踩伤|顶伤|踢伤|蜇|蛰|啄伤")
+
+
+# ... and someone who keeps or tends them is a person: 放羊的老汉, 钓鱼的, 遛狗的阿姨.
+_KEEPER = re.compile(
+    r"(钓|放|遛|养|喂|赶|牵|抓|捞|卖|杀)(鱼|羊|狗|牛|鸭|鸡|鹅|猪|鸟)|(叔|婶|伯|哥|姐|弟|妹|师傅|工人|村民|游客|同学|邻居|老乡)"
+)
+
+
+# People asked to help it, and its owner, are no one in danger: 找几个人帮忙拉上来, 主人在岸边.
+_HELPERS = re.compile(r"(找|叫|来|派|喊)(几|两|三)?(个)?人|主人|(有没有|有)人(能|可以|会)?(帮|来)")
+
+
+def animal_in_trouble(text: str) -> bool:
+    """An animal, no person, is what is in the water, hurt or struck: no alarm."""
+    if _TO_PERSON.search(text) or _KEEPER.search(text):
+        return False
+    rest = PET.sub("", LOOKOUT.sub("", _HELPERS.sub("", text)))
+    return bool(PET.search(text)) and not HUMAN.search(rest) and not re.search(PERSON, rest)
 
 
 def not_now(text: str) -> bool:

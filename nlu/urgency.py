@@ -43,6 +43,10 @@ TOLD_BY = {
 }
 
 
+# The kinds an animal in trouble is taken for (a dog paddling, a bird stunned, a cow shocked).
+ANIMAL_KINDS = ("drowning", "medical", "electric", "collapse")
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Chosen on 5-fold cross-validation of nlu/data/urgency (bench/nlu.py prints the result):
@@ -101,6 +105,9 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
         return NO_RISK
     if not named and guessed in ("missing_person", "trapped") and rules.about_pet(text):
         level = min(level, 1)  # a dog that ran off, a cat stuck: no alarm
+    kind = listed or guessed
+    if kind in ANIMAL_KINDS and rules.animal_in_trouble(text):
+        level = min(level, 1)  # the dog in the river, the cat hit by a car: no alarm
     if not named and guessed == "drowning" and rules.thing_in_water(text):
         level = min(level, 1)  # 手机掉河里了: no alarm
     if not named and guessed == "trapped" and rules.stuck_in_traffic(text):

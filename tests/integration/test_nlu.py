@@ -409,3 +409,73 @@ def test_the_word_lists_read_as_one_alternation_would():
 )
 def test_the_fixed_part_of_a_pattern_is_in_every_match(pattern, fixed):
     assert rules.fixed_part(pattern) == fixed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我男朋友跟我视频，说他站在楼顶不想活了",  # a video call is no film
+        "我不想再醒过来了，药已经吃下去了",  # 醒过来了 said of no rescue
+        "我表姐上个月离婚了，她说想结束一切",  # a wish told now, whatever past it grew from
+        "我同学之前住过院，她说想消失，再也不回来了",
+    ],
+)
+def test_a_crisis_told_by_video_call_or_as_a_wish_to_end_it_is_urgent(classifier, text):
+    p = classifier.predict(text)
+    assert (p.risk, p.emergency_kind) == ("urgent", "self_harm")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个表格填得我想死，改了五遍还是不对",
+        "笑不活了，我妈把洗衣液当洗洁精洗碗了",
+        "高三了，每天做题做到十二点，压力大得喘不过气",
+    ],
+)
+def test_chores_that_make_one_want_to_die_are_hyperbole(classifier, text):
+    p = classifier.predict(text)
+    assert not p.urgent and p.emergency_kind != "self_harm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "公园湖里有只天鹅被鱼线缠住了，在水里扑腾",
+        "我家猫被车撞了，腿在流血，附近有宠物医院吗",
+        "村里的老黄牛掉进沟里了，腿好像断了，找几个人帮忙拉上来",
+    ],
+)
+def test_an_animal_in_the_water_or_hurt_raises_no_alarm(classifier, text):
+    assert not classifier.predict(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("钓鱼的大爷掉进河里了，在水里扑腾", "drowning"),
+        ("邻居家的狗把我咬了，血流不止", "medical"),
+    ],
+)
+def test_a_person_by_or_bitten_by_an_animal_is_still_in_danger(classifier, text, kind):
+    p = classifier.predict(text)
+    assert p.urgent and p.emergency_kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "水库那边有人落水，已经被救上来了，在卫生院观察",
+        "村东头草垛着了，大家一起用水扑灭了，没烧到房子",
+        "被困在电梯里的话，应该打给谁",
+        "高层着火了应该往下跑还是往上跑",
+        "停车场道闸坏了，我们的车被困在停车场出不去",
+    ],
+)
+def test_a_rescue_or_fire_over_a_safety_question_or_a_parked_car_raise_no_alarm(classifier, text):
+    assert not classifier.predict(text).urgent
+
+
+def test_someone_pulled_out_not_breathing_is_still_urgent(classifier):
+    p = classifier.predict("有人落水，被救上来了，没有呼吸")
+    assert p.urgent and p.emergency_kind == "drowning"

@@ -31,6 +31,8 @@ def decide(
     """The Prediction for a normalised text and the models' probabilities of it."""
     risk = assess(text, kinds, limits)
     if risk.kind == "self_harm":
+        if not risk.urgent and _asks_for_a_person(text, scores):  # `我想跟真人说话`
+            return _other("ask_worker", scores["ask_worker"], risk)  # the crisis line too
         return _report(text, CRISIS_CATEGORY, 1.0, (CRISIS_CATEGORY,), risk)
     plain = nonreport_intent(text)
     if plain and risk.level == "none":
@@ -54,6 +56,14 @@ def decide(
     if not risk.urgent and _vague(text, confidence, scores.get(ranked[1], 0.0), report_mass):
         return _other("vague", confidence, risk)
     return _report(text, category, confidence, alternatives, risk)
+
+
+def _asks_for_a_person(text: str, scores: dict[str, float]) -> bool:
+    """A short message whose intent is plainly to reach a person: asking for someone to talk
+    to is how a crisis may begin, so it is answered with who to reach and the crisis line,
+    but only a danger told (risk urgent) makes it a crisis ticket."""
+    asks = bool(scores) and max(scores, key=scores.get) == "ask_worker"
+    return asks and len(text) < REPORT_LENGTH
 
 
 def _vague(text: str, first: float, second: float, report_mass: float) -> bool:

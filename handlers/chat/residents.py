@@ -166,8 +166,9 @@ async def _understand(uow: UnitOfWork, resident: Resident, msg: Inbound, ports: 
     if known and typed is None and known.names_only_units(msg.text):
         return texts.PLACE_TOO_WIDE  # `我住在东关社区`: which of its grids?
     typed = typed if unplaced else None  # a placed resident's report stays in their grid
-    if not prediction.is_report:
-        return await INTENT_ANSWERS[prediction.intent](uow, resident, msg, ports)
+    if not prediction.is_report:  # (a possible danger in it: the fitting line first)
+        answer = await INTENT_ANSWERS[prediction.intent](uow, resident, msg, ports)
+        return intake.with_guidance(prediction, answer)
     joined = await follow_ups.follow_up(uow, resident, msg.text, prediction, ports)
     if joined is not None:  # about a ticket of theirs still open
         return joined

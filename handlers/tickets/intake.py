@@ -32,7 +32,7 @@ async def submit(
     sure = prediction.confidence >= policy.choice_threshold or prediction.urgent
     same = sure and await linking.find(uow, resident, prediction.category, now, policy)
     if same:
-        return _with_guidance(prediction, await linking.link(uow, same, resident, text, now))
+        return with_guidance(prediction, await linking.link(uow, same, resident, text, now))
     asking = not sure and len(prediction.alternatives) > 1
     placed = None if asking else resident.grid_id
     routing = await choose_assignee(uow, placed, prediction.category)
@@ -55,7 +55,7 @@ async def submit(
     )
     if asking:
         prompts.ask(resident, "category", now, arg=ticket.code)  # not written yet: no id
-        return _with_guidance(prediction, _ask_category(ticket.category_options))
+        return with_guidance(prediction, _ask_category(ticket.category_options))
     crisis = prediction.emergency_kind == "self_harm"
     if placed is None:
         return await _unplaced(uow, ticket, resident, prediction, now, policy)
@@ -65,7 +65,7 @@ async def submit(
     if prediction.emergency_kind == "self_harm":  # words for a person in crisis, no thanks
         handler = texts.CRISIS_HANDLER.format(handler=_who(staff)) if staff else None
         return texts.CRISIS_REPLY.format(next=handler or texts.CRISIS_NO_HANDLER)
-    return _with_guidance(prediction, _routed(ticket, staff))
+    return with_guidance(prediction, _routed(ticket, staff))
 
 
 async def _unplaced(
@@ -81,17 +81,17 @@ async def _unplaced(
     is alerted, and the reply asks for the location first."""
     crisis = prediction.emergency_kind == "self_harm"
     if not (ticket.urgent or crisis):
-        return _with_guidance(prediction, texts.REPORT_WAITING_FOR_LOCATION)
+        return with_guidance(prediction, texts.REPORT_WAITING_FOR_LOCATION)
     alert = _may_alert(ticket, resident, now, policy, crisis=crisis) or crisis
     staff = await to_desk(uow, ticket, now, policy, alert=alert)
     if crisis:
         return texts.CRISIS_REPLY.format(next=texts.CRISIS_ASK_LOCATION)
     desk = texts.URGENT_AT_DESK.format(code=ticket.code, handler=_who(staff) if staff else "")
-    return _with_guidance(prediction, f"{texts.URGENT_ASK_LOCATION}\n{desk}")
+    return with_guidance(prediction, f"{texts.URGENT_ASK_LOCATION}\n{desk}")
 
 
-def _with_guidance(prediction: Prediction, reply: str) -> str:
-    """A report of someone in danger (or maybe so) first says what to do now, fitted to the
+def with_guidance(prediction: Prediction, reply: str) -> str:
+    """A message of someone in danger (or maybe so) first says what to do now, fitted to the
     kind of emergency."""
     if prediction.risk == "none":
         return reply

@@ -256,3 +256,14 @@ async def test_two_processes_checking_at_once_hand_a_report_over_once(stack, clo
     assert sum(handed) == 1
     await stack.drain()
     assert len(stack.fake.to(DESK)) == 1 and len(stack.fake.to(RESIDENT)) == 1
+
+
+async def test_asking_for_a_person_is_told_who_to_reach_and_given_the_crisis_line(stack):
+    """`我想跟真人说话` may be how a crisis begins, but tells of no danger: the resident hears
+    how to reach their grid worker with the crisis line first, and no ticket is opened."""
+    await stack.locate("东关一网格")
+
+    reply = await stack.say("我想跟真人说话")
+
+    assert reply.startswith(EMERGENCY_LINES["self_harm"]) and "李明华" in reply
+    assert await stack.tickets() == []

@@ -310,6 +310,17 @@ def test_messages_that_are_no_report_get_their_intent(classifier, text, intent):
     assert classifier.predict(text).intent == intent
 
 
+def test_asking_for_a_person_stays_a_request_with_the_crisis_line_unless_danger_is_told(
+    classifier,
+):
+    asking = classifier.predict("我想跟真人说话")
+    told = classifier.predict("我不想活了，想找个人说说话")
+
+    assert (asking.intent, asking.risk) == ("ask_worker", "possible")
+    assert asking.emergency_kind == "self_harm"  # the reply leads with the crisis line
+    assert (told.intent, told.category, told.urgent) == ("report", "special_population", True)
+
+
 def test_a_scam_link_the_resident_reports_is_a_report(classifier):
     p = classifier.predict("收到一条短信让我点链接领红包 http://hb.example.cn/x ，是不是诈骗")
     assert p.is_report and p.category == "public_security"

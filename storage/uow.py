@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.new_tickets import write_new_tickets
 from storage.outbox import Outbox
 from storage.repos import (
     Console,
@@ -51,10 +52,13 @@ class UnitOfWork:
         self.session.add_all(rows)
 
     async def flush(self) -> None:
-        """Write what was added so far, in this transaction (to learn new rows' ids)."""
+        """Write what was added so far, in this transaction (to learn new rows' ids); new
+        tickets and their trails by Core (storage/new_tickets.py), the rest by the ORM."""
+        await write_new_tickets(self.session)
         await self.session.flush()
 
     async def commit(self) -> None:
+        await write_new_tickets(self.session)
         await self.session.commit()
 
     async def rollback(self) -> None:

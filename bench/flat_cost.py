@@ -237,7 +237,9 @@ def chart(path: Path, kind: str, by_tickets: dict, by_grids: dict, args) -> None
         top, bottom = axes[0][column], axes[1][column]
         top.plot(xs, [found[x]["cpu_ms"]["gridbot"] for x in xs], "o-", label="gridbot serve")
         if args.postgres:
-            top.plot(xs, [found[x]["cpu_ms"].get("postgres", 0) for x in xs], "s--", label="db")
+            top.plot(
+                xs, [found[x]["cpu_ms"].get("postgres", 0) for x in xs], "s--", label="PostgreSQL"
+            )
         bottom.plot(xs, [found[x]["p50_ms"] for x in xs], "o-", label="p50")
         bottom.plot(xs, [found[x]["p99_ms"] for x in xs], "s-", label="p99")
         for axis in (top, bottom):
@@ -248,9 +250,9 @@ def chart(path: Path, kind: str, by_tickets: dict, by_grids: dict, args) -> None
             axis.set_xticks(xs, [f"{x:,}" for x in xs])
             axis.grid(True, alpha=0.3)
             axis.legend()
-        top.set_ylim(bottom=0)
-        bottom.set_ylim(bottom=0)
         bottom.set_xlabel(name)
+    for axis in axes.flat:  # once every curve is drawn: the rows share their scale
+        axis.set_ylim(bottom=0)
     axes[0][0].set_ylabel("CPU ms per report")
     axes[1][0].set_ylabel("reply latency, ms")
     figure.suptitle(

@@ -49,34 +49,50 @@ def rows(count: int, now: datetime, grids: list[tuple[int, int]], key: DataKey):
     for n in range(count, 0, -1):
         at, recent = now - n * step, n < count // 52
         state = (OPEN if recent else DONE)[n % 5]
-        is_open = state in OPEN
         grid, worker = grids[n % len(grids)] if n % 50 else (None, None)
-        late = is_open and n % 7 == 0
-        yield (
-            code(n),
-            "resident",
-            CATEGORY_IDS[n % len(CATEGORY_IDS)],
-            texts[n % len(texts)],
-            state,
-            n % 40 == 0,
-            n % 30 == 0,
-            grid,
-            grid,
-            worker if state != "new" else None,
-            places[n % len(places)],
-            at,
-            at + timedelta(hours=2),
-            at + timedelta(hours=1) if state not in ("new", "assigned", "withdrawn") else None,
-            at + timedelta(days=1) if state in ("resolved", "closed") else None,
-            at + timedelta(days=4) if state == "closed" else None,
-            1 if late else 0,
-            now + timedelta(hours=1 + n % 72) if is_open else None,
-            ("accept" if state in ("new", "assigned") else "resolve") if is_open else None,
-            at + timedelta(hours=3) if late else None,
-            "resolve" if late else None,
-            False,
-            1,
-        )
+        yield ticket(n, at, state, grid, worker, now, texts, places)
+
+
+def ticket(
+    n: int,
+    at: datetime,
+    state: str,
+    grid: int | None,
+    worker: int | None,
+    now: datetime,
+    texts: list[str],
+    places: list[str],
+) -> tuple:
+    """Ticket n's values of COLUMNS, filed at `at` in `grid`, in `state` (its assignee
+    `worker` unless new), with the times a ticket in that state has; open, a seventh of them
+    late (see rows). One in 40 is urgent, one in 30 must-attend."""
+    is_open = state in OPEN
+    late = is_open and n % 7 == 0
+    return (
+        code(n),
+        "resident",
+        CATEGORY_IDS[n % len(CATEGORY_IDS)],
+        texts[n % len(texts)],
+        state,
+        n % 40 == 0,
+        n % 30 == 0,
+        grid,
+        grid,
+        worker if state != "new" else None,
+        places[n % len(places)],
+        at,
+        at + timedelta(hours=2),
+        at + timedelta(hours=1) if state not in ("new", "assigned", "withdrawn") else None,
+        at + timedelta(days=1) if state in ("resolved", "closed") else None,
+        at + timedelta(days=4) if state == "closed" else None,
+        1 if late else 0,
+        now + timedelta(hours=1 + n % 72) if is_open else None,
+        ("accept" if state in ("new", "assigned") else "resolve") if is_open else None,
+        at + timedelta(hours=3) if late else None,
+        "resolve" if late else None,
+        False,
+        1,
+    )
 
 
 async def grids_and_workers(url: str) -> list[tuple[int, int]]:
@@ -98,14 +114,19 @@ async def fill(url: str, data_key: str, count: int, now: datetime) -> None:
     grids = await grids_and_workers(url)
     made = rows(count, now.replace(tzinfo=None), grids, DataKey.from_text(data_key))
     start = time.perf_counter()
-    if url.startswith("sqlite"):
-        _fill_sqlite(Path(url.split("///", 1)[1]), made)
-    else:
-        await _fill_postgresql(url.replace("+asyncpg", ""), made)
+    await write(url, made)
     print(f"    {count:,} tickets written and analysed in {time.perf_counter() - start:.1f} s")
 
 
-def _fill_sqlite(path: Path, made) -> None:
+async def write(url: str, made, columns: list[str] = COLUMNS) -> None:
+    """Ticket rows (values of `columns`, in that order) written in bulk, then analysed."""
+    if url.startswith("sqlite"):
+        _fill_sqlite(Path(url.split("///", 1)[1]), made, columns)
+    else:
+        await _fill_postgresql(url.replace("+asyncpg", ""), made, columns)
+
+
+def _fill_sqlite(path: Path, made, columns: list[str]) -> None:
     """As SQLAlchemy stores them in SQLite: times as text with microseconds, flags 0 or 1."""
 
     def stored(row: tuple) -> tuple:
@@ -117,8 +138,8 @@ def _fill_sqlite(path: Path, made) -> None:
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA cache_size = -1000000")  # 1 GB: the indexes stay in memory
     try:
-        marks = ", ".join("?" * len(COLUMNS))
-        statement = f"INSERT INTO tickets ({', '.join(COLUMNS)}) VALUES ({marks})"
+        marks = ", ".join("?" * len(columns))
+        statement = f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({marks})"
         with connection:
             connection.executemany(statement, (stored(row) for row in made))
         connection.execute("ANALYZE")
@@ -126,10 +147,10 @@ def _fill_sqlite(path: Path, made) -> None:
         connection.close()
 
 
-async def _fill_postgresql(dsn: str, made) -> None:
+async def _fill_postgresql(dsn: str, made, columns: list[str]) -> None:
     connection = await asyncpg.connect(dsn)
     try:
-        await connection.copy_records_to_table("tickets", records=made, columns=COLUMNS)
+        await connection.copy_records_to_table("tickets", records=made, columns=columns)
         await connection.execute("VACUUM ANALYZE tickets")
     finally:
         await connection.close()

@@ -46,14 +46,15 @@ def _edge(start, end, rng: random.Random) -> list[tuple[float, float]]:
     return points
 
 
-def county(side: int = SIDE) -> list[tuple[int, dict]]:
-    """side × side grids that tile a county, neighbours sharing their edges point for point,
-    as (id, GeoJSON Polygon)."""
+def county(side: int = SIDE, step: float = STEP) -> list[tuple[int, dict]]:
+    """side × side grids `step` degrees wide that tile a county, neighbours sharing their
+    edges point for point, as (id, GeoJSON Polygon)."""
     rng = random.Random(1)
+    jitter = min(0.001, step / 5)  # how far a corner wanders, never past a neighbour
     corner = {
         (i, j): (
-            ORIGIN[0] + i * STEP + rng.uniform(-0.001, 0.001),
-            ORIGIN[1] + j * STEP + rng.uniform(-0.001, 0.001),
+            ORIGIN[0] + i * step + rng.uniform(-jitter, jitter),
+            ORIGIN[1] + j * step + rng.uniform(-jitter, jitter),
         )
         for i in range(side + 1)
         for j in range(side + 1)

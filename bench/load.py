@@ -249,10 +249,17 @@ def spread_points(count: int) -> list[tuple[float, float]]:
     return [points[n // len(REPORTS)] for n in range(count)]
 
 
-async def place_residents(bases: list[str], settings, count: int, concurrency: int) -> None:
-    """Every resident shares a location first, so their reports are routed and their grid
-    workers notified on WeCom."""
-    points = spread_points(count)
+async def place_residents(
+    bases: list[str],
+    settings,
+    count: int,
+    concurrency: int,
+    points: list[tuple[float, float]] | None = None,
+) -> None:
+    """Every resident shares a location first (resident n at `points[n]`, by default spread
+    over the demo's grids), so their reports are routed and their grid workers notified on
+    WeCom."""
+    points = points or spread_points(count)
     gate = asyncio.Semaphore(concurrency)
     async with aiohttp.ClientSession() as http:
         sims = [simulators(http, base, settings)[0] for base in bases]
@@ -386,6 +393,24 @@ async def outbox_drained(url: str, seconds: float = 300) -> int:
         await engine.dispose()
 
 
+async def inbox_drained(url: str, seconds: float = 300) -> None:
+    """Wait until every message received has been handled: a reply given late (past WeChat's
+    wait, sent as a customer-service message) leaves its work after the POST's answer."""
+    engine = make_engine(url)
+    try:
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            async with engine.connect() as connection:
+                pending = await connection.scalar(
+                    select(func.count()).where(InboundMessage.status == "pending")
+                )
+            if not pending:
+                return
+            await asyncio.sleep(0.05)
+    finally:
+        await engine.dispose()
+
+
 async def failed_messages(url: str) -> int:
     """Messages the service kept as failed (it said sorry): not lost, but not handled."""
     engine = make_engine(url)
@@ -498,6 +523,7 @@ async def measure(
     busy, idle = machine_seconds()
     started = time.perf_counter()
     figures = await drive(bases, settings, signed, rate, args.seconds, args.concurrency)
+    await inbox_drained(url)
     figures["notices"] = await outbox_drained(url)
     figures["carried_per_second"] = figures["sent"] / (time.perf_counter() - started)
     busy, idle = (now - then for now, then in zip(machine_seconds(), (busy, idle), strict=True))
@@ -597,9 +623,10 @@ def report(session_file: Path) -> None:
 
 
 @asynccontextmanager
-async def fresh_service(postgres: bool):
-    """A seeded database and the fake WeChat API; yields the URL, the settings, a
-    configuration file without quiet hours (the run may fall at night) and the fake."""
+async def fresh_service(postgres: bool, seeding=seed):
+    """A database seeded by `seeding(url)` (the demo county by default) and the fake WeChat
+    API; yields the URL, the settings, a configuration file without quiet hours (the run may
+    fall at night) and the fake."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "gridbot.toml"
         config.write_text(
@@ -608,7 +635,7 @@ async def fresh_service(postgres: bool):
         )  # nothing held
         url, drop = await database(postgres, folder)
         try:
-            await seed(url)
+            await seeding(url)
             settings = demo_settings(url, "http://127.0.0.1:1")
             fake = FakeWeChat(
                 settings.mp_appid, settings.mp_secret, settings.work_corpid, settings.work_secret

@@ -230,6 +230,8 @@ class Ticket(Base):
         # where a ticket is placed (its grid, else its unit): the scope and the unit filter
         Index("ix_tickets_placed_created", text("coalesce(grid_id, unit_id)"), "created_at"),
         Index("ix_tickets_must_attend_created", "must_attend", "created_at"),
+        # the link check: open tickets of a category inside a 200 m box (migration 0023)
+        Index("ix_tickets_open_nearby", "category", "state", "lat", "lon"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)

@@ -46,10 +46,13 @@ class WeChatSimulator:
     account: str = "gh_gridbot"  # ToUserName: the Official Account's id or the CorpID
     agentid: int = 1000002
     now: Callable[[], float] = time.time  # WeChat's clock: Unix seconds (a test's clock in tests)
-    # MsgIds as WeChat's: 64-bit, unique across senders. Each simulator counts up from a
-    # random start, so two of them (a bench's, a test's) never hand out the same id, which
-    # the service would rightly take as WeChat retrying one message.
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(secrets.randbits(62)))
+    # MsgIds as WeChat's: large numbers, unique across senders. Each simulator counts up from
+    # a random start, so two of them (a bench's, a test's) never hand out the same id, which
+    # the service would rightly take as WeChat retrying one message. Sixteen digits: a run of
+    # 18 would look like an ID number to the tests that search the logs for one.
+    _ids: itertools.count = field(
+        default_factory=lambda: itertools.count(10**15 + secrets.randbelow(8 * 10**15))
+    )
 
     def timestamp(self) -> str:
         """The signed query's timestamp, as WeChat would send it now."""

@@ -66,6 +66,47 @@ async def test_database_locked_past_the_deadline_answers_503_and_the_retry_gets_
         assert await replies_by_api(stack) == []  # answered once, passively
 
 
+async def test_a_group_stalled_by_a_locked_database_is_retried_and_each_message_kept_once(
+    seeded_sqlite, clock
+):
+    """Group commit under a stall: messages that wait together for a locked database are all
+    told to retry (none hears 200 before its row is committed), and WeChat's retries then give
+    each its own ticket and reply, once."""
+    grids = ("东关一网格", "东关二网格", "西苑一网格", "王庄村网格", "李家洼村网格")
+    senders = [f"o_stalled_{n}" for n in range(len(grids))]  # one a grid: none linked
+    async with running_stack(
+        seeded_sqlite, clock, reply_deadline=0.3, classifier=KeywordClassifier()
+    ) as stack:
+        for sender, grid in zip(senders, grids, strict=True):
+            await stack.locate(grid, sender=sender)
+        signed = [
+            stack.mp.sign(stack.mp.text(sender, f"{GARBAGE}，{n}号楼"))
+            for n, sender in enumerate(senders)
+        ]
+        blocker = sqlite3.connect(seeded_sqlite.split(":///", 1)[1])
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            first = await asyncio.gather(
+                *(stack.mp.post(query, body.encode()) for query, body in signed)
+            )
+        finally:
+            blocker.rollback()
+            blocker.close()
+        assert [reply.status for reply in first] == [503] * 5
+
+        retried = await asyncio.gather(
+            *(stack.mp.post(query, body.encode()) for query, body in signed)
+        )
+        assert all(reply.status == 200 for reply in retried)
+        await settle(stack)
+        tickets = await stack.tickets()
+        assert len(tickets) == 5
+        codes = {CODE.search(reply.text).group(0) for reply in retried if reply.text}
+        late = [text for sender in senders for text in await replies_by_api(stack, sender)]
+        assert len(codes) + len(late) == 5  # each resident told once: passively or by API
+        assert codes | {CODE.search(t).group(0) for t in late} == {t.code for t in tickets}
+
+
 async def test_slow_handling_answers_success_and_the_reply_goes_out_once_by_api(
     seeded_sqlite, clock
 ):

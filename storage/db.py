@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crypto import DataKey, KeyMissing, SealedText, attach_key, is_sealed
-from storage.kept import KEPT_ROUTING, KeptRouting
+from storage.kept import KEPT_ROUTING, SPARE_CODES, KeptRouting
 from storage.models import Base, DataVersion
 from storage.sqlite import one_hop_dbapi
 
@@ -87,7 +87,8 @@ async def committing(sessionmaker: async_sessionmaker) -> AsyncIterator[AsyncCon
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     """Sessions that share what the process keeps between them (storage/kept.py)."""
-    return async_sessionmaker(engine, expire_on_commit=False, info={KEPT_ROUTING: KeptRouting()})
+    kept = {KEPT_ROUTING: KeptRouting(), SPARE_CODES: []}
+    return async_sessionmaker(engine, expire_on_commit=False, info=kept)
 
 
 async def upgrade(engine: AsyncEngine) -> None:

@@ -2,13 +2,15 @@
 changes (each grid's chain of units, the role a category is routed to there). The sessions of
 a process share one `KeptRouting` through their sessionmaker's `info`; whoever reads it first
 checks the data versions in the database, in its own transaction, so no replica routes by a
-tree or routes older than the data it reads. Who is on duty, and how busy, is never kept."""
+tree or routes older than the data it reads. Who is on duty, and how busy, is never kept.
+Ticket codes are kept too: checked free a batch at a time, each handed out once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 KEPT_ROUTING = "kept_routing"  # its key in a session's info
+SPARE_CODES = "spare_codes"  # a list of ticket codes no ticket had when they were checked
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 Every routed report writes a ticket and the first lines of its trail; the ORM's unit-of-work
 flush of those three rows cost about three times the statements themselves. Here each new
 ticket is one INSERT … RETURNING (its id and the columns left to their defaults) and its events
-one more; the rows are then known to the session as if loaded, so whatever the unit of work
-does next (an UPDATE, more events, the commit) goes on as before, in the same transaction.
+one more (one multi-row VALUES); the rows are then known to the session as if loaded, so
+whatever the unit of work does next (an UPDATE, more events, the commit) goes on as before,
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from storage.models import Ticket, TicketEvent
 _TICKETS = Ticket.__table__
 _EVENTS = TicketEvent.__table__
 _EVENT_FIELDS = ("at", "actor", "action", "note")
-_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 _inserts: dict[frozenset[str], object] = {}  # one statement for each set of columns given
 
 
@@ -47,7 +47,12 @@ async def _write(session: AsyncSession, ticket: Ticket, events: list[TicketEvent
     if not events:
         return
     trail = [{"ticket_id": ticket.id, **{f: getattr(e, f) for f in _EVENT_FIELDS}} for e in events]
-    ids = (await session.execute(_INSERT_EVENTS, trail)).scalars().all()
+    # One statement for the whole trail (given a list of rows with RETURNING, SQLAlchemy
+    # sends SQLite one INSERT per row). Its rows take their ids in the order of VALUES, each
+    # above those before it (SQLite's rowid, PostgreSQL's sequence), whatever order RETURNING
+    # gives them back in.
+    written = await session.execute(insert(_EVENTS).values(trail).returning(_EVENTS.c.id))
+    ids = sorted(written.scalars())
     for event, event_id in zip(events, ids, strict=True):
         _persist(session, event, {"id": event_id, "ticket_id": ticket.id})
 

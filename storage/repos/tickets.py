@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from storage.kept import SPARE_CODES
 from storage.models import Attachment, Resident, Ticket, TicketEvent, TicketReporter
 from storage.repos.base import Repository
 
 OPEN_STATES = ("new", "assigned", "accepted", "on_site")
 _tickets = Ticket.__table__
-CODE_TAKEN = select(_tickets.c.id).where(_tickets.c.code == bindparam("code"))  # Core: cheaper
+CODES_TAKEN = select(_tickets.c.code).where(  # Core: cheaper
+    _tickets.c.code.in_(bindparam("codes", expanding=True))
+)
 NO_RESIDENT = -1  # an id no resident has
 NEARBY = select(Ticket).where(  # built once: every sure report asks it
     Ticket.category == bindparam("category"),
@@ -60,8 +64,18 @@ class Tickets(Repository):
     async def by_code(self, code: str) -> Ticket | None:
         return await self.session.scalar(ticket_query().where(Ticket.code == code))
 
-    async def code_taken(self, code: str) -> bool:
-        return await self.session.scalar(CODE_TAKEN, {"code": code}) is not None
+    async def spare_code(self, candidates: Callable[[], list[str]]) -> str:
+        """A code no ticket has: from those this process checked free a batch at a time
+        (storage/kept.py), checking `candidates()` when none is left. Another replica may
+        take a kept code meanwhile only by drawing it at random too; the codes' unique
+        index refuses the second ticket then, as it would after a check just before."""
+        spare = self.session.info.get(SPARE_CODES)
+        spare = [] if spare is None else spare  # a session of its own keeps nothing
+        while not spare:
+            drawn = set(candidates())
+            taken = await self.session.scalars(CODES_TAKEN, {"codes": sorted(drawn)})
+            spare.extend(drawn.difference(taken))
+        return spare.pop()
 
     async def open_nearby(
         self,

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from storage.crypto import DataKey, KeyMissing, SealedText, attach_key, is_sealed
 from storage.kept import KEPT_ROUTING, SPARE_CODES, KeptRouting
 from storage.models import Base, DataVersion
-from storage.sqlite import one_hop_dbapi
+from storage.sqlite import one_hop_dbapi, rollback_if_open
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -38,10 +38,17 @@ def make_engine(
         # on the pool wait their turn in order, where competing connections would poll
         # SQLite's busy handler with growing sleeps (seconds-long stalls under load).
         # One hop to aiosqlite's thread per statement, not four (storage/sqlite.py).
-        module = one_hop_dbapi() if parsed.get_driver_name() == "aiosqlite" else None
+        one_hop = parsed.get_driver_name() == "aiosqlite"
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, module=module
+            url,
+            connect_args={"timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            module=one_hop_dbapi() if one_hop else None,
+            pool_reset_on_return=None if one_hop else "rollback",
         )
+        if one_hop:  # rolled back on its way to the pool only if a transaction is open
+            event.listen(engine.sync_engine, "reset", rollback_if_open)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
         # No pre-ping (a round trip per checkout): a connection found dead invalidates the

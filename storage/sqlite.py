@@ -7,6 +7,10 @@ running the statements. This cursor does the four in one function on that thread
 statement is one crossing. Everything still runs on aiosqlite's one thread, in order (the
 event loop never waits on SQLite's locks); the results, the errors and the transactions are
 those of the stock adapter.
+
+A connection given back to the pool is rolled back only when a transaction is open on it
+(`reset`): after a commit, or a unit of work that only read, SQLAlchemy's own reset would take
+one more crossing for a rollback that has nothing to undo (three a report).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
             cursor.execute(operation, () if parameters is None else parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else ()
-        return description, rows, cursor.rowcount, cursor.lastrowid
+        return description, rows, cursor.rowcount, cursor.lastrowid, connection.in_transaction
     finally:
         cursor.close()
 
@@ -95,11 +99,16 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _execute_on_thread(self, operation: Any, parameters: Any, many: bool) -> None:
-        connection = self._connection
-        async with self._adapt_connection._execute_mutex:
-            description, rows, rowcount, lastrowid = await connection._execute(
-                _run, connection._conn, operation, parameters, many
-            )
+        connection, adapted = self._connection, self._adapt_connection
+        adapted.in_transaction = True  # until the statement says otherwise: a failed one
+        async with adapted._execute_mutex:  # may have begun a transaction
+            (
+                description,
+                rows,
+                rowcount,
+                lastrowid,
+                adapted.in_transaction,
+            ) = await connection._execute(_run, connection._conn, operation, parameters, many)
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
 
@@ -111,8 +120,22 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("in_transaction",)  # as sqlite3 said after the last statement
     _cursor_cls = OneHopCursor
+
+    def commit(self) -> None:
+        super().commit()
+        self.in_transaction = False
+
+    def rollback(self) -> None:
+        super().rollback()
+        self.in_transaction = False
+
+
+def rollback_if_open(dbapi_connection, _record, state) -> None:
+    """The pool's reset (`pool_reset_on_return=None` and this): roll back what is open."""
+    if state.asyncio_safe and getattr(dbapi_connection, "in_transaction", True):
+        dbapi_connection.rollback()
 
 
 class OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
@@ -122,7 +145,9 @@ class OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
         connection = self.aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True  # as SQLAlchemy's own adapter does
-        return OneHopConnection(self, await_(connection))
+        adapted = OneHopConnection(self, await_(connection))
+        adapted.in_transaction = False
+        return adapted
 
 
 def one_hop_dbapi() -> OneHopDbapi:

@@ -67,7 +67,12 @@ def evaluate(classifier: Classifier, rows: list[Row] | list[tuple[str, str]]) ->
 
     rows = [row if isinstance(row, Row) else Row(*row) for row in rows]
     truth = [row.label for row in rows]
-    guess = [label_of(classifier.predict(row.text)) for row in rows]
+    predictions = [classifier.predict(row.text) for row in rows]
+    guess = [label_of(prediction) for prediction in predictions]
+    # The reports of these files are ordinary ones (emergencies are scored apart): an urgent
+    # one is a false alarm.
+    reports = [p for row, p in zip(rows, predictions, strict=True) if row.label in CATEGORY_IDS]
+    alarms = sum(p.urgent for p in reports)
     labels = [label for label in LABELS if label in truth or label in guess]
     report = classification_report(truth, guess, labels=labels, digits=3, zero_division=0)
     duties = [label for label in CATEGORY_IDS if label in truth]
@@ -80,6 +85,8 @@ def evaluate(classifier: Classifier, rows: list[Row] | list[tuple[str, str]]) ->
             report,
             f"macro-F1 (all labels): {macro:.3f}",
             f"macro-F1 (eight duties): {duty_macro:.3f}",
+            f"false-urgent on reports: {alarms / max(len(reports), 1):.3f}"
+            f" ({alarms} of {len(reports)})",
             *(["", "accuracy by kind:"] if kinds else []),
             *(f"{kind:>18} {acc:.3f}  ({n} lines)" for kind, (n, acc) in kinds.items()),
             "",

@@ -36,6 +36,7 @@ def test_nlu_evaluate_prints_per_class_scores_macro_f1_and_confusion_matrix(tmp_
     assert done.returncode == 0, done.stderr
     assert "precision" in done.stdout and "recall" in done.stdout and "f1-score" in done.stdout
     assert "macro-F1" in done.stdout and "confusion matrix" in done.stdout
+    assert "false-urgent on reports: 0.000 (0 of 2)" in done.stdout  # 你好 is no report
     assert "accuracy by kind" not in done.stdout
 
 

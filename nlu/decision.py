@@ -17,8 +17,8 @@ from nlu.urgency import POSSIBLE, Risk, Thresholds, assess
 
 CHOICE_THRESHOLD = 0.45  # handlers.policy.Policy.choice_threshold: below it the resident picks
 TORN_MASS = 0.55  # the top two duties together at least this: torn between them, not vague
-# Chit-chat, questions and vague openings are short (the longest in the training data has 16
-# characters): a longer message is a report, however unsure the duty, unless it is an advert.
+# Chit-chat, questions and vague openings are mostly short: a message of 24 characters or more
+# is a report, however unsure the duty, unless it is an advert.
 REPORT_LENGTH = 24
 REPORT_MASS = 0.6  # the duties together at least this likely: a report, even if none stands out
 ALTERNATIVES = 3

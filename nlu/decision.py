@@ -7,22 +7,27 @@ the intent is "vague" and the resident is asked to say more).
 
 from __future__ import annotations
 
+import re
+
 from nlu import rules
 from nlu.categories import CATEGORY_IDS
 from nlu.classifier import Prediction
 from nlu.nonreports import nonreport_intent, reports_advert
-from nlu.urgency import Risk, Thresholds, assess
+from nlu.urgency import POSSIBLE, Risk, Thresholds, assess
 
 CHOICE_THRESHOLD = 0.45  # handlers.policy.Policy.choice_threshold: below it the resident picks
 TORN_MASS = 0.55  # the top two duties together at least this: torn between them, not vague
-# Chit-chat, questions and vague openings are short (the longest in the training data has 16
-# characters): a longer message is a report, however unsure the duty, unless it is an advert.
+# Chit-chat, questions and vague openings are mostly short: a message of 24 characters or more
+# is a report, however unsure the duty, unless it is an advert.
 REPORT_LENGTH = 24
 REPORT_MASS = 0.6  # the duties together at least this likely: a report, even if none stands out
 ALTERNATIVES = 3
 CRISIS_CATEGORY = "special_population"
 # Where an emergency goes when the model is unsure of its duty: the police station's duty.
 DANGER_CATEGORY = "public_security"
+# Wanting a person to talk to (我想跟真人说话, 想找个人聊聊) may be how a crisis begins: asked
+# for in a short message, the reply leads with the crisis line whatever the model's score.
+TALK_TO_SOMEONE = re.compile(r"(跟|和|同|找)(个|一个)?(真|活)?人(说|聊|讲|谈)")
 
 
 def decide(
@@ -30,6 +35,8 @@ def decide(
 ) -> Prediction:
     """The Prediction for a normalised text and the models' probabilities of it."""
     risk = assess(text, kinds, limits)
+    if risk.level == "none" and TALK_TO_SOMEONE.search(text) and _asks_for_a_person(text, scores):
+        risk = Risk(POSSIBLE, "self_harm")
     if risk.kind == "self_harm":
         if not risk.urgent and _asks_for_a_person(text, scores):  # `我想跟真人说话`
             return _other("ask_worker", scores["ask_worker"], risk)  # the crisis line too

@@ -321,6 +321,17 @@ def test_asking_for_a_person_stays_a_request_with_the_crisis_line_unless_danger_
     assert (told.intent, told.category, told.urgent) == ("report", "special_population", True)
 
 
+@pytest.mark.parametrize(
+    "text, risk",
+    [("我想找个人说说话", "possible"), ("我只想跟人说话", "possible"), ("转人工", "none")],
+)
+def test_wanting_someone_to_talk_to_gets_the_crisis_line_asking_for_service_does_not(
+    classifier, text, risk
+):
+    p = classifier.predict(text)
+    assert (p.intent, p.risk, p.is_report) == ("ask_worker", risk, False)
+
+
 def test_a_scam_link_the_resident_reports_is_a_report(classifier):
     p = classifier.predict("收到一条短信让我点链接领红包 http://hb.example.cn/x ，是不是诈骗")
     assert p.is_report and p.category == "public_security"

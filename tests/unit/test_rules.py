@@ -91,12 +91,40 @@ def test_a_danger_told_by_the_situation_is_urgent_with_its_kind(text, kind):
         "好久不见，想死你们了",
         "我快被这个房贷压垮了",
         "药都准备好了，明天带我妈去医院复查",
+        "恁说气人不气人，隔壁又把垃圾倒俺门口了，俺气炸了",
+        "演习 不是真着火",
+        "明天上午消防演习，楼里会放烟雾",
+        "俺在电视上看见外省发大水了，淹了好多村子，俺们这的河堤结实不",
+        "恁看昨晚那个法制节目没，一个男的拿刀砍了邻居，俺们村也有个爱喝酒闹事的",
+        "网上说隔壁县有个小孩掉进井里了，咱们村的井有人管吗",
+        "俺爹晌午出去没回来，找着了，在村委会跟人唠嗑呢",
+        "阿爺成朝冇返屋企，我哋頭先喺公園搵返佢喇",
     ],
 )
 def test_a_past_resolved_or_harmless_look_alike_raises_no_alarm(text):
     assert rules.rule_risk(text)[0] != "urgent"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "厨房的煤气炸了，我妈在里面",
+        "我家楼下着火了，都要烧到三楼了",
+        "我正在看电视，突然闻到烟味，楼下着火了，火很大",
+        "我家孩子走丢了，到现在还没找着，他才五岁",
+    ],
+)
+def test_the_anger_idiom_does_not_hide_a_gas_explosion_or_a_fire(text):
+    assert rules.rule_risk(text)[0] == "urgent"
+
+
 def test_a_crisis_in_a_story_or_asked_about_for_others_keeps_the_crisis_line_without_alarm():
     assert rules.rule_risk("万一真有人想自杀，有没有心理热线") == ("possible", "self_harm")
     assert rules.rule_risk("新闻里说有人跳河被救了") == ("possible", "self_harm")
+
+
+def test_every_idiom_is_seen_past_the_quick_hint():
+    assert rules.has_idiom("笑不活了，我妈把洗衣液当洗洁精洗碗了")
+    assert rules.has_idiom("俺气炸了")
+    assert rules.has_idiom("天天加班，烦得我想跳楼")
+    assert rules.has_idiom("屋里热得像蒸笼一样")

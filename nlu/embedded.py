@@ -28,7 +28,7 @@ from nlu.urgency import Thresholds
 MARKUP = re.compile(r"<!\[cdata\[|\]\]>|<[^<>]{0,200}>", re.IGNORECASE)  # tags, CDATA marks
 
 log = logging.getLogger(__name__)
-MODEL_VERSION = "svm-4"  # bump whenever normalise(), tokens() or train() change
+MODEL_VERSION = "svm-5"  # bump whenever normalise(), tokens() or train() change
 MODEL_DIR_ENV = "GRIDBOT_NLU_MODEL_DIR"
 SHIPPED_DIR = Path(__file__).parent / "trained"
 

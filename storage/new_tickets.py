@@ -21,6 +21,12 @@ _TICKETS = Ticket.__table__
 _EVENTS = TicketEvent.__table__
 _EVENT_FIELDS = ("at", "actor", "action", "note")
 _inserts: dict[frozenset[str], object] = {}  # one statement for each set of columns given
+# Many rows with RETURNING: SQLAlchemy's "insertmanyvalues" sends them as one multi-row
+# INSERT, built once (given its rows in .values(), the statement would be compiled anew every
+# time). Its rows take their ids in the order of VALUES, each above those before it (SQLite's
+# rowid, PostgreSQL's sequence); whatever order RETURNING gives them back in, sorted they are
+# the rows' own. (Asking SQLAlchemy to sort them sends SQLite one INSERT a row instead.)
+_INSERT_TRAIL = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
 async def write_new_tickets(session: AsyncSession) -> None:
@@ -47,12 +53,7 @@ async def _write(session: AsyncSession, ticket: Ticket, events: list[TicketEvent
     if not events:
         return
     trail = [{"ticket_id": ticket.id, **{f: getattr(e, f) for f in _EVENT_FIELDS}} for e in events]
-    # One statement for the whole trail (given a list of rows with RETURNING, SQLAlchemy
-    # sends SQLite one INSERT per row). Its rows take their ids in the order of VALUES, each
-    # above those before it (SQLite's rowid, PostgreSQL's sequence), whatever order RETURNING
-    # gives them back in.
-    written = await session.execute(insert(_EVENTS).values(trail).returning(_EVENTS.c.id))
-    ids = sorted(written.scalars())
+    ids = sorted((await session.execute(_INSERT_TRAIL, trail)).scalars())
     for event, event_id in zip(events, ids, strict=True):
         _persist(session, event, {"id": event_id, "ticket_id": ticket.id})
 

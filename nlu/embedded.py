@@ -21,7 +21,7 @@ import numpy as np
 from nlu.classifier import Prediction
 from nlu.decision import CHOICE_THRESHOLD, decide
 from nlu.features import Features, Linear, Stack
-from nlu.normalise import LINK, normalise, warm_up
+from nlu.normalise import LINK, LONG_NUMBER, normalise, warm_up
 from nlu.training import NOT_URGENT, fingerprint
 from nlu.urgency import Thresholds
 
@@ -157,9 +157,11 @@ class EmbeddedClassifier:
         prediction = decide(clean, *self.model.read(clean), self.model.thresholds)
         if prediction.intent != "spam":
             return prediction
-        # A report that came with a link or markup in it (pasted, forwarded, hostile) is
-        # still a report: read once more without them, it is kept when a duty is sure.
-        bare = " ".join(MARKUP.sub(" ", clean).replace(LINK, " ").split())
+        # A report that came with a link, markup or a long number in it (pasted, forwarded,
+        # hostile; "call me on …", as adverts say too) is still a report: read once more
+        # without them, it is kept when a duty is sure.
+        bare = MARKUP.sub(" ", clean).replace(LINK, " ")
+        bare = " ".join(LONG_NUMBER.sub(" ", bare).split())
         if not bare or bare == clean:
             return prediction
         second = decide(bare, *self.model.read(bare), self.model.thresholds)

@@ -19,6 +19,9 @@ _LINK = re.compile(
     r"(https?://|www\.)\S+|(?<![a-z0-9.-])[a-z0-9-]+\.(com|cn|net|top|xyz|cc|vip|me|io)(?![a-z])(/\S*)?",
     re.I,
 )
+# A long number: a phone (139-0000-0003, 0371-86000001), an ID or account number, a resident's
+# or an advert's.
+LONG_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[ -]?\d){6,}x?(?!\d)")
 # OpenCC keeps 著 (著名 is simplified too); in a message 著火/著急/睡著 mean 着.
 _ZHE = re.compile(r"著(?=[火急凉了呢啦吧])|(?<=[睡看跟接照冲顺])著")
 

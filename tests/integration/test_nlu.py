@@ -332,6 +332,27 @@ def test_wanting_someone_to_talk_to_gets_the_crisis_line_asking_for_service_does
     assert (p.intent, p.risk, p.is_report) == ("ask_worker", risk, False)
 
 
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("小区门口垃圾堆了好几天没人清理，臭得很，我电话13900000001", "environment"),
+        ("路灯坏了 电话13900000002", "traffic"),
+        ("小区门口的垃圾又堆起来了，电话 139-0000-0003", "environment"),
+        ("工地晚上十点还在打桩，吵得睡不着，有事打我电话 0371-86000001", "environment"),
+    ],
+)
+def test_a_report_with_the_residents_phone_number_is_a_report(classifier, text, category):
+    p = classifier.predict(text)
+    assert (p.intent, p.category) == ("report", category)
+
+
+@pytest.mark.parametrize(
+    "text", ["专业疏通下水道，价格优惠，电话13900000058", "搬家公司 长短途 13900000012"]
+)
+def test_an_advert_with_a_phone_number_stays_spam(classifier, text):
+    assert classifier.predict(text).intent == "spam"
+
+
 def test_a_scam_link_the_resident_reports_is_a_report(classifier):
     p = classifier.predict("收到一条短信让我点链接领红包 http://hb.example.cn/x ，是不是诈骗")
     assert p.is_report and p.category == "public_security"

@@ -13,7 +13,7 @@ from nlu import rules
 from nlu.categories import CATEGORY_IDS
 from nlu.classifier import Prediction
 from nlu.nonreports import nonreport_intent, reports_advert
-from nlu.urgency import POSSIBLE, Risk, Thresholds, assess
+from nlu.urgency import NONE, POSSIBLE, Risk, Thresholds, assess
 
 CHOICE_THRESHOLD = 0.45  # handlers.policy.Policy.choice_threshold: below it the resident picks
 TORN_MASS = 0.55  # the top two duties together at least this: torn between them, not vague
@@ -35,10 +35,11 @@ def decide(
 ) -> Prediction:
     """The Prediction for a normalised text and the models' probabilities of it."""
     risk = assess(text, kinds, limits)
-    if risk.level == "none" and TALK_TO_SOMEONE.search(text) and _asks_for_a_person(text, scores):
+    asking = _asks_for_a_person(text, scores)
+    if asking and risk.level == NONE and TALK_TO_SOMEONE.search(text):
         risk = Risk(POSSIBLE, "self_harm")
     if risk.kind == "self_harm":
-        if not risk.urgent and _asks_for_a_person(text, scores):  # `我想跟真人说话`
+        if not risk.urgent and asking:  # `我想跟真人说话`
             return _other("ask_worker", scores["ask_worker"], risk)  # the crisis line too
         return _report(text, CRISIS_CATEGORY, 1.0, (CRISIS_CATEGORY,), risk)
     plain = nonreport_intent(text)

@@ -79,6 +79,8 @@ def assess(text: str, kinds: dict[str, float] | None, limits: Thresholds) -> Ris
         return NO_RISK
     if not named and rules.letters(text) <= TOO_SHORT:  # 我是, 不在: no situation is told
         return NO_RISK
+    if not named and not any(ch.isalpha() for ch in text):  # digits and symbols, however
+        return NO_RISK  # many, tell no situation either (the kind model alone would guess one)
     kinds = kinds or {}
     p = 1.0 - kinds.get(NOT_URGENT, 1.0) if kinds else 0.0
     guessed = max((k for k in kinds if k != NOT_URGENT), key=kinds.get, default=None)

@@ -102,9 +102,12 @@ def test_nothing_to_read_opens_no_ticket(classifier, text):
     assert not classifier.predict(text).is_report
 
 
-@pytest.mark.parametrize("text", ["1", "3", "5", "10", "０", "3。", " 2 ", "１２３"])
+@pytest.mark.parametrize(
+    "text", ["1", "3", "5", "10", "０", "3。", " 2 ", "１２３", "1 " * 100, "2-" * 3000]
+)
 def test_a_bare_digit_is_chitchat_never_a_ticket(classifier, text):
-    assert classifier.predict(text).intent == "chitchat"
+    prediction = classifier.predict(text)
+    assert (prediction.intent, prediction.risk) == ("chitchat", "none")
 
 
 def test_a_very_long_message_is_still_read_as_a_report(classifier):

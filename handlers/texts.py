@@ -211,12 +211,12 @@ STAFF_MUST_ATTEND = "此件属“六必到”情形，请先到现场并回复�
 STAFF_URGENT_MARK = "（紧急）"
 STAFF_URGENT_ALERT = (
     "【紧急警情】{code}\n类别：{category}\n地点：{place}\n内容：{text}\n"
-    "已派给：{handler}。已提醒反映人拨打 119/110/120，请立即跟进。"
+    "已派给：{handler}。已在回复中提醒反映人拨打相应的求助电话，请立即跟进。"
 )
 STAFF_UNPLACED_ALERT = (
     "【紧急警情·位置不明】{code}\n类别：{category}\n内容：{text}\n"
     "反映人尚未发送位置，已请其发送位置或详细地址；已派给：{handler}。"
-    "已提醒反映人拨打 119/110/120，请立即跟进。"
+    "已在回复中提醒反映人拨打相应的求助电话，请立即跟进。"
 )
 STAFF_UNPLACED_HINT = (
     "反映人尚未发送位置：弄清地点后，可回复“指派 {code} 账号”交给当地网格的工作人员。\n"

@@ -151,6 +151,7 @@ async def test_a_placed_person_in_crisis_alerts_the_centres_every_time(stack):
     await stack.drain()
     alerts = [t for t in stack.fake.to("zhouhaitao") if t.startswith("【紧急警情】")]
     assert len(alerts) == 2
+    assert not any("119" in alert for alert in alerts)  # they were given 12356, not 119
 
 
 class SometimesUnsure:
